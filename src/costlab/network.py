@@ -1,0 +1,523 @@
+"""The training engine: feedforward, back-propagation and gradient descent.
+
+One engine serves every network costlab trains, from the seed's single neuron
+(layer sizes ``[1, 1]``) to ``[784, 30, 10]`` on images. Samples are rows;
+``weights[l]`` has shape ``(n_out, n_in)`` so that ``w_jk`` connects neuron
+``k`` of layer ``l`` to neuron ``j`` of layer ``l + 1``, as in the book::
+
+    z^l = a^{l-1} w^l.T + b^l          a^l = sigma(z^l)
+    delta^L = dC/dz^L                  (the cost's output error)
+    delta^l = (delta^{l+1} w^{l+1}) * sigma'(z^l)
+    dC/dw^l = delta^l.T a^{l-1}        dC/db^l = sum over the batch of delta^l
+
+Gradient descent with L2 regularization and optional momentum ``mu``, over a
+mini-batch of ``m`` samples out of ``n``::
+
+    v -> mu v - (eta / m) nabla_w          (v = -(eta / m) nabla_w when mu = 0)
+    w -> (1 - eta lmbda / n) w + v
+    b -> b - (eta / m) nabla_b
+
+The functions below also accept parameters with a leading axis of ``K``
+networks trained side by side (``weights[l]`` of shape ``(K, n_out, n_in)``):
+every product is a ``matmul`` over the last two axes, so a single network and a
+group of them run through the same code.
+
+This module imports NumPy only; it never prints, reads or writes files, or
+touches the global random generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from costlab.activations import ACTIVATIONS, Activation, get_activation
+from costlab.costs import Cost, get_cost
+
+__all__ = [
+    "History",
+    "Network",
+    "TrainingDiverged",
+    "backprop",
+    "feedforward",
+    "initial_parameters",
+    "INITIALIZERS",
+]
+
+#: Rows converted at a time when a whole data set is evaluated (bounds memory).
+EVAL_CHUNK = 4096
+#: The training cost may grow to this many times its starting value before
+#: training is declared to have exploded.
+EXPLODE_FACTOR = 1e3
+
+
+class TrainingDiverged(ArithmeticError):
+    """Training produced non-finite parameters or an exploding cost."""
+
+    def __init__(self, epoch: int, reason: str, eta):
+        self.epoch = epoch
+        self.reason = reason
+        super().__init__(
+            f"training diverged in epoch {epoch}: {reason}; "
+            f"try a smaller learning rate than eta = {eta:g}"
+        )
+
+
+# --------------------------------------------------------------------------- #
+# Initial weights
+# --------------------------------------------------------------------------- #
+
+def _init_default(rng, n_out, n_in, dtype):
+    # w ~ N(0, 1/n_in): the weighted input z starts with unit variance
+    return rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), rng.standard_normal(n_out)
+
+
+def _init_large(rng, n_out, n_in, dtype):
+    # w ~ N(0, 1), b ~ N(0, 1): the seed's era; hidden sigmoids start saturated
+    return rng.standard_normal((n_out, n_in)), rng.standard_normal(n_out)
+
+
+INITIALIZERS: dict[str, Callable] = {"default": _init_default, "large": _init_large}
+
+
+def initial_parameters(sizes, init="default", rng=None, dtype=np.float64):
+    """Gaussian initial weights and biases for layer sizes ``sizes``.
+
+    ``"default"``: w ~ N(0, 1/n_in), b ~ N(0, 1). ``"large"``: w, b ~ N(0, 1).
+    Draws layer by layer, weights before biases, from ``rng``.
+    """
+    if init not in INITIALIZERS:
+        raise ValueError(f"unknown init {init!r}; choose one of: {', '.join(INITIALIZERS)}")
+    rng = np.random.default_rng(rng)
+    weights, biases = [], []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        w, b = INITIALIZERS[init](rng, n_out, n_in, dtype)
+        weights.append(np.ascontiguousarray(w, dtype=dtype))
+        biases.append(np.ascontiguousarray(b, dtype=dtype))
+    return weights, biases
+
+
+# --------------------------------------------------------------------------- #
+# The engine
+# --------------------------------------------------------------------------- #
+
+def _bias_row(b):
+    # b of shape (..., n_out) -> (..., 1, n_out), broadcasting over the batch rows
+    return b[..., None, :]
+
+
+def feedforward(weights, biases, x, hidden: Activation, output: Activation):
+    """a^L for inputs ``x``: z^l = a^{l-1} w^l.T + b^l, a^l = sigma(z^l).
+
+    Returns
+    -------
+    zs, activations : lists of ndarray
+        ``zs[l]`` is the weighted input of layer ``l + 1`` and
+        ``activations[l]`` its input (``activations[0] = x``,
+        ``activations[-1] = a^L``).
+    """
+    a = x
+    zs, activations = [], [x]
+    last = len(weights) - 1
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        z = a @ w.swapaxes(-1, -2)
+        z += _bias_row(b)
+        a = (output if l == last else hidden).fn(z)
+        zs.append(z)
+        activations.append(a)
+    return zs, activations
+
+
+def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost):
+    """The gradients (nabla_w, nabla_b) of sum_x C_x over the rows of ``x``.
+
+    ``nabla_w[l] = delta^l.T a^{l-1}`` and ``nabla_b[l] = sum_x delta^l``: sums,
+    not means, over the batch; the update divides by the batch size ``m``.
+    """
+    zs, activations = feedforward(weights, biases, x, hidden, output)
+    delta = cost.delta(zs[-1], activations[-1], y, output)
+    nabla_w = [None] * len(weights)
+    nabla_b = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        nabla_w[l] = delta.swapaxes(-1, -2) @ activations[l]
+        nabla_b[l] = delta.sum(axis=-2)
+        if l:
+            delta = hidden.backward(activations[l], delta @ weights[l])
+    return nabla_w, nabla_b
+
+
+def _rows(X, idx, dtype):
+    """Rows ``idx`` of X as floats; uint8 images are scaled from [0, 255] to [0, 1]."""
+    xb = X[idx]
+    if xb.dtype == np.uint8:
+        return np.multiply(xb, dtype(1.0 / 255.0), dtype=dtype)
+    return xb.astype(dtype, copy=False)
+
+
+@dataclass
+class History:
+    """Per-epoch training record; entry 0 is the state before the first update.
+
+    Accuracies are fractions in [0, 1]; evaluation entries are None when no
+    evaluation data was given.
+    """
+
+    epoch: list = field(default_factory=list)
+    train_cost: list = field(default_factory=list)
+    train_accuracy: list = field(default_factory=list)
+    eval_cost: list = field(default_factory=list)
+    eval_accuracy: list = field(default_factory=list)
+
+    def append(self, epoch, train_cost, train_accuracy, eval_cost=None, eval_accuracy=None):
+        self.epoch.append(int(epoch))
+        self.train_cost.append(None if train_cost is None else float(train_cost))
+        self.train_accuracy.append(None if train_accuracy is None else float(train_accuracy))
+        self.eval_cost.append(None if eval_cost is None else float(eval_cost))
+        self.eval_accuracy.append(None if eval_accuracy is None else float(eval_accuracy))
+
+    def to_dict(self) -> dict:
+        return {
+            "epoch": list(self.epoch),
+            "train_cost": list(self.train_cost),
+            "train_accuracy": list(self.train_accuracy),
+            "eval_cost": list(self.eval_cost),
+            "eval_accuracy": list(self.eval_accuracy),
+        }
+
+    def __len__(self):
+        return len(self.epoch)
+
+
+_DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+class Network:
+    """A feed-forward network trained by mini-batch gradient descent.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Neurons per layer, input first: ``[1, 1]`` is the seed's single
+        neuron, ``[784, 30, 10]`` a digit classifier.
+    cost : {"quadratic", "cross-entropy", "log-likelihood"}
+        The cost function C.
+    activation : {"sigmoid", "tanh", "relu", "identity"}
+        Activation of the hidden layers.
+    output_activation : str, optional
+        Activation of the output layer; by default the one the cost is made
+        for (sigmoid for quadratic and cross-entropy, softmax for
+        log-likelihood).
+    init : {"default", "large"}
+        ``"default"``: w ~ N(0, 1/n_in), b ~ N(0, 1); ``"large"``: w, b ~ N(0, 1).
+    dtype : {"float64", "float32"}
+        Floating-point type of the parameters and of the arithmetic.
+    seed : int or None
+        Seed of the generator used for the initial weights and for shuffling.
+
+    Attributes
+    ----------
+    weights : list of ndarray
+        ``weights[l]`` of shape ``(sizes[l + 1], sizes[l])``.
+    biases : list of ndarray
+        ``biases[l]`` of shape ``(sizes[l + 1],)``.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        *,
+        cost: str = "cross-entropy",
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        init: str = "default",
+        dtype: str = "float64",
+        seed: int | None = None,
+    ):
+        sizes = list(sizes)
+        if len(sizes) < 2 or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes
+        ):
+            raise ValueError(f"sizes must be two or more positive integers, got {sizes!r}")
+        self.sizes = [int(s) for s in sizes]
+        self._cost = get_cost(cost)
+        self._hidden = get_activation(activation)
+        if not self._hidden.elementwise:
+            raise ValueError(f"activation {activation!r} can only be used for the output layer")
+        output_activation = output_activation or self._cost.default_activation
+        self._output = get_activation(output_activation)
+        if output_activation not in self._cost.activations:
+            raise ValueError(
+                f"cost {cost!r} needs an output activation of: {', '.join(self._cost.activations)}"
+                f" (got {output_activation!r})"
+            )
+        if dtype not in _DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
+        self.dtype = np.dtype(_DTYPES[dtype])
+        self.init = init
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.weights, self.biases = initial_parameters(self.sizes, init, self.rng, self.dtype.type)
+        self.velocities = None
+        self.epochs_trained = 0
+
+    # -- configuration --------------------------------------------------------
+    @property
+    def cost(self) -> str:
+        return self._cost.name
+
+    @property
+    def activation(self) -> str:
+        return self._hidden.name
+
+    @property
+    def output_activation(self) -> str:
+        return self._output.name
+
+    def __repr__(self):
+        return (
+            f"Network({self.sizes}, cost={self.cost!r}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r}, dtype={self.dtype.name!r})"
+        )
+
+    # -- inputs ---------------------------------------------------------------
+    def _check_X(self, X, name="X"):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(
+                f"{name} must have shape (n_samples, {self.sizes[0]}), got {X.shape}"
+            )
+        if X.dtype != np.uint8:
+            if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+                raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
+            if not np.all(np.isfinite(X)):
+                raise ValueError(f"{name} contains NaN or infinite values")
+        return X
+
+    def _targets(self, X, y, name="y"):
+        """Targets as an (n, k) float array: one-hot rows for integer labels."""
+        y = np.asarray(y)
+        k = self.sizes[-1]
+        n = X.shape[0]
+        if y.ndim == 1:
+            if not np.issubdtype(y.dtype, np.integer):
+                if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+                    y = y.astype(np.int64)
+                else:
+                    raise ValueError(f"{name} of shape (n,) must hold integer class labels")
+            if y.shape[0] != n:
+                raise ValueError(f"{name} has {y.shape[0]} labels for {n} samples")
+            if k == 1:
+                if np.any((y != 0) & (y != 1)):
+                    raise ValueError(f"{name}: a network with one output takes labels 0 or 1")
+                return y.astype(self.dtype)[:, None]
+            if y.size and (y.min() < 0 or y.max() >= k):
+                raise ValueError(f"{name}: class labels must lie in 0..{k - 1}")
+            Y = np.zeros((n, k), dtype=self.dtype)
+            Y[np.arange(n), y] = 1.0
+            return Y
+        if y.ndim != 2 or y.shape != (n, k):
+            raise ValueError(f"{name} must have shape ({n},) or ({n}, {k}), got {y.shape}")
+        if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
+            raise ValueError(f"{name} must hold finite numbers")
+        Y = y.astype(self.dtype)
+        if self.cost != "quadratic" and (Y.min() < 0 or Y.max() > 1):
+            raise ValueError(f"{name}: targets of the {self.cost} cost must lie in [0, 1]")
+        return Y
+
+    # -- the network as a function --------------------------------------------
+    def feedforward(self, X):
+        """a^L, the output for each row of ``X``: shape (n_samples, sizes[-1])."""
+        X = self._check_X(X)
+        out = np.empty((X.shape[0], self.sizes[-1]), dtype=self.dtype)
+        for s in range(0, X.shape[0], EVAL_CHUNK):
+            xb = _rows(X, slice(s, s + EVAL_CHUNK), self.dtype.type)
+            out[s:s + EVAL_CHUNK] = feedforward(self.weights, self.biases, xb, self._hidden, self._output)[1][-1]
+        return out
+
+    def predict(self, X):
+        """Class labels: argmax of a^L, or [a > 0.5] for a single output neuron."""
+        a = self.feedforward(X)
+        if a.shape[1] == 1:
+            return (a[:, 0] > 0.5).astype(np.int64)
+        return np.argmax(a, axis=1)
+
+    def _evaluate(self, X, Y, lmbda=0.0):
+        """(C, accuracy) over all rows, evaluated in chunks."""
+        total, correct = 0.0, 0
+        n = X.shape[0]
+        for s in range(0, n, EVAL_CHUNK):
+            xb = _rows(X, slice(s, s + EVAL_CHUNK), self.dtype.type)
+            yb = Y[s:s + EVAL_CHUNK]
+            zs, acts = feedforward(self.weights, self.biases, xb, self._hidden, self._output)
+            total += float(np.sum(self._cost.fn(zs[-1], acts[-1], yb)))
+            a = acts[-1]
+            if a.shape[1] == 1:
+                correct += int(np.sum((a[:, 0] > 0.5) == (yb[:, 0] > 0.5)))
+            else:
+                correct += int(np.sum(np.argmax(a, axis=1) == np.argmax(yb, axis=1)))
+        C = total / n + 0.5 * (lmbda / n) * sum(float(np.sum(w * w)) for w in self.weights)
+        return C, correct / n
+
+    def total_cost(self, X, y, lmbda=0.0):
+        """C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2 over the rows of ``X``."""
+        X = self._check_X(X)
+        return self._evaluate(X, self._targets(X, y), lmbda)[0]
+
+    def accuracy(self, X, y):
+        """Fraction of rows whose predicted class equals the label (or target's argmax)."""
+        X = self._check_X(X)
+        return self._evaluate(X, self._targets(X, y))[1]
+
+    # -- training -------------------------------------------------------------
+    def fit(
+        self,
+        X,
+        y,
+        *,
+        epochs: int = 30,
+        batch_size: int = 10,
+        eta: float = 0.5,
+        lmbda: float = 0.0,
+        mu: float = 0.0,
+        eval_data=None,
+        shuffle: bool = True,
+        monitor: bool = True,
+        on_epoch: Callable | None = None,
+        on_batch: Callable | None = None,
+        history: History | None = None,
+    ) -> History:
+        """Train by mini-batch stochastic gradient descent.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n, sizes[0])
+            Training inputs, one sample per row (uint8 rows are images, scaled
+            from [0, 255] to [0, 1] a batch at a time).
+        y : ndarray, shape (n,) or (n, sizes[-1])
+            Integer class labels, or target outputs.
+        epochs, batch_size : int
+            Passes over the data, and samples m per gradient step.
+        eta : float
+            Learning rate.
+        lmbda : float
+            L2 regularization: weights decay by (1 - eta lmbda / n) each step.
+        mu : float
+            Momentum coefficient in [0, 1).
+        eval_data : (X_eval, y_eval), optional
+            Evaluated after every epoch.
+        shuffle : bool
+            Shuffle the samples each epoch with the network's seeded generator.
+        monitor : bool
+            Evaluate cost and accuracy on the training data every epoch.
+        on_epoch : callable, optional
+            ``on_epoch(network, epoch, history)`` after every epoch (and once
+            with epoch 0 before training when the history is new).
+        on_batch : callable, optional
+            ``on_batch(batch_index, n_batches)`` after every gradient step.
+        history : History, optional
+            A history to continue (when resuming).
+
+        Returns
+        -------
+        History
+            Entry 0 is the state before training; one more entry per epoch.
+
+        Raises
+        ------
+        TrainingDiverged
+            When the parameters turn non-finite or the cost explodes.
+        """
+        X = self._check_X(X)
+        Y = self._targets(X, y)
+        n = X.shape[0]
+        if n == 0:
+            raise ValueError("X has no samples")
+        epochs = _check_int("epochs", epochs, 0)
+        batch_size = _check_int("batch_size", batch_size, 1)
+        eta = _check_number("eta", eta, positive=True)
+        lmbda = _check_number("lmbda", lmbda)
+        mu = _check_number("mu", mu)
+        if not 0.0 <= mu < 1.0:
+            raise ValueError(f"mu (momentum) must lie in [0, 1), got {mu}")
+        if eval_data is not None:
+            Xe = self._check_X(eval_data[0], "X_eval")
+            Ye = self._targets(Xe, eval_data[1], "y_eval")
+
+        def record(epoch):
+            C, acc = self._evaluate(X, Y, lmbda) if monitor else (None, None)
+            Ce, acce = self._evaluate(Xe, Ye, lmbda) if eval_data is not None else (None, None)
+            history.append(epoch, C, acc, Ce, acce)
+            return C
+
+        if history is None:
+            history = History()
+        if len(history) == 0:
+            record(self.epochs_trained)
+            if on_epoch is not None:
+                on_epoch(self, self.epochs_trained, history)
+        C0 = history.train_cost[0] if monitor and history.train_cost[0] is not None else np.inf
+
+        dt = self.dtype.type
+        m = min(batch_size, n)
+        n_batches = -(-n // m)
+        decay = dt(1.0 - eta * lmbda / n)
+        if mu and self.velocities is None:
+            self.velocities = [np.zeros_like(w) for w in self.weights]
+        for _ in range(epochs):
+            order = self.rng.permutation(n) if shuffle else np.arange(n)
+            for j in range(n_batches):
+                idx = order[j * m:(j + 1) * m]
+                self._step(_rows(X, idx, dt), Y[idx], dt(eta / len(idx)), decay, dt(mu))
+                if on_batch is not None:
+                    on_batch(j + 1, n_batches)
+            self.epochs_trained += 1
+            epoch = self.epochs_trained
+            if not all(np.all(np.isfinite(w)) for w in self.weights) or not all(
+                np.all(np.isfinite(b)) for b in self.biases
+            ):
+                raise TrainingDiverged(epoch, "the weights are no longer finite", eta)
+            C = record(epoch)
+            if monitor and (not np.isfinite(C) or C > EXPLODE_FACTOR * max(C0, 1.0)):
+                raise TrainingDiverged(epoch, f"the training cost exploded to {C:.3g}", eta)
+            if on_epoch is not None:
+                on_epoch(self, epoch, history)
+        return history
+
+    def _step(self, x, y, eta_m, decay, mu):
+        """One gradient-descent step on the batch (x, y); eta_m = eta / m."""
+        nabla_w, nabla_b = backprop(self.weights, self.biases, x, y, self._hidden, self._output, self._cost)
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            if decay != 1:
+                w *= decay
+            if mu:
+                v = self.velocities[l]
+                v *= mu
+                v -= eta_m * nabla_w[l]
+                w += v
+            else:
+                w -= eta_m * nabla_w[l]
+            b -= eta_m * nabla_b[l]
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_number(name, value, positive=False):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if positive and v <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    if not positive and v < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return v
