@@ -130,14 +130,19 @@ def feedforward(weights, biases, x, hidden: Activation, output: Activation):
     return zs, activations
 
 
-def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost):
-    """The gradients (nabla_w, nabla_b) of sum_x C_x over the rows of ``x``.
+def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost, scale=1.0):
+    """The gradients (nabla_w, nabla_b) of scale * sum_x C_x over the rows of ``x``.
 
     ``nabla_w[l] = delta^l.T a^{l-1}`` and ``nabla_b[l] = sum_x delta^l``: sums,
-    not means, over the batch; the update divides by the batch size ``m``.
+    not means, over the batch. Gradient descent passes ``scale = eta / m``, so
+    that the update is ``w -= nabla_w``: multiplying the small output error
+    ``delta^L`` (m x k) is cheaper than multiplying every gradient.
+    ``scale`` may be an array of shape (K, 1, 1) for a group of K networks.
     """
     zs, activations = feedforward(weights, biases, x, hidden, output)
     delta = cost.delta(zs[-1], activations[-1], y, output)
+    if not (np.isscalar(scale) and scale == 1.0):
+        delta *= scale
     nabla_w = [None] * len(weights)
     nabla_b = [None] * len(weights)
     for l in range(len(weights) - 1, -1, -1):
@@ -487,18 +492,20 @@ class Network:
 
     def _step(self, x, y, eta_m, decay, mu):
         """One gradient-descent step on the batch (x, y); eta_m = eta / m."""
-        nabla_w, nabla_b = backprop(self.weights, self.biases, x, y, self._hidden, self._output, self._cost)
+        nabla_w, nabla_b = backprop(
+            self.weights, self.biases, x, y, self._hidden, self._output, self._cost, eta_m
+        )
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             if decay != 1:
                 w *= decay
             if mu:
                 v = self.velocities[l]
                 v *= mu
-                v -= eta_m * nabla_w[l]
+                v -= nabla_w[l]
                 w += v
             else:
-                w -= eta_m * nabla_w[l]
-            b -= eta_m * nabla_b[l]
+                w -= nabla_w[l]
+            b -= nabla_b[l]
 
 
 def _check_int(name, value, minimum):
