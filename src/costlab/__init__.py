@@ -6,7 +6,8 @@ cost removes that factor. costlab makes that argument runnable.
 """
 
 from costlab.network import History, Network, TrainingDiverged
+from costlab.saving import load
 
 __version__ = "0.1.0"
 
-__all__ = ["History", "Network", "TrainingDiverged", "__version__"]
+__all__ = ["History", "Network", "TrainingDiverged", "__version__", "load"]

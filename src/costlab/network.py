@@ -266,6 +266,7 @@ class Network:
         self.weights, self.biases = initial_parameters(self.sizes, init, self.rng, self.dtype.type)
         self.velocities = None
         self.epochs_trained = 0
+        self.training: dict = {}
 
     # -- configuration --------------------------------------------------------
     @property
@@ -375,6 +376,13 @@ class Network:
         X = self._check_X(X)
         return self._evaluate(X, self._targets(X, y))[1]
 
+    # -- files ------------------------------------------------------------------
+    def save(self, path, training: dict | None = None) -> None:
+        """Write the network to ``path`` (JSON, see :mod:`costlab.saving`), atomically."""
+        from costlab.saving import save
+
+        save(self, path, {**self.training, **(training or {})})
+
     # -- training -------------------------------------------------------------
     def fit(
         self,
@@ -468,6 +476,7 @@ class Network:
         m = min(batch_size, n)
         n_batches = -(-n // m)
         decay = dt(1.0 - eta * lmbda / n)
+        self.training.update(batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu, n=n)
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in self.weights]
         for _ in range(epochs):

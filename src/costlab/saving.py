@@ -1,0 +1,260 @@
+"""Saving and loading models and training checkpoints.
+
+File format (JSON, UTF-8), version 1::
+
+    {
+      "format": "costlab-model",          # or "costlab-checkpoint"
+      "version": 1,
+      "sizes": [784, 30, 10],
+      "cost": "cross-entropy",            # a key of costlab.costs.COSTS
+      "activation": "sigmoid",            # hidden layers; a key of ACTIVATIONS
+      "output_activation": "sigmoid",
+      "dtype": "float64",                 # or "float32"
+      "epochs_trained": 30,
+      "weights": [[[w_jk, ...], ...], ...],   # weights[l]: sizes[l+1] rows of sizes[l]
+      "biases": [[b_j, ...], ...],            # biases[l]: sizes[l+1] numbers
+      "training": {...}                   # the training configuration (free-form numbers/strings)
+    }
+
+A checkpoint adds what an interrupted run needs to continue exactly as if it
+had never stopped: ``"rng"`` (the PCG64 state of the shuffling generator),
+``"velocities"`` (momentum, or null) and ``"history"``.
+
+Numbers are written with Python's shortest round-trip representation, so
+weights load back bit for bit. Loading checks every field, type, shape and
+number; names are looked up only in costlab's own registries, and nothing from
+the file is ever imported, evaluated or unpickled. Writes go to a temporary
+file renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from costlab.activations import ACTIVATIONS
+from costlab.costs import COSTS
+from costlab.fileio import write_json
+from costlab.network import History, Network
+
+__all__ = ["ModelFileError", "load", "load_checkpoint", "save", "save_checkpoint", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+MODEL_FORMAT = "costlab-model"
+CHECKPOINT_FORMAT = "costlab-checkpoint"
+#: Files larger than this are refused before parsing.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_LAYER_SIZE = 1 << 20
+MAX_LAYERS = 64
+_HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accuracy")
+
+
+class ModelFileError(ValueError):
+    """A model or checkpoint file is unreadable, malformed or not costlab's."""
+
+
+def _model_dict(net: Network, training: dict | None) -> dict:
+    return {
+        "format": MODEL_FORMAT,
+        "version": FORMAT_VERSION,
+        "sizes": list(net.sizes),
+        "cost": net.cost,
+        "activation": net.activation,
+        "output_activation": net.output_activation,
+        "dtype": net.dtype.name,
+        "epochs_trained": int(net.epochs_trained),
+        "weights": [w.tolist() for w in net.weights],
+        "biases": [b.tolist() for b in net.biases],
+        "training": dict(training or {}),
+    }
+
+
+def save(net: Network, path, training: dict | None = None) -> None:
+    """Write ``net`` (and its training configuration) to ``path`` as JSON, atomically."""
+    _check_finite_params(net)
+    write_json(path, _model_dict(net, training))
+
+
+def save_checkpoint(net: Network, path, history: History, training: dict) -> None:
+    """Write a checkpoint: the model, the generator state, momentum and history."""
+    _check_finite_params(net)
+    d = _model_dict(net, training)
+    d["format"] = CHECKPOINT_FORMAT
+    d["rng"] = net.rng.bit_generator.state
+    d["velocities"] = None if net.velocities is None else [v.tolist() for v in net.velocities]
+    d["history"] = history.to_dict()
+    write_json(path, d)
+
+
+def _check_finite_params(net):
+    if not all(np.all(np.isfinite(p)) for p in (*net.weights, *net.biases)):
+        raise ValueError("refusing to save a network with non-finite weights or biases")
+
+
+# --------------------------------------------------------------------------- #
+# Loading
+# --------------------------------------------------------------------------- #
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a valid number")
+
+
+def _read(path, expected_format) -> dict:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ModelFileError(f"{path}: file too large ({size} bytes)")
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise ModelFileError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        d = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise ModelFileError(f"{path}: not a costlab model file (invalid JSON: {e})") from None
+    if not isinstance(d, dict) or d.get("format") not in (MODEL_FORMAT, CHECKPOINT_FORMAT):
+        raise ModelFileError(f"{path}: not a costlab model file (no 'format': '{MODEL_FORMAT}')")
+    if d["format"] != expected_format and expected_format == CHECKPOINT_FORMAT:
+        raise ModelFileError(f"{path}: a model file, not a checkpoint")
+    if d.get("version") != FORMAT_VERSION or isinstance(d.get("version"), bool):
+        raise ModelFileError(
+            f"{path}: unsupported format version {d.get('version')!r} (this costlab reads {FORMAT_VERSION})"
+        )
+    return d
+
+
+def _field(d, key, path, kinds):
+    if key not in d:
+        raise ModelFileError(f"{path}: missing field {key!r}")
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, kinds):
+        raise ModelFileError(f"{path}: field {key!r} has the wrong type")
+    return v
+
+
+def _name(d, key, path, table):
+    v = _field(d, key, path, str)
+    if v not in table:
+        raise ModelFileError(f"{path}: unknown {key} {v!r}; known: {', '.join(table)}")
+    return v
+
+
+def _array(value, shape, what, path, dtype):
+    try:
+        a = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ModelFileError(f"{path}: {what} must be an array of numbers") from None
+    if a.shape != shape:
+        raise ModelFileError(f"{path}: {what} has shape {a.shape}, expected {shape}")
+    if not np.all(np.isfinite(a)):
+        raise ModelFileError(f"{path}: {what} contains non-finite numbers")
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _network_from(d: dict, path) -> Network:
+    sizes = _field(d, "sizes", path, list)
+    if not 2 <= len(sizes) <= MAX_LAYERS or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= MAX_LAYER_SIZE for s in sizes
+    ):
+        raise ModelFileError(f"{path}: 'sizes' must be 2 to {MAX_LAYERS} integers in 1..{MAX_LAYER_SIZE}")
+    cost = _name(d, "cost", path, COSTS)
+    activation = _name(d, "activation", path, ACTIVATIONS)
+    output_activation = _name(d, "output_activation", path, ACTIVATIONS)
+    dtype = _field(d, "dtype", path, str)
+    if dtype not in ("float64", "float32"):
+        raise ModelFileError(f"{path}: unsupported dtype {dtype!r}")
+    epochs_trained = _field(d, "epochs_trained", path, int)
+    if epochs_trained < 0:
+        raise ModelFileError(f"{path}: 'epochs_trained' must be >= 0")
+    training = _field(d, "training", path, dict)
+    try:
+        net = Network(sizes, cost=cost, activation=activation, output_activation=output_activation, dtype=dtype)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: {e}") from None
+    weights = _field(d, "weights", path, list)
+    biases = _field(d, "biases", path, list)
+    if len(weights) != len(sizes) - 1 or len(biases) != len(sizes) - 1:
+        raise ModelFileError(f"{path}: expected {len(sizes) - 1} weight and bias arrays")
+    net.weights = [
+        _array(w, (n_out, n_in), f"weights[{l}]", path, net.dtype)
+        for l, (w, n_in, n_out) in enumerate(zip(weights, sizes[:-1], sizes[1:]))
+    ]
+    net.biases = [
+        _array(b, (n_out,), f"biases[{l}]", path, net.dtype) for l, (b, n_out) in enumerate(zip(biases, sizes[1:]))
+    ]
+    net.epochs_trained = epochs_trained
+    net.training = _plain(training, path)
+    return net
+
+
+def _plain(obj, path, depth=0):
+    """Check that a free-form field holds only plain JSON values (and not too deep)."""
+    if depth > 8:
+        raise ModelFileError(f"{path}: 'training' is nested too deeply")
+    if isinstance(obj, dict):
+        return {str(k): _plain(v, path, depth + 1) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_plain(v, path, depth + 1) for v in obj]
+    if obj is None or isinstance(obj, (str, bool, int)) or (isinstance(obj, float) and math.isfinite(obj)):
+        return obj
+    raise ModelFileError(f"{path}: 'training' holds a value that is not plain JSON")
+
+
+def load(path) -> Network:
+    """Read a model (or checkpoint) file written by :func:`save`; ModelFileError if invalid."""
+    return _network_from(_read(path, MODEL_FORMAT), path)
+
+
+def _rng_from(state, path) -> np.random.Generator:
+    if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+        raise ModelFileError(f"{path}: 'rng' must be a PCG64 generator state")
+    inner = state.get("state")
+    ints = [
+        inner.get("state") if isinstance(inner, dict) else None,
+        inner.get("inc") if isinstance(inner, dict) else None,
+        state.get("has_uint32"), state.get("uinteger"),
+    ]
+    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 1 << 128 for v in ints):
+        raise ModelFileError(f"{path}: 'rng' state must hold non-negative 128-bit integers")
+    bitgen = np.random.PCG64()
+    try:
+        bitgen.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": ints[0], "inc": ints[1]},
+            "has_uint32": ints[2],
+            "uinteger": ints[3],
+        }
+    except (ValueError, TypeError, OverflowError) as e:
+        raise ModelFileError(f"{path}: invalid 'rng' state: {e}") from None
+    return np.random.Generator(bitgen)
+
+
+def load_checkpoint(path) -> tuple[Network, History, dict]:
+    """Read a checkpoint: the network (with its generator and momentum), history and training config."""
+    d = _read(path, CHECKPOINT_FORMAT)
+    net = _network_from(d, path)
+    net.rng = _rng_from(d.get("rng"), path)
+    velocities = d.get("velocities")
+    if velocities is not None:
+        if not isinstance(velocities, list) or len(velocities) != len(net.weights):
+            raise ModelFileError(f"{path}: 'velocities' must match the weights")
+        net.velocities = [
+            _array(v, w.shape, f"velocities[{l}]", path, net.dtype) for l, (v, w) in enumerate(zip(velocities, net.weights))
+        ]
+    h = _field(d, "history", path, dict)
+    cols = []
+    for key in _HISTORY_KEYS:
+        col = h.get(key)
+        if not isinstance(col, list) or not all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)) for v in col
+        ):
+            raise ModelFileError(f"{path}: history field {key!r} must be a list of numbers")
+        cols.append(col)
+    if len({len(c) for c in cols}) != 1 or not cols[0] or cols[0][-1] != net.epochs_trained:
+        raise ModelFileError(f"{path}: history does not match 'epochs_trained'")
+    history = History(*[list(c) for c in cols])
+    return net, history, net.training
