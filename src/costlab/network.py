@@ -480,12 +480,9 @@ class Network:
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in self.weights]
         for _ in range(epochs):
-            order = self.rng.permutation(n) if shuffle else np.arange(n)
-            for j in range(n_batches):
-                idx = order[j * m:(j + 1) * m]
-                self._step(_rows(X, idx, dt), Y[idx], dt(eta / len(idx)), decay, dt(mu))
-                if on_batch is not None:
-                    on_batch(j + 1, n_batches)
+            with np.errstate(over="ignore", invalid="ignore"):
+                # a diverging run overflows; it is caught below, once per epoch
+                self._epoch(X, Y, m, n_batches, dt(eta), decay, dt(mu), shuffle, on_batch)
             self.epochs_trained += 1
             epoch = self.epochs_trained
             if not all(np.all(np.isfinite(w)) for w in self.weights) or not all(
@@ -498,6 +495,17 @@ class Network:
             if on_epoch is not None:
                 on_epoch(self, epoch, history)
         return history
+
+    def _epoch(self, X, Y, m, n_batches, eta, decay, mu, shuffle, on_batch):
+        """One pass over the data in mini-batches of m, in a fresh seeded order."""
+        n = X.shape[0]
+        order = self.rng.permutation(n) if shuffle else np.arange(n)
+        dt = self.dtype.type
+        for j in range(n_batches):
+            idx = order[j * m:(j + 1) * m]
+            self._step(_rows(X, idx, dt), Y[idx], eta / dt(len(idx)), decay, mu)
+            if on_batch is not None:
+                on_batch(j + 1, n_batches)
 
     def _step(self, x, y, eta_m, decay, mu):
         """One gradient-descent step on the batch (x, y); eta_m = eta / m."""
