@@ -1,0 +1,203 @@
+"""What the commands share: checked option types, path checks, error reporting.
+
+A check that fails raises :class:`InputError`, which ``costlab.cli.main``
+prints as one line, ``costlab <command>: error: <message>``, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+__all__ = [
+    "FIGURE_SUFFIXES",
+    "Command",
+    "Group",
+    "CommandFailed",
+    "Count",
+    "InputError",
+    "Number",
+    "call_core",
+    "checkpoints",
+    "figure_path",
+    "out_dir",
+    "write_or_fail",
+]
+
+#: Figure formats, chosen by the file's suffix.
+FIGURE_SUFFIXES = (".png", ".svg")
+
+
+class InputError(click.UsageError):
+    """Bad input: one line on stderr, exit status 2."""
+
+    def __init__(self, message: str):
+        super().__init__(message, ctx=click.get_current_context(silent=True))
+
+
+class CommandFailed(click.ClickException):
+    """The input was accepted but the work could not be done: one line, exit status 1."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.ctx = click.get_current_context(silent=True)
+
+
+class _KnowsItsContext:
+    """Attach the context to usage errors raised while parsing the arguments.
+
+    click raises some of them (``Option '--w' requires an argument.``) without
+    a context, which would lose the command's name in the error line.
+    """
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as e:
+            if e.ctx is None:
+                e.ctx = ctx
+            raise
+
+
+class Command(_KnowsItsContext, click.Command):
+    """A costlab command: ``@click.command(cls=Command)``."""
+
+
+class Group(_KnowsItsContext, click.Group):
+    """The costlab command group."""
+
+
+def _option(param) -> str:
+    return param.opts[0] if param is not None and param.opts else "value"
+
+
+class Number(click.ParamType):
+    """A finite float, optionally bounded below: ``--eta must be > 0, got -1``."""
+
+    name = "number"
+
+    def __init__(self, *, gt: float | None = None, ge: float | None = None):
+        self.gt, self.ge = gt, ge
+
+    def convert(self, value, param, ctx):
+        opt = _option(param)
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{opt} must be a number, got {value!r}") from None
+        if not math.isfinite(v):
+            raise InputError(f"{opt} must be a finite number, got {value}")
+        if self.gt is not None and not v > self.gt:
+            raise InputError(f"{opt} must be > {self.gt:g}, got {value}")
+        if self.ge is not None and not v >= self.ge:
+            raise InputError(f"{opt} must be >= {self.ge:g}, got {value}")
+        return v
+
+
+class Count(click.ParamType):
+    """A whole number >= ``minimum``: ``--epochs must be >= 0, got -1``."""
+
+    name = "integer"
+
+    def __init__(self, minimum: int = 0):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx):
+        opt = _option(param)
+        if isinstance(value, bool):
+            raise InputError(f"{opt} must be a whole number, got {value!r}")
+        try:
+            v = value if isinstance(value, int) else int(str(value).strip(), 10)
+        except ValueError:
+            raise InputError(f"{opt} must be a whole number, got {value!r}") from None
+        if v < self.minimum:
+            raise InputError(f"{opt} must be >= {self.minimum}, got {value}")
+        return v
+
+
+def _why_unwritable(path: Path, err: OSError) -> str:
+    """The reason a write under ``path`` failed, naming a file that blocks the way."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                return f"{p} is not a directory"
+            break
+    return err.strerror or str(err)
+
+
+def _probe(directory: Path) -> None:
+    """Create and remove a file in ``directory``; OSError if that is impossible."""
+    fd, tmp = tempfile.mkstemp(prefix=".costlab-write-test.", dir=directory)
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def out_dir(path, option: str = "--out") -> Path:
+    """Create directory ``path`` if needed and check that files can be written in it."""
+    path = Path(path)
+    try:
+        if path.exists() and not path.is_dir():
+            raise NotADirectoryError(0, f"{path} is not a directory")
+        path.mkdir(parents=True, exist_ok=True)
+        _probe(path)
+    except OSError as e:
+        raise InputError(f"{option} cannot be written: {path} ({_why_unwritable(path, e)})") from None
+    return path
+
+
+def figure_path(path, option: str = "--plot") -> Path:
+    """Check that a figure can be written at ``path`` (.png or .svg; its directory must exist)."""
+    path = Path(path)
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise InputError(
+            f"{option} must end in {' or '.join(FIGURE_SUFFIXES)}, got {str(path)!r}"
+        )
+    if path.is_dir():
+        raise InputError(f"{option} cannot be written: {path} is a directory")
+    parent = path.parent
+    try:
+        if not parent.is_dir():
+            raise FileNotFoundError(0, f"no directory {parent}")
+        _probe(parent)
+    except OSError as e:
+        raise InputError(f"{option} cannot be written: {path} ({_why_unwritable(parent, e)})") from None
+    return path
+
+
+def write_or_fail(path, write) -> None:
+    """``write(path)``, turning an OSError (disk full, ...) into one line and exit status 1."""
+    try:
+        write(path)
+    except OSError as e:
+        raise CommandFailed(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def call_core(fn, *args, **kwargs):
+    """Call a core function, reporting its argument errors as input errors.
+
+    ValueError (the core's answer to bad arguments), a floating-point overflow
+    and a diverging run (numbers too large to train with) become one line
+    with exit status 2. Anything else is a bug and keeps its traceback.
+    """
+    import numpy as np
+
+    from costlab.network import TrainingDiverged
+
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            return fn(*args, **kwargs)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    except FloatingPointError as e:
+        raise InputError(f"numbers too large to train with ({e}); try smaller ones") from None
+    except TrainingDiverged as e:
+        raise InputError(str(e)) from None
+
+
+def checkpoints(epochs: int) -> list[int]:
+    """The epochs a summary reports: 0, 50, 150 and the last, as far as training went."""
+    return sorted({e for e in (0, 50, 150) if e <= epochs} | {epochs})
