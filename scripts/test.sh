@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install costlab with its test dependencies into .venv and run the whole test suite.
+# Arguments are passed to pytest:  bash scripts/test.sh -q -k cli
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# ---- System packages (Debian) ---------------------------------------------------------
+# Debian packages the tests need, installed only when running as root on a machine with
+# apt-get and only if some are missing. Add packages to this array; it is empty for now.
+DEBIAN_PACKAGES=()
+if [[ ${#DEBIAN_PACKAGES[@]} -gt 0 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    missing=()
+    for pkg in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        apt-get update
+        DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+    fi
+fi
+
+# ---- Python environment ----------------------------------------------------------------
+PYTHON=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+    if ! "$PYTHON" -m venv .venv; then
+        # Debian and Ubuntu ship venv's pip bootstrap in a separate package
+        rm -rf .venv
+        if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+            apt-get update
+            DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv
+            "$PYTHON" -m venv .venv
+        else
+            echo "scripts/test.sh: '$PYTHON -m venv' failed; install your system's venv package (Debian: python3-venv)" >&2
+            exit 1
+        fi
+    fi
+fi
+.venv/bin/pip install -q -e '.[test]'
+
+.venv/bin/python -m pytest "$@"
