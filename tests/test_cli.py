@@ -365,6 +365,13 @@ def test_help_and_version():
     assert (p.returncode, p.stdout, p.stderr) == (0, f"costlab {__version__}\n", "")
 
 
+def test_neuron_offers_exactly_the_costs_made_for_a_sigmoid_output():
+    from costlab.cli.neuron import NEURON_COSTS
+    from costlab.costs import COSTS
+
+    assert set(NEURON_COSTS) == {name for name, c in COSTS.items() if "sigmoid" in c.activations}
+
+
 def test_importing_the_cli_does_not_import_the_heavy_libraries():
     code = (
         "import sys, costlab.cli; "
