@@ -202,6 +202,13 @@ def test_reproduce_takes_eta_and_epochs(tmp_path):
     assert "a(20)" in out
 
 
+def test_reproduce_with_zero_epochs_shows_the_starts(tmp_path):
+    code, out, err = invoke("reproduce", "--out", str(tmp_path), "--epochs", "0")
+    assert code == 0, err
+    assert "a(0)" in out and "never" in out
+    assert (tmp_path / "gradient-vs-output.png").read_bytes().startswith(PNG_MAGIC)
+
+
 def test_reproduce_writes_to_costlab_out_by_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = invoke("reproduce", "--epochs", "2")

@@ -35,15 +35,15 @@ def table_rows(runs) -> list[dict]:
 def table_text(rows, epochs: int) -> list[list[str]]:
     """The table as strings: a header row, then one row per run."""
     marks = checkpoints(epochs)
-    header = ["start a0", "cost", *(f"a({e})" for e in marks), "C(0)", f"C({epochs})", "first a<0.5"]
+    ends = sorted({0, epochs})
+    header = ["start a0", "cost", *(f"a({e})" for e in marks), *(f"C({e})" for e in ends), "first a<0.5"]
     # headings break at spaces when the table is printed; the cells never do
     body = [
         [
             f"{row['a0']:.2f}",
             row["cost"],
             *(f"{row['a'][str(e)]:.4f}" for e in marks),
-            f"{row['C0']:.4f}",
-            f"{row['C_final']:.4f}",
+            *(f"{row['C0' if e == 0 else 'C_final']:.4f}" for e in ends),
             "never" if row["first_below_half"] is None else str(row["first_below_half"]),
         ]
         for row in rows
