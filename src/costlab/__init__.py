@@ -3,11 +3,38 @@
 A sigmoid neuron trained with the quadratic cost learns slowest when it is most
 wrong, because every gradient carries the factor sigma'(z); the cross-entropy
 cost removes that factor. costlab makes that argument runnable.
+
+    >>> import costlab
+    >>> net = costlab.Network([64, 30, 10], cost="cross-entropy", seed=0)
+
+The public names are imported on first use, so that ``import costlab`` (and
+``costlab --help``) stays fast.
 """
 
-from costlab.network import History, Network, TrainingDiverged
-from costlab.saving import load
+from __future__ import annotations
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = ["History", "Network", "TrainingDiverged", "__version__", "load"]
+_LAZY = {
+    "History": "costlab.network",
+    "Network": "costlab.network",
+    "TrainingDiverged": "costlab.network",
+    "load": "costlab.saving",
+    "load_data": "costlab.data",
+}
+
+__all__ = [*_LAZY, "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'costlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
