@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ import click
 from costlab.cli._common import Command, Count, Number, call_core, checkpoints, out_dir, write_or_fail
 
 __all__ = ["reproduce", "table_rows", "table_text", "write_figures", "write_results"]
+
 
 def table_rows(runs) -> list[dict]:
     """One row of numbers per run: its start, the output a at epochs 0, 50, 150 and the
@@ -37,7 +37,6 @@ def table_text(rows, epochs: int) -> list[list[str]]:
     marks = checkpoints(epochs)
     ends = sorted({0, epochs})
     header = ["start a0", "cost", *(f"a({e})" for e in marks), *(f"C({e})" for e in ends), "first a<0.5"]
-    # headings break at spaces when the table is printed; the cells never do
     body = [
         [
             f"{row['a0']:.2f}",
@@ -75,6 +74,7 @@ def print_table(text: list[list[str]], title: str, caption: str) -> None:
     from rich.table import Table
 
     header, *body = text
+    # the first and last headings break onto two lines so that the table fits 80 columns
     table = Table(title=title, caption=caption, title_justify="left", caption_justify="left",
                   box=box.SIMPLE_HEAD, padding=(0, 0, 0, 1), show_edge=False)
     for i, name in enumerate(header):
