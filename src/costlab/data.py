@@ -23,6 +23,7 @@ take 47 MB rather than the 376 MB of a float64 copy.
 from __future__ import annotations
 
 import gzip
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,14 +213,18 @@ def load_npz(path) -> Dataset:
     """A .npz with X_train, y_train, X_test, y_test; validated, never unpickled."""
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in IDX_FILES if k not in f.files]
-            if missing:
-                raise DataError(f"{path}: missing arrays {', '.join(missing)}")
-            arrays = {k: f[k] for k in IDX_FILES}
+        with open(path, "rb") as fh:
+            f = np.load(fh, allow_pickle=False)
+            if not isinstance(f, np.lib.npyio.NpzFile):
+                raise DataError(f"{path}: a single array, not a .npz archive of X_train, y_train, X_test, y_test")
+            with f:
+                missing = [k for k in IDX_FILES if k not in f.files]
+                if missing:
+                    raise DataError(f"{path}: missing arrays {', '.join(missing)}")
+                arrays = {k: f[k] for k in IDX_FILES}
     except DataError:
         raise
-    except (OSError, ValueError, EOFError, zlib.error) as e:
+    except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
         raise DataError(f"{path}: cannot read as .npz: {e}") from None
     for part in ("train", "test"):
         X, y = arrays[f"X_{part}"], arrays[f"y_{part}"]

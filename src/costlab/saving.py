@@ -120,7 +120,7 @@ def _read(path, expected_format) -> dict:
         raise ModelFileError(f"{path}: not a costlab model file (no 'format': '{MODEL_FORMAT}')")
     if d["format"] != expected_format and expected_format == CHECKPOINT_FORMAT:
         raise ModelFileError(f"{path}: a model file, not a checkpoint")
-    if d.get("version") != FORMAT_VERSION or isinstance(d.get("version"), bool):
+    if type(d.get("version")) is not int or d["version"] != FORMAT_VERSION:
         raise ModelFileError(
             f"{path}: unsupported format version {d.get('version')!r} (this costlab reads {FORMAT_VERSION})"
         )
@@ -143,11 +143,27 @@ def _name(d, key, path, table):
     return v
 
 
+def _is_number(v) -> bool:
+    return type(v) is float or type(v) is int  # not bool, not str
+
+
 def _array(value, shape, what, path, dtype):
+    """A nested list of JSON numbers of exactly ``shape`` as a finite array of ``dtype``."""
+    if not isinstance(value, list):
+        raise ModelFileError(f"{path}: {what} must be a list")
+    rows = value if len(shape) == 2 else [value]
+    if len(rows) != (shape[0] if len(shape) == 2 else 1):
+        raise ModelFileError(f"{path}: {what} must have shape {shape}")
+    width = shape[-1]
+    for row in rows:
+        if not isinstance(row, list) or len(row) != width:
+            raise ModelFileError(f"{path}: {what} must have shape {shape}")
+        if not all(map(_is_number, row)):
+            raise ModelFileError(f"{path}: {what} must hold only numbers")
     try:
         a = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ModelFileError(f"{path}: {what} must be an array of numbers") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ModelFileError(f"{path}: {what} holds a number out of range") from None
     if a.shape != shape:
         raise ModelFileError(f"{path}: {what} has shape {a.shape}, expected {shape}")
     if not np.all(np.isfinite(a)):
@@ -171,21 +187,21 @@ def _network_from(d: dict, path) -> Network:
     if epochs_trained < 0:
         raise ModelFileError(f"{path}: 'epochs_trained' must be >= 0")
     training = _field(d, "training", path, dict)
-    try:
-        net = Network(sizes, cost=cost, activation=activation, output_activation=output_activation, dtype=dtype)
-    except ValueError as e:
-        raise ModelFileError(f"{path}: {e}") from None
     weights = _field(d, "weights", path, list)
     biases = _field(d, "biases", path, list)
     if len(weights) != len(sizes) - 1 or len(biases) != len(sizes) - 1:
         raise ModelFileError(f"{path}: expected {len(sizes) - 1} weight and bias arrays")
-    net.weights = [
-        _array(w, (n_out, n_in), f"weights[{l}]", path, net.dtype)
+    # the arrays are checked against the sizes before a network of those sizes is built
+    weights = [
+        _array(w, (n_out, n_in), f"weights[{l}]", path, dtype)
         for l, (w, n_in, n_out) in enumerate(zip(weights, sizes[:-1], sizes[1:]))
     ]
-    net.biases = [
-        _array(b, (n_out,), f"biases[{l}]", path, net.dtype) for l, (b, n_out) in enumerate(zip(biases, sizes[1:]))
-    ]
+    biases = [_array(b, (n_out,), f"biases[{l}]", path, dtype) for l, (b, n_out) in enumerate(zip(biases, sizes[1:]))]
+    try:
+        net = Network(sizes, cost=cost, activation=activation, output_activation=output_activation, dtype=dtype)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: {e}") from None
+    net.weights, net.biases = weights, biases
     net.epochs_trained = epochs_trained
     net.training = _plain(training, path)
     return net
@@ -207,6 +223,11 @@ def _plain(obj, path, depth=0):
 def load(path) -> Network:
     """Read a model (or checkpoint) file written by :func:`save`; ModelFileError if invalid."""
     return _network_from(_read(path, MODEL_FORMAT), path)
+
+
+def _is_history_value(v) -> bool:
+    """None, a finite float, or an integer that a float holds exactly."""
+    return v is None or (type(v) is float and math.isfinite(v)) or (type(v) is int and abs(v) <= 2**53)
 
 
 def _rng_from(state, path) -> np.random.Generator:
@@ -249,9 +270,7 @@ def load_checkpoint(path) -> tuple[Network, History, dict]:
     cols = []
     for key in _HISTORY_KEYS:
         col = h.get(key)
-        if not isinstance(col, list) or not all(
-            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)) for v in col
-        ):
+        if not isinstance(col, list) or not all(map(_is_history_value, col)):
             raise ModelFileError(f"{path}: history field {key!r} must be a list of numbers")
         cols.append(col)
     if len({len(c) for c in cols}) != 1 or not cols[0] or cols[0][-1] != net.epochs_trained:
