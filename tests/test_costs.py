@@ -188,6 +188,18 @@ def one_hot(k, j):
     return y
 
 
+def log_likelihood_rel_tolerance(z):
+    """1e-14, plus what rounding the shifted logits z_k - max(z) can cost.
+
+    The code works with s_k = z_k - max(z), rounded to within |s_k| 2^-53; where
+    the cost is e^{s_k}-sized (the right class, the others far below it), that
+    rounding becomes a relative error of up to |s_k| 2^-53 in the cost.
+    """
+    z = np.asarray(z, dtype=float)
+    spread = float(z.max() - z.min())
+    return 1e-14 + min(spread, 750.0) * 2.0**-53
+
+
 @FAST
 @given(z=logit_vectors, j=st.integers(0, 5))
 @example(z=np.array([1e4, -1e4]), j=0)
@@ -196,10 +208,32 @@ def one_hot(k, j):
 @example(z=np.array([1e4, 1e4, -1e4]), j=0)
 @example(z=np.array([40.0, 0.0]), j=0)
 @example(z=np.array([800.0, 0.0]), j=0)
+@example(z=np.array([130.0, 1.02]), j=0)
 def test_log_likelihood_is_exact_for_huge_logits(z, j):
     y = one_hot(z.size, j % z.size)
     out = float(log_likelihood(z[None], softmax(z[None]), y[None])[0])
-    assert_close_to_reference(out, mp_log_likelihood(z, y))
+    assert_close_to_reference(out, mp_log_likelihood(z, y), rel=log_likelihood_rel_tolerance(z))
+
+
+@pytest.mark.parametrize(
+    "z",
+    [
+        [40.0, 0.0],
+        [130.0, 1.02],      # C = log1p(e^{1.02 - 130}) ~ 9.65e-57
+        [600.0, 0.1],
+        [-3.3, -700.0],
+    ],
+)
+def test_log_likelihood_keeps_full_relative_precision_when_tiny(z):
+    # log_likelihood's docstring: "keeps full relative precision when the cost
+    # is tiny". For the right class, C = log1p(sum_{k != j} e^{z_k - z_j}); the
+    # textbook value from mpmath sets the bar at a few ulp.
+    z = np.array(z)
+    y = one_hot(z.size, int(np.argmax(z)))
+    out = float(log_likelihood(z[None], None, y[None])[0])
+    ref = mp_log_likelihood(z, y)
+    assert 0.0 < ref < 1e-15
+    assert out == pytest.approx(ref, rel=1e-15, abs=0)
 
 
 @SOME
@@ -210,7 +244,7 @@ def test_log_likelihood_is_exact_for_probability_targets(z, data):
         w[0] = 1.0
     y = w / w.sum()
     out = float(log_likelihood(z, softmax(z), y))
-    assert_close_to_reference(out, mp_log_likelihood(z, y), rel=1e-13)
+    assert_close_to_reference(out, mp_log_likelihood(z, y), rel=log_likelihood_rel_tolerance(z))
 
 
 def test_log_likelihood_exact_small_value():

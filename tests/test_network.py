@@ -514,13 +514,14 @@ def test_single_sigmoid_output_predict_accuracy_cost_by_hand():
     net = Network([1, 1], cost="cross-entropy", seed=0)
     net.weights[0][...] = 1.0
     net.biases[0][...] = 0.0
-    X = np.array([[-2.0], [0.5], [3.0]])
-    labels = np.array([0, 0, 1])
-    np.testing.assert_array_equal(net.predict(X), [0, 1, 1])
-    assert net.accuracy(X, labels) == pytest.approx(2 / 3)
-    np.testing.assert_allclose(net.feedforward(X)[:, 0], [_sig(-2.0), _sig(0.5), _sig(3.0)], rtol=1e-15)
+    X = np.array([[-2.0], [-0.5], [0.5], [3.0]])
+    labels = np.array([0, 1, 0, 1])
+    np.testing.assert_array_equal(net.predict(X), [0, 0, 1, 1])
+    assert net.accuracy(X, labels) == 0.5
+    np.testing.assert_allclose(net.feedforward(X)[:, 0], [_sig(-2.0), _sig(-0.5), _sig(0.5), _sig(3.0)], rtol=1e-15)
     # y = 0: -ln(1 - a) = ln(1 + e^z); y = 1: -ln a = ln(1 + e^-z)
-    expected = (math.log1p(math.exp(-2.0)) + math.log1p(math.exp(0.5)) + math.log1p(math.exp(-3.0))) / 3
+    expected = (math.log1p(math.exp(-2.0)) + math.log1p(math.exp(0.5)) + math.log1p(math.exp(0.5))
+                + math.log1p(math.exp(-3.0))) / 4
     assert net.total_cost(X, labels) == pytest.approx(expected, rel=1e-14)
 
 
