@@ -51,7 +51,7 @@ __all__ = [
 EVAL_CHUNK = 4096
 #: The training cost may grow to this many times its starting value before
 #: training is declared to have exploded.
-EXPLODE_FACTOR = 1e3
+EXPLODE_FACTOR = 10.0
 
 
 class TrainingDiverged(ArithmeticError):

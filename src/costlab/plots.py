@@ -34,6 +34,8 @@ __all__ = [
     "plot_output",
     "plot_sigmoid",
     "plot_sigmoid_prime",
+    "plot_training",
+    "training_figure",
     "reproduce_figures",
     "save_figure",
     "start_label",
@@ -295,6 +297,46 @@ def gradient_figure(runs) -> Figure:
     ax = fig.subplots()
     plot_gradient(ax, starts, y=y)
     ax.set_title("Why the quadratic cost stalls: the bias gradient against the output")
+    return fig
+
+
+# --------------------------------------------------------------------------- #
+# Networks on data
+# --------------------------------------------------------------------------- #
+
+def plot_training(ax_cost, ax_acc, history, *, label: str = "", color=None):
+    """Cost C and accuracy against epoch, training (solid) and test (dashed).
+
+    ``history`` is a dict of lists as written by :meth:`costlab.History.to_dict`.
+    """
+    epochs = history["epoch"]
+    prefix = f"{label}, " if label else ""
+    series = (("train_cost", "train_accuracy", "-", "training"), ("eval_cost", "eval_accuracy", "--", "test"))
+    for cost_key, acc_key, style, name in series:
+        if not history.get(cost_key) or history[cost_key][0] is None:
+            continue
+        line, = ax_cost.plot(epochs, history[cost_key], linestyle=style, color=color, label=prefix + name)
+        color = line.get_color()
+        ax_acc.plot(epochs, np.asarray(history[acc_key]) * 100, linestyle=style, color=color, label=prefix + name)
+    ax_cost.set_xlabel("epoch")
+    ax_cost.set_ylabel("cost C")
+    ax_cost.set_ylim(bottom=0)
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy (%)")
+    for ax in (ax_cost, ax_acc):
+        ax.set_xlim(left=0)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+
+
+def training_figure(history, title: str) -> Figure:
+    """Cost and accuracy per epoch of one training run, side by side."""
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    ax_cost, ax_acc = fig.subplots(1, 2)
+    plot_training(ax_cost, ax_acc, history)
+    ax_cost.set_title("cost C against epoch")
+    ax_acc.set_title("accuracy against epoch")
+    fig.suptitle(title)
     return fig
 
 

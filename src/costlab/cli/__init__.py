@@ -25,6 +25,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 COMMANDS: dict[str, str] = {
     "neuron": "costlab.cli.neuron:neuron",
     "reproduce": "costlab.cli.reproduce:reproduce",
+    "train": "costlab.cli.train:train",
 }
 
 #: Exit status for bad input (click's convention) and for an interrupt (128 + SIGINT).

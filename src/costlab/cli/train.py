@@ -1,0 +1,238 @@
+"""``costlab train``: train a network on real data and report cost and accuracy per epoch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from costlab.cli._common import (
+    Command,
+    CommandFailed,
+    Count,
+    InputError,
+    Number,
+    figure_path,
+    write_or_fail,
+)
+
+__all__ = ["train", "parse_sizes"]
+
+#: The configuration keys a resumed run must share with its checkpoint.
+RESUME_KEYS = (
+    "data", "limit", "sizes", "cost", "activation", "output_activation", "init", "dtype",
+    "seed", "batch_size", "eta", "lmbda", "mu",
+)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'64,30,10' -> [64, 30, 10]; InputError for anything else."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        sizes = [int(p, 10) for p in parts]
+    except ValueError:
+        raise InputError(f"--sizes must be comma-separated whole numbers like 64,30,10, got {text!r}") from None
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise InputError(f"--sizes needs at least two layer sizes, each >= 1, got {text!r}")
+    if any(s > 100_000 for s in sizes):
+        raise InputError(f"--sizes: a layer of more than 100000 neurons is not supported, got {text!r}")
+    return sizes
+
+
+def _table(history, console):
+    from rich.table import Table
+
+    table = Table(title="Cost C and accuracy per epoch", title_justify="left")
+    table.add_column("epoch", justify="right")
+    table.add_column("train C", justify="right")
+    table.add_column("train acc", justify="right")
+    has_eval = history.eval_cost and history.eval_cost[0] is not None
+    if has_eval:
+        table.add_column("test C", justify="right")
+        table.add_column("test acc", justify="right")
+    for i, e in enumerate(history.epoch):
+        row = [str(e), f"{history.train_cost[i]:.4f}", f"{history.train_accuracy[i]:.2%}"]
+        if has_eval:
+            row += [f"{history.eval_cost[i]:.4f}", f"{history.eval_accuracy[i]:.2%}"]
+        table.add_row(*row)
+    console.print(table)
+
+
+@click.command(cls=Command, short_help="Train a network on real data; cost and accuracy per epoch.")
+@click.option("--data", default="digits", show_default=True, metavar="SPEC",
+              help="digits, fashion-mnist, mnist:DIR, fashion-mnist:DIR or a .npz file.")
+@click.option("--sizes", default=None, metavar="N,N,...",
+              help="Layer sizes, input first [default: features,30,classes].")
+@click.option("--cost", type=click.Choice(["quadratic", "cross-entropy", "log-likelihood"]),
+              default="cross-entropy", show_default=True, help="The cost function C.")
+@click.option("--activation", type=click.Choice(["sigmoid", "tanh", "relu", "identity"]),
+              default="sigmoid", show_default=True, help="Activation of the hidden layers.")
+@click.option("--output-activation", type=click.Choice(["sigmoid", "tanh", "relu", "identity", "softmax"]),
+              default=None, help="Activation of the output layer [default: the one the cost is made for].")
+@click.option("--init", type=click.Choice(["default", "large"]), default="default", show_default=True,
+              help="default: w ~ N(0, 1/n_in); large: w ~ N(0, 1).")
+@click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
+@click.option("--epochs", type=Count(0), default=30, show_default=True)
+@click.option("--batch-size", type=Count(1), default=10, show_default=True, help="Mini-batch size m.")
+@click.option("--eta", type=Number(gt=0), default=0.5, show_default=True, help="Learning rate eta.")
+@click.option("--lmbda", type=Number(ge=0), default=0.0, show_default=True,
+              help="L2 regularization lambda.")
+@click.option("--mu", type=Number(ge=0), default=0.0, show_default=True, help="Momentum in [0, 1).")
+@click.option("--seed", type=Count(0), default=0, show_default=True,
+              help="Seed of the initial weights and the shuffling.")
+@click.option("--limit", type=Count(1), default=None, help="Train on the first N training samples only.")
+@click.option("--save", "save_path", default=None, metavar="FILE", help="Write the trained model (JSON).")
+@click.option("--checkpoint", default=None, metavar="FILE", help="Save a checkpoint after every epoch.")
+@click.option("--resume", is_flag=True, help="Continue from --checkpoint up to --epochs.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config and history.")
+@click.option("--plot", default=None, metavar="FILE", help="Write the cost and accuracy curves (.png or .svg).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def train(data, sizes, cost, activation, output_activation, init, dtype, epochs, batch_size, eta,
+          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, quiet):
+    """Train a network by mini-batch gradient descent and report cost and accuracy per epoch.
+
+    \b
+    Example (digits, the seed's comparison on real data):
+      costlab train --data digits --sizes 64,30,10 --cost cross-entropy
+      costlab train --data digits --sizes 64,30,10 --cost quadratic
+    """
+    if mu >= 1:
+        raise InputError(f"--mu must be < 1, got {mu:g}")
+    if resume and checkpoint is None:
+        raise InputError("--resume needs --checkpoint FILE")
+    if plot is not None:
+        plot = figure_path(plot)
+    for option, path in (("--save", save_path), ("--checkpoint", checkpoint)):
+        if path is not None:
+            _check_file_target(option, path)
+
+    from costlab.data import DataError, load_data
+
+    try:
+        dataset = load_data(data).limit(limit)
+    except DataError as e:
+        raise InputError(str(e)) from None
+    layer_sizes = parse_sizes(sizes) if sizes else [dataset.n_features, 30, dataset.n_classes]
+    if layer_sizes[0] != dataset.n_features:
+        raise InputError(f"--sizes must start with {dataset.n_features} (the features of {dataset.name}), got {layer_sizes[0]}")
+    if layer_sizes[-1] != dataset.n_classes:
+        raise InputError(f"--sizes must end with {dataset.n_classes} (the classes of {dataset.name}), got {layer_sizes[-1]}")
+
+    config = {
+        "data": data, "limit": limit, "sizes": layer_sizes, "cost": cost, "activation": activation,
+        "output_activation": output_activation, "init": init, "dtype": dtype, "seed": seed,
+        "batch_size": batch_size, "eta": eta, "lmbda": lmbda, "mu": mu, "epochs": epochs,
+    }
+
+    from costlab.network import Network, TrainingDiverged
+
+    history = None
+    if resume:
+        net, history = _resume(checkpoint, config)
+    else:
+        try:
+            net = Network(layer_sizes, cost=cost, activation=activation, output_activation=output_activation,
+                          init=init, dtype=dtype, seed=seed)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+    config["output_activation"] = net.output_activation
+    remaining = max(epochs - net.epochs_trained, 0)
+
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    progress = None if quiet else _progress(err)
+
+    def on_epoch(network, epoch, hist):
+        if checkpoint is not None:
+            from costlab.saving import save_checkpoint
+
+            write_or_fail(checkpoint, lambda p: save_checkpoint(network, p, hist, config))
+        if progress is not None and epoch > 0:
+            progress.update(epochs_task, advance=1, description=_epoch_text(hist))
+
+    def on_batch(j, n_batches):
+        if j == n_batches or j % every == 0:
+            progress.update(batches_task, completed=j, total=n_batches)
+
+    n_batches = -(-len(dataset.X_train) // batch_size)
+    every = max(1, n_batches // 100)
+    try:
+        if progress is not None:
+            progress.start()
+            epochs_task = progress.add_task("epochs", total=epochs, completed=net.epochs_trained)
+            batches_task = progress.add_task("batches", total=n_batches)
+        history = net.fit(
+            dataset.X_train, dataset.y_train, epochs=remaining, batch_size=batch_size, eta=eta,
+            lmbda=lmbda, mu=mu, eval_data=(dataset.X_test, dataset.y_test), history=history,
+            on_epoch=on_epoch, on_batch=on_batch if progress is not None else None,
+        )
+    except TrainingDiverged as e:
+        raise CommandFailed(str(e)) from None
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    finally:
+        if progress is not None:
+            progress.stop()
+
+    if save_path is not None:
+        write_or_fail(save_path, lambda p: net.save(p, config))
+    if plot is not None:
+        from costlab.plots import save_figure, training_figure
+
+        title = f"{dataset.name}, {' x '.join(map(str, layer_sizes))}, {cost}, eta = {eta:g}"
+        write_or_fail(plot, lambda p: save_figure(training_figure(history.to_dict(), title), p))
+    if as_json:
+        click.echo(json.dumps({"config": config, "history": history.to_dict()}, allow_nan=False))
+    else:
+        out = Console()
+        out.print(dataset.describe())
+        _table(history, out)
+        written = [p for p in (save_path, checkpoint, plot) if p is not None]
+        if written:
+            out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+def _epoch_text(hist) -> str:
+    acc = hist.eval_accuracy[-1] if hist.eval_accuracy[-1] is not None else hist.train_accuracy[-1]
+    return f"epoch {hist.epoch[-1]}: C = {hist.train_cost[-1]:.4f}, accuracy {acc:.2%}"
+
+
+def _progress(console):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True,
+    )
+
+
+def _check_file_target(option, path):
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{option} cannot be written: {path} is a directory")
+    if not path.parent.is_dir():
+        raise InputError(f"{option} cannot be written: no directory {path.parent}")
+
+
+def _resume(checkpoint, config):
+    from costlab.saving import ModelFileError, load_checkpoint
+
+    if not Path(checkpoint).is_file():
+        raise InputError(f"--resume: no checkpoint at {checkpoint}")
+    try:
+        net, history, saved = load_checkpoint(checkpoint)
+    except ModelFileError as e:
+        raise InputError(str(e)) from None
+    for key in RESUME_KEYS:
+        if key == "output_activation" and config[key] is None:
+            continue
+        if saved.get(key) != config[key]:
+            raise InputError(
+                f"--resume: the checkpoint was made with {key} = {saved.get(key)!r}, not {config[key]!r}; "
+                "resume with the same options"
+            )
+    if net.epochs_trained > config["epochs"]:
+        raise InputError(f"--resume: the checkpoint is at epoch {net.epochs_trained}, past --epochs {config['epochs']}")
+    return net, history
