@@ -698,3 +698,29 @@ def test_sensible_eta_does_not_diverge():
     h = net.fit(X, T, epochs=20, batch_size=10, eta=0.05)
     assert h.train_cost[-1] < 1e-3 * h.train_cost[0]
     np.testing.assert_allclose(net.weights[0], [[0.5, -0.25]], atol=1e-3)
+
+
+# --------------------------------------------------------------------------- #
+# Parameters assigned by the user
+# --------------------------------------------------------------------------- #
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("assigned", [int, np.float64], ids=["int", "float64"])
+def test_assigned_parameters_train_in_the_network_dtype(dtype, assigned):
+    # Network documents weights and biases as lists "that users read and may
+    # assign". Hand-set values such as np.array([[2]]) (integers) or float64
+    # arrays in a float32 network must train like the same values given in the
+    # network's dtype, and leave the parameters in that dtype.
+    X = np.array([[1.0]])
+    y = np.array([[0.0]])
+    ref = Network([1, 1], cost="quadratic", dtype=dtype, seed=0)
+    ref.weights[0][...] = 2.0
+    ref.biases[0][...] = 2.0
+    ref.fit(X, y, epochs=3, batch_size=1, eta=0.15, shuffle=False)
+    net = Network([1, 1], cost="quadratic", dtype=dtype, seed=0)
+    net.weights = [np.array([[2]], dtype=assigned)]
+    net.biases = [np.array([2], dtype=assigned)]
+    net.fit(X, y, epochs=3, batch_size=1, eta=0.15, shuffle=False)
+    assert net.weights[0].dtype == net.biases[0].dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(net.weights[0], ref.weights[0])
+    np.testing.assert_array_equal(net.biases[0], ref.biases[0])
