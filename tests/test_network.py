@@ -239,12 +239,13 @@ def params(net):
     return [p.copy() for p in net.weights + net.biases]
 
 
-def test_same_seed_trains_bit_for_bit():
+@pytest.mark.parametrize("mu", [0.0, 0.3])
+def test_same_seed_trains_bit_for_bit(mu):
     X, y = blobs()
     runs = []
     for _ in range(2):
         net = Network([3, 5, 3], seed=11)
-        h = net.fit(X, y, epochs=3, batch_size=7, eta=0.5, lmbda=0.1, mu=0.3, eval_data=(X[:20], y[:20]))
+        h = net.fit(X, y, epochs=3, batch_size=7, eta=0.5, lmbda=0.1, mu=mu, eval_data=(X[:20], y[:20]))
         runs.append((params(net), h.to_dict()))
     for p, q in zip(runs[0][0], runs[1][0]):
         np.testing.assert_array_equal(p, q)
@@ -308,17 +309,19 @@ def test_epochs_zero_leaves_the_parameters_alone():
         np.testing.assert_array_equal(p, q)
 
 
+@pytest.mark.parametrize("mu", [0.0, 0.5])
 @pytest.mark.parametrize("cost", ["quadratic", "cross-entropy", "log-likelihood"])
-def test_float32_networks_stay_float32(cost):
+def test_float32_networks_stay_float32(cost, mu):
     X, y = blobs()
     net32 = Network([3, 5, 3], cost=cost, dtype="float32", seed=4)
     net64 = Network([3, 5, 3], cost=cost, dtype="float64", seed=4)
     assert all(p.dtype == np.float32 for p in net32.weights + net32.biases)
-    kw = dict(epochs=2, batch_size=8, eta=0.3, lmbda=0.2, mu=0.5, eval_data=(X, y))
+    kw = dict(epochs=2, batch_size=8, eta=0.3, lmbda=0.2, mu=mu, eval_data=(X, y))
     net32.fit(X, y, **kw)
     net64.fit(X, y, **kw)
     assert all(p.dtype == np.float32 for p in net32.weights + net32.biases)
-    assert all(v.dtype == np.float32 for v in net32.velocities)
+    if mu:
+        assert all(v.dtype == np.float32 for v in net32.velocities)
     assert net32.feedforward(X).dtype == np.float32
     # the same computation, only rounded to float32
     for p32, p64 in zip(params(net32), params(net64)):
@@ -724,3 +727,27 @@ def test_assigned_parameters_train_in_the_network_dtype(dtype, assigned):
     assert net.weights[0].dtype == net.biases[0].dtype == np.dtype(dtype)
     np.testing.assert_array_equal(net.weights[0], ref.weights[0])
     np.testing.assert_array_equal(net.biases[0], ref.biases[0])
+
+
+def test_assigned_parameters_in_any_memory_layout_train_alike():
+    # C-ordered, Fortran-ordered and strided views of the same values
+    X, y = blobs(n=12, seed=8)
+    base = Network([3, 4, 3], seed=2)
+    W = [w.copy() for w in base.weights]
+    B = [b.copy() for b in base.biases]
+    layouts = {
+        "C": [w.copy() for w in W],
+        "F": [np.asfortranarray(w) for w in W],
+        "strided": [np.repeat(w, 2, axis=1)[:, ::2] for w in W],
+    }
+    results = {}
+    for name, weights in layouts.items():
+        net = Network([3, 4, 3], seed=2)
+        net.weights = weights
+        net.biases = [b.copy() for b in B]
+        net.fit(X, y, epochs=2, batch_size=4, eta=0.5, shuffle=False)
+        results[name] = [p.copy() for p in net.weights + net.biases]
+    for name in ("F", "strided"):
+        for p, q in zip(results[name], results["C"]):
+            np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-15)
+    assert not np.allclose(results["C"][0], W[0])
