@@ -3,8 +3,8 @@ costlab against an idiomatic PyTorch loop and scikit-learn's MLPClassifier.
 
 Run:  python benchmarks/bench_train.py [--epochs 5] [--seeds 3] [--quick]
 
-All three run in this one process, one after another, so their times are
-comparable; ratios are printed beside the times. Per-epoch times are medians
+All three run in this one process, one after another, with one BLAS thread
+each, so their times are comparable; ratios are printed beside the times. Per-epoch times are medians
 over several epochs. Accuracy after 1 and 5 epochs is the mean over seeds.
 
 The peers (what each one computes per mini-batch of m = 10):
@@ -119,13 +119,17 @@ def main():
     if args.quick:
         args.epochs, args.seeds = 2, 1
 
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     data = load_data("fashion-mnist").limit(N_TRAIN)
     blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} ({i['num_threads']} threads)" for i in threadpool_info())
     print(f"Fashion-MNIST, first {N_TRAIN} training images; [784, 30, 10], batch {BATCH}, eta {ETA}")
     print(f"NumPy {np.__version__}; BLAS: {blas}")
     results = {}
+    # one BLAS thread for every peer (PyTorch: set_num_threads(1)): at these matrix sizes a
+    # second thread only adds synchronization, and idle BLAS threads spinning on a busy
+    # 2-core machine can slow a run down tenfold
+    limits = threadpool_limits(1)
     for dtype in ("float64", "float32"):
         for name, fn in PEERS.items():
             times, accs = [], []
@@ -135,6 +139,7 @@ def main():
                 accs.append(a)
             results[dtype, name] = (statistics.median(times), accs)
             print(f"  {dtype} {name:8s} {statistics.median(times):7.3f} s/epoch (median of {len(times)})", flush=True)
+    limits.restore_original_limits()
 
     print()
     print(f"{'':10s}{'s/epoch':>10s}{'x vs torch':>12s}{'x vs sklearn':>14s}"

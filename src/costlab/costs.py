@@ -152,7 +152,9 @@ def log_likelihood(z, a, y):
     ``sum_k e^{s_k}`` is exactly 1, and
     ``ln sum_k e^{s_k} = log1p(sum_{k != argmax} e^{s_k})``,
     so ``C_x = (sum_j y_j) log1p(...) - sum_j y_j s_j`` is finite for logits of
-    +-1e4 and keeps full relative precision when the cost is tiny.
+    +-1e4 and keeps its relative precision when the cost is tiny (to about
+    ``|s|`` units in the last place, the rounding of ``s`` itself), where
+    ``ln sum_k e^{z_k} - z_j`` would cancel to 0.
     """
     z = np.asarray(z)
     s = z - z.max(axis=-1, keepdims=True)
@@ -164,12 +166,12 @@ def log_likelihood(z, a, y):
 
 
 def log_likelihood_delta(z, a, y, activation: Activation | None = None):
-    """delta = a - y, the output error dC/dz of softmax + log-likelihood.
+    """delta = a sum_j y_j - y, the output error dC/dz of softmax + log-likelihood.
 
-    For one-hot y (sum_j y_j = 1): dC/dz_j = a_j - y_j; the softmax's
-    Jacobian cancels just as the sigmoid's derivative does for cross-entropy.
+    For one-hot y (sum_j y_j = 1) this is a - y: the softmax's Jacobian
+    cancels just as the sigmoid's derivative does for cross-entropy.
     """
-    return a - y
+    return a * np.sum(y, axis=-1, keepdims=True) - y
 
 
 @dataclass(frozen=True)

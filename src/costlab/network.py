@@ -22,7 +22,9 @@ networks trained side by side (``weights[l]`` of shape ``(K, n_out, n_in)``):
 every product is a ``matmul`` over the last two axes, so a single network and a
 group of them run through the same code.
 
-This module imports NumPy only; it never prints, reads or writes files, or
+This module computes with NumPy, and with SciPy for two things NumPy lacks:
+the sigmoid as one stable ufunc (``scipy.special.expit``) and BLAS ``gemm``
+for the in-place weight update. It never prints, reads or writes files, or
 touches the global random generator.
 """
 
@@ -49,6 +51,10 @@ __all__ = [
 
 #: Rows converted at a time when a whole data set is evaluated (bounds memory).
 EVAL_CHUNK = 4096
+#: Mini-batches whose rows are gathered from the data and converted at once.
+GATHER_BATCHES = 64
+#: Weight matrices with at least this many entries are updated by one BLAS call.
+GEMM_MIN_SIZE = 2048
 #: The training cost may grow to this many times its starting value before
 #: training is declared to have exploded.
 EXPLODE_FACTOR = 10.0
@@ -183,13 +189,13 @@ def subtract_outer(w, delta, a):
     (n_out x n_in) matrix three times, and at a batch of 10 the update of the
     784 x 30 weights is bound by memory, not arithmetic.
     """
-    gemm = _gemm_for(w.dtype) if w.ndim == 2 and w.flags.c_contiguous else None
-    if gemm is None or a.dtype != w.dtype or delta.dtype != w.dtype:
+    if w.ndim != 2 or w.size < GEMM_MIN_SIZE or not w.flags.c_contiguous or not (
+        w.dtype == a.dtype == delta.dtype
+    ) or (gemm := _gemm_for(w.dtype)) is None:
         w -= delta.swapaxes(-1, -2) @ a
         return
-    out = gemm(-1.0, a.T, delta.T, beta=1.0, c=w.T, trans_b=1, overwrite_c=1)
-    if not np.shares_memory(out, w):  # pragma: no cover - BLAS copied c; keep the result
-        w[...] = out.T
+    # c = w.T is Fortran-ordered and of gemm's type, so gemm overwrites it in place
+    gemm(-1.0, a.T, delta.T, beta=1.0, c=w.T, trans_b=1, overwrite_c=1)
 
 
 def _rows(X, idx, dtype):
@@ -235,6 +241,35 @@ class History:
 
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+class Parameters(list):
+    """A list of parameter arrays that keep their shapes and floating-point type.
+
+    ``net.weights[l] = array`` and ``net.weights = [...]`` check each array's
+    shape and convert it to the network's dtype (C-ordered), so that training
+    never meets an integer or wrongly shaped array.
+    """
+
+    def __init__(self, arrays, shapes, dtype, name):
+        self._shapes, self._dtype, self._name = list(shapes), dtype, name
+        arrays = list(arrays)
+        if len(arrays) != len(self._shapes):
+            raise ValueError(f"{name} must be a list of {len(self._shapes)} arrays, got {len(arrays)}")
+        super().__init__(self._convert(l, a) for l, a in enumerate(arrays))
+
+    def _convert(self, l, a):
+        a = np.asarray(a)
+        if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+            raise ValueError(f"{self._name}[{l}] must hold real numbers, got dtype {a.dtype}")
+        if a.shape != self._shapes[l]:
+            raise ValueError(f"{self._name}[{l}] must have shape {self._shapes[l]}, got {a.shape}")
+        return np.ascontiguousarray(a, dtype=self._dtype)
+
+    def __setitem__(self, l, a):
+        if isinstance(l, slice):
+            raise TypeError(f"assign {self._name} one array at a time, or the whole list")
+        super().__setitem__(l, self._convert(range(len(self))[l], a))
 
 
 class Network:
@@ -296,6 +331,8 @@ class Network:
                 f"cost {cost!r} needs an output activation of: {', '.join(self._cost.activations)}"
                 f" (got {output_activation!r})"
             )
+        if not self._output.elementwise and self.sizes[-1] < 2:
+            raise ValueError(f"a {output_activation} output layer needs at least 2 neurons, got {self.sizes[-1]}")
         if dtype not in _DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
         self.dtype = np.dtype(_DTYPES[dtype])
@@ -306,6 +343,26 @@ class Network:
         self.velocities = None
         self.epochs_trained = 0
         self.training: dict = {}
+
+    # -- parameters -------------------------------------------------------------
+    @property
+    def weights(self) -> Parameters:
+        """weights[l] of shape (sizes[l + 1], sizes[l]): w_jk joins neuron k to neuron j."""
+        return self._weights
+
+    @weights.setter
+    def weights(self, arrays):
+        shapes = [(n_out, n_in) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
+        self._weights = Parameters(arrays, shapes, self.dtype, "weights")
+
+    @property
+    def biases(self) -> Parameters:
+        """biases[l] of shape (sizes[l + 1],)."""
+        return self._biases
+
+    @biases.setter
+    def biases(self, arrays):
+        self._biases = Parameters(arrays, [(n,) for n in self.sizes[1:]], self.dtype, "biases")
 
     # -- configuration --------------------------------------------------------
     @property
@@ -497,16 +554,15 @@ class Network:
             Xe = self._check_X(eval_data[0], "X_eval")
             Ye = self._targets(Xe, eval_data[1], "y_eval")
 
-        def record(epoch):
+        def evaluate():
             C, acc = self._evaluate(X, Y, lmbda) if monitor else (None, None)
             Ce, acce = self._evaluate(Xe, Ye, lmbda) if eval_data is not None else (None, None)
-            history.append(epoch, C, acc, Ce, acce)
-            return C
+            return C, acc, Ce, acce
 
         if history is None:
             history = History()
         if len(history) == 0:
-            record(self.epochs_trained)
+            history.append(self.epochs_trained, *evaluate())
             if on_epoch is not None:
                 on_epoch(self, self.epochs_trained, history)
         C0 = history.train_cost[0] if monitor and history.train_cost[0] is not None else np.inf
@@ -519,32 +575,54 @@ class Network:
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in self.weights]
         for _ in range(epochs):
+            last_good = self._parameters_copy()
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging run overflows; it is caught below, once per epoch
                 self._epoch(X, Y, m, n_batches, dt(eta), decay, dt(mu), shuffle, on_batch)
-            self.epochs_trained += 1
-            epoch = self.epochs_trained
-            if not all(np.all(np.isfinite(w)) for w in self.weights) or not all(
-                np.all(np.isfinite(b)) for b in self.biases
-            ):
-                raise TrainingDiverged(epoch, "the weights are no longer finite", eta)
-            C = record(epoch)
-            if monitor and (not np.isfinite(C) or C > EXPLODE_FACTOR * max(C0, 1.0)):
-                raise TrainingDiverged(epoch, f"the training cost exploded to {C:.3g}", eta)
+            epoch = self.epochs_trained + 1
+            reason = None
+            if not all(np.all(np.isfinite(p)) for p in (*self.weights, *self.biases)):
+                reason = "the weights are no longer finite"
+            else:
+                row = evaluate()
+                C = row[0]
+                if monitor and (not np.isfinite(C) or C > EXPLODE_FACTOR * max(C0, 1.0)):
+                    reason = f"the training cost exploded to {C:.3g}"
+            if reason is not None:
+                # leave the network as it was after the last good epoch
+                self.weights, self.biases, self.velocities = last_good
+                raise TrainingDiverged(epoch, reason, eta)
+            self.epochs_trained = epoch
+            history.append(epoch, *row)
             if on_epoch is not None:
                 on_epoch(self, epoch, history)
         return history
 
+    def _parameters_copy(self):
+        copy = lambda arrays: None if arrays is None else [p.copy() for p in arrays]  # noqa: E731
+        return copy(self.weights), copy(self.biases), copy(self.velocities)
+
     def _epoch(self, X, Y, m, n_batches, eta, decay, mu, shuffle, on_batch):
-        """One pass over the data in mini-batches of m, in a fresh seeded order."""
+        """One pass over the data in mini-batches of m, in a fresh seeded order.
+
+        The rows of GATHER_BATCHES batches at a time are gathered and converted
+        to floats together; the batches are views into that block.
+        """
         n = X.shape[0]
         order = self.rng.permutation(n) if shuffle else np.arange(n)
         dt = self.dtype.type
-        for j in range(n_batches):
-            idx = order[j * m:(j + 1) * m]
-            self._step(_rows(X, idx, dt), Y[idx], eta / dt(len(idx)), decay, mu)
-            if on_batch is not None:
-                on_batch(j + 1, n_batches)
+        eta_m = eta / dt(m)
+        chunk = m * GATHER_BATCHES
+        j = 0
+        for s in range(0, n, chunk):
+            idx = order[s:s + chunk]
+            xs, ys = _rows(X, idx, dt), Y[idx]
+            for t in range(0, len(idx), m):
+                x = xs[t:t + m]
+                self._step(x, ys[t:t + m], eta_m if len(x) == m else eta / dt(len(x)), decay, mu)
+                j += 1
+                if on_batch is not None:
+                    on_batch(j, n_batches)
 
     def _step(self, x, y, eta_m, decay, mu):
         """One gradient-descent step on the batch (x, y); eta_m = eta / m.
