@@ -5,17 +5,21 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # ---- System packages (Debian) ---------------------------------------------------------
-# Debian packages the tests need, installed only when running as root on a machine with
-# apt-get and only if some are missing. Add packages to this array; it is empty for now.
-DEBIAN_PACKAGES=()
-if [[ ${#DEBIAN_PACKAGES[@]} -gt 0 && $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    missing=()
-    for pkg in "${DEBIAN_PACKAGES[@]}"; do
-        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-    done
-    if [[ ${#missing[@]} -gt 0 ]]; then
-        apt-get update
-        DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+# Debian packages the tests need, installed with apt-get (as root, or through sudo) when
+# some are missing:  dataset-fashion-mnist  the Fashion-MNIST images (/usr/share/datasets).
+DEBIAN_PACKAGES=(dataset-fashion-mnist)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ $(id -u) -eq 0 ]]; then SUDO=(); else SUDO=(sudo); fi
+    if command -v apt-get >/dev/null && { [[ $(id -u) -eq 0 ]] || command -v sudo >/dev/null; }; then
+        "${SUDO[@]}" apt-get update -q
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+    else
+        echo "scripts/test.sh: please install the Debian packages: ${missing[*]}" >&2
+        exit 1
     fi
 fi
 
