@@ -643,7 +643,8 @@ class Network:
                 w += v
             else:
                 subtract_outer(w, delta, a)
-            self.biases[l] -= np.add.reduce(delta, axis=-2)
+            b = self.biases[l]  # updated in place (item assignment would re-validate)
+            b -= np.add.reduce(delta, axis=-2)
 
 
 def _check_int(name, value, minimum):
