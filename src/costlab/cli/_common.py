@@ -24,6 +24,7 @@ __all__ = [
     "call_core",
     "checkpoints",
     "figure_path",
+    "file_path",
     "out_dir",
     "write_or_fail",
 ]
@@ -149,13 +150,11 @@ def out_dir(path, option: str = "--out") -> Path:
     return path
 
 
-def figure_path(path, option: str = "--plot") -> Path:
-    """Check that a figure can be written at ``path`` (.png or .svg; its directory must exist)."""
+def file_path(path, option: str, suffixes: tuple[str, ...] | None = None) -> Path:
+    """Check that a file can be written at ``path`` (its directory must exist) before any work."""
     path = Path(path)
-    if path.suffix.lower() not in FIGURE_SUFFIXES:
-        raise InputError(
-            f"{option} must end in {' or '.join(FIGURE_SUFFIXES)}, got {str(path)!r}"
-        )
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise InputError(f"{option} must end in {' or '.join(suffixes)}, got {str(path)!r}")
     if path.is_dir():
         raise InputError(f"{option} cannot be written: {path} is a directory")
     parent = path.parent
@@ -166,6 +165,11 @@ def figure_path(path, option: str = "--plot") -> Path:
     except OSError as e:
         raise InputError(f"{option} cannot be written: {path} ({_why_unwritable(parent, e)})") from None
     return path
+
+
+def figure_path(path, option: str = "--plot") -> Path:
+    """Check that a figure can be written at ``path`` (.png or .svg; its directory must exist)."""
+    return file_path(path, option, FIGURE_SUFFIXES)
 
 
 def write_or_fail(path, write) -> None:

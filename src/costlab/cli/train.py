@@ -14,6 +14,7 @@ from costlab.cli._common import (
     InputError,
     Number,
     figure_path,
+    file_path,
     write_or_fail,
 )
 
@@ -105,7 +106,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         plot = figure_path(plot)
     for option, path in (("--save", save_path), ("--checkpoint", checkpoint)):
         if path is not None:
-            _check_file_target(option, path)
+            file_path(path, option)
 
     from costlab.data import DataError, load_data
 
@@ -142,7 +143,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     from rich.console import Console
 
     err = Console(stderr=True)
-    progress = None if quiet else _progress(err)
+    progress = None if quiet or not err.is_terminal else _progress(err)
 
     def on_epoch(network, epoch, hist):
         if checkpoint is not None:
@@ -206,14 +207,6 @@ def _progress(console):
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=console, transient=True,
     )
-
-
-def _check_file_target(option, path):
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{option} cannot be written: {path} is a directory")
-    if not path.parent.is_dir():
-        raise InputError(f"{option} cannot be written: no directory {path.parent}")
 
 
 def _resume(checkpoint, config):
