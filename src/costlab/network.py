@@ -110,9 +110,27 @@ def initial_parameters(sizes, init="default", rng=None, dtype=np.float64):
 # The engine
 # --------------------------------------------------------------------------- #
 
-def _bias_row(b):
-    # b of shape (..., n_out) -> (..., 1, n_out), broadcasting over the batch rows
-    return b[..., None, :]
+def weighted_input(a, w, b):
+    """z = a w.T + b for a layer, over the rows of ``a``.
+
+    Shapes: one network, ``a`` (m, n_in), ``w`` (n_out, n_in), ``b`` (n_out,)
+    -> (m, n_out). A group of K networks: ``w`` (K, n_out, n_in), ``b``
+    (K, n_out), and ``a`` either (K, m, n_in), each network its own inputs, or
+    (m, n_in), the same inputs for all -> (K, m, n_out).
+
+    Notes
+    -----
+    When a group shares its inputs, its K weight matrices are one
+    (K n_out, n_in) matrix, and z is one matrix product ``a @ w.T`` instead of
+    K small ones.
+    """
+    if w.ndim == 3 and a.ndim == 2 and w.flags.c_contiguous:
+        K, n_out, n_in = w.shape
+        z = (a @ w.reshape(K * n_out, n_in).T).reshape(len(a), K, n_out).transpose(1, 0, 2)
+    else:
+        z = a @ w.swapaxes(-1, -2)
+    z += b[..., None, :]
+    return z
 
 
 def feedforward(weights, biases, x, hidden: Activation, output: Activation):
@@ -127,17 +145,16 @@ def feedforward(weights, biases, x, hidden: Activation, output: Activation):
     """
     a = x
     zs, activations = [], [x]
-    last = len(weights) - 1
-    for l, (w, b) in enumerate(zip(weights, biases)):
-        z = a @ w.swapaxes(-1, -2)
-        z += _bias_row(b)
-        a = (output if l == last else hidden).fn(z)
+    sigmas = [hidden.fn] * (len(weights) - 1) + [output.fn]
+    for w, b, sigma in zip(weights, biases, sigmas):
+        z = weighted_input(a, w, b)
+        a = sigma(z)
         zs.append(z)
         activations.append(a)
     return zs, activations
 
 
-def _errors(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost, scale=1.0):
+def _errors(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost, scale=None):
     """Yield (l, delta^l, a^{l-1}) for each layer, from the output layer back to the first.
 
     ``delta^L = scale * dC/dz^L`` comes from the cost; each ``delta^{l-1}`` is
@@ -146,7 +163,7 @@ def _errors(weights, biases, x, y, hidden: Activation, output: Activation, cost:
     """
     zs, activations = feedforward(weights, biases, x, hidden, output)
     delta = cost.delta(zs[-1], activations[-1], y, output)
-    if not (np.isscalar(scale) and scale == 1.0):
+    if scale is not None:
         delta *= scale
     for l in range(len(weights) - 1, -1, -1):
         below = hidden.backward(activations[l], delta @ weights[l]) if l else None
@@ -154,12 +171,12 @@ def _errors(weights, biases, x, y, hidden: Activation, output: Activation, cost:
         delta = below
 
 
-def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost, scale=1.0):
+def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost, scale=None):
     """The gradients (nabla_w, nabla_b) of scale * sum_x C_x over the rows of ``x``.
 
     ``nabla_w[l] = delta^l.T a^{l-1}`` and ``nabla_b[l] = sum_x delta^l``: sums,
-    not means, over the batch. ``scale`` may be an array of shape (K, 1, 1)
-    for a group of K networks.
+    not means, over the batch. ``scale`` (None: 1) may be an array of shape
+    (K, 1, 1) for a group of K networks.
     """
     nabla_w = [None] * len(weights)
     nabla_b = [None] * len(weights)
@@ -170,32 +187,108 @@ def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost
 
 
 @functools.cache
-def _gemm_for(dtype):
+def _gemm(dtype):
     """BLAS gemm for float64 (dgemm) or float32 (sgemm) matrices; None for other types."""
     from scipy.linalg.blas import dgemm, sgemm
 
     return {np.dtype(np.float64): dgemm, np.dtype(np.float32): sgemm}.get(np.dtype(dtype))
 
 
-def subtract_outer(w, delta, a):
-    """w -= delta.T @ a, in place.
+def _flat(w):
+    """The weights as one C-ordered 2-D matrix: (n_out, n_in), or (K n_out, n_in) for a group."""
+    return w if w.ndim == 2 else w.reshape(-1, w.shape[-1])
+
+
+def gemm_for(w):
+    """The BLAS routine that :func:`subtract_outer` may use on ``w``, or None.
+
+    Worth it for C-ordered float matrices of GEMM_MIN_SIZE entries or more.
+    """
+    if w.size < GEMM_MIN_SIZE or not w.flags.c_contiguous or w.ndim not in (2, 3):
+        return None
+    return _gemm(w.dtype)
+
+
+def subtract_outer(w, delta, a, gemm=None):
+    """w -= delta.T @ a, in place (for a group, each network's own delta.T @ a).
+
+    Parameters
+    ----------
+    w : ndarray, (n_out, n_in) or (K, n_out, n_in)
+    delta : ndarray, (m, n_out) or (K, m, n_out)
+    a : ndarray, (m, n_in), or (K, m, n_in) when each network of a group has its own inputs
+    gemm : BLAS gemm from :func:`gemm_for`, or None for NumPy's matmul
 
     Notes
     -----
-    For a single network (2-D, C-ordered ``w``) this is one BLAS ``gemm`` call
-    with ``beta = 1`` on the Fortran-ordered view ``w.T``:
-    ``w.T <- w.T - a.T @ delta``. It reads and writes ``w`` once; computing
-    the product into a temporary and subtracting it would pass over the
-    (n_out x n_in) matrix three times, and at a batch of 10 the update of the
-    784 x 30 weights is bound by memory, not arithmetic.
+    With ``gemm`` this is one BLAS call with ``beta = 1`` on the Fortran-ordered
+    view ``w.T``: ``w.T <- w.T - a.T @ delta``. It reads and writes ``w`` once;
+    computing the product into a temporary and subtracting it would pass over
+    the matrix three times, and at a batch of 10 the update of a 784 x 30
+    matrix (or of a group's 784 x 30K) is bound by memory, not arithmetic. A
+    group that shares its inputs ``a`` is updated as one (K n_out, n_in) matrix.
     """
-    if w.ndim != 2 or w.size < GEMM_MIN_SIZE or not w.flags.c_contiguous or not (
-        w.dtype == a.dtype == delta.dtype
-    ) or (gemm := _gemm_for(w.dtype)) is None:
+    if gemm is None or a.ndim != 2 or a.dtype != w.dtype or delta.dtype != w.dtype:
         w -= delta.swapaxes(-1, -2) @ a
         return
-    # c = w.T is Fortran-ordered and of gemm's type, so gemm overwrites it in place
-    gemm(-1.0, a.T, delta.T, beta=1.0, c=w.T, trans_b=1, overwrite_c=1)
+    if delta.ndim == 3:  # (K, m, n_out) -> (m, K n_out), matching the rows of _flat(w)
+        delta = delta.transpose(1, 0, 2).reshape(delta.shape[1], -1)
+    # c = _flat(w).T is Fortran-ordered and of gemm's type, so gemm overwrites it in place
+    gemm(-1.0, a.T, delta.T, beta=1.0, c=_flat(w).T, trans_b=1, overwrite_c=1)
+
+
+def sgd_step(weights, biases, velocities, x, y, hidden, output, cost, eta_m, decay, mu, gemms):
+    """One gradient-descent step on the mini-batch (x, y), in place.
+
+    With ``eta_m = eta / m``, for each layer as back-propagation reaches it::
+
+        w -> decay w - eta_m delta^T a     (decay = 1 - eta lmbda / n; None for 1)
+        b -> b - eta_m sum_x delta
+
+    and with momentum ``mu``: ``v -> mu v - eta_m delta^T a``, ``w -> decay w + v``.
+    ``eta_m`` and ``decay`` may be arrays of shape (K, 1, 1) for a group.
+    ``gemms[l]`` is :func:`gemm_for` of ``weights[l]``.
+    """
+    for l, delta, a in _errors(weights, biases, x, y, hidden, output, cost, eta_m):
+        w = weights[l]
+        if decay is not None:
+            w *= decay
+        if mu:
+            v = velocities[l]
+            v *= mu
+            v -= delta.swapaxes(-1, -2) @ a
+            w += v
+        else:
+            subtract_outer(w, delta, a, gemms[l])
+        b = biases[l]
+        b -= np.add.reduce(delta, axis=-2)
+
+
+def sgd_epoch(weights, biases, velocities, X, Y, order, m, eta, decay, mu,
+              hidden, output, cost, dtype, on_batch=None):
+    """One pass of mini-batch gradient descent over (X, Y), visiting rows in ``order``.
+
+    ``order`` is a permutation of the n rows, shape (n,), or one per network of a
+    group, shape (K, n). The rows of GATHER_BATCHES batches at a time are
+    gathered and converted to floats together; the mini-batches of ``m`` rows
+    are views into that block (the last may be shorter).
+    """
+    n = order.shape[-1]
+    dt = np.dtype(dtype).type
+    n_batches = -(-n // m)
+    gemms = [gemm_for(w) for w in weights]
+    chunk = m * GATHER_BATCHES
+    j = 0
+    for s in range(0, n, chunk):
+        idx = order[..., s:s + chunk]
+        xs, ys = _rows(X, idx, dt), Y[idx]
+        for t in range(0, idx.shape[-1], m):
+            x, y = xs[..., t:t + m, :], ys[..., t:t + m, :]
+            sgd_step(weights, biases, velocities, x, y, hidden, output, cost,
+                     eta / x.shape[-2], decay, mu, gemms)
+            j += 1
+            if on_batch is not None:
+                on_batch(j, n_batches)
 
 
 def _rows(X, idx, dtype):
@@ -567,10 +660,8 @@ class Network:
                 on_epoch(self, self.epochs_trained, history)
         C0 = history.train_cost[0] if monitor and history.train_cost[0] is not None else np.inf
 
-        dt = self.dtype.type
         m = min(batch_size, n)
-        n_batches = -(-n // m)
-        decay = dt(1.0 - eta * lmbda / n)
+        decay = 1.0 - eta * lmbda / n if lmbda else None
         self.training.update(batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu, n=n)
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in self.weights]
@@ -578,7 +669,9 @@ class Network:
             last_good = self._parameters_copy()
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging run overflows; it is caught below, once per epoch
-                self._epoch(X, Y, m, n_batches, dt(eta), decay, dt(mu), shuffle, on_batch)
+                order = self.rng.permutation(n) if shuffle else np.arange(n)
+                sgd_epoch(self.weights, self.biases, self.velocities, X, Y, order, m, eta, decay, mu,
+                          self._hidden, self._output, self._cost, self.dtype, on_batch)
             epoch = self.epochs_trained + 1
             reason = None
             if not all(np.all(np.isfinite(p)) for p in (*self.weights, *self.biases)):
@@ -601,50 +694,6 @@ class Network:
     def _parameters_copy(self):
         copy = lambda arrays: None if arrays is None else [p.copy() for p in arrays]  # noqa: E731
         return copy(self.weights), copy(self.biases), copy(self.velocities)
-
-    def _epoch(self, X, Y, m, n_batches, eta, decay, mu, shuffle, on_batch):
-        """One pass over the data in mini-batches of m, in a fresh seeded order.
-
-        The rows of GATHER_BATCHES batches at a time are gathered and converted
-        to floats together; the batches are views into that block.
-        """
-        n = X.shape[0]
-        order = self.rng.permutation(n) if shuffle else np.arange(n)
-        dt = self.dtype.type
-        eta_m = eta / dt(m)
-        chunk = m * GATHER_BATCHES
-        j = 0
-        for s in range(0, n, chunk):
-            idx = order[s:s + chunk]
-            xs, ys = _rows(X, idx, dt), Y[idx]
-            for t in range(0, len(idx), m):
-                x = xs[t:t + m]
-                self._step(x, ys[t:t + m], eta_m if len(x) == m else eta / dt(len(x)), decay, mu)
-                j += 1
-                if on_batch is not None:
-                    on_batch(j, n_batches)
-
-    def _step(self, x, y, eta_m, decay, mu):
-        """One gradient-descent step on the batch (x, y); eta_m = eta / m.
-
-        The layers are updated as back-propagation reaches them:
-        ``w -= (eta/m) delta^T a`` and ``b -= (eta/m) sum_x delta``.
-        """
-        for l, delta, a in _errors(
-            self.weights, self.biases, x, y, self._hidden, self._output, self._cost, eta_m
-        ):
-            w = self.weights[l]
-            if decay != 1:
-                w *= decay
-            if mu:
-                v = self.velocities[l]
-                v *= mu
-                v -= delta.swapaxes(-1, -2) @ a
-                w += v
-            else:
-                subtract_outer(w, delta, a)
-            b = self.biases[l]  # updated in place (item assignment would re-validate)
-            b -= np.add.reduce(delta, axis=-2)
 
 
 def _check_int(name, value, minimum):
