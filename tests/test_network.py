@@ -435,6 +435,7 @@ def manual_training(net, X, Y, *, epochs, batch_size, eta, lmbda=0.0, mu=0.0):
     w = [p.copy() for p in net.weights]
     b = [p.copy() for p in net.biases]
     v = [np.zeros_like(p) for p in w]
+    vb = [np.zeros_like(p) for p in b]
     n = len(X)
     for _ in range(epochs):
         for s in range(0, n, batch_size):
@@ -442,9 +443,11 @@ def manual_training(net, X, Y, *, epochs, batch_size, eta, lmbda=0.0, mu=0.0):
             m = len(xb)
             nw, nb = backprop(w, b, xb, yb, H, O, C)
             for l in range(len(w)):
+                # momentum for weights and biases alike; L2 decay for weights only
                 v[l] = mu * v[l] - eta / m * nw[l]
+                vb[l] = mu * vb[l] - eta / m * nb[l]
                 w[l] = (1 - eta * lmbda / n) * w[l] + v[l]
-                b[l] = b[l] - eta / m * nb[l]
+                b[l] = b[l] + vb[l]
     return w, b
 
 
@@ -475,7 +478,7 @@ def test_l2_decays_weights_not_biases_in_one_step():
 
 
 def test_momentum_accumulates_velocity():
-    # two full-batch steps: v1 = -g1 eta, v2 = mu v1 - eta g2; w2 = w0 + v1 + v2
+    # two full-batch steps: v1 = -g1 eta, v2 = mu v1 - eta g2; w2 = w0 + v1 + v2 (biases alike)
     X, y = blobs(n=10, seed=6)
     Y = np.eye(3)[y]
     net = Network([3, 3], cost="log-likelihood", seed=1)
@@ -487,7 +490,7 @@ def test_momentum_accumulates_velocity():
     b1 = b0 - eta / 10 * g1b[0]
     g2w, g2b = backprop([w1], [b1], X, Y, H, O, C)
     w2 = w1 + mu * (w1 - w0) - eta / 10 * g2w[0]
-    b2 = b1 - eta / 10 * g2b[0]
+    b2 = b1 + mu * (b1 - b0) - eta / 10 * g2b[0]
     net.fit(X, y, epochs=2, batch_size=10, eta=eta, mu=mu, shuffle=False)
     np.testing.assert_allclose(net.weights[0], w2, rtol=1e-12)
     np.testing.assert_allclose(net.biases[0], b2, rtol=1e-12)

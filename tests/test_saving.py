@@ -688,9 +688,12 @@ def test_load_checkpoint_refuses_a_model_file(tmp_path):
 
 
 def test_checkpoint_without_momentum_loads(tmp_path, valid):
-    d = mutated(valid["checkpoint"], ("velocities",), None)
+    d = mutated(mutated(valid["checkpoint"], ("velocities",), None), ("bias_velocities",), None)
     net, _, _ = load_checkpoint(write_raw(tmp_path / "c.json", d))
     assert net.velocities is None
+    # one without the other is refused
+    with pytest.raises(ModelFileError, match="bias_velocities"):
+        load_checkpoint(write_raw(tmp_path / "c1.json", mutated(valid["checkpoint"], ("velocities",), None)))
 
 
 # --------------------------------------------------------------------------- #
@@ -761,7 +764,8 @@ def check_loaded(result, d):
         assert isinstance(history, History) and isinstance(training, dict)
         assert history.epoch[-1] == net.epochs_trained
         if net.velocities is not None:
-            assert [v.shape for v in net.velocities] == [w.shape for w in net.weights]
+            # momentum of [w | b] per layer
+            assert [v.shape for v in net.velocities] == [(w.shape[0], w.shape[1] + 1) for w in net.weights]
             assert numbers_only(d["velocities"])
         net.rng.random()
 

@@ -591,13 +591,16 @@ def test_full_batch_steps_with_l2_and_momentum_by_hand(digits):
     w = [a.copy() for a in net.weights]
     b = [a.copy() for a in net.biases]
     v = [np.zeros_like(a) for a in w]
+    vb = [np.zeros_like(a) for a in b]
     net.fit(X, y, epochs=2, batch_size=n, eta=eta, lmbda=lmbda, mu=mu, monitor=False)
     sig, ce = get_activation("sigmoid"), get_cost("cross-entropy")
     for _ in range(2):
+        # momentum for weights and biases alike; L2 decay for weights only
         nabla_w, nabla_b = backprop(w, b, X, _one_hot(y), sig, sig, ce)
         v = [mu * vl - (eta / n) * g for vl, g in zip(v, nabla_w)]
+        vb = [mu * vl - (eta / n) * g for vl, g in zip(vb, nabla_b)]
         w = [(1 - eta * lmbda / n) * wl + vl for wl, vl in zip(w, v)]
-        b = [bl - (eta / n) * g for bl, g in zip(b, nabla_b)]
+        b = [bl + vl for bl, vl in zip(b, vb)]
     for got, want in zip(net.weights + net.biases, w + b):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 

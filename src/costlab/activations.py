@@ -149,9 +149,17 @@ class Activation:
     prime_from_output: Callable | None
     formula: str
     elementwise: bool = True
+    into: Callable | None = None
 
     def __call__(self, z):
         return self.fn(z)
+
+    def fn_into(self, z, out):
+        """out[...] = sigma(z), without a temporary where the function allows it."""
+        if self.into is not None:
+            self.into(z, out)
+        else:
+            out[...] = self.fn(z)
 
     def backward(self, a, g):
         """dC/dz = sigma'(z) * dC/da, given the output ``a`` and ``g = dC/da``.
@@ -169,19 +177,19 @@ ACTIVATIONS: dict[str, Activation] = {
     for act in (
         Activation(
             "sigmoid", sigmoid, sigmoid_prime, lambda a: a * (1.0 - a),
-            "sigma(z) = 1 / (1 + exp(-z))",
+            "sigma(z) = 1 / (1 + exp(-z))", into=lambda z, out: _expit(z, out=out),
         ),
         Activation(
             "tanh", tanh, tanh_prime, lambda a: 1.0 - a * a,
-            "sigma(z) = tanh(z)",
+            "sigma(z) = tanh(z)", into=lambda z, out: np.tanh(z, out=out),
         ),
         Activation(
             "relu", relu, relu_prime, lambda a: (a > 0).astype(a.dtype),
-            "sigma(z) = max(0, z)",
+            "sigma(z) = max(0, z)", into=lambda z, out: np.maximum(z, 0.0, out=out),
         ),
         Activation(
             "identity", identity, identity_prime, lambda a: np.ones_like(a),
-            "sigma(z) = z",
+            "sigma(z) = z", into=lambda z, out: np.copyto(out, z),
         ),
         Activation(
             "softmax", softmax, None, None,

@@ -15,7 +15,7 @@ mini-batch of ``m`` samples out of ``n``::
 
     v -> mu v - (eta / m) nabla_w          (v = -(eta / m) nabla_w when mu = 0)
     w -> (1 - eta lmbda / n) w + v
-    b -> b - (eta / m) nabla_b
+    b -> b + v_b,  v_b -> mu v_b - (eta / m) nabla_b   (no decay for biases)
 
 The functions below also accept parameters with a leading axis of ``K``
 networks trained side by side (``weights[l]`` of shape ``(K, n_out, n_in)``):
@@ -51,8 +51,10 @@ __all__ = [
 
 #: Rows converted at a time when a whole data set is evaluated (bounds memory).
 EVAL_CHUNK = 4096
-#: Mini-batches whose rows are gathered from the data and converted at once.
-GATHER_BATCHES = 64
+#: Rows are gathered from the data and converted to floats in blocks of about
+#: this many bytes: several mini-batches at once, yet small enough to stay in
+#: the processor's cache until they are used.
+GATHER_BYTES = 1 << 19
 #: Weight matrices with at least this many entries are updated by one BLAS call.
 GEMM_MIN_SIZE = 2048
 #: The training cost may grow to this many times its starting value before
@@ -109,28 +111,73 @@ def initial_parameters(sizes, init="default", rng=None, dtype=np.float64):
 # --------------------------------------------------------------------------- #
 # The engine
 # --------------------------------------------------------------------------- #
+#
+# Each layer's weights and biases live in one matrix wb = [w | b] of shape
+# (..., n_out, n_in + 1), and each layer's input carries a trailing column of
+# ones, a1 = [a | 1]. Then z = a w.T + b is the one product a1 wb.T, and the
+# gradient delta.T a1 = [nabla_w | nabla_b] comes from one product too: at a
+# batch of 10 the work is many tiny array operations, and this halves the
+# number of them per layer. ``Network.weights`` and ``Network.biases`` are
+# views of these matrices.
 
-def weighted_input(a, w, b):
-    """z = a w.T + b for a layer, over the rows of ``a``.
+def _append_ones(a):
+    """[a | 1]: the rows of ``a`` with a trailing 1, shape (..., m, n + 1)."""
+    a1 = np.empty(a.shape[:-1] + (a.shape[-1] + 1,), dtype=a.dtype)
+    a1[..., :-1] = a
+    a1[..., -1] = 1.0
+    return a1
 
-    Shapes: one network, ``a`` (m, n_in), ``w`` (n_out, n_in), ``b`` (n_out,)
-    -> (m, n_out). A group of K networks: ``w`` (K, n_out, n_in), ``b``
-    (K, n_out), and ``a`` either (K, m, n_in), each network its own inputs, or
-    (m, n_in), the same inputs for all -> (K, m, n_out).
+
+def _stack(weights, biases):
+    """[w | b] for each layer, from separate weights and biases."""
+    return [np.concatenate([w, np.asarray(b)[..., None]], axis=-1) for w, b in zip(weights, biases)]
+
+
+def weighted_input(a1, wb):
+    """z = a w.T + b = [a | 1] [w | b].T for a layer, over the rows of ``a``.
+
+    Shapes: one network, ``a1`` (m, n_in + 1), ``wb`` (n_out, n_in + 1) ->
+    (m, n_out). A group of K networks: ``wb`` (K, n_out, n_in + 1), and ``a1``
+    either (K, m, n_in + 1), each network its own inputs, or (m, n_in + 1),
+    the same inputs for all -> (K, m, n_out).
 
     Notes
     -----
-    When a group shares its inputs, its K weight matrices are one
-    (K n_out, n_in) matrix, and z is one matrix product ``a @ w.T`` instead of
-    K small ones.
+    When a group shares its inputs, its K matrices are one
+    (K n_out, n_in + 1) matrix, and z is one matrix product instead of K small
+    ones.
     """
-    if w.ndim == 3 and a.ndim == 2 and w.flags.c_contiguous:
-        K, n_out, n_in = w.shape
-        z = (a @ w.reshape(K * n_out, n_in).T).reshape(len(a), K, n_out).transpose(1, 0, 2)
-    else:
-        z = a @ w.swapaxes(-1, -2)
-    z += b[..., None, :]
-    return z
+    if wb.ndim == 3 and a1.ndim == 2 and wb.flags.c_contiguous:
+        K, n_out, n_in1 = wb.shape
+        return (a1 @ wb.reshape(K * n_out, n_in1).T).reshape(len(a1), K, n_out).transpose(1, 0, 2)
+    return a1 @ wb.swapaxes(-1, -2)
+
+
+def _forward(wb, x1, hidden: Activation, output: Activation, scratch=None):
+    """z^l and [a^l | 1] for every layer, from inputs x1 = [x | 1].
+
+    Returns (zs, activations): ``activations[l]`` is the input of layer l with
+    its column of ones (``activations[0] = x1``), ``activations[-1] = a^L``
+    without one. ``scratch[l]``, when given, is a reusable (..., m, n + 1)
+    array with its last column set to 1, for the output of hidden layer l.
+    """
+    zs, activations = [], [x1]
+    a1 = x1
+    last = len(wb) - 1
+    for l, w in enumerate(wb):
+        z = weighted_input(a1, w)
+        zs.append(z)
+        if l == last:
+            activations.append(output.fn(z))
+        else:
+            if scratch is None:
+                a1 = np.empty(z.shape[:-1] + (z.shape[-1] + 1,), dtype=z.dtype)
+                a1[..., -1] = 1.0
+            else:
+                a1 = scratch[l][..., :z.shape[-2], :]
+            hidden.fn_into(z, a1[..., :-1])
+            activations.append(a1)
+    return zs, activations
 
 
 def feedforward(weights, biases, x, hidden: Activation, output: Activation):
@@ -143,30 +190,25 @@ def feedforward(weights, biases, x, hidden: Activation, output: Activation):
         ``activations[l]`` its input (``activations[0] = x``,
         ``activations[-1] = a^L``).
     """
-    a = x
-    zs, activations = [], [x]
-    sigmas = [hidden.fn] * (len(weights) - 1) + [output.fn]
-    for w, b, sigma in zip(weights, biases, sigmas):
-        z = weighted_input(a, w, b)
-        a = sigma(z)
-        zs.append(z)
-        activations.append(a)
-    return zs, activations
+    zs, activations = _forward(_stack(weights, biases), _append_ones(np.asarray(x)), hidden, output)
+    return zs, [x] + [a[..., :-1] for a in activations[1:-1]] + [activations[-1]]
 
 
-def _errors(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost, scale=None):
-    """Yield (l, delta^l, a^{l-1}) for each layer, from the output layer back to the first.
+def _errors(wb, x1, y, hidden: Activation, output: Activation, cost: Cost, scale=None, scratch=None):
+    """Yield (l, delta^l, [a^{l-1} | 1]) for each layer, from the output layer back to the first.
 
-    ``delta^L = scale * dC/dz^L`` comes from the cost; each ``delta^{l-1}`` is
-    computed from ``w^l`` *before* ``(l, delta^l, a^{l-1})`` is yielded, so the
-    consumer may update ``w^l`` in place as soon as it receives it.
+    ``delta^L = scale * dC/dz^L`` comes from the cost, and
+    ``delta^{l-1} = (delta^l w^l) * sigma'(z^{l-1})``. Each ``delta^{l-1}`` is
+    computed from ``w^l`` *before* layer l is yielded, so the consumer may
+    update ``wb[l]`` in place as soon as it receives it; the gradient of
+    ``[w^l | b^l]`` is ``delta^l.T [a^{l-1} | 1]``.
     """
-    zs, activations = feedforward(weights, biases, x, hidden, output)
+    zs, activations = _forward(wb, x1, hidden, output, scratch)
     delta = cost.delta(zs[-1], activations[-1], y, output)
     if scale is not None:
         delta *= scale
-    for l in range(len(weights) - 1, -1, -1):
-        below = hidden.backward(activations[l], delta @ weights[l]) if l else None
+    for l in range(len(wb) - 1, -1, -1):
+        below = hidden.backward(activations[l][..., :-1], delta @ wb[l][..., :-1]) if l else None
         yield l, delta, activations[l]
         delta = below
 
@@ -180,9 +222,10 @@ def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost
     """
     nabla_w = [None] * len(weights)
     nabla_b = [None] * len(weights)
-    for l, delta, a in _errors(weights, biases, x, y, hidden, output, cost, scale):
-        nabla_w[l] = delta.swapaxes(-1, -2) @ a
-        nabla_b[l] = np.add.reduce(delta, axis=-2)
+    wb, x1 = _stack(weights, biases), _append_ones(np.asarray(x))
+    for l, delta, a1 in _errors(wb, x1, y, hidden, output, cost, scale):
+        nabla = delta.swapaxes(-1, -2) @ a1
+        nabla_w[l], nabla_b[l] = nabla[..., :-1], nabla[..., -1]
     return nabla_w, nabla_b
 
 
@@ -194,50 +237,48 @@ def _gemm(dtype):
     return {np.dtype(np.float64): dgemm, np.dtype(np.float32): sgemm}.get(np.dtype(dtype))
 
 
-def _flat(w):
-    """The weights as one C-ordered 2-D matrix: (n_out, n_in), or (K n_out, n_in) for a group."""
-    return w if w.ndim == 2 else w.reshape(-1, w.shape[-1])
-
-
-def gemm_for(w):
-    """The BLAS routine that :func:`subtract_outer` may use on ``w``, or None.
+def gemm_for(wb):
+    """The BLAS routine that :func:`subtract_outer` may use on ``wb``, or None.
 
     Worth it for C-ordered float matrices of GEMM_MIN_SIZE entries or more.
     """
-    if w.size < GEMM_MIN_SIZE or not w.flags.c_contiguous or w.ndim not in (2, 3):
+    if wb.size < GEMM_MIN_SIZE or not wb.flags.c_contiguous or wb.ndim not in (2, 3):
         return None
-    return _gemm(w.dtype)
+    return _gemm(wb.dtype)
 
 
-def subtract_outer(w, delta, a, gemm=None):
-    """w -= delta.T @ a, in place (for a group, each network's own delta.T @ a).
+def subtract_outer(wb, delta, a1, gemm=None):
+    """wb -= delta.T @ a1, in place (for a group, each network's own product).
 
     Parameters
     ----------
-    w : ndarray, (n_out, n_in) or (K, n_out, n_in)
+    wb : ndarray, (n_out, n_in + 1) or (K, n_out, n_in + 1)
     delta : ndarray, (m, n_out) or (K, m, n_out)
-    a : ndarray, (m, n_in), or (K, m, n_in) when each network of a group has its own inputs
+    a1 : ndarray, (m, n_in + 1), or (K, m, n_in + 1) when each network of a
+        group has its own inputs
     gemm : BLAS gemm from :func:`gemm_for`, or None for NumPy's matmul
 
     Notes
     -----
     With ``gemm`` this is one BLAS call with ``beta = 1`` on the Fortran-ordered
-    view ``w.T``: ``w.T <- w.T - a.T @ delta``. It reads and writes ``w`` once;
-    computing the product into a temporary and subtracting it would pass over
-    the matrix three times, and at a batch of 10 the update of a 784 x 30
-    matrix (or of a group's 784 x 30K) is bound by memory, not arithmetic. A
-    group that shares its inputs ``a`` is updated as one (K n_out, n_in) matrix.
+    view ``wb.T``: ``wb.T <- wb.T - a1.T @ delta``. It reads and writes the
+    matrix once; computing the product into a temporary and subtracting it
+    would pass over it three times, and at a batch of 10 the update of a
+    784 x 30 matrix (or of a group's 784 x 30K) is bound by memory, not
+    arithmetic. A group that shares its inputs is updated as one
+    (K n_out, n_in + 1) matrix.
     """
-    if gemm is None or a.ndim != 2 or a.dtype != w.dtype or delta.dtype != w.dtype:
-        w -= delta.swapaxes(-1, -2) @ a
+    if gemm is None or a1.ndim != 2 or a1.dtype != wb.dtype or delta.dtype != wb.dtype:
+        wb -= delta.swapaxes(-1, -2) @ a1
         return
-    if delta.ndim == 3:  # (K, m, n_out) -> (m, K n_out), matching the rows of _flat(w)
+    if delta.ndim == 3:  # (K, m, n_out) -> (m, K n_out), matching the rows of the stacked matrix
         delta = delta.transpose(1, 0, 2).reshape(delta.shape[1], -1)
-    # c = _flat(w).T is Fortran-ordered and of gemm's type, so gemm overwrites it in place
-    gemm(-1.0, a.T, delta.T, beta=1.0, c=_flat(w).T, trans_b=1, overwrite_c=1)
+    flat = wb if wb.ndim == 2 else wb.reshape(-1, wb.shape[-1])
+    # c = flat.T is Fortran-ordered and of gemm's type, so gemm overwrites it in place
+    gemm(-1.0, a1.T, delta.T, beta=1.0, c=flat.T, trans_b=1, overwrite_c=1)
 
 
-def sgd_step(weights, biases, velocities, x, y, hidden, output, cost, eta_m, decay, mu, gemms):
+def sgd_step(wb, velocities, x1, y, hidden, output, cost, eta_m, decay, mu, gemms, scratch=None):
     """One gradient-descent step on the mini-batch (x, y), in place.
 
     With ``eta_m = eta / m``, for each layer as back-propagation reaches it::
@@ -245,58 +286,67 @@ def sgd_step(weights, biases, velocities, x, y, hidden, output, cost, eta_m, dec
         w -> decay w - eta_m delta^T a     (decay = 1 - eta lmbda / n; None for 1)
         b -> b - eta_m sum_x delta
 
-    and with momentum ``mu``: ``v -> mu v - eta_m delta^T a``, ``w -> decay w + v``.
+    and with momentum ``mu`` (for weights and biases alike):
+    ``v -> mu v - eta_m delta^T [a | 1]``, ``[w | b] -> [decay w | b] + v``.
     ``eta_m`` and ``decay`` may be arrays of shape (K, 1, 1) for a group.
-    ``gemms[l]`` is :func:`gemm_for` of ``weights[l]``.
+    ``gemms[l]`` is :func:`gemm_for` of ``wb[l]``.
     """
-    for l, delta, a in _errors(weights, biases, x, y, hidden, output, cost, eta_m):
-        w = weights[l]
+    for l, delta, a1 in _errors(wb, x1, y, hidden, output, cost, eta_m, scratch):
+        w = wb[l]
         if decay is not None:
-            w *= decay
+            w[..., :-1] *= decay
         if mu:
             v = velocities[l]
             v *= mu
-            v -= delta.swapaxes(-1, -2) @ a
+            v -= delta.swapaxes(-1, -2) @ a1
             w += v
         else:
-            subtract_outer(w, delta, a, gemms[l])
-        b = biases[l]
-        b -= np.add.reduce(delta, axis=-2)
+            subtract_outer(w, delta, a1, gemms[l])
 
 
-def sgd_epoch(weights, biases, velocities, X, Y, order, m, eta, decay, mu,
-              hidden, output, cost, dtype, on_batch=None):
+def sgd_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden, output, cost, on_batch=None):
     """One pass of mini-batch gradient descent over (X, Y), visiting rows in ``order``.
 
     ``order`` is a permutation of the n rows, shape (n,), or one per network of a
-    group, shape (K, n). The rows of GATHER_BATCHES batches at a time are
-    gathered and converted to floats together; the mini-batches of ``m`` rows
-    are views into that block (the last may be shorter).
+    group, shape (K, n). The rows of several mini-batches at a time (about
+    GATHER_BYTES) are gathered and converted to floats together; the
+    mini-batches of ``m`` rows are views into that block (the last may be
+    shorter).
     """
     n = order.shape[-1]
-    dt = np.dtype(dtype).type
+    dt = wb[0].dtype.type
     n_batches = -(-n // m)
-    gemms = [gemm_for(w) for w in weights]
-    chunk = m * GATHER_BATCHES
+    gemms = [gemm_for(w) for w in wb]
+    lead = np.broadcast_shapes(order.shape[:-1], wb[0].shape[:-2])
+    scratch = [np.ones(lead + (m, w.shape[-2] + 1), dtype=dt) for w in wb[:-1]]
+    row_bytes = (X.shape[-1] + 1) * dt().itemsize * int(np.prod(order.shape[:-1], dtype=np.int64))
+    chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
     j = 0
     for s in range(0, n, chunk):
         idx = order[..., s:s + chunk]
         xs, ys = _rows(X, idx, dt), Y[idx]
         for t in range(0, idx.shape[-1], m):
-            x, y = xs[..., t:t + m, :], ys[..., t:t + m, :]
-            sgd_step(weights, biases, velocities, x, y, hidden, output, cost,
-                     eta / x.shape[-2], decay, mu, gemms)
+            x1, y = xs[..., t:t + m, :], ys[..., t:t + m, :]
+            sgd_step(wb, velocities, x1, y, hidden, output, cost,
+                     eta / x1.shape[-2], decay, mu, gemms, scratch)
             j += 1
             if on_batch is not None:
                 on_batch(j, n_batches)
 
 
 def _rows(X, idx, dtype):
-    """Rows ``idx`` of X as floats; uint8 images are scaled from [0, 255] to [0, 1]."""
+    """Rows ``idx`` of X as floats with a trailing column of ones, [x | 1].
+
+    uint8 rows are images, scaled from [0, 255] to [0, 1].
+    """
     xb = X[idx]
+    x1 = np.empty(xb.shape[:-1] + (xb.shape[-1] + 1,), dtype=dtype)
     if xb.dtype == np.uint8:
-        return np.multiply(xb, dtype(1.0 / 255.0), dtype=dtype)
-    return xb.astype(dtype, copy=False)
+        np.multiply(xb, dtype(1.0 / 255.0), out=x1[..., :-1])
+    else:
+        x1[..., :-1] = xb
+    x1[..., -1] = 1.0
+    return x1
 
 
 @dataclass
@@ -337,32 +387,35 @@ _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
 class Parameters(list):
-    """A list of parameter arrays that keep their shapes and floating-point type.
+    """Views of a network's weights (or biases), one array per layer.
 
     ``net.weights[l] = array`` and ``net.weights = [...]`` check each array's
-    shape and convert it to the network's dtype (C-ordered), so that training
-    never meets an integer or wrongly shaped array.
+    shape and copy it, converted to the network's dtype, into the network's
+    own storage, so that training never meets an integer or wrongly shaped
+    array. In-place changes (``net.weights[0] *= 2``) act on the network.
     """
 
-    def __init__(self, arrays, shapes, dtype, name):
-        self._shapes, self._dtype, self._name = list(shapes), dtype, name
-        arrays = list(arrays)
-        if len(arrays) != len(self._shapes):
-            raise ValueError(f"{name} must be a list of {len(self._shapes)} arrays, got {len(arrays)}")
-        super().__init__(self._convert(l, a) for l, a in enumerate(arrays))
-
-    def _convert(self, l, a):
-        a = np.asarray(a)
-        if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-            raise ValueError(f"{self._name}[{l}] must hold real numbers, got dtype {a.dtype}")
-        if a.shape != self._shapes[l]:
-            raise ValueError(f"{self._name}[{l}] must have shape {self._shapes[l]}, got {a.shape}")
-        return np.ascontiguousarray(a, dtype=self._dtype)
+    def __init__(self, views, name):
+        super().__init__(views)
+        self._name = name
 
     def __setitem__(self, l, a):
         if isinstance(l, slice):
             raise TypeError(f"assign {self._name} one array at a time, or the whole list")
-        super().__setitem__(l, self._convert(range(len(self))[l], a))
+        view = list.__getitem__(self, l)
+        a = np.asarray(a)
+        if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+            raise ValueError(f"{self._name}[{l}] must hold real numbers, got dtype {a.dtype}")
+        if a.shape != view.shape:
+            raise ValueError(f"{self._name}[{l}] must have shape {view.shape}, got {a.shape}")
+        view[...] = a
+
+    def assign(self, arrays):
+        arrays = list(arrays)
+        if len(arrays) != len(self):
+            raise ValueError(f"{self._name} must be a list of {len(self)} arrays, got {len(arrays)}")
+        for l, a in enumerate(arrays):
+            self[l] = a
 
 
 class Network:
@@ -432,7 +485,12 @@ class Network:
         self.init = init
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        # [w | b] of each layer; weights and biases are views of them
+        self._wb = [np.zeros((n_out, n_in + 1), dtype=self.dtype) for n_in, n_out in zip(self.sizes, self.sizes[1:])]
+        self._weights = Parameters([wb[:, :-1] for wb in self._wb], "weights")
+        self._biases = Parameters([wb[:, -1] for wb in self._wb], "biases")
         self.weights, self.biases = initial_parameters(self.sizes, init, self.rng, self.dtype.type)
+        #: momentum of [w | b] per layer, or None
         self.velocities = None
         self.epochs_trained = 0
         self.training: dict = {}
@@ -445,8 +503,7 @@ class Network:
 
     @weights.setter
     def weights(self, arrays):
-        shapes = [(n_out, n_in) for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
-        self._weights = Parameters(arrays, shapes, self.dtype, "weights")
+        self._weights.assign(arrays)
 
     @property
     def biases(self) -> Parameters:
@@ -455,7 +512,7 @@ class Network:
 
     @biases.setter
     def biases(self, arrays):
-        self._biases = Parameters(arrays, [(n,) for n in self.sizes[1:]], self.dtype, "biases")
+        self._biases.assign(arrays)
 
     # -- configuration --------------------------------------------------------
     @property
@@ -527,8 +584,8 @@ class Network:
         X = self._check_X(X)
         out = np.empty((X.shape[0], self.sizes[-1]), dtype=self.dtype)
         for s in range(0, X.shape[0], EVAL_CHUNK):
-            xb = _rows(X, slice(s, s + EVAL_CHUNK), self.dtype.type)
-            out[s:s + EVAL_CHUNK] = feedforward(self.weights, self.biases, xb, self._hidden, self._output)[1][-1]
+            x1 = _rows(X, slice(s, s + EVAL_CHUNK), self.dtype.type)
+            out[s:s + EVAL_CHUNK] = _forward(self._wb, x1, self._hidden, self._output)[1][-1]
         return out
 
     def predict(self, X):
@@ -543,9 +600,9 @@ class Network:
         total, correct = 0.0, 0
         n = X.shape[0]
         for s in range(0, n, EVAL_CHUNK):
-            xb = _rows(X, slice(s, s + EVAL_CHUNK), self.dtype.type)
+            x1 = _rows(X, slice(s, s + EVAL_CHUNK), self.dtype.type)
             yb = Y[s:s + EVAL_CHUNK]
-            zs, acts = feedforward(self.weights, self.biases, xb, self._hidden, self._output)
+            zs, acts = _forward(self._wb, x1, self._hidden, self._output)
             total += float(np.sum(self._cost.fn(zs[-1], acts[-1], yb)))
             a = acts[-1]
             if a.shape[1] == 1:
@@ -664,17 +721,17 @@ class Network:
         decay = 1.0 - eta * lmbda / n if lmbda else None
         self.training.update(batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu, n=n)
         if mu and self.velocities is None:
-            self.velocities = [np.zeros_like(w) for w in self.weights]
+            self.velocities = [np.zeros_like(wb) for wb in self._wb]
         for _ in range(epochs):
             last_good = self._parameters_copy()
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging run overflows; it is caught below, once per epoch
                 order = self.rng.permutation(n) if shuffle else np.arange(n)
-                sgd_epoch(self.weights, self.biases, self.velocities, X, Y, order, m, eta, decay, mu,
-                          self._hidden, self._output, self._cost, self.dtype, on_batch)
+                sgd_epoch(self._wb, self.velocities, X, Y, order, m, eta, decay, mu,
+                          self._hidden, self._output, self._cost, on_batch)
             epoch = self.epochs_trained + 1
             reason = None
-            if not all(np.all(np.isfinite(p)) for p in (*self.weights, *self.biases)):
+            if not all(np.all(np.isfinite(wb)) for wb in self._wb):
                 reason = "the weights are no longer finite"
             else:
                 row = evaluate()
@@ -683,7 +740,7 @@ class Network:
                     reason = f"the training cost exploded to {C:.3g}"
             if reason is not None:
                 # leave the network as it was after the last good epoch
-                self.weights, self.biases, self.velocities = last_good
+                self._restore(last_good)
                 raise TrainingDiverged(epoch, reason, eta)
             self.epochs_trained = epoch
             history.append(epoch, *row)
@@ -692,8 +749,13 @@ class Network:
         return history
 
     def _parameters_copy(self):
-        copy = lambda arrays: None if arrays is None else [p.copy() for p in arrays]  # noqa: E731
-        return copy(self.weights), copy(self.biases), copy(self.velocities)
+        return [wb.copy() for wb in self._wb], None if self.velocities is None else [v.copy() for v in self.velocities]
+
+    def _restore(self, copy):
+        wbs, velocities = copy
+        for wb, saved in zip(self._wb, wbs):
+            wb[...] = saved
+        self.velocities = velocities
 
 
 def _check_int(name, value, minimum):

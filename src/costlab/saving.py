@@ -18,7 +18,8 @@ File format (JSON, UTF-8), version 1::
 
 A checkpoint adds what an interrupted run needs to continue exactly as if it
 had never stopped: ``"rng"`` (the PCG64 state of the shuffling generator),
-``"velocities"`` (momentum, or null) and ``"history"``.
+``"velocities"`` and ``"bias_velocities"`` (momentum, shaped like the weights
+and the biases, or both null) and ``"history"``.
 
 Numbers are written with Python's shortest round-trip representation, so
 weights load back bit for bit. Loading checks every field, type, shape and
@@ -84,7 +85,9 @@ def save_checkpoint(net: Network, path, history: History, training: dict) -> Non
     d = _model_dict(net, training)
     d["format"] = CHECKPOINT_FORMAT
     d["rng"] = net.rng.bit_generator.state
-    d["velocities"] = None if net.velocities is None else [v.tolist() for v in net.velocities]
+    # net.velocities holds the momentum of [w | b] per layer: stored as weights and biases
+    d["velocities"] = None if net.velocities is None else [v[:, :-1].tolist() for v in net.velocities]
+    d["bias_velocities"] = None if net.velocities is None else [v[:, -1].tolist() for v in net.velocities]
     d["history"] = history.to_dict()
     write_json(path, d)
 
@@ -259,12 +262,21 @@ def load_checkpoint(path) -> tuple[Network, History, dict]:
     d = _read(path, CHECKPOINT_FORMAT)
     net = _network_from(d, path)
     net.rng = _rng_from(d.get("rng"), path)
-    velocities = d.get("velocities")
+    velocities, bias_velocities = d.get("velocities"), d.get("bias_velocities")
+    if (velocities is None) != (bias_velocities is None):
+        raise ModelFileError(f"{path}: 'velocities' and 'bias_velocities' must both be given or both null")
     if velocities is not None:
-        if not isinstance(velocities, list) or len(velocities) != len(net.weights):
+        L = len(net.weights)
+        if not isinstance(velocities, list) or len(velocities) != L:
             raise ModelFileError(f"{path}: 'velocities' must match the weights")
+        if not isinstance(bias_velocities, list) or len(bias_velocities) != L:
+            raise ModelFileError(f"{path}: 'bias_velocities' must match the biases")
         net.velocities = [
-            _array(v, w.shape, f"velocities[{l}]", path, net.dtype) for l, (v, w) in enumerate(zip(velocities, net.weights))
+            np.concatenate([
+                _array(v, w.shape, f"velocities[{l}]", path, net.dtype),
+                _array(vb, b.shape, f"bias_velocities[{l}]", path, net.dtype)[:, None],
+            ], axis=1)
+            for l, (v, vb, w, b) in enumerate(zip(velocities, bias_velocities, net.weights, net.biases))
         ]
     h = _field(d, "history", path, dict)
     cols = []
