@@ -24,6 +24,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 #: Command name -> "module:attribute" of its click command. Add a command here.
 COMMANDS: dict[str, str] = {
     "neuron": "costlab.cli.neuron:neuron",
+    "derive": "costlab.cli.derive:derive",
     "reproduce": "costlab.cli.reproduce:reproduce",
     "train": "costlab.cli.train:train",
 }

@@ -1,0 +1,205 @@
+"""``costlab derive``: the seed's algebra, gradients and matching costs, done by SymPy.
+
+SymPy is imported only when a derivation runs (inside the commands below), so
+``costlab --help`` and ``costlab derive --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import threading
+
+import click
+
+from costlab.cli._common import Command, CommandFailed, Group, InputError, Number
+
+__all__ = ["COST_NAMES", "FORMATS", "derive"]
+
+#: The costs ``derive gradient`` knows; spelled out so that this module does not
+#: import SymPy; a test checks them against costlab.derive.COST_NAMES.
+COST_NAMES = ("quadratic", "cross-entropy", "log-likelihood")
+FORMATS = ("text", "latex", "markdown")
+#: Seconds a derivation may take before it is given up (a formula SymPy cannot handle).
+DEFAULT_TIME_LIMIT = 60.0
+
+_ACTIVATION_HELP = (
+    "Output activation: sigmoid, tanh, identity, relu, softmax, or a formula in z "
+    "such as '1/(1+exp(-2*z))' or 'atan(z)' (z, numbers, + - * / ^ ( ) and exp, log, "
+    "sqrt, sin, cos, tan, atan, sinh, cosh, tanh, asinh, erf, abs, max, min, pi, e)."
+)
+
+
+def _output_options(f):
+    f = click.option("--json", "as_json", is_flag=True, default=None,
+                     help="Print one JSON object: the steps (lhs, rhs, latex) and the sections.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="text (default; for the terminal), latex (align* blocks) or markdown ($$ blocks).")(f)
+    return f
+
+
+def _time_limit_option(f):
+    return click.option("--time-limit", type=Number(gt=0), default=DEFAULT_TIME_LIMIT, show_default=True,
+                        metavar="SECONDS", help="Give up a derivation that takes longer than this.")(f)
+
+
+class _TimeUp(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    """Raise _TimeUp after ``seconds`` of wall time (main thread on POSIX; else no limit)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _settings(ctx, fmt, as_json):
+    """This command's --format/--json, else those given to ``costlab derive`` before it."""
+    parent = ctx.obj or {}
+    fmt = fmt or parent.get("fmt") or "text"
+    as_json = as_json if as_json is not None else bool(parent.get("as_json"))
+    return fmt, as_json
+
+
+def _emit(make, *, fmt, as_json, header, time_limit, user_formula=False):
+    """Run ``make(costlab.derive)`` under a time limit and print its derivations."""
+    from costlab import derive as D  # SymPy: imported only here
+
+    try:
+        with _deadline(time_limit):
+            derivations = make(D)
+            if as_json:
+                text = json.dumps({**header, **D.to_dict(derivations)}, ensure_ascii=False) + "\n"
+            else:
+                text = {"text": D.to_text, "latex": D.to_latex, "markdown": D.to_markdown}[fmt](derivations)
+    except D.DeriveError as e:
+        raise InputError(str(e)) from None
+    except D.NoClosedForm as e:
+        raise CommandFailed(str(e)) from None
+    except _TimeUp:
+        raise CommandFailed(f"gave up after {time_limit:g} s: SymPy found no answer in time "
+                            "(try a simpler formula, or a larger --time-limit)") from None
+    except (ArithmeticError, NotImplementedError, RecursionError, TypeError, ValueError) as e:
+        if not user_formula:
+            raise
+        # SymPy gave up on the user's formula: say so rather than dump its traceback
+        raise CommandFailed(f"SymPy could not derive this formula ({type(e).__name__}: "
+                            f"{' '.join(str(e).split())[:200]})") from None
+    click.echo(text, nl=False)
+
+
+def _is_formula(activation: str | None) -> bool:
+    return activation is not None and activation not in ("sigmoid", "tanh", "identity", "relu", "softmax")
+
+
+def _activation(D, spec):
+    try:
+        return D.activation(spec)
+    except D.DeriveError as e:
+        raise InputError(f"--activation: {e}") from None
+
+
+@click.group(cls=Group, invoke_without_command=True,
+             short_help="Derive the seed's formulas step by step with SymPy.")
+@_output_options
+@click.pass_context
+def derive(ctx, fmt, as_json):
+    """Derive the seed's formulas step by step with SymPy.
+
+    With no subcommand, print the seed's derivations in order: the sigmoid's
+    derivative sigma'(z) = sigma(z)(1 - sigma(z)); the quadratic cost's
+    gradients, which carry sigma'(z); the cross-entropy's, where it cancels;
+    and the cross-entropy found from dC/db = a - y.
+
+    \b
+    Examples:
+      costlab derive
+      costlab derive gradient --cost quadratic --activation tanh
+      costlab derive matching --activation 'atan(z)' --format latex
+    """
+    ctx.obj = {"fmt": fmt, "as_json": as_json}
+    if ctx.invoked_subcommand is None:
+        fmt, as_json = _settings(ctx, None, None)
+        _emit(lambda D: D.seed(), fmt=fmt, as_json=as_json, header={"command": "derive"},
+              time_limit=DEFAULT_TIME_LIMIT)
+
+
+@derive.command("seed", cls=Command, short_help="The seed's derivations (the default).")
+@_output_options
+@click.pass_context
+def seed(ctx, fmt, as_json):
+    """The seed's derivations in order (what `costlab derive` prints)."""
+    fmt, as_json = _settings(ctx, fmt, as_json)
+    _emit(lambda D: D.seed(), fmt=fmt, as_json=as_json, header={"command": "derive"},
+          time_limit=DEFAULT_TIME_LIMIT)
+
+
+@derive.command(cls=Command, short_help="dC/dz, dC/dw and dC/db of a cost for an output activation.")
+@click.option("--cost", type=click.Choice(COST_NAMES), required=True, help="The cost C.")
+@click.option("--activation", metavar="NAME|EXPR", default=None,
+              help=_ACTIVATION_HELP + " Default: the cost's own (sigmoid; softmax for log-likelihood).")
+@_output_options
+@_time_limit_option
+@click.pass_context
+def gradient(ctx, cost, activation, fmt, as_json, time_limit):
+    """dC/dz, dC/dw and dC/db of COST for a neuron z = w x + b, a = sigma(z).
+
+    Each step is computed by SymPy and simplified; the factor that slows
+    learning down (sigma'(z) = a(1 - a) for the quadratic cost and a sigmoid)
+    is named, or its cancellation shown (dC/dz = a - y).
+
+    The softmax is worked with 3 classes written out (z1, z2, z3; a one-hot
+    target y1 + y2 + y3 = 1). The log-likelihood needs the softmax and is
+    refused with any other activation; the cross-entropy with an output
+    outside (0, 1) (tanh, identity) is derived, with a note that C is not real
+    there.
+    """
+    fmt, as_json = _settings(ctx, fmt, as_json)
+
+    def make(D):
+        act = _activation(D, activation) if activation is not None else None
+        return [D.gradient(cost, act)]
+
+    header = {"command": "gradient", "cost": cost, "activation": activation}
+    _emit(make, fmt=fmt, as_json=as_json, header=header, time_limit=time_limit,
+          user_formula=_is_formula(activation))
+
+
+@derive.command(cls=Command, short_help="The cost whose output error is dC/dz = a - y for an activation.")
+@click.option("--activation", metavar="NAME|EXPR", default="sigmoid", show_default=True, help=_ACTIVATION_HELP)
+@_output_options
+@_time_limit_option
+@click.pass_context
+def matching(ctx, activation, fmt, as_json, time_limit):
+    """The cost whose output error is exactly dC/dz = a - y (the activation's matching loss).
+
+    From dC/dz = dC/da * sigma'(z) = a - y: write sigma'(z) with a through
+    the inverse z = sigma^-1(a), divide, and integrate over a; the constant
+    makes C = 0 when a = y. identity gives the quadratic cost, sigmoid the
+    cross-entropy, softmax the log-likelihood, tanh its own.
+
+    Where SymPy finds no inverse or no antiderivative (relu, erf(z), ...),
+    one line says so and the exit status is 1.
+    """
+    fmt, as_json = _settings(ctx, fmt, as_json)
+
+    def make(D):
+        return [D.matching(_activation(D, activation))]
+
+    header = {"command": "matching", "activation": activation}
+    _emit(make, fmt=fmt, as_json=as_json, header=header, time_limit=time_limit,
+          user_formula=_is_formula(activation))
