@@ -12,7 +12,8 @@ The peers (what each one computes per mini-batch of m = 10):
   PyTorch   nn.Linear + nn.Sigmoid twice, BCEWithLogitsLoss(reduction="sum") / m
             (the same cost and gradient as costlab), torch.optim.SGD(lr=0.5);
             torch.set_num_threads(1), its fastest setting on 2 cores. The same
-            initial weights as costlab.
+            initial weights and the same batch order as costlab, so the two
+            should reach the same accuracy up to rounding.
   sklearn   MLPClassifier(hidden_layer_sizes=(30,), activation="logistic",
             solver="sgd", batch_size=10, learning_rate_init=0.5, momentum=0,
             alpha=0): softmax output with log-loss, its only choice for classes.
@@ -54,7 +55,7 @@ def time_torch(data, dtype, epochs, seed):
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     tdtype = {"float64": torch.float64, "float32": torch.float32}[dtype]
-    X = torch.from_numpy(data.X_train).to(tdtype) / 255.0
+    X = torch.from_numpy(data.X_train.copy()).to(tdtype) / 255.0
     Y = torch.nn.functional.one_hot(torch.from_numpy(data.y_train), 10).to(tdtype)
     Xt = torch.from_numpy(data.X_test).to(tdtype) / 255.0
     yt = torch.from_numpy(data.y_test)
@@ -70,7 +71,7 @@ def time_torch(data, dtype, epochs, seed):
     times, accs = [], []
     for _ in range(epochs):
         t = time.perf_counter()
-        perm = torch.randperm(n)
+        perm = torch.from_numpy(ref.rng.permutation(n))  # costlab's own batch order for this seed
         for j in range(0, n, BATCH):
             idx = perm[j:j + BATCH]
             xb, yb = X[idx], Y[idx]
