@@ -236,6 +236,8 @@ def parse_activation(text) -> sp.Expr:
             f"character {bad[0]!r} is not allowed in a formula "
             "(use letters, digits, spaces and + - * / ^ ( ) . ,)"
         )
+    if "//" in text:
+        raise DeriveError("'//' (floor division) is not allowed in a formula; use /")
     if "__" in text:
         raise DeriveError("'__' is not allowed in a formula")
     if re.search(r"\.\s*[A-Za-z_]", text):
@@ -651,7 +653,7 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
     if s_a is not None:
         if inverse is not None:
             steps.append(Step("Invert a = sigma(z)", z, inverse))
-        label = "Written with a = sigma(z)" if inverse is None else "Substitute z = sigma^-1(a): written with a"
+        label = "Written with a = sigma(z)" if inverse is None else "Put z = sigma^-1(a) into sigma'(z): written with a"
         if s_a != dz_expr:
             steps.append(Step(label, dsig, s_a))
         prime = s_a
@@ -669,7 +671,7 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
     delta = _tidy(sp.factor(sp.simplify(dCda * prime)))
     if delta.has(z) and s_a is None:
         delta = _tidy(sp.factor(dCda * prime))
-    ratio = _tidy(sp.factor(sp.cancel(delta / (a - y))))
+    ratio = _shortest(sp.cancel(delta / (a - y)))
     if ratio != 1 and not ratio.has(y):
         delta = _times(a - y, ratio)   # the error times the factor: (a - y) * a*(1 - a)
     cancels = ratio == 1 and prime != 1
@@ -681,7 +683,7 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
         label = f"sigma'(z) = {_text(prime)}"
     else:
         label = "Simplify"
-    steps.append(Step("Simplify", dCdz, delta))
+    steps.append(Step(label, dCdz, delta))
 
     # dC/dw, dC/db
     plain = ratio == 1
@@ -884,6 +886,13 @@ def matching(act: str | ActivationFormula = "sigmoid") -> Derivation:
         )
     if g is not None:
         steps.append(Step("Invert a = sigma(z)", z, g))
+        if not act.builtin:
+            notes_inverse = [f"The inverse z = {_text(g)} was checked at z = 0.37 and z = -0.81; if sigma(z) "
+                             "is not one-to-one, the result holds on the branch through those points."]
+        else:
+            notes_inverse = []
+    else:
+        notes_inverse = []
     if s_a != d:
         steps.append(Step("Written with a = sigma(z)", dsig, s_a))
     if s_a == 0 or sp.simplify(s_a) == 0:  # pragma: no cover - excluded by the inverse
@@ -909,7 +918,7 @@ def matching(act: str | ActivationFormula = "sigmoid") -> Derivation:
 
     K = -F.subs(a, y)
     where = {z: w * x + b, a: sigma(z), sigma: sp.Lambda(z, e)}
-    notes = []
+    notes = notes_inverse
     if K.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         Cfinal = sp.Add(F, constant)
         notes.append("No constant makes C = 0 at a = y: the constant is left free.")

@@ -44,8 +44,8 @@ def _time_limit_option(f):
                         metavar="SECONDS", help="Give up a derivation that takes longer than this.")(f)
 
 
-class _TimeUp(Exception):
-    pass
+class _TimeUp(BaseException):
+    """Raised by the alarm; a BaseException, so that no ``except Exception`` in SymPy swallows it."""
 
 
 @contextlib.contextmanager
