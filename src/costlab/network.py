@@ -44,7 +44,10 @@ __all__ = [
     "Network",
     "TrainingDiverged",
     "backprop",
+    "evaluate",
     "feedforward",
+    "sgd_epoch",
+    "sgd_step",
     "initial_parameters",
     "INITIALIZERS",
 ]
@@ -334,6 +337,33 @@ def sgd_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden, output, co
                 on_batch(j, n_batches)
 
 
+def evaluate(wb, X, Y, hidden, output, cost, lmbda=0.0):
+    """(C, accuracy) over all rows of X with targets Y.
+
+    ``C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2`` and the fraction of rows whose
+    output is right (argmax of a^L against argmax of y; for a single output
+    neuron, a > 0.5 against y > 0.5). For a group of K networks both are
+    arrays of K (``lmbda`` may be one per network). Rows are converted
+    EVAL_CHUNK at a time, so the whole data set is never copied as floats.
+    """
+    lead = wb[0].shape[:-2]
+    total = np.zeros(lead)
+    correct = np.zeros(lead, dtype=np.int64)
+    n = X.shape[0]
+    for s in range(0, n, EVAL_CHUNK):
+        x1 = _rows(X, slice(s, s + EVAL_CHUNK), wb[0].dtype.type)
+        yb = Y[s:s + EVAL_CHUNK]
+        zs, activations = _forward(wb, x1, hidden, output)
+        a = activations[-1]
+        total += np.sum(cost.fn(zs[-1], a, yb), axis=-1)
+        if a.shape[-1] == 1:
+            correct += np.sum((a[..., 0] > 0.5) == (yb[:, 0] > 0.5), axis=-1)
+        else:
+            correct += np.sum(np.argmax(a, axis=-1) == np.argmax(yb, axis=-1), axis=-1)
+    squares = sum(np.sum(w[..., :-1] ** 2, axis=(-2, -1)) for w in wb)
+    return total / n + 0.5 * (np.asarray(lmbda) / n) * squares, correct / n
+
+
 def _rows(X, idx, dtype):
     """Rows ``idx`` of X as floats with a trailing column of ones, [x | 1].
 
@@ -362,6 +392,10 @@ class History:
     train_accuracy: list = field(default_factory=list)
     eval_cost: list = field(default_factory=list)
     eval_accuracy: list = field(default_factory=list)
+    #: {"epoch": e, "reason": ...} when training diverged in epoch e, else None
+    diverged: dict | None = None
+    #: the training settings: eta, lmbda, mu, batch_size, n
+    config: dict = field(default_factory=dict)
 
     def append(self, epoch, train_cost, train_accuracy, eval_cost=None, eval_accuracy=None):
         self.epoch.append(int(epoch))
@@ -371,13 +405,16 @@ class History:
         self.eval_accuracy.append(None if eval_accuracy is None else float(eval_accuracy))
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "epoch": list(self.epoch),
             "train_cost": list(self.train_cost),
             "train_accuracy": list(self.train_accuracy),
             "eval_cost": list(self.eval_cost),
             "eval_accuracy": list(self.eval_accuracy),
         }
+        if self.diverged is not None:
+            d["diverged"] = dict(self.diverged)
+        return d
 
     def __len__(self):
         return len(self.epoch)
@@ -597,20 +634,8 @@ class Network:
 
     def _evaluate(self, X, Y, lmbda=0.0):
         """(C, accuracy) over all rows, evaluated in chunks."""
-        total, correct = 0.0, 0
-        n = X.shape[0]
-        for s in range(0, n, EVAL_CHUNK):
-            x1 = _rows(X, slice(s, s + EVAL_CHUNK), self.dtype.type)
-            yb = Y[s:s + EVAL_CHUNK]
-            zs, acts = _forward(self._wb, x1, self._hidden, self._output)
-            total += float(np.sum(self._cost.fn(zs[-1], acts[-1], yb)))
-            a = acts[-1]
-            if a.shape[1] == 1:
-                correct += int(np.sum((a[:, 0] > 0.5) == (yb[:, 0] > 0.5)))
-            else:
-                correct += int(np.sum(np.argmax(a, axis=1) == np.argmax(yb, axis=1)))
-        C = total / n + 0.5 * (lmbda / n) * sum(float(np.sum(w * w)) for w in self.weights)
-        return C, correct / n
+        C, accuracy = evaluate(self._wb, X, Y, self._hidden, self._output, self._cost, lmbda)
+        return float(C), float(accuracy)
 
     def total_cost(self, X, y, lmbda=0.0):
         """C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2 over the rows of ``X``."""
@@ -688,74 +713,29 @@ class Network:
         TrainingDiverged
             When the parameters turn non-finite or the cost explodes.
         """
+        from costlab.group import NetworkGroup
+
         X = self._check_X(X)
         Y = self._targets(X, y)
-        n = X.shape[0]
-        if n == 0:
+        if X.shape[0] == 0:
             raise ValueError("X has no samples")
-        epochs = _check_int("epochs", epochs, 0)
-        batch_size = _check_int("batch_size", batch_size, 1)
-        eta = _check_number("eta", eta, positive=True)
-        lmbda = _check_number("lmbda", lmbda)
-        mu = _check_number("mu", mu)
-        if not 0.0 <= mu < 1.0:
-            raise ValueError(f"mu (momentum) must lie in [0, 1), got {mu}")
         if eval_data is not None:
             Xe = self._check_X(eval_data[0], "X_eval")
-            Ye = self._targets(Xe, eval_data[1], "y_eval")
-
-        def evaluate():
-            C, acc = self._evaluate(X, Y, lmbda) if monitor else (None, None)
-            Ce, acce = self._evaluate(Xe, Ye, lmbda) if eval_data is not None else (None, None)
-            return C, acc, Ce, acce
-
-        if history is None:
-            history = History()
-        if len(history) == 0:
-            history.append(self.epochs_trained, *evaluate())
+            eval_data = (Xe, self._targets(Xe, eval_data[1], "y_eval"))
+        # the one training loop: this network as a group of one
+        def group_on_epoch(group, epoch, histories):
+            self.training.update(histories[0].config)
             if on_epoch is not None:
-                on_epoch(self, self.epochs_trained, history)
-        C0 = history.train_cost[0] if monitor and history.train_cost[0] is not None else np.inf
+                on_epoch(self, epoch, histories[0])
 
-        m = min(batch_size, n)
-        decay = 1.0 - eta * lmbda / n if lmbda else None
-        self.training.update(batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu, n=n)
-        if mu and self.velocities is None:
-            self.velocities = [np.zeros_like(wb) for wb in self._wb]
-        for _ in range(epochs):
-            last_good = self._parameters_copy()
-            with np.errstate(over="ignore", invalid="ignore"):
-                # a diverging run overflows; it is caught below, once per epoch
-                order = self.rng.permutation(n) if shuffle else np.arange(n)
-                sgd_epoch(self._wb, self.velocities, X, Y, order, m, eta, decay, mu,
-                          self._hidden, self._output, self._cost, on_batch)
-            epoch = self.epochs_trained + 1
-            reason = None
-            if not all(np.all(np.isfinite(wb)) for wb in self._wb):
-                reason = "the weights are no longer finite"
-            else:
-                row = evaluate()
-                C = row[0]
-                if monitor and (not np.isfinite(C) or C > EXPLODE_FACTOR * max(C0, 1.0)):
-                    reason = f"the training cost exploded to {C:.3g}"
-            if reason is not None:
-                # leave the network as it was after the last good epoch
-                self._restore(last_good)
-                raise TrainingDiverged(epoch, reason, eta)
-            self.epochs_trained = epoch
-            history.append(epoch, *row)
-            if on_epoch is not None:
-                on_epoch(self, epoch, history)
+        [history] = NetworkGroup([self]).fit(
+            X, Y, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
+            eval_data=eval_data, shuffle=shuffle, monitor=monitor,
+            histories=None if history is None else [history],
+            on_epoch=group_on_epoch, on_batch=on_batch, on_diverge="raise",
+        )
+        self.training.update(history.config)
         return history
-
-    def _parameters_copy(self):
-        return [wb.copy() for wb in self._wb], None if self.velocities is None else [v.copy() for v in self.velocities]
-
-    def _restore(self, copy):
-        wbs, velocities = copy
-        for wb, saved in zip(self._wb, wbs):
-            wb[...] = saved
-        self.velocities = velocities
 
 
 def _check_int(name, value, minimum):

@@ -1,0 +1,308 @@
+"""Many networks trained at once: the engine with a leading axis of K networks.
+
+A :class:`NetworkGroup` holds K networks of the same layer sizes, their
+parameters stacked as ``wb[l]`` of shape (K, n_out, n_in + 1). Each network
+keeps its own initial weights, cost (with its output activation), learning
+rate ``eta``, regularization ``lmbda`` and shuffling generator; one gradient
+step of the group is one batched step of :func:`costlab.network.sgd_step`.
+When the members draw the same batch order (the same seed), they share their
+inputs, and each layer of the group is one matrix product with the stacked
+(K n_out, n_in + 1) matrix: that is where the group is faster than its members
+trained one after another.
+
+This is the only training loop in costlab: ``Network.fit`` trains a group of
+one, which runs on the network's own two-dimensional arrays. A network trained
+in a group ends with the weights it would have reached alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from costlab.activations import Activation
+from costlab.costs import Cost
+from costlab.network import (
+    EXPLODE_FACTOR,
+    History,
+    Network,
+    TrainingDiverged,
+    _check_int,
+    _check_number,
+    evaluate,
+    sgd_epoch,
+)
+
+__all__ = ["NetworkGroup"]
+
+
+@dataclass(frozen=True)
+class _PerMember:
+    """Several (cost, output activation) pairs across the K members of a group.
+
+    Serves as the group's output activation (``fn``) and as its cost (``fn``
+    for values via :meth:`cost_fn`, ``delta``): each member is computed with its
+    own pair, on its own slice of the leading axis.
+    """
+
+    pairs: tuple  # ((Cost, Activation, index array), ...)
+
+    def fn(self, z):
+        a = np.empty_like(z)
+        for _, output, idx in self.pairs:
+            a[idx] = output.fn(z[idx])
+        return a
+
+    def delta(self, z, a, y, output=None):
+        d = np.empty_like(a)
+        for cost, out, idx in self.pairs:
+            d[idx] = cost.delta(z[idx], a[idx], y[idx] if y.ndim == z.ndim else y, out)
+        return d
+
+    def cost_fn(self, z, a, y):
+        c = np.empty(z.shape[:-1], dtype=z.dtype)
+        for cost, _, idx in self.pairs:
+            c[idx] = cost.fn(z[idx], a[idx], y[idx] if y.ndim == z.ndim else y)
+        return c
+
+
+class _CostView:
+    """A per-member cost seen through the Cost interface (fn, delta)."""
+
+    def __init__(self, per_member: _PerMember):
+        self.fn, self.delta = per_member.cost_fn, per_member.delta
+
+
+class NetworkGroup:
+    """K networks of the same layer sizes, trained side by side.
+
+    Parameters
+    ----------
+    networks : sequence of Network
+        The members: the same ``sizes``, hidden activation and dtype; their
+        costs and output activations may differ. The group trains copies of
+        their parameters and writes the results back into them after every
+        epoch.
+
+    Notes
+    -----
+    ``NetworkGroup.of_arrays`` builds a group without Network objects, for
+    groups of many thousands of small networks (the map of the seed's neuron
+    over all starts).
+    """
+
+    def __init__(self, networks: Sequence[Network]):
+        networks = list(networks)
+        if not networks:
+            raise ValueError("a group needs at least one network")
+        first = networks[0]
+        for net in networks[1:]:
+            if net.sizes != first.sizes or net.activation != first.activation or net.dtype != first.dtype:
+                raise ValueError("the networks of a group must share sizes, hidden activation and dtype")
+        self.networks = networks
+        # a group of one trains the network's own arrays (views); a larger group, stacked copies
+        stack = (lambda arrays: arrays[0][None]) if len(networks) == 1 else np.stack
+        self._setup(
+            first.sizes, first._hidden, [net._cost for net in networks], [net._output for net in networks],
+            [stack([net._wb[l] for net in networks]) for l in range(len(first.sizes) - 1)],
+            [net.rng for net in networks],
+        )
+        if all(net.velocities is not None for net in networks):
+            self.velocities = [stack([net.velocities[l] for net in networks]) for l in range(len(self._wb))]
+        self.epochs_trained = np.array([net.epochs_trained for net in networks])
+
+    @classmethod
+    def of_arrays(cls, sizes, wb, *, cost: Cost, hidden: Activation, output: Activation, rngs=None):
+        """A group from stacked parameters ``wb[l]`` of shape (K, n_out, n_in + 1)."""
+        group = cls.__new__(cls)
+        group.networks = None
+        K = wb[0].shape[0]
+        group._setup(list(sizes), hidden, [cost] * K, [output] * K, list(wb), rngs)
+        group.epochs_trained = np.zeros(K, dtype=int)
+        return group
+
+    def _setup(self, sizes, hidden, costs, outputs, wb, rngs):
+        self.sizes = sizes
+        self.K = wb[0].shape[0]
+        self._hidden = hidden
+        self._wb = wb
+        self.velocities = None
+        self.rngs = rngs
+        pairs = {}
+        for k, (cost, out) in enumerate(zip(costs, outputs)):
+            pairs.setdefault((cost.name, out.name), (cost, out, []))[2].append(k)
+        if len(pairs) == 1:
+            (cost, out, _), = pairs.values()
+            self._output, self._cost = out, cost
+        else:
+            per_member = _PerMember(tuple((c, o, np.array(idx)) for c, o, idx in pairs.values()))
+            self._output, self._cost = per_member, _CostView(per_member)
+
+    # -- evaluation -----------------------------------------------------------
+    def _views(self):
+        """The parameters to train: the K-stacked arrays, or a lone network's 2-D ones."""
+        if self.K == 1:
+            return [w[0] for w in self._wb], None if self.velocities is None else [v[0] for v in self.velocities]
+        return self._wb, self.velocities
+
+    def evaluate(self, X, Y, lmbda=0.0):
+        """Per member: (C, accuracy) over the rows of X with targets Y, arrays of K."""
+        return evaluate(self._wb, X, Y, self._hidden, self._output, self._cost, lmbda)
+
+    # -- training -------------------------------------------------------------
+    def fit(
+        self,
+        X,
+        Y,
+        *,
+        epochs: int = 30,
+        batch_size: int = 10,
+        eta=0.5,
+        lmbda=0.0,
+        mu: float = 0.0,
+        eval_data=None,
+        shuffle: bool = True,
+        monitor: bool = True,
+        histories: Sequence[History] | None = None,
+        on_epoch: Callable | None = None,
+        on_batch: Callable | None = None,
+        on_diverge: str = "freeze",
+    ) -> list[History]:
+        """Train every member by mini-batch gradient descent on (X, Y).
+
+        Parameters
+        ----------
+        X : ndarray, shape (n, sizes[0])
+            Inputs, checked by the caller (uint8 rows are images).
+        Y : ndarray, shape (n, sizes[-1])
+            Targets as floats (one-hot rows for class labels).
+        eta, lmbda : float or sequence of K floats
+            Each member's learning rate and L2 regularization.
+        mu : float
+            Momentum, the same for all.
+        eval_data : (X_eval, Y_eval), optional
+        histories : list of K History, optional
+            Histories to continue.
+        on_epoch : callable, optional
+            ``on_epoch(group, epoch, histories)`` after every epoch (and once
+            with epoch 0 for new histories); the members' networks are up to
+            date when it is called.
+        on_diverge : {"freeze", "raise"}
+            What to do with a member whose weights stop being finite or whose
+            training cost grows tenfold: leave it at its last good epoch and
+            stop training it (its History gets ``diverged``), or raise
+            TrainingDiverged.
+
+        Returns
+        -------
+        list of History
+        """
+        K = self.K
+        n = X.shape[0]
+        epochs = _check_int("epochs", epochs, 0)
+        batch_size = _check_int("batch_size", batch_size, 1)
+        etas = np.array([_check_number("eta", e, positive=True) for e in np.broadcast_to(eta, K)])
+        lmbdas = np.array([_check_number("lmbda", v) for v in np.broadcast_to(lmbda, K)])
+        mu = _check_number("mu", mu)
+        if not 0.0 <= mu < 1.0:
+            raise ValueError(f"mu (momentum) must lie in [0, 1), got {mu}")
+        if on_diverge not in ("freeze", "raise"):
+            raise ValueError(f"on_diverge must be 'freeze' or 'raise', got {on_diverge!r}")
+        if shuffle and self.rngs is None:
+            raise ValueError("a group built from arrays has no generators to shuffle with")
+
+        def measure():
+            C, acc = self.evaluate(X, Y, lmbdas) if monitor else (None, None)
+            Ce, acce = self.evaluate(*eval_data, lmbdas) if eval_data is not None else (None, None)
+            return C, acc, Ce, acce
+
+        def record(k, epoch, row):
+            C, acc, Ce, acce = row
+            histories[k].append(epoch, *(None if v is None else v[k] for v in (C, acc, Ce, acce)))
+
+        if histories is None:
+            histories = [History() for _ in range(K)]
+        for k, h in enumerate(histories):
+            h.config = {"eta": float(etas[k]), "lmbda": float(lmbdas[k]), "mu": mu, "batch_size": batch_size, "n": n}
+        new = [k for k in range(K) if len(histories[k]) == 0]
+        if new:
+            row = measure()
+            for k in new:
+                record(k, self.epochs_trained[k], row)
+            if on_epoch is not None:
+                self._write_back()
+                on_epoch(self, int(self.epochs_trained.max()), histories)
+        C0 = np.array([h.train_cost[0] if monitor and h.train_cost[0] is not None else np.inf for h in histories])
+
+        m = min(batch_size, n)
+        active = np.array([not h.diverged for h in histories])
+        if mu and self.velocities is None:
+            self.velocities = [np.zeros_like(w) for w in self._wb]
+        for _ in range(epochs):
+            if not active.any():
+                break
+            last_good = [w.copy() for w in self._wb], None if self.velocities is None else [v.copy() for v in self.velocities]
+            eta_k = np.where(active, etas, 0.0)
+            decay_k = 1.0 - eta_k * lmbdas / n
+            if K == 1:
+                step_eta, step_decay = float(eta_k[0]), float(decay_k[0]) if lmbdas[0] else None
+            else:
+                step_eta = eta_k[:, None, None].astype(self._wb[0].dtype)
+                step_decay = decay_k[:, None, None].astype(self._wb[0].dtype) if lmbdas.any() else None
+            order = self._orders(n, shuffle)
+            wb, velocities = self._views()
+            with np.errstate(over="ignore", invalid="ignore"):
+                # a diverging member overflows; it is caught below, once per epoch
+                sgd_epoch(wb, velocities, X, Y, order, m, step_eta, step_decay, mu,
+                          self._hidden, self._output, self._cost, on_batch)
+            epoch_of = self.epochs_trained + active
+            finite = np.all([np.isfinite(w).all(axis=(1, 2)) for w in self._wb], axis=0)
+            reasons = {k: "the weights are no longer finite" for k in np.flatnonzero(active & ~finite)}
+            with np.errstate(over="ignore", invalid="ignore"):
+                row = measure()
+            if monitor:
+                C = row[0]
+                for k in np.flatnonzero(active & finite & ((~np.isfinite(C)) | (C > EXPLODE_FACTOR * np.maximum(C0, 1.0)))):
+                    reasons[k] = f"the training cost exploded to {C[k]:.3g}"
+            if reasons:
+                # diverged members go back to their last good epoch
+                for l, w in enumerate(self._wb):
+                    w[list(reasons)] = last_good[0][l][list(reasons)]
+                if self.velocities is not None:
+                    for l, v in enumerate(self.velocities):
+                        v[list(reasons)] = last_good[1][l][list(reasons)] if on_diverge == "raise" else 0.0
+                if on_diverge == "raise":
+                    k = min(reasons)
+                    self._write_back()
+                    raise TrainingDiverged(int(epoch_of[k]), reasons[k], float(etas[k]))
+            for k in np.flatnonzero(active):
+                if k in reasons:
+                    histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reasons[k]}
+                    active[k] = False
+                else:
+                    record(k, epoch_of[k], row)
+            self.epochs_trained = np.where(active, epoch_of, self.epochs_trained)
+            self._write_back()
+            if on_epoch is not None:
+                on_epoch(self, int(self.epochs_trained.max()), histories)
+        return histories
+
+    def _orders(self, n, shuffle):
+        """This epoch's batch order: (n,) when all members draw the same, else (K, n)."""
+        if not shuffle:
+            return np.arange(n)
+        orders = np.stack([rng.permutation(n) for rng in self.rngs])
+        return orders[0] if (orders == orders[0]).all() else orders
+
+    def _write_back(self):
+        """Copy the trained parameters into the member networks (a lone one trains in place)."""
+        if self.networks is None:
+            return
+        for k, net in enumerate(self.networks):
+            if self.K > 1:
+                for l, w in enumerate(self._wb):
+                    net._wb[l][...] = w[k]
+            net.velocities = None if self.velocities is None else [v[k] for v in self.velocities]
+            net.epochs_trained = int(self.epochs_trained[k])
