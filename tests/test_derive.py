@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from sympy.parsing.sympy_parser import parse_expr
 
 from costlab import derive as D
-from costlab.activations import ACTIVATIONS, sigmoid, softmax
+from costlab.activations import ACTIVATIONS, softmax
 from costlab.cli import main
 from costlab.costs import COSTS
 

@@ -36,6 +36,8 @@ from functools import lru_cache
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.functions.elementary.hyperbolic import HyperbolicFunction
+from sympy.functions.elementary.trigonometric import TrigonometricFunction
 from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
@@ -395,6 +397,10 @@ def _times(*factors):
     return product
 
 
+def _an(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def _same(e1, e2) -> bool:
     return sp.simplify(e1 - e2) == 0
 
@@ -447,10 +453,16 @@ def _prime_in_a(expr):
     g = _inverse(expr)
     if g is None:
         return d, None, None
-    s = sp.simplify(d.subs(z, g))
-    if s.has(z):
+    at_g = d.subs(z, g)
+    forms = [sp.simplify(at_g)]
+    if at_g.has(HyperbolicFunction, TrigonometricFunction):
+        # cosh(ln(a + sqrt(1 + a^2))) is sqrt(1 + a^2): seen once written with exp
+        with_exp = sp.simplify(at_g.rewrite(sp.exp))
+        forms += [with_exp, sp.simplify(sp.radsimp(with_exp))]
+    forms = [f for f in forms if not f.has(z)]
+    if not forms:
         return d, None, g
-    return d, _shortest(s), g
+    return d, _shortest(min(forms, key=sp.count_ops)), g
 
 
 def _shortest(expr):
@@ -620,9 +632,9 @@ def gradient(cost: str, act: str | ActivationFormula | None = None) -> Derivatio
         d = _elementwise_gradient(cost, act)
     if act.builtin:
         if (cost, act.name) in _engine_pairs():
-            d.notes.append(f"costlab's numeric engine trains this pair ({cost} with a {act.name} output).")
+            d.notes.append(f"costlab's numeric engine trains this pair ({cost} with {_an(act.name)} output).")
         else:
-            d.notes.append(f"costlab's numeric engine does not train this pair ({cost} with a {act.name} "
+            d.notes.append(f"costlab's numeric engine does not train this pair ({cost} with {_an(act.name)} "
                            "output); the algebra is shown for comparison.")
     return d
 
@@ -743,7 +755,7 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
 
     where = {z: w * x + b, a: sigma(z), sigma: sp.Lambda(z, e), C: cost_a}
     result = {"dC/dz": delta, "dC/dw": dCdw_value, "dC/db": delta, "slowdown_factor": slowdown}
-    title = f"Gradient of the {_COST_TITLES[cost]} for a neuron with a {act.name} output" if act.builtin \
+    title = f"Gradient of the {_COST_TITLES[cost]} for a neuron with {_an(act.name)} output" if act.builtin \
         else f"Gradient of the {_COST_TITLES[cost]} for sigma(z) = {_text(e)}"
     return Derivation(title, steps, notes, where, result)
 
@@ -1311,7 +1323,7 @@ def to_dict(derivations: list[Derivation]) -> dict:
                                                                                else v.expr, d)
                       for k, v in d.where.items()},
             "assume": {str(k): _plain(v, d) for k, v in d.assume.items()},
-            "result": {k: (None if v is None else _plain(v, d)) for k, v in d.result.items()},
+            "result": {k: (None if v is None else _plain(_rebuild(v), d)) for k, v in d.result.items()},
         })
     return {"steps": steps, "sections": sections}
 
