@@ -677,7 +677,7 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
     dCdz = sp.Derivative(C, z)
     steps.append(Step("Chain rule: the output error delta", dCdz,
                       _times(sp.Derivative(C, a), sp.Derivative(a, z))))
-    steps.append(Step("da/dz = sigma'(z)", dCdz, _times(dCda, dsig)))
+    steps.append(Step("Put in dC/da, and da/dz = sigma'(z)", dCdz, _times(dCda, dsig)))
     if prime != 1:
         steps.append(Step(f"sigma'(z) = {_text(prime)}", dCdz, _times(dCda, prime)))
     delta = _tidy(sp.factor(sp.simplify(dCda * prime)))
