@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from costlab.activations import Activation
 from costlab.costs import Cost
@@ -201,6 +202,9 @@ class NetworkGroup:
         """
         K = self.K
         n = X.shape[0]
+        Y = np.asarray(Y, dtype=self._wb[0].dtype)
+        if eval_data is not None:
+            eval_data = (eval_data[0], np.asarray(eval_data[1], dtype=self._wb[0].dtype))
         epochs = _check_int("epochs", epochs, 0)
         batch_size = _check_int("batch_size", batch_size, 1)
         etas = np.array([_check_number("eta", e, positive=True) for e in np.broadcast_to(eta, K)])
@@ -240,53 +244,59 @@ class NetworkGroup:
         active = np.array([not h.diverged for h in histories])
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in self._wb]
-        for _ in range(epochs):
-            if not active.any():
-                break
-            last_good = [w.copy() for w in self._wb], None if self.velocities is None else [v.copy() for v in self.velocities]
-            eta_k = np.where(active, etas, 0.0)
-            decay_k = 1.0 - eta_k * lmbdas / n
-            if K == 1:
-                step_eta, step_decay = float(eta_k[0]), float(decay_k[0]) if lmbdas[0] else None
-            else:
-                step_eta = eta_k[:, None, None].astype(self._wb[0].dtype)
-                step_decay = decay_k[:, None, None].astype(self._wb[0].dtype) if lmbdas.any() else None
-            order = self._orders(n, shuffle)
-            wb, velocities = self._views()
-            with np.errstate(over="ignore", invalid="ignore"):
-                # a diverging member overflows; it is caught below, once per epoch
-                sgd_epoch(wb, velocities, X, Y, order, m, step_eta, step_decay, mu,
-                          self._hidden, self._output, self._cost, on_batch)
-            epoch_of = self.epochs_trained + active
-            finite = np.all([np.isfinite(w).all(axis=(1, 2)) for w in self._wb], axis=0)
-            reasons = {k: "the weights are no longer finite" for k in np.flatnonzero(active & ~finite)}
-            with np.errstate(over="ignore", invalid="ignore"):
-                row = measure()
-            if monitor:
-                C = row[0]
-                for k in np.flatnonzero(active & finite & ((~np.isfinite(C)) | (C > EXPLODE_FACTOR * np.maximum(C0, 1.0)))):
-                    reasons[k] = f"the training cost exploded to {C[k]:.3g}"
-            if reasons:
-                # diverged members go back to their last good epoch
-                for l, w in enumerate(self._wb):
-                    w[list(reasons)] = last_good[0][l][list(reasons)]
-                if self.velocities is not None:
-                    for l, v in enumerate(self.velocities):
-                        v[list(reasons)] = last_good[1][l][list(reasons)] if on_diverge == "raise" else 0.0
-                if on_diverge == "raise":
-                    k = min(reasons)
-                    self._write_back()
-                    raise TrainingDiverged(int(epoch_of[k]), reasons[k], float(etas[k]))
-            for k in np.flatnonzero(active):
-                if k in reasons:
-                    histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reasons[k]}
-                    active[k] = False
+        # one BLAS thread: at these sizes a second one only waits, and on a busy
+        # machine threads spinning for each other can slow training down fiftyfold
+        limits = threadpool_limits(1, user_api="blas")
+        try:
+            for _ in range(epochs):
+                if not active.any():
+                    break
+                last_good = [w.copy() for w in self._wb], None if self.velocities is None else [v.copy() for v in self.velocities]
+                eta_k = np.where(active, etas, 0.0)
+                decay_k = 1.0 - eta_k * lmbdas / n
+                if K == 1:
+                    step_eta, step_decay = float(eta_k[0]), float(decay_k[0]) if lmbdas[0] else None
                 else:
-                    record(k, epoch_of[k], row)
-            self.epochs_trained = np.where(active, epoch_of, self.epochs_trained)
-            self._write_back()
-            if on_epoch is not None:
-                on_epoch(self, int(self.epochs_trained.max()), histories)
+                    step_eta = eta_k[:, None, None].astype(self._wb[0].dtype)
+                    step_decay = decay_k[:, None, None].astype(self._wb[0].dtype) if lmbdas.any() else None
+                order = self._orders(n, shuffle)
+                wb, velocities = self._views()
+                with np.errstate(over="ignore", invalid="ignore"):
+                    # a diverging member overflows; it is caught below, once per epoch
+                    sgd_epoch(wb, velocities, X, Y, order, m, step_eta, step_decay, mu,
+                              self._hidden, self._output, self._cost, on_batch)
+                epoch_of = self.epochs_trained + active
+                finite = np.all([np.isfinite(w).all(axis=(1, 2)) for w in self._wb], axis=0)
+                reasons = {k: "the weights are no longer finite" for k in np.flatnonzero(active & ~finite)}
+                with np.errstate(over="ignore", invalid="ignore"):
+                    row = measure()
+                if monitor:
+                    C = row[0]
+                    for k in np.flatnonzero(active & finite & ((~np.isfinite(C)) | (C > EXPLODE_FACTOR * np.maximum(C0, 1.0)))):
+                        reasons[k] = f"the training cost exploded to {C[k]:.3g}"
+                if reasons:
+                    # diverged members go back to their last good epoch
+                    for l, w in enumerate(self._wb):
+                        w[list(reasons)] = last_good[0][l][list(reasons)]
+                    if self.velocities is not None:
+                        for l, v in enumerate(self.velocities):
+                            v[list(reasons)] = last_good[1][l][list(reasons)] if on_diverge == "raise" else 0.0
+                    if on_diverge == "raise":
+                        k = min(reasons)
+                        self._write_back()
+                        raise TrainingDiverged(int(epoch_of[k]), reasons[k], float(etas[k]))
+                for k in np.flatnonzero(active):
+                    if k in reasons:
+                        histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reasons[k]}
+                        active[k] = False
+                    else:
+                        record(k, epoch_of[k], row)
+                self.epochs_trained = np.where(active, epoch_of, self.epochs_trained)
+                self._write_back()
+                if on_epoch is not None:
+                    on_epoch(self, int(self.epochs_trained.max()), histories)
+        finally:
+            limits.restore_original_limits()
         return histories
 
     def _orders(self, n, shuffle):
