@@ -32,6 +32,8 @@ from costlab.network import (
     TrainingDiverged,
     _check_int,
     _check_number,
+    _forward,
+    _rows,
     evaluate,
     sgd_epoch,
 )
@@ -67,6 +69,23 @@ class _PerMember:
         for cost, _, idx in self.pairs:
             c[idx] = cost.fn(z[idx], a[idx], y[idx] if y.ndim == z.ndim else y)
         return c
+
+
+def _per_member(name, value, K, positive=False):
+    """A number, or one per member, checked: an array of K floats."""
+    values = np.asarray(value, dtype=object if np.ndim(value) else None)
+    if values.ndim == 0:
+        return np.full(K, _check_number(name, value, positive=positive))
+    if values.shape != (K,):
+        raise ValueError(f"{name} must be a number or {K} numbers, got {values.shape[0]}")
+    return np.array([_check_number(name, v, positive=positive) for v in values])
+
+
+def _finite_members(wb):
+    """Which members' parameters are all finite, a bool array of K."""
+    if all(np.isfinite(np.sum(w)) for w in wb):  # a finite sum: no inf or NaN anywhere
+        return np.ones(wb[0].shape[0], dtype=bool)
+    return np.all([np.isfinite(w).all(axis=(1, 2)) for w in wb], axis=0)
 
 
 class _CostView:
@@ -116,15 +135,16 @@ class NetworkGroup:
 
     @classmethod
     def of_arrays(cls, sizes, wb, *, cost: Cost, hidden: Activation, output: Activation, rngs=None):
-        """A group from stacked parameters ``wb[l]`` of shape (K, n_out, n_in + 1)."""
+        """A group from stacked parameters ``wb[l]`` of shape (K, n_out, n_in + 1), all with one cost."""
         group = cls.__new__(cls)
         group.networks = None
         K = wb[0].shape[0]
-        group._setup(list(sizes), hidden, [cost] * K, [output] * K, list(wb), rngs)
+        group._setup(list(sizes), hidden, [cost], [output], list(wb), rngs)
         group.epochs_trained = np.zeros(K, dtype=int)
         return group
 
     def _setup(self, sizes, hidden, costs, outputs, wb, rngs):
+        # costs and outputs: one per member, or a single pair for all
         self.sizes = sizes
         self.K = wb[0].shape[0]
         self._hidden = hidden
@@ -132,7 +152,8 @@ class NetworkGroup:
         self.velocities = None
         self.rngs = rngs
         pairs = {}
-        for k, (cost, out) in enumerate(zip(costs, outputs)):
+        members = range(self.K) if len(costs) > 1 else [slice(None)]
+        for k, cost, out in zip(members, costs, outputs):
             pairs.setdefault((cost.name, out.name), (cost, out, []))[2].append(k)
         if len(pairs) == 1:
             (cost, out, _), = pairs.values()
@@ -152,6 +173,21 @@ class NetworkGroup:
         """Per member: (C, accuracy) over the rows of X with targets Y, arrays of K."""
         return evaluate(self._wb, X, Y, self._hidden, self._output, self._cost, lmbda)
 
+    def feedforward(self, X):
+        """a^L of every member for the rows of X: shape (K, n, sizes[-1])."""
+        X = np.asarray(X)
+        return _forward(self._wb, _rows(X, slice(None), self._wb[0].dtype.type), self._hidden, self._output)[1][-1]
+
+    @property
+    def weights(self):
+        """weights[l] of shape (K, n_out, n_in): views of the group's parameters."""
+        return [w[..., :-1] for w in self._wb]
+
+    @property
+    def biases(self):
+        """biases[l] of shape (K, n_out): views of the group's parameters."""
+        return [w[..., -1] for w in self._wb]
+
     # -- training -------------------------------------------------------------
     def fit(
         self,
@@ -167,10 +203,11 @@ class NetworkGroup:
         shuffle: bool = True,
         monitor: bool = True,
         histories: Sequence[History] | None = None,
+        record: bool = True,
         on_epoch: Callable | None = None,
         on_batch: Callable | None = None,
         on_diverge: str = "freeze",
-    ) -> list[History]:
+    ) -> list[History] | None:
         """Train every member by mini-batch gradient descent on (X, Y).
 
         Parameters
@@ -186,6 +223,9 @@ class NetworkGroup:
         eval_data : (X_eval, Y_eval), optional
         histories : list of K History, optional
             Histories to continue.
+        record : bool
+            Keep a History per member; False (for groups of many thousands of
+            networks) returns None, and ``on_epoch`` receives None too.
         on_epoch : callable, optional
             ``on_epoch(group, epoch, histories)`` after every epoch (and once
             with epoch 0 for new histories); the members' networks are up to
@@ -198,7 +238,8 @@ class NetworkGroup:
 
         Returns
         -------
-        list of History
+        list of History, or None when ``record`` is False
+            ``self.diverged_at[k]`` is the epoch in which member k diverged, or -1.
         """
         K = self.K
         n = X.shape[0]
@@ -207,8 +248,8 @@ class NetworkGroup:
             eval_data = (eval_data[0], np.asarray(eval_data[1], dtype=self._wb[0].dtype))
         epochs = _check_int("epochs", epochs, 0)
         batch_size = _check_int("batch_size", batch_size, 1)
-        etas = np.array([_check_number("eta", e, positive=True) for e in np.broadcast_to(eta, K)])
-        lmbdas = np.array([_check_number("lmbda", v) for v in np.broadcast_to(lmbda, K)])
+        etas = _per_member("eta", eta, K, positive=True)
+        lmbdas = _per_member("lmbda", lmbda, K)
         mu = _check_number("mu", mu)
         if not 0.0 <= mu < 1.0:
             raise ValueError(f"mu (momentum) must lie in [0, 1), got {mu}")
@@ -222,26 +263,38 @@ class NetworkGroup:
             Ce, acce = self.evaluate(*eval_data, lmbdas) if eval_data is not None else (None, None)
             return C, acc, Ce, acce
 
-        def record(k, epoch, row):
+        def append_row(k, epoch, row):
             C, acc, Ce, acce = row
             histories[k].append(epoch, *(None if v is None else v[k] for v in (C, acc, Ce, acce)))
 
-        if histories is None:
+        if not record:
+            histories = None
+        elif histories is None:
             histories = [History() for _ in range(K)]
-        for k, h in enumerate(histories):
-            h.config = {"eta": float(etas[k]), "lmbda": float(lmbdas[k]), "mu": mu, "batch_size": batch_size, "n": n}
-        new = [k for k in range(K) if len(histories[k]) == 0]
+        if histories is not None:
+            for k, h in enumerate(histories):
+                h.config = {"eta": float(etas[k]), "lmbda": float(lmbdas[k]), "mu": mu, "batch_size": batch_size, "n": n}
+            self.diverged_at = np.array([-1 if h.diverged is None else h.diverged["epoch"] for h in histories])
+            new = [k for k in range(K) if len(histories[k]) == 0]
+            C0 = np.array([h.train_cost[0] if h.train_cost and h.train_cost[0] is not None else np.nan for h in histories])
+        else:
+            self.diverged_at = getattr(self, "diverged_at", np.full(K, -1))
+            new = list(range(K))
+            C0 = np.full(K, np.nan)
         if new:
             row = measure()
-            for k in new:
-                record(k, self.epochs_trained[k], row)
+            if monitor:
+                C0[new] = row[0][new]
+            if histories is not None:
+                for k in new:
+                    append_row(k, self.epochs_trained[k], row)
             if on_epoch is not None:
                 self._write_back()
                 on_epoch(self, int(self.epochs_trained.max()), histories)
-        C0 = np.array([h.train_cost[0] if monitor and h.train_cost[0] is not None else np.inf for h in histories])
+        C0 = np.where(np.isnan(C0), np.inf, C0)
 
         m = min(batch_size, n)
-        active = np.array([not h.diverged for h in histories])
+        active = self.diverged_at < 0
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in self._wb]
         # one BLAS thread: at these sizes a second one only waits, and on a busy
@@ -266,7 +319,7 @@ class NetworkGroup:
                     sgd_epoch(wb, velocities, X, Y, order, m, step_eta, step_decay, mu,
                               self._hidden, self._output, self._cost, on_batch)
                 epoch_of = self.epochs_trained + active
-                finite = np.all([np.isfinite(w).all(axis=(1, 2)) for w in self._wb], axis=0)
+                finite = _finite_members(self._wb)
                 reasons = {k: "the weights are no longer finite" for k in np.flatnonzero(active & ~finite)}
                 with np.errstate(over="ignore", invalid="ignore"):
                     row = measure()
@@ -285,12 +338,14 @@ class NetworkGroup:
                         k = min(reasons)
                         self._write_back()
                         raise TrainingDiverged(int(epoch_of[k]), reasons[k], float(etas[k]))
-                for k in np.flatnonzero(active):
-                    if k in reasons:
-                        histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reasons[k]}
-                        active[k] = False
-                    else:
-                        record(k, epoch_of[k], row)
+                for k, reason in reasons.items():
+                    self.diverged_at[k] = epoch_of[k]
+                    if histories is not None:
+                        histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reason}
+                active &= self.diverged_at < 0
+                if histories is not None:
+                    for k in np.flatnonzero(active):
+                        append_row(k, epoch_of[k], row)
                 self.epochs_trained = np.where(active, epoch_of, self.epochs_trained)
                 self._write_back()
                 if on_epoch is not None:

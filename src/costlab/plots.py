@@ -340,6 +340,79 @@ def training_figure(history, title: str) -> Figure:
     return fig
 
 
+# --------------------------------------------------------------------------- #
+# The map of the slowdown
+# --------------------------------------------------------------------------- #
+
+#: The seed's two starts (w, b), marked on maps.
+SEED_MARKS = ((0.6, 0.9, "a0 = 0.82"), (2.0, 2.0, "a0 = 0.98"))
+
+
+def plot_slowdown_map(ax, smap, cost: str, *, vmax=None, marks=SEED_MARKS):
+    """Heatmap of the first epoch at the target over the starts (w, b); grey: never.
+
+    ``smap`` is a :class:`costlab.slowdown.SlowdownMap`. Returns the image, for
+    a colour bar.
+    """
+    import matplotlib as mpl
+
+    grid = np.ma.masked_less(smap.first_epoch[cost], 0)
+    cmap = mpl.colormaps["viridis"].with_extremes(bad="0.55")
+    w, b = smap.w, smap.b
+    dw = (w[-1] - w[0]) / max(len(w) - 1, 1) / 2
+    db = (b[-1] - b[0]) / max(len(b) - 1, 1) / 2
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap=cmap, vmin=0, vmax=vmax or smap.epochs,
+                      extent=(w[0] - dw, w[-1] + dw, b[0] - db, b[-1] + db), interpolation="nearest")
+    for w0, b0, label in marks:
+        if w[0] <= w0 <= w[-1] and b[0] <= b0 <= b[-1]:
+            ax.plot([w0], [b0], "o", markersize=7, markerfacecolor="white", markeredgecolor="black")
+            ax.annotate(label, (w0, b0), xytext=(6, 6), textcoords="offset points", color="white",
+                        fontsize=9, fontweight="bold")
+    share = smap.share_reached(cost)
+    ax.set_title(f"{cost}: {share:.0%} of starts reach the target")
+    ax.set_xlabel("initial weight w")
+    ax.set_ylabel("initial bias b")
+    return image
+
+
+def plot_slowdown_by_a0(ax, smap):
+    """First epoch at the target against the initial output a0, every start, per cost."""
+    a0 = smap.a0.ravel()
+    order = np.argsort(a0)
+    for cost in smap.costs:
+        epochs = smap.first_epoch[cost].ravel()[order].astype(float)
+        epochs[epochs < 0] = np.nan
+        ax.plot(a0[order], epochs, linestyle=_LINESTYLES.get(cost, ":"), color="black" if cost == "quadratic" else "tab:blue",
+                label=cost)
+    for w0, b0, label in SEED_MARKS:
+        ax.axvline(float(sigmoid(w0 * smap.x + b0)), color="0.5", linestyle=":", linewidth=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, smap.epochs)
+    ax.set_xlabel(f"initial output a0 (target: |a - y| <= {abs(smap.target - smap.y):g}, y = {smap.y:g})")
+    ax.set_ylabel("first epoch at the target")
+    ax.set_title("The same against a0 alone (gaps: never)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left")
+
+
+def slowdown_figure(smap) -> Figure:
+    """The maps of every cost side by side on one colour scale, and the curve against a0."""
+    n = len(smap.costs)
+    fig = Figure(figsize=(5.2 * n + 5.5, 4.8), layout="constrained")
+    axes = fig.subplots(1, n + 1, width_ratios=[1] * n + [1.1])
+    image = None
+    for ax, cost in zip(axes, smap.costs):
+        image = plot_slowdown_map(ax, smap, cost)
+    fig.colorbar(image, ax=list(axes[:n]), shrink=0.9,
+                 label=f"first epoch with the output at the target (grey: not within {smap.epochs})")
+    plot_slowdown_by_a0(axes[n], smap)
+    fig.suptitle(
+        f"How long the sigmoid neuron takes to reach a = {smap.target:g} from each start "
+        f"(x = {smap.x:g}, y = {smap.y:g}, " + r"$\eta$" + f" = {smap.eta:g}, {smap.epochs} epochs)"
+    )
+    return fig
+
+
 def reproduce_figures(runs) -> dict[str, Figure]:
     """The figures of ``costlab reproduce``, by file stem."""
     return {

@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "derive": "costlab.cli.derive:derive",
     "reproduce": "costlab.cli.reproduce:reproduce",
     "train": "costlab.cli.train:train",
+    "map": "costlab.cli.map:map_command",
+    "serve": "costlab.cli.serve:serve",
 }
 
 #: Exit status for bad input (click's convention) and for an interrupt (128 + SIGINT).

@@ -1,0 +1,99 @@
+"""``costlab map``: the learning slowdown of the seed's neuron over all starts (w, b)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from costlab.cli._common import Command, Count, InputError, Number, call_core, out_dir, write_or_fail
+
+__all__ = ["map_command"]
+
+SIGMOID_COSTS = ("quadratic", "cross-entropy")
+
+
+def _costs(text: str) -> list[str]:
+    costs = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in costs if c not in SIGMOID_COSTS]
+    if not costs or unknown:
+        raise InputError(f"--costs must be a comma-separated list of {', '.join(SIGMOID_COSTS)}, got {text!r}")
+    return list(dict.fromkeys(costs))
+
+
+def _grid(text: str, option: str):
+    from costlab.slowdown import parse_range
+
+    try:
+        return parse_range(text, option)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
+@click.command(cls=Command, short_help="Map the slowdown of the seed's neuron over all starts (w, b).")
+@click.option("--costs", default="quadratic,cross-entropy", show_default=True, help="Costs to map, comma-separated.")
+@click.option("--w", "w_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial weights.")
+@click.option("--b", "b_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial biases.")
+@click.option("--x", type=Number(), default=1.0, show_default=True, help="The input x.")
+@click.option("--y", type=Number(), default=0.0, show_default=True, help="The target output y.")
+@click.option("--eta", type=Number(gt=0), default=0.15, show_default=True, help="Learning rate eta.")
+@click.option("--epochs", type=Count(0), default=300, show_default=True)
+@click.option("--target", type=Number(ge=0), default=0.1, show_default=True,
+              help="The output has arrived when |a - y| <= |target - y|.")
+@click.option("--workers", type=Count(1), default=None, help="Processes [default: one per cost, up to the cores].")
+@click.option("--out", default=None, metavar="DIR", help="Write slowdown-map.png, .svg and .json into DIR.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (with the whole grid).")
+def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out, as_json):
+    """For every start (w, b), the first epoch at which the neuron's output reaches the target.
+
+    \b
+    Example (the seed's neuron over 401 x 401 starts, both costs):
+      costlab map --out map/
+    """
+    costs = _costs(costs)
+    w, b = _grid(w_range, "--w"), _grid(b_range, "--b")
+    if epochs > 100_000:
+        raise InputError(f"--epochs must be <= 100000, got {epochs}")
+    if target > 1:
+        raise InputError(f"--target must lie in [0, 1], got {target:g}")
+    if "cross-entropy" in costs and not 0.0 <= y <= 1.0:
+        raise InputError(f"--y must lie in [0, 1] for the cross-entropy cost, got {y:g}")
+    if out is not None:
+        out = out_dir(out)
+
+    from costlab.parallel import default_workers
+    from costlab.slowdown import slowdown_map
+
+    workers = workers or min(len(costs), default_workers())
+    t = time.perf_counter()
+    smap = call_core(slowdown_map, costs, w, b, x=x, y=y, eta=eta, epochs=epochs, target=target, workers=workers)
+    seconds = time.perf_counter() - t
+
+    if out is not None:
+        from costlab.fileio import write_json
+        from costlab.plots import save_figure, slowdown_figure
+
+        fig = slowdown_figure(smap)
+        for suffix in (".png", ".svg"):
+            write_or_fail(out / f"slowdown-map{suffix}", lambda p: save_figure(fig, p))
+        write_or_fail(out / "slowdown-map.json", lambda p: write_json(p, smap.to_dict()))
+    if as_json:
+        click.echo(json.dumps(smap.to_dict(), allow_nan=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(b)} x {len(w)} starts, target |a - y| <= {abs(target - y):g}, "
+                        f"eta = {eta:g}, {epochs} epochs", title_justify="left")
+    for col in ("cost", "starts reaching it", "slowest start (w, b)", "its a0", "its epochs"):
+        table.add_column(col, justify="right")
+    for row in smap.summary():
+        worst = row["worst_start"]
+        table.add_row(row["cost"], f"{row['share_reached']:.1%}", f"({worst['w']:g}, {worst['b']:g})",
+                      f"{worst['a0']:.6f}", "never" if worst["first_epoch"] is None else str(worst["first_epoch"]))
+    console = Console()
+    console.print(table)
+    console.print(f"computed in {seconds:.2f} s with {workers} worker(s)")
+    if out is not None:
+        console.print(f"wrote {out / 'slowdown-map.png'}, .svg and .json")
