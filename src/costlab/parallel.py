@@ -9,7 +9,7 @@ own, so a parallel run gives exactly the results of a serial one.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Iterable
 
 __all__ = ["default_workers", "run_all"]
@@ -29,15 +29,24 @@ def _one_blas_thread():
     threadpool_limits(1)
 
 
-def run_all(fn: Callable, tasks: Iterable[tuple], workers: int = 1) -> list:
+def run_all(fn: Callable, tasks: Iterable[tuple], workers: int = 1, on_done: Callable | None = None) -> list:
     """[fn(*task) for task in tasks], in ``workers`` processes when more than one.
 
-    Results come back in the order of ``tasks``. ``fn`` must be a module-level
-    function and the tasks picklable.
+    Results come back in the order of ``tasks``; ``on_done(result)`` is called
+    as each one finishes. ``fn`` must be a module-level function and the tasks
+    picklable.
     """
     tasks = list(tasks)
     if workers <= 1 or len(tasks) <= 1:
-        return [fn(*task) for task in tasks]
+        results = []
+        for task in tasks:
+            results.append(fn(*task))
+            if on_done is not None:
+                on_done(results[-1])
+        return results
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_one_blas_thread) as pool:
         futures = [pool.submit(fn, *task) for task in tasks]
+        if on_done is not None:
+            for f in as_completed(futures):
+                on_done(f.result())
         return [f.result() for f in futures]

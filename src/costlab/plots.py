@@ -413,6 +413,55 @@ def slowdown_figure(smap) -> Figure:
     return fig
 
 
+# --------------------------------------------------------------------------- #
+# Comparisons on data
+# --------------------------------------------------------------------------- #
+
+_COST_COLORS = {"quadratic": "tab:red", "cross-entropy": "tab:blue", "log-likelihood": "tab:green"}
+_ETA_STYLES = ("-", "--", ":", "-.")
+
+
+def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
+    """Mean (line) and spread (band: one standard deviation) of a measure per epoch, per (cost, eta)."""
+    rows = [r for r in summary if r["init"] == init]
+    etas = sorted({r["eta"] for r in rows})
+    scale = 100 if measure.endswith("accuracy") else 1
+    for r in rows:
+        mean = np.array([np.nan if v is None else v for v in r[f"{measure}_mean"]]) * scale
+        std = np.array([np.nan if v is None else v for v in r[f"{measure}_std"]]) * scale
+        epochs = np.arange(len(mean))
+        color = _COST_COLORS.get(r["cost"], "black")
+        label = r["cost"] + (f", eta = {r['eta']:g}" if len(etas) > 1 else "")
+        ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label)
+        ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.15, linewidth=0)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test accuracy (%)" if scale == 100 else "test cost C")
+    ax.set_xlim(left=0)
+    if scale == 100:
+        ax.set_ylim(0, 100)
+    else:
+        ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(f"init = {init}" + (" (w ~ N(0, 1): saturated sigmoids)" if init == "large" else " (w ~ N(0, 1/n_in))"))
+
+
+def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure:
+    """One panel per initializer: the measure per epoch for every (cost, eta), mean and spread over seeds."""
+    inits = config["inits"]
+    fig = Figure(figsize=(6.4 * len(inits), 4.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(inits), squeeze=False)[0])
+    for ax, init in zip(axes, inits):
+        plot_comparison(ax, summary, init, measure)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
+    what = "Test accuracy" if measure.endswith("accuracy") else "Test cost"
+    fig.suptitle(
+        f"{what} per epoch on {config['data']}, {' x '.join(map(str, config['sizes']))}, batch "
+        f"{config['batch_size']}: mean and spread over {len(config['seeds'])} seeds"
+    )
+    return fig
+
+
 def reproduce_figures(runs) -> dict[str, Figure]:
     """The figures of ``costlab reproduce``, by file stem."""
     return {

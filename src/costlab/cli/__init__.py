@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "reproduce": "costlab.cli.reproduce:reproduce",
     "train": "costlab.cli.train:train",
     "map": "costlab.cli.map:map_command",
+    "compare": "costlab.cli.compare:compare_command",
     "serve": "costlab.cli.serve:serve",
 }
 

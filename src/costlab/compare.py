@@ -1,0 +1,181 @@
+"""Comparing costs on real data, fairly: same initial weights and batch order per seed.
+
+For every initializer and seed, one :class:`~costlab.group.NetworkGroup` holds
+a network for each (cost, eta): all of them start from the same weights (drawn
+from the seed) and see the same mini-batches in the same order (shuffled by
+generators with that seed), so any difference between them is the cost's and
+the learning rate's. Several seeds give the spread, not one lucky run. The
+(initializer, seed) groups are independent and can run in parallel processes
+with exactly the results of a serial run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Comparison", "compare", "summarize"]
+
+HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accuracy")
+
+
+def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size, lmbda, dtype):
+    """Train every (cost, eta) from one seed's weights and batch order, as one group."""
+    from costlab.data import load_data
+    from costlab.group import NetworkGroup
+    from costlab.network import Network
+
+    dataset = load_data(data).limit(limit)
+    pairs = [(cost, eta) for cost in costs for eta in etas]
+    networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
+    X, Xe = dataset.X_train, dataset.X_test
+    Y = networks[0]._targets(X, dataset.y_train)
+    Ye = networks[0]._targets(Xe, dataset.y_test, "y_test")
+    histories = NetworkGroup(networks).fit(
+        X, Y, epochs=epochs, batch_size=batch_size, eta=[eta for _, eta in pairs], lmbda=lmbda,
+        eval_data=(Xe, Ye),
+    )
+    return [
+        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict()}
+        for (cost, eta), h in zip(pairs, histories)
+    ]
+
+
+def _mean_std(rows):
+    """Mean and standard deviation over runs, epoch by epoch (NaN where no run has a value)."""
+    length = max(len(r) for r in rows)
+    arr = np.full((len(rows), length), np.nan)
+    for i, r in enumerate(rows):
+        arr[i, :len(r)] = [np.nan if v is None else v for v in r]
+    valid = ~np.isnan(arr)
+    count = valid.sum(axis=0)
+    mean = np.divide(np.where(valid, arr, 0.0).sum(axis=0), count, out=np.full(length, np.nan), where=count > 0)
+    squares = np.where(valid, arr - mean, 0.0) ** 2
+    std = np.sqrt(np.divide(squares.sum(axis=0), count, out=np.full(length, np.nan), where=count > 0))
+    return mean, std
+
+
+def summarize(runs, target_accuracy: float) -> list[dict]:
+    """Per (init, cost, eta): test accuracy and cost per epoch (mean, std), epochs to the target, best."""
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault((run["init"], run["cost"], run["eta"]), []).append(run)
+    out = []
+    for (init, cost, eta), rs in groups.items():
+        acc_mean, acc_std = _mean_std([r["history"]["eval_accuracy"] for r in rs])
+        cost_mean, cost_std = _mean_std([r["history"]["eval_cost"] for r in rs])
+        to_target = []
+        for r in rs:
+            hits = [e for e, a in zip(r["history"]["epoch"], r["history"]["eval_accuracy"]) if a is not None and a >= target_accuracy]
+            to_target.append(hits[0] if hits else None)
+        reached = [e for e in to_target if e is not None]
+        finals = [r["history"]["eval_accuracy"][-1] for r in rs]
+        out.append({
+            "init": init, "cost": cost, "eta": eta, "runs": len(rs),
+            "diverged": sum("diverged" in r["history"] for r in rs),
+            "eval_accuracy_mean": _plain(acc_mean), "eval_accuracy_std": _plain(acc_std),
+            "eval_cost_mean": _plain(cost_mean), "eval_cost_std": _plain(cost_std),
+            "final_accuracy_mean": float(np.mean(finals)), "final_accuracy_std": float(np.std(finals)),
+            "best_accuracy": float(max(max(a for a in r["history"]["eval_accuracy"] if a is not None) for r in rs)),
+            "epochs_to_target": to_target,
+            "epochs_to_target_mean": float(np.mean(reached)) if reached else None,
+            "reached_target": len(reached),
+        })
+    return out
+
+
+def _plain(values):
+    return [None if not math.isfinite(v) else float(v) for v in values]
+
+
+@dataclass
+class Comparison:
+    """Every run of a comparison, and their summary."""
+
+    config: dict
+    runs: list = field(default_factory=list)
+
+    @property
+    def summary(self) -> list[dict]:
+        return summarize(self.runs, self.config["target_accuracy"])
+
+    def to_dict(self) -> dict:
+        return {"config": self.config, "summary": self.summary, "runs": self.runs}
+
+    def csv_rows(self):
+        """One row per run and epoch: init, cost, eta, seed, epoch and the four measures."""
+        yield ("init", "cost", "eta", "seed", *HISTORY_KEYS, "diverged_in_epoch")
+        for r in self.runs:
+            h = r["history"]
+            diverged = h.get("diverged", {}).get("epoch", "")
+            for i in range(len(h["epoch"])):
+                yield (r["init"], r["cost"], r["eta"], r["seed"], *(h[k][i] for k in HISTORY_KEYS), diverged)
+
+
+def compare(
+    data: str = "digits",
+    *,
+    sizes=None,
+    costs=("quadratic", "cross-entropy", "log-likelihood"),
+    etas=(0.5,),
+    seeds=5,
+    epochs: int = 30,
+    batch_size: int = 10,
+    inits=("large",),
+    lmbda: float = 0.0,
+    dtype: str = "float64",
+    limit: int | None = None,
+    target_accuracy: float = 0.9,
+    workers: int = 1,
+    on_done=None,
+) -> Comparison:
+    """Train every (init, cost, eta, seed) and collect their histories.
+
+    Parameters
+    ----------
+    data : data set spec for :func:`costlab.data.load_data`
+    sizes : layer sizes [default: features, 30, classes]
+    costs, etas : the costs and learning rates to compare
+    seeds : number of seeds (0..seeds-1), or a list of seeds
+    inits : initializers, "default" and/or "large"
+    target_accuracy : the test accuracy whose first epoch is reported
+    workers : processes over the (init, seed) groups; the results are identical
+    on_done : called with each (init, seed) group's runs as it finishes
+
+    Returns
+    -------
+    Comparison
+    """
+    from costlab.data import load_data
+    from costlab.parallel import run_all
+
+    seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
+    if not seeds or not costs or not etas or not inits:
+        raise ValueError("give at least one seed, cost, eta and init")
+    if not 0.0 < target_accuracy <= 1.0:
+        raise ValueError(f"target_accuracy must lie in (0, 1], got {target_accuracy}")
+    dataset = load_data(data).limit(limit)
+    sizes = list(sizes) if sizes else [dataset.n_features, 30, dataset.n_classes]
+    if sizes[0] != dataset.n_features or sizes[-1] != dataset.n_classes:
+        raise ValueError(
+            f"sizes must start with {dataset.n_features} and end with {dataset.n_classes} for {dataset.name}, got {sizes}"
+        )
+    # build one network per cost now, so that bad settings fail before any work
+    from costlab.network import Network
+
+    for cost in costs:
+        Network(sizes, cost=cost, init=inits[0], dtype=dtype)
+    config = {
+        "data": data, "limit": limit, "sizes": sizes, "costs": list(costs), "etas": [float(e) for e in etas],
+        "seeds": seeds, "epochs": epochs, "batch_size": batch_size, "inits": list(inits), "lmbda": lmbda,
+        "dtype": dtype, "target_accuracy": target_accuracy, "n_train": len(dataset.X_train),
+        "n_test": len(dataset.X_test),
+    }
+    tasks = [
+        (data, limit, sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype)
+        for init in inits for seed in seeds
+    ]
+    results = run_all(_train_seed, tasks, workers, on_done=on_done)
+    return Comparison(config, [run for runs in results for run in runs])
