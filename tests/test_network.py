@@ -8,14 +8,13 @@ differences) as the only borrowed piece.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import pytest
 
 from costlab import History, Network, TrainingDiverged
-from costlab.activations import ACTIVATIONS, sigmoid, softmax
+from costlab.activations import ACTIVATIONS, softmax
 from costlab.costs import COSTS
 from costlab.network import backprop, feedforward, initial_parameters
 

@@ -833,7 +833,7 @@ def _softmax_gradient(cost: str) -> Derivation:
     slowdown = None
     if plain:
         notes.append("No learning slowdown: the softmax's derivatives cancel, dC/dz_j = a_j - y_j for a "
-                     f"one-hot target (sum_k y_k = 1); with k classes the sums run over k terms and the "
+                     "one-hot target (sum_k y_k = 1); with k classes the sums run over k terms and the "
                      "result is the same.")
     else:
         slowdown = sp.Mul(As[0], 1 - As[0])

@@ -36,7 +36,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from costlab.activations import ACTIVATIONS, Activation, get_activation
+from costlab.activations import Activation, get_activation
 from costlab.costs import Cost, get_cost
 
 __all__ = [

@@ -26,6 +26,7 @@ __all__ = [
     "figure_path",
     "file_path",
     "out_dir",
+    "stdout_console",
     "write_or_fail",
 ]
 
@@ -178,6 +179,14 @@ def write_or_fail(path, write) -> None:
         write(path)
     except OSError as e:
         raise CommandFailed(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def stdout_console():
+    """A Rich console for results: terminal width, or 160 columns when output is piped."""
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=160)
 
 
 def call_core(fn, *args, **kwargs):

@@ -8,7 +8,16 @@ import json
 
 import click
 
-from costlab.cli._common import Command, Count, InputError, Number, call_core, out_dir, write_or_fail
+from costlab.cli._common import (
+    Command,
+    Count,
+    InputError,
+    Number,
+    call_core,
+    out_dir,
+    stdout_console,
+    write_or_fail,
+)
 from costlab.cli.train import parse_sizes
 
 __all__ = ["compare_command"]
@@ -121,11 +130,10 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
         return
     _print_table(summary, result.config)
     if out is not None:
-        Console().print(f"wrote compare-accuracy and compare-cost (.png, .svg), runs.csv and compare.json into {out}")
+        stdout_console().print(f"wrote compare-accuracy and compare-cost (.png, .svg), runs.csv and compare.json into {out}")
 
 
 def _print_table(summary, config):
-    from rich.console import Console
     from rich.table import Table
 
     E = config["epochs"]
@@ -148,4 +156,4 @@ def _print_table(summary, config):
         if r["diverged"]:
             cells[-1] += f", {r['diverged']} diverged"
         table.add_row(*cells)
-    Console().print(table)
+    stdout_console().print(table)

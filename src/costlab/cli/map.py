@@ -7,7 +7,16 @@ import time
 
 import click
 
-from costlab.cli._common import Command, Count, InputError, Number, call_core, out_dir, write_or_fail
+from costlab.cli._common import (
+    Command,
+    Count,
+    InputError,
+    Number,
+    call_core,
+    out_dir,
+    stdout_console,
+    write_or_fail,
+)
 
 __all__ = ["map_command"]
 
@@ -81,7 +90,6 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
     if as_json:
         click.echo(json.dumps(smap.to_dict(), allow_nan=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{len(b)} x {len(w)} starts, target |a - y| <= {abs(target - y):g}, "
@@ -92,7 +100,7 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
         worst = row["worst_start"]
         table.add_row(row["cost"], f"{row['share_reached']:.1%}", f"({worst['w']:g}, {worst['b']:g})",
                       f"{worst['a0']:.6f}", "never" if worst["first_epoch"] is None else str(worst["first_epoch"]))
-    console = Console()
+    console = stdout_console()
     console.print(table)
     console.print(f"computed in {seconds:.2f} s with {workers} worker(s)")
     if out is not None:

@@ -15,6 +15,7 @@ from costlab.cli._common import (
     Number,
     figure_path,
     file_path,
+    stdout_console,
     write_or_fail,
 )
 
@@ -187,7 +188,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     if as_json:
         click.echo(json.dumps({"config": config, "history": history.to_dict()}, allow_nan=False))
     else:
-        out = Console()
+        out = stdout_console()
         out.print(dataset.describe())
         _table(history, out)
         written = [p for p in (save_path, checkpoint, plot) if p is not None]
