@@ -1,0 +1,405 @@
+"""What the web page asks of costlab: checked parameters in, plain data out.
+
+The page computes nothing itself: every number it draws comes from here, and
+here from costlab's engine (:func:`costlab.neuron.train_neuron` for the single
+neuron, :class:`costlab.group.NetworkGroup` for the networks on the digits).
+Nothing in this module knows about HTTP; :mod:`costlab.web.app` turns
+:class:`ApiError` into a 4xx answer.
+
+Every parameter is checked and bounded (:data:`NEURON_LIMITS`,
+:data:`TRAIN_LIMITS`), so that no request can ask for more than about a
+second of computing (a neuron) or two minutes in a worker thread (a network).
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+import numpy as np
+
+__all__ = [
+    "ApiError",
+    "NEURON_LIMITS",
+    "TRAIN_LIMITS",
+    "Trainer",
+    "TrainingJob",
+    "check_neuron_params",
+    "check_train_params",
+    "neuron_curves",
+    "presets",
+]
+
+NEURON_COSTS = ("quadratic", "cross-entropy")
+NETWORK_COSTS = ("quadratic", "cross-entropy", "log-likelihood")
+INITS = ("default", "large")
+
+
+class ApiError(ValueError):
+    """A request the API refuses: ``status`` (4xx) and a message for people."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A number's allowed range: lo <= v <= hi (lo < v where ``lo_open``)."""
+
+    lo: float
+    hi: float
+    default: float | None
+    integer: bool = False
+    lo_open: bool = False
+    hi_open: bool = False
+    help: str = ""
+
+    def describe(self) -> str:
+        left = "(" if self.lo_open else "["
+        right = ")" if self.hi_open else "]"
+        kind = "a whole number" if self.integer else "a number"
+        return f"{kind} in {left}{self.lo:g}, {self.hi:g}{right}"
+
+
+#: The single neuron's parameters: at most 5000 epochs (about half a second per cost).
+NEURON_LIMITS: dict[str, Bound] = {
+    "w": Bound(-50, 50, 2.0, help="initial weight"),
+    "b": Bound(-50, 50, 2.0, help="initial bias"),
+    "a0": Bound(0, 1, None, lo_open=True, hi_open=True,
+                help="initial output sigma(w x + b), instead of b (b = logit(a0) - w x)"),
+    "x": Bound(-10, 10, 1.0, help="the input"),
+    "y": Bound(0, 1, 0.0, help="the target output"),
+    "eta": Bound(0, 100, 0.15, lo_open=True, help="learning rate"),
+    "epochs": Bound(0, 5000, 300, integer=True, help="gradient-descent steps"),
+}
+
+#: The network on the digits: at most 100 epochs, 100 hidden neurons, two minutes.
+TRAIN_LIMITS: dict[str, Bound] = {
+    "hidden": Bound(1, 100, 30, integer=True, help="hidden neurons"),
+    "eta": Bound(0, 10, 0.5, lo_open=True, help="learning rate"),
+    "epochs": Bound(1, 100, 30, integer=True, help="passes over the training images"),
+    "batch_size": Bound(1, 100, 10, integer=True, help="images per gradient step"),
+    "seed": Bound(0, 2**31 - 1, 0, integer=True, help="seed of the initial weights and batch order"),
+    "pace": Bound(0, 1000, 80, integer=True,
+                  help="shortest time per epoch in milliseconds, to watch the curves grow (0: full speed)"),
+}
+#: Longest a training may run, in seconds, whatever its parameters.
+MAX_TRAINING_SECONDS = 120.0
+#: Longest accepted text of one parameter.
+MAX_VALUE_LENGTH = 64
+
+
+# --------------------------------------------------------------------------- #
+# Checking parameters
+# --------------------------------------------------------------------------- #
+
+def _number(name: str, raw, bound: Bound) -> float | int:
+    if isinstance(raw, bool) or raw is None or isinstance(raw, (list, dict)):
+        raise ApiError(f"{name} must be {bound.describe()}, got {raw!r}")
+    text = str(raw).strip()
+    if len(text) > MAX_VALUE_LENGTH:
+        raise ApiError(f"{name} is too long ({len(text)} characters); it must be {bound.describe()}")
+    try:
+        v = float(text)
+    except ValueError:
+        raise ApiError(f"{name} must be {bound.describe()}, got {text!r}") from None
+    if not math.isfinite(v):
+        raise ApiError(f"{name} must be a finite number, got {text!r}")
+    if bound.integer:
+        if v != int(v):
+            raise ApiError(f"{name} must be a whole number, got {text!r}")
+        v = int(v)
+    too_low = v <= bound.lo if bound.lo_open else v < bound.lo
+    too_high = v >= bound.hi if bound.hi_open else v > bound.hi
+    if too_low or too_high:
+        raise ApiError(f"{name} must be {bound.describe()}, got {text}")
+    return v
+
+
+def _choices(name: str, raw, allowed, *, count: tuple[int, int]) -> list[str]:
+    """A comma-separated list (or a JSON list) of names from ``allowed``."""
+    if isinstance(raw, (list, tuple)):
+        items = [str(v).strip() for v in raw]
+    elif isinstance(raw, str):
+        if len(raw) > 200:
+            raise ApiError(f"{name} is too long ({len(raw)} characters)")
+        items = [v.strip() for v in raw.split(",") if v.strip()]
+    else:
+        raise ApiError(f"{name} must be a comma-separated list of: {', '.join(allowed)}; got {raw!r}")
+    for item in items:
+        if item not in allowed:
+            raise ApiError(f"unknown {name[:-1] if name.endswith('s') else name} {item!r} in {name}; "
+                           f"choose from: {', '.join(allowed)}")
+    if len(set(items)) != len(items):
+        raise ApiError(f"{name} names the same one twice: {', '.join(items)}")
+    lo, hi = count
+    if not lo <= len(items) <= hi:
+        want = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
+        raise ApiError(f"{name} must name {want} of: {', '.join(allowed)}; got {len(items)}")
+    return items
+
+
+def _unknown(params: Mapping, known) -> None:
+    extra = sorted(set(params) - set(known))
+    if extra:
+        raise ApiError(f"unknown parameter {extra[0]!r}; known parameters: {', '.join(known)}")
+
+
+def check_neuron_params(params: Mapping) -> dict:
+    """The single neuron's parameters, checked and with defaults filled in.
+
+    ``b`` or ``a0`` gives the start (not both); ``costs`` is a comma-separated
+    list of ``quadratic`` and ``cross-entropy``. Raises :class:`ApiError`.
+    """
+    _unknown(params, [*NEURON_LIMITS, "costs"])
+    p = {}
+    for name, bound in NEURON_LIMITS.items():
+        if name in params:
+            p[name] = _number(name, params[name], bound)
+        elif bound.default is not None:
+            p[name] = bound.default
+    if "a0" in params:
+        if "b" in params:
+            raise ApiError("give the start as b or as a0, not both")
+        a0 = p.pop("a0")
+        b = math.log(a0) - math.log1p(-a0) - p["w"] * p["x"]
+        if not -50 <= b <= 50:
+            raise ApiError(f"a0 = {a0:g} with w = {p['w']:g} and x = {p['x']:g} needs b = {b:.4g}, "
+                           "outside [-50, 50]")
+        p["b"] = b
+    p["costs"] = _choices("costs", params.get("costs", ",".join(NEURON_COSTS)), NEURON_COSTS, count=(1, 2))
+    return p
+
+
+def check_train_params(params: Mapping) -> dict:
+    """The digits network's parameters, checked and with defaults filled in.
+
+    ``costs``: two of quadratic, cross-entropy, log-likelihood (default the
+    first two); ``init``: ``default`` or ``large``. Raises :class:`ApiError`.
+    """
+    _unknown(params, [*TRAIN_LIMITS, "costs", "init"])
+    p = {name: (_number(name, params[name], bound) if name in params else bound.default)
+         for name, bound in TRAIN_LIMITS.items()}
+    p["costs"] = _choices("costs", params.get("costs", "quadratic,cross-entropy"), NETWORK_COSTS, count=(2, 2))
+    init = str(params.get("init", "large"))
+    if init not in INITS:
+        raise ApiError(f"init must be one of: {', '.join(INITS)}; got {init[:40]!r}")
+    p["init"] = init
+    return p
+
+
+# --------------------------------------------------------------------------- #
+# The single neuron
+# --------------------------------------------------------------------------- #
+
+def presets() -> list[dict]:
+    """The seed's two starts, and its settings, as the page's one-click presets."""
+    from costlab.neuron import SEED_EPOCHS, SEED_ETA, SEED_STARTS, SEED_X, SEED_Y, initial_output
+
+    return [
+        {"name": name, "label": f"seed start a0 = {initial_output(w, b):.2f}",
+         "w": w, "b": b, "x": SEED_X, "y": SEED_Y, "eta": SEED_ETA, "epochs": SEED_EPOCHS}
+        for name, (w, b) in SEED_STARTS.items()
+    ]
+
+
+def neuron_curves(p: dict) -> dict:
+    """Train the neuron from the start ``p`` under each cost in ``p["costs"]``.
+
+    Returns, per cost, the trajectory of :func:`costlab.neuron.train_neuron`
+    (``epoch``, ``w``, ``b``, ``a``, ``C``, each ``epochs + 1`` long) with, at
+    each state, the weighted input ``z = w x + b``, the slope ``sigma'(z)``
+    and the bias gradient ``dC_db = delta`` (the cost's own output error), and
+    the first epoch with a < 0.5; and the sigmoid over a range of z that holds
+    every state.
+    """
+    from costlab.activations import ACTIVATIONS, sigmoid, sigmoid_prime
+    from costlab.costs import get_cost
+    from costlab.network import TrainingDiverged
+    from costlab.neuron import first_epoch_below, train_neuron
+
+    t0 = time.perf_counter()
+    sigma = ACTIVATIONS["sigmoid"]
+    runs = {}
+    z_all = [p["w"] * p["x"] + p["b"]]
+    for cost in p["costs"]:
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                run = train_neuron(p["w"], p["b"], cost=cost, x=p["x"], y=p["y"], eta=p["eta"],
+                                   epochs=p["epochs"])
+        except TrainingDiverged as e:
+            raise ApiError(f"{cost}: {e}", status=422) from None
+        except (FloatingPointError, ValueError) as e:
+            raise ApiError(f"{cost}: numbers too large to train with ({e}); try a smaller eta", 422) from None
+        h = run.history
+        w, b, a = (np.asarray(h[k]) for k in ("w", "b", "a"))
+        z = w * p["x"] + b
+        delta = get_cost(cost).delta(z[:, None], a[:, None], np.full((len(a), 1), p["y"]), sigma)[:, 0]
+        runs[cost] = {
+            **{k: list(v) for k, v in h.items()},
+            "z": z.tolist(),
+            "slope": sigmoid_prime(z).tolist(),
+            "dC_db": delta.tolist(),
+            "first_below_half": first_epoch_below(run, 0.5),
+        }
+        z_all += [float(z.min()), float(z.max())]
+    lo = min(-8.0, math.floor(min(z_all)) - 1.0)
+    hi = max(8.0, math.ceil(max(z_all)) + 1.0)
+    zs = np.linspace(lo, hi, 241)
+    p = dict(p)
+    a0 = float(sigmoid(p["w"] * p["x"] + p["b"]))
+    return {
+        "params": p,
+        "a0": a0,
+        "z0": p["w"] * p["x"] + p["b"],
+        "runs": runs,
+        "sigmoid": {"z": zs.tolist(), "a": sigmoid(zs).tolist(), "slope": sigmoid_prime(zs).tolist()},
+        "elapsed_ms": round((time.perf_counter() - t0) * 1000, 2),
+    }
+
+
+# --------------------------------------------------------------------------- #
+# Networks on the digits, trained in a worker thread
+# --------------------------------------------------------------------------- #
+
+@lru_cache(maxsize=1)
+def digits():
+    """scikit-learn's digits as costlab loads them, with one-hot float targets (loaded once)."""
+    from costlab.data import load_data
+
+    data = load_data("digits")
+    eye = np.eye(data.n_classes)
+    return data, eye[data.y_train], eye[data.y_test]
+
+
+class _Stop(Exception):
+    """Raised inside the training loop's callbacks to end it."""
+
+
+class TrainingJob:
+    """One training of two networks on the digits, side by side, in a thread.
+
+    The thread puts ``(event, data)`` pairs on ``events``: ``epoch`` for every
+    epoch (0 is the state before training), then one of ``done``, ``stopped``
+    or ``error``. :meth:`stop` ends the training within one gradient step.
+    """
+
+    def __init__(self, params: dict, on_end=None):
+        self.id = uuid.uuid4().hex[:12]
+        self.params = params
+        self.events: queue.Queue = queue.Queue()
+        self._stop = threading.Event()
+        self._on_end = on_end
+        self.thread = threading.Thread(target=self._run, name=f"costlab-train-{self.id}", daemon=True)
+
+    def start(self) -> "TrainingJob":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _run(self) -> None:
+        try:
+            self._train()
+        except _Stop:
+            self.events.put(("stopped", {"reason": self._reason}))
+        except Exception as e:  # reported to the page, and the worker stays usable
+            self.events.put(("error", {"error": f"{type(e).__name__}: {e}"}))
+        finally:
+            if self._on_end is not None:
+                self._on_end(self)
+
+    _reason = "stopped"
+
+    def _check(self, *_):
+        if self._stop.is_set():
+            raise _Stop()
+        if time.monotonic() > self._deadline:
+            self._reason = f"time limit of {MAX_TRAINING_SECONDS:g} s reached"
+            raise _Stop()
+
+    def _train(self) -> None:
+        from costlab.group import NetworkGroup
+        from costlab.network import Network
+
+        p = self.params
+        self._deadline = time.monotonic() + MAX_TRAINING_SECONDS
+        data, Y, Y_test = digits()
+        sizes = [data.n_features, p["hidden"], data.n_classes]
+        nets = [Network(sizes, cost=cost, init=p["init"], seed=p["seed"]) for cost in p["costs"]]
+        t0 = time.perf_counter()
+        pace = p["pace"] / 1000.0
+        next_time = [time.monotonic()]
+
+        def on_epoch(group, epoch, histories):
+            self._check()
+            runs = {
+                cost: {k: getattr(h, k)[-1] for k in ("train_cost", "train_accuracy", "eval_cost", "eval_accuracy")}
+                for cost, h in zip(p["costs"], histories)
+            }
+            for cost, h in zip(p["costs"], histories):
+                if h.diverged is not None:
+                    runs[cost]["diverged"] = h.diverged
+            self.events.put(("epoch", {"epoch": int(epoch), "runs": runs,
+                                       "elapsed_s": round(time.perf_counter() - t0, 3)}))
+            # pace: wait (stoppably) so that each epoch shows for at least `pace` seconds
+            next_time[0] += pace
+            delay = next_time[0] - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                raise _Stop()
+            next_time[0] = max(next_time[0], time.monotonic())
+
+        NetworkGroup(nets).fit(
+            data.X_train, Y, epochs=p["epochs"], batch_size=p["batch_size"], eta=p["eta"],
+            eval_data=(data.X_test, Y_test), on_epoch=on_epoch, on_batch=self._check,
+        )
+        self.events.put(("done", {"epochs": p["epochs"], "elapsed_s": round(time.perf_counter() - t0, 3)}))
+
+
+class Trainer:
+    """Starts training jobs, at most ``max_jobs`` at once, and finds them by id."""
+
+    def __init__(self, max_jobs: int = 2):
+        self.max_jobs = max_jobs
+        self._jobs: dict[str, TrainingJob] = {}
+        self._lock = threading.Lock()
+
+    def start(self, params: dict) -> TrainingJob:
+        with self._lock:
+            if len(self._jobs) >= self.max_jobs:
+                raise ApiError(f"{len(self._jobs)} trainings are running, the most this server runs at once; "
+                               "stop one or wait for it to end", status=429)
+            job = TrainingJob(params, on_end=self._ended)
+            self._jobs[job.id] = job
+        return job.start()
+
+    def _ended(self, job: TrainingJob) -> None:
+        with self._lock:
+            self._jobs.pop(job.id, None)
+
+    def get(self, job_id: str) -> TrainingJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def running(self) -> list[str]:
+        with self._lock:
+            return list(self._jobs)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.stop()

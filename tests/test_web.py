@@ -1,0 +1,493 @@
+"""costlab serve: the JSON API, its checks and limits, the training stream, the command.
+
+The API runs in-process through Starlette's TestClient; the tests of a client
+that goes away, of the stop button's request and of ``costlab serve`` itself
+use a real uvicorn server on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from costlab.neuron import SEED_STARTS, train_neuron
+from costlab.web.api import ApiError, Trainer, check_train_params
+from costlab.web.app import MAX_BODY_BYTES, STATIC_DIR, background_server, create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC_FILES = ("index.html", "app.js", "charts.js", "style.css")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def neuron(client, **params):
+    r = client.get("/api/neuron", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+# --------------------------------------------------------------------------- #
+# The neuron: the engine's numbers
+# --------------------------------------------------------------------------- #
+
+@pytest.mark.parametrize("start", list(SEED_STARTS))
+def test_neuron_numbers_are_train_neurons(client, start):
+    w, b = SEED_STARTS[start]
+    d = neuron(client, w=w, b=b)
+    assert d["params"] == {"w": w, "b": b, "x": 1.0, "y": 0.0, "eta": 0.15, "epochs": 300,
+                           "costs": ["quadratic", "cross-entropy"]}
+    for cost in ("quadratic", "cross-entropy"):
+        expected = train_neuron(w, b, cost=cost).history
+        got = d["runs"][cost]
+        for key in ("epoch", "w", "b", "a", "C"):
+            assert got[key] == expected[key], key          # the same floats, bit for bit
+    assert d["a0"] == pytest.approx(1 / (1 + math.exp(-(w + b))), rel=1e-15)
+
+
+def test_neuron_seed_golden_numbers(client):
+    d = neuron(client, w=2, b=2)
+    q, ce = d["runs"]["quadratic"], d["runs"]["cross-entropy"]
+    assert round(q["a"][0], 4) == 0.9820
+    assert q["a"][300] == pytest.approx(0.2028, abs=1e-4)
+    assert ce["a"][300] == pytest.approx(0.0120, abs=1e-4)
+    assert (q["first_below_half"], ce["first_below_half"]) == (232, 17)
+
+
+def test_neuron_mechanism_per_epoch(client):
+    """z = w x + b, sigma'(z) and dC/db (the cost's delta) at every recorded state."""
+    d = neuron(client, w=-1.5, b=0.5, x=2, y=0.25, eta=0.5, epochs=40)
+    for cost, run in d["runs"].items():
+        w, b, a = (np.array(run[k]) for k in ("w", "b", "a"))
+        z = np.array(run["z"])
+        np.testing.assert_allclose(z, w * 2 + b, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(run["slope"], a * (1 - a), rtol=1e-9)
+        expected = (a - 0.25) * a * (1 - a) if cost == "quadratic" else a - 0.25
+        np.testing.assert_allclose(run["dC_db"], expected, rtol=1e-9, atol=1e-15)
+        assert len(z) == 41
+    s = d["sigmoid"]
+    assert len(s["z"]) == len(s["a"]) == len(s["slope"]) > 100
+    assert s["z"][0] <= min(min(r["z"]) for r in d["runs"].values())
+    assert s["z"][-1] >= max(max(r["z"]) for r in d["runs"].values())
+
+
+def test_neuron_start_given_as_a0(client):
+    d = neuron(client, w=2, a0=0.5, costs="cross-entropy")
+    assert d["params"]["b"] == pytest.approx(-2.0, abs=1e-12)
+    assert d["a0"] == pytest.approx(0.5, abs=1e-12)
+    assert list(d["runs"]) == ["cross-entropy"]
+    expected = train_neuron(2.0, d["params"]["b"], cost="cross-entropy").history
+    assert d["runs"]["cross-entropy"]["a"] == expected["a"]
+
+
+def test_neuron_post_json_answers_as_get(client):
+    params = {"w": 0.6, "b": 0.9, "eta": 0.3, "epochs": 25, "costs": ["quadratic"]}
+    r = client.post("/api/neuron", json=params)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    expected = neuron(client, w=0.6, b=0.9, eta=0.3, epochs=25, costs="quadratic")
+    assert got["runs"] == expected["runs"]
+
+
+def test_neuron_zero_epochs(client):
+    d = neuron(client, w=1, b=1, epochs=0)
+    assert d["runs"]["quadratic"]["epoch"] == [0]
+
+
+def test_neuron_largest_request_is_fast_enough(client):
+    t = time.perf_counter()
+    d = neuron(client, w=50, b=50, x=10, eta=100, epochs=5000)
+    assert len(d["runs"]["quadratic"]["a"]) == 5001
+    assert time.perf_counter() - t < 10
+
+
+def test_presets_are_the_seeds_starts(client):
+    r = client.get("/api/presets")
+    assert r.status_code == 200
+    presets = r.json()["presets"]
+    assert [(p["w"], p["b"]) for p in presets] == list(SEED_STARTS.values())
+    assert [p["label"] for p in presets] == ["seed start a0 = 0.82", "seed start a0 = 0.98"]
+    assert all(p["eta"] == 0.15 and p["epochs"] == 300 for p in presets)
+
+
+# --------------------------------------------------------------------------- #
+# The neuron: every check answers 4xx with a message
+# --------------------------------------------------------------------------- #
+
+BAD_NEURON = [
+    ({"eta": "-1"}, "eta must be a number in (0, 100]"),
+    ({"eta": "0"}, "eta must be a number in (0, 100]"),
+    ({"eta": "101"}, "eta must be a number in (0, 100]"),
+    ({"epochs": "5001"}, "epochs must be a whole number in [0, 5000]"),
+    ({"epochs": "-1"}, "epochs must be a whole number in [0, 5000]"),
+    ({"epochs": "2.5"}, "epochs must be a whole number"),
+    ({"epochs": "1e9"}, "epochs must be a whole number in [0, 5000]"),
+    ({"w": "51"}, "w must be a number in [-50, 50]"),
+    ({"b": "-50.5"}, "b must be a number in [-50, 50]"),
+    ({"w": "abc"}, "w must be a number"),
+    ({"w": "nan"}, "w must be a finite number"),
+    ({"b": "inf"}, "b must be a finite number"),
+    ({"w": ""}, "w must be a number"),
+    ({"x": "11"}, "x must be a number in [-10, 10]"),
+    ({"y": "1.5"}, "y must be a number in [0, 1]"),
+    ({"y": "-0.1"}, "y must be a number in [0, 1]"),
+    ({"a0": "1"}, "a0 must be a number in (0, 1)"),
+    ({"a0": "0"}, "a0 must be a number in (0, 1)"),
+    ({"a0": "0.5", "b": "1"}, "not both"),
+    ({"a0": "0.999999", "w": "-50"}, "outside [-50, 50]"),
+    ({"costs": "hinge"}, "unknown cost 'hinge'"),
+    ({"costs": "log-likelihood"}, "unknown cost 'log-likelihood'"),
+    ({"costs": ""}, "costs must name 1 to 2"),
+    ({"costs": "quadratic,quadratic"}, "the same one twice"),
+    ({"gamma": "1"}, "unknown parameter 'gamma'"),
+    ({"w": "1" * 100}, "w is too long"),
+]
+
+
+@pytest.mark.parametrize("params, message", BAD_NEURON)
+def test_neuron_refuses_bad_parameters(client, params, message):
+    r = client.get("/api/neuron", params=params)
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/json"
+    assert message in r.json()["error"]
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"[1, 2]", "must be a JSON object"),
+    (b"{not json", "must be a JSON object"),
+    (b'{"w": [1]}', "w must be a number"),
+    (b'{"w": true}', "w must be a number"),
+    (b'{"epochs": null}', "epochs must be a whole number"),
+    (b'{"costs": 3}', "costs must be a comma-separated list"),
+])
+def test_neuron_refuses_bad_json(client, body, message):
+    r = client.post("/api/neuron", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert message in r.json()["error"]
+
+
+def test_diverging_training_is_refused_with_a_message(client):
+    r = client.get("/api/neuron", params={"w": 0, "b": 0, "y": 0.5, "eta": 100, "epochs": 50,
+                                          "costs": "cross-entropy"})
+    # at eta = 100 the cross-entropy overshoots y = 0.5 back and forth: the engine stops it
+    assert r.status_code in (200, 422)
+    if r.status_code == 422:
+        assert "cross-entropy" in r.json()["error"]
+
+
+def test_oversize_requests_are_refused(client):
+    r = client.get("/api/neuron?w=1&pad=" + "1" * 3000)
+    assert r.status_code == 414
+    assert "query string" in r.json()["error"]
+    r = client.post("/api/neuron", content=b"{" + b" " * (MAX_BODY_BYTES + 1) + b"}",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert "larger than" in r.json()["error"]
+
+    def chunks():  # no Content-Length: the body is counted as it arrives
+        yield b'{"w": 1, "pad": "'
+        for _ in range(20):
+            yield b"x" * 1000
+        yield b'"}'
+
+    r = client.post("/api/neuron", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_unknown_paths_and_methods_answer_json(client):
+    r = client.get("/api/nothing")
+    assert r.status_code == 404 and "not found" in r.json()["error"]
+    r = client.delete("/api/neuron")
+    assert r.status_code == 405 and "not allowed" in r.json()["error"]
+    r = client.post("/api/train/0123456789ab/stop")
+    assert r.status_code == 404 and "no training" in r.json()["error"]
+
+
+# --------------------------------------------------------------------------- #
+# The page and its static files
+# --------------------------------------------------------------------------- #
+
+def test_page_and_assets_are_served_from_the_package(client):
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    for name in ("app.js", "charts.js", "style.css"):
+        assert f'"/static/{name}"' in html
+        a = client.get(f"/static/{name}")
+        assert a.status_code == 200 and len(a.content) > 500
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+
+
+def test_static_files_load_nothing_from_elsewhere():
+    for name in STATIC_FILES:
+        text = (STATIC_DIR / name).read_text()
+        for url in ("http://", "https://", "//cdn", "@import"):
+            # the SVG namespace is a name, not a request
+            assert url not in text.replace("http://www.w3.org/2000/svg", ""), (name, url)
+
+
+def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
+    """A plain (non-editable) install carries the page: build a wheel, install it in a
+    folder of its own and serve the files from there."""
+    wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheel_dir),
+         str(ROOT)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert build.returncode == 0, build.stderr
+    [wheel] = wheel_dir.glob("costlab-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for name in STATIC_FILES:
+        assert f"costlab/web/static/{name}" in names
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(target)   # what pip install puts in site-packages
+    script = (
+        "import costlab, sys\n"
+        f"assert costlab.__file__.startswith({str(target)!r}), costlab.__file__\n"
+        "from starlette.testclient import TestClient\n"
+        "from costlab.web import create_app\n"
+        "c = TestClient(create_app())\n"
+        "for name in ('app.js', 'charts.js', 'style.css'):\n"
+        "    r = c.get('/static/' + name); assert r.status_code == 200 and len(r.content) > 500, name\n"
+        "r = c.get('/'); assert r.status_code == 200 and 'costlab' in r.text\n"
+        "print('served', costlab.__file__)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "served" in run.stdout
+
+
+# --------------------------------------------------------------------------- #
+# Networks on the digits: the event stream
+# --------------------------------------------------------------------------- #
+
+def parse_events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_train_stream_yields_every_epoch_then_ends(client):
+    r = client.get("/api/train", params={"epochs": 3, "pace": 0, "hidden": 10, "init": "default",
+                                         "costs": "cross-entropy,log-likelihood"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/event-stream")
+    events = parse_events(r.text)
+    kinds = [k for k, _ in events]
+    assert kinds == ["start", "epoch", "epoch", "epoch", "epoch", "done"]
+    start = events[0][1]
+    assert start["params"]["costs"] == ["cross-entropy", "log-likelihood"] and len(start["id"]) == 12
+    epochs = [d for k, d in events if k == "epoch"]
+    assert [d["epoch"] for d in epochs] == [0, 1, 2, 3]
+    for d in epochs:
+        for cost in ("cross-entropy", "log-likelihood"):
+            run = d["runs"][cost]
+            assert 0 <= run["eval_accuracy"] <= 1 and 0 <= run["train_accuracy"] <= 1
+            assert run["eval_cost"] > 0
+    assert epochs[-1]["runs"]["cross-entropy"]["eval_accuracy"] > 0.5
+    assert client.get("/api/train/status").json()["running"] == []
+
+
+def test_train_stream_matches_the_engine(client):
+    """The streamed accuracies are those of the same two networks trained as a group."""
+    from costlab.group import NetworkGroup
+    from costlab.network import Network
+    from costlab.web.api import digits
+
+    r = client.get("/api/train", params={"epochs": 2, "pace": 0, "hidden": 12, "seed": 3, "eta": 0.3})
+    epochs = [d for k, d in parse_events(r.text) if k == "epoch"]
+    data, Y, Y_test = digits()
+    nets = [Network([64, 12, 10], cost=c, init="large", seed=3) for c in ("quadratic", "cross-entropy")]
+    histories = NetworkGroup(nets).fit(data.X_train, Y, epochs=2, batch_size=10, eta=0.3,
+                                       eval_data=(data.X_test, Y_test))
+    for cost, h in zip(("quadratic", "cross-entropy"), histories):
+        assert [d["runs"][cost]["eval_accuracy"] for d in epochs] == h.eval_accuracy
+
+
+BAD_TRAIN = [
+    ({"epochs": "101"}, "epochs must be a whole number in [1, 100]"),
+    ({"epochs": "0"}, "epochs must be a whole number in [1, 100]"),
+    ({"hidden": "1000"}, "hidden must be a whole number in [1, 100]"),
+    ({"batch_size": "0"}, "batch_size must be a whole number in [1, 100]"),
+    ({"eta": "0"}, "eta must be a number in (0, 10]"),
+    ({"pace": "5000"}, "pace must be a whole number in [0, 1000]"),
+    ({"seed": "-1"}, "seed must be a whole number"),
+    ({"costs": "quadratic"}, "costs must name exactly 2"),
+    ({"costs": "quadratic,cross-entropy,log-likelihood"}, "costs must name exactly 2"),
+    ({"costs": "quadratic,hinge"}, "unknown cost 'hinge'"),
+    ({"init": "huge"}, "init must be one of: default, large"),
+    ({"data": "mnist"}, "unknown parameter 'data'"),
+]
+
+
+@pytest.mark.parametrize("params, message", BAD_TRAIN)
+def test_train_refuses_bad_parameters(client, params, message):
+    r = client.get("/api/train", params=params)
+    assert r.status_code == 400
+    assert message in r.json()["error"]
+
+
+def test_trainer_runs_at_most_its_limit():
+    trainer = Trainer(max_jobs=1)
+    params = check_train_params({"epochs": "100", "pace": "1000"})
+    job = trainer.start(params)
+    try:
+        with pytest.raises(ApiError) as e:
+            trainer.start(params)
+        assert e.value.status == 429 and "stop one or wait" in e.value.message
+    finally:
+        job.stop()
+        job.thread.join(5)
+    assert not job.thread.is_alive()
+    assert trainer.running() == []
+    assert [k for k, _ in drain(job)][-1] == "stopped"
+
+
+def drain(job):
+    out = []
+    while not job.events.empty():
+        out.append(job.events.get_nowait())
+    return out
+
+
+# --------------------------------------------------------------------------- #
+# A real server: clients that go away, the stop request, the command
+# --------------------------------------------------------------------------- #
+
+@pytest.fixture(scope="module")
+def live():
+    with background_server() as url:
+        yield url
+
+
+def wait_until_idle(url, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if httpx.get(f"{url}/api/train/status").json()["running"] == []:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class Events:
+    """Server-sent events read from a streaming response, as many as asked at a time.
+
+    One text iterator is kept for the whole response: closing an iterator of
+    httpx closes the connection, which the server takes as a client going away.
+    """
+
+    def __init__(self, response):
+        self.chunks = response.iter_text()
+        self.buffer = ""
+
+    def read(self, count):
+        events = []
+        while len(events) < count:
+            if "\n\n" in self.buffer:
+                block, self.buffer = self.buffer.split("\n\n", 1)
+                events.extend(parse_events(block))
+                continue
+            try:
+                self.buffer += next(self.chunks)
+            except StopIteration:
+                break
+        return events
+
+
+def test_training_stops_when_the_client_goes_away(live):
+    with httpx.stream("GET", f"{live}/api/train", params={"epochs": 100, "pace": 300}, timeout=10) as r:
+        assert r.status_code == 200
+        reader = Events(r)
+        events = reader.read(2)
+        assert [k for k, _ in events] == ["start", "epoch"]
+        assert httpx.get(f"{live}/api/train/status").json()["running"] == [events[0][1]["id"]]
+    # the connection is closed: the server stops the worker
+    assert wait_until_idle(live)
+
+
+def test_stop_request_ends_the_stream(live):
+    with httpx.stream("GET", f"{live}/api/train", params={"epochs": 100, "pace": 300}, timeout=10) as r:
+        events = Events(r)
+        start, _ = events.read(2)
+        job_id = start[1]["id"]
+        s = httpx.post(f"{live}/api/train/{job_id}/stop")
+        assert s.status_code == 200 and s.json() == {"stopped": job_id}
+        rest = events.read(100)
+    kinds = [k for k, _ in rest]
+    assert kinds[-1] == "stopped"
+    assert len(kinds) < 5          # ended within an epoch or two, not after 100
+    assert wait_until_idle(live)
+
+
+def test_a_third_training_is_refused(live):
+    streams = [httpx.stream("GET", f"{live}/api/train", params={"epochs": 100, "pace": 500}, timeout=10)
+               for _ in range(2)]
+    readers = []
+    try:
+        for s in streams:
+            r = s.__enter__()
+            assert r.status_code == 200
+            readers.append(Events(r))
+            readers[-1].read(1)
+        r = httpx.get(f"{live}/api/train", params={"epochs": 2})
+        assert r.status_code == 429
+        assert "trainings are running" in r.json()["error"]
+        # the neuron still answers while two trainings run
+        t = time.perf_counter()
+        assert httpx.get(f"{live}/api/neuron", params={"w": 2, "b": 2}).status_code == 200
+        assert time.perf_counter() - t < 5
+    finally:
+        for s in streams:
+            s.__exit__(None, None, None)
+    assert wait_until_idle(live)
+
+
+def test_costlab_serve_serves_the_page(tmp_path):
+    with subprocess.Popen([sys.executable, "-m", "costlab", "serve", "--port", "0"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, cwd=tmp_path) as proc:
+        try:
+            line = proc.stdout.readline()
+            assert line.startswith("costlab serve: http://127.0.0.1:"), line
+            url = line.split()[2].rstrip("/")
+            assert httpx.get(url + "/").status_code == 200
+            r = httpx.get(url + "/api/neuron", params={"w": 2, "b": 2, "epochs": 10})
+            assert r.status_code == 200
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def test_costlab_serve_refuses_a_bad_port():
+    run = subprocess.run([sys.executable, "-m", "costlab", "serve", "--port", "70000"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.strip() == "costlab serve: error: --port must be <= 65535, got 70000"
+
+
+def test_costlab_serve_reports_a_busy_port(live):
+    port = live.rsplit(":", 1)[1]
+    run = subprocess.run([sys.executable, "-m", "costlab", "serve", "--port", port],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert run.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1:" in run.stderr
+    assert "Traceback" not in run.stderr
