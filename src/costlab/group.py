@@ -40,6 +40,11 @@ from costlab.network import (
 
 __all__ = ["NetworkGroup"]
 
+#: BLAS threads while training: one, since at these matrix sizes a second only
+#: waits, and on a busy machine threads spinning for each other can slow
+#: training down fiftyfold (benchmarks/bench_group.py measures it).
+TRAINING_BLAS_THREADS = 1
+
 
 @dataclass(frozen=True)
 class _PerMember:
@@ -297,9 +302,7 @@ class NetworkGroup:
         active = self.diverged_at < 0
         if mu and self.velocities is None:
             self.velocities = [np.zeros_like(w) for w in self._wb]
-        # one BLAS thread: at these sizes a second one only waits, and on a busy
-        # machine threads spinning for each other can slow training down fiftyfold
-        limits = threadpool_limits(1, user_api="blas")
+        limits = threadpool_limits(TRAINING_BLAS_THREADS, user_api="blas")
         try:
             for _ in range(epochs):
                 if not active.any():
