@@ -59,7 +59,7 @@ EVAL_CHUNK = 4096
 #: the processor's cache until they are used.
 GATHER_BYTES = 1 << 19
 #: A group trains blocks of members whose parameters take about this many bytes.
-GROUP_BLOCK_BYTES = 1 << 18
+GROUP_BLOCK_BYTES = 384 * 1024
 #: Weight matrices with at least this many entries are updated by one BLAS call.
 GEMM_MIN_SIZE = 2048
 #: The training cost may grow to this many times its starting value before
