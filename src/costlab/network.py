@@ -733,7 +733,7 @@ class Network:
             ``on_epoch(network, epoch, history)`` after every epoch (and once
             with epoch 0 before training when the history is new).
         on_batch : callable, optional
-            ``on_batch(batch_index, n_batches)`` after every gradient step.
+            ``on_batch(batches_done, n_batches)`` after every few gradient steps.
         history : History, optional
             A history to continue (when resuming).
 
