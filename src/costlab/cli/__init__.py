@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "map": "costlab.cli.map:map_command",
     "compare": "costlab.cli.compare:compare_command",
     "serve": "costlab.cli.serve:serve",
+    "report": "costlab.cli.report:report",
 }
 
 #: Exit status for bad input (click's convention) and for an interrupt (128 + SIGINT).

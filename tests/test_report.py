@@ -1,0 +1,145 @@
+"""costlab report: one self-contained HTML file, its numbers, its SVG, its errors."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+from costlab.cli import main
+from costlab.report import math_svg, svg_inline
+
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+def run_main(*args):
+    runner = CliRunner()
+    with runner.isolation() as (out, err, _):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as e:
+            code = e.code
+    return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    code, out, err = run_main("report", "--out", str(path), "--map-points", "41")
+    assert code == 0, err
+    assert out.startswith(f"wrote {path} (") and out.count("\n") == 1
+    return path.read_text()
+
+
+@pytest.fixture(scope="module")
+def report_without_data(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "plain.htm"
+    code, _, err = run_main("report", "--out", str(path), "--data", "none", "--map-points", "21")
+    assert code == 0, err
+    return path.read_text()
+
+
+def test_report_makes_no_external_request(report):
+    assert report.startswith("<!doctype html>")
+    without_namespaces = re.sub(r'\sxmlns(:\w+)?="[^"]*"', "", report)
+    assert "http://" not in without_namespaces and "https://" not in without_namespaces
+    for attr in re.findall(r'\b(?:src|href)="([^"]*)"', report):
+        assert attr.startswith(("#", "data:")), attr
+    for tag in ("<script", "<link", "<iframe", "<img", "@import", "url(http"):
+        assert tag not in report
+    # the only url()s are references inside the page's own SVG
+    assert all(u.startswith("#") for u in re.findall(r"url\(([^)]*)\)", report))
+
+
+def test_report_holds_the_seeds_numbers(report):
+    text = re.sub(SVG, "", report)  # the tables and the prose, not the figures
+    for number in ("0.8176", "0.9820", "0.9759", "0.9334", "0.2028", "0.0940", "0.0116", "0.0120",
+                   "0.3342", "0.4822", "4.0181", "0.1491", "0.0177"):
+        assert number in text, number
+    for first in ("<td class=\"num\">232</td>", "<td class=\"num\">36</td>", "<td class=\"num\">17</td>",
+                  "<td class=\"num\">8</td>"):
+        assert first in text
+    assert "at epoch 232" in text and "still\n0.20 after 300 epochs" in text
+
+
+def test_report_sections(report, report_without_data):
+    for section in ("experiment", "mechanism", "derivations", "map", "data"):
+        assert f'<section id="{section}">' in report
+    assert "On real data: digits" in report and "after one epoch" in report
+    assert '<section id="data">' not in report_without_data
+    assert "costlab report --data none" in report_without_data
+    assert "On real data" not in report_without_data
+
+
+def test_every_inline_svg_parses_and_ids_are_unique(report):
+    svgs = SVG.findall(report)
+    figures = [s for s in svgs if 'class="figure"' in s[:400]]
+    maths = [s for s in svgs if 'class="math"' in s[:400]]
+    assert len(figures) == 6  # output, cost grid, sigmoid, gradient, map, comparison
+    assert len(maths) >= 50
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert root.get("viewBox")
+    ids = re.findall(r'\bid="([^"]+)"', report)
+    assert len(ids) == len(set(ids))
+    # every reference points at an id of the page
+    for ref in re.findall(r'(?:href="#|url\(#)([^")]+)', report):
+        assert ref in set(ids), ref
+
+
+def test_derivations_are_typeset_with_their_text(report):
+    assert "The sigmoid's derivative (the seed's appendix)" in report
+    assert "Where the cross-entropy comes from" in report
+    # each equation is an image labelled with its plain text
+    assert 'aria-label="Derivative(C, b) = a - y"' in report or "= a - y\"" in report
+    assert report.count('class="math"') >= 50
+
+
+def test_math_svg_is_scoped_and_sized():
+    a = math_svg(r"\frac{\partial C}{\partial b} = a - y", "p1", "dC/db = a - y")
+    b = math_svg(r"\frac{\partial C}{\partial b} = a - y", "p2", "dC/db = a - y")
+    ids_a = set(re.findall(r'id="([^"]+)"', a))
+    ids_b = set(re.findall(r'id="([^"]+)"', b))
+    assert ids_a and not ids_a & ids_b
+    assert all(i.startswith("p1-") for i in ids_a)
+    root = ET.fromstring(a)
+    assert root.get("width", "").endswith("pt") and "vertical-align" in root.get("style")
+    assert root.find("{http://www.w3.org/2000/svg}title").text == "dC/db = a - y"
+
+
+def test_svg_inline_drops_the_xml_head_and_fixed_size():
+    svg = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "x" "y">\n<svg width="10pt" height="5pt" viewBox="0 0 10 5" '
+           'xmlns="http://www.w3.org/2000/svg"><metadata>m</metadata><defs><path id="g"/></defs>'
+           '<use href="#g"/><g clip-path="url(#g)"/></svg>')
+    out = svg_inline(svg, "f1", css_class="figure", label="a figure")
+    assert out.startswith("<svg ") and "metadata" not in out and "DOCTYPE" not in out
+    assert 'width="10pt"' not in out and 'viewBox="0 0 10 5"' in out
+    assert 'id="f1-g"' in out and 'href="#f1-g"' in out and "url(#f1-g)" in out
+    ET.fromstring(out)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--out", "/nonexistent-dir/report.html"), "--out cannot be written: /nonexistent-dir/report.html"),
+    (("--out", "report.pdf"), "--out must end in .html or .htm"),
+    (("--data", "mnist"), "Invalid value for '--data'"),
+    (("--map-points", "1"), "--map-points must be >= 2"),
+    (("--map-points", "5000"), "--map-points must be <= 1001"),
+])
+def test_report_bad_input_is_one_line(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main("report", *args)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("costlab report: error: ")
+    assert message in err
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_to_a_directory_is_refused(tmp_path):
+    (tmp_path / "taken.html").mkdir()
+    code, _, err = run_main("report", "--out", str(tmp_path / "taken.html"))
+    assert code == 2 and "is a directory" in err
