@@ -1,0 +1,257 @@
+"""The page of ``costlab serve`` and the report in a real headless Chromium (Playwright).
+
+Debian's chromium drives the tests (``apt-get install chromium``; scripts/test.sh
+installs it): Playwright's own browser download is never used. Without it these
+tests fail, saying so. Screenshots and the report's PDF go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from costlab.web.app import background_server
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("COSTLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install chromium; scripts/test.sh "
+                    "does) or set COSTLAB_CHROMIUM to a Chromium binary", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with background_server() as url:
+        yield url
+
+
+class Watched:
+    """A page with its console errors, page errors and failed requests collected."""
+
+    def __init__(self, browser, viewport):
+        self.page = browser.new_page(viewport=viewport)
+        self.errors = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+
+    def close(self):
+        self.page.close()
+        assert self.errors == []
+
+
+@pytest.fixture
+def laptop(browser):
+    w = Watched(browser, LAPTOP)
+    yield w
+    w.close()
+
+
+def api(server, **params):
+    r = httpx.get(f"{server}/api/neuron", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def final_text(page, cost):
+    return page.locator(f"#final-{cost} .final-a").inner_text()
+
+
+def wait_for_final(page, cost, expected: str):
+    from playwright.sync_api import expect
+
+    expect(page.locator(f"#final-{cost} .final-a")).to_have_text(expected, timeout=5000)
+
+
+def path_points(page, chart, series):
+    """The data points of a drawn series, mapped back from pixels with the chart's scales."""
+    d = page.get_attribute(f"#{chart} path[data-series='{series}']", "d")
+    ds = page.eval_on_selector(f"#{chart}", "svg => ({...svg.dataset})")
+    x0, x1, y0, y1 = (float(ds[k]) for k in ("x0", "x1", "y0", "y1"))
+    left, right, top, bottom = (float(ds[k]) for k in ("left", "right", "top", "bottom"))
+    pts = [tuple(map(float, p.split(","))) for p in re.findall(r"[ML]([-\d.]+,[-\d.]+)", d)]
+    data = [(x0 + (px - left) / (right - left) * (x1 - x0), y0 + (bottom - py) / (bottom - top) * (y1 - y0))
+            for px, py in pts]
+    return d, data, (y1 - y0) / (bottom - top)
+
+
+def test_preset_and_controls_redraw_with_the_apis_numbers(laptop, server):
+    page = laptop.page
+    page.goto(server)
+    page.wait_for_selector("#final-quadratic .final-a")
+    # the page opens on the seed's slow start
+    wait_for_final(page, "quadratic", f"{api(server, w=2, b=2)['runs']['quadratic']['a'][300]:.4f}")
+    d_slow, _, _ = path_points(page, "chart-output", "quadratic")
+
+    # one click: the seed's other start
+    page.click("button[data-preset='a0=0.82']")
+    expected = api(server, w=0.6, b=0.9)
+    for cost in ("quadratic", "cross-entropy"):
+        wait_for_final(page, cost, f"{expected['runs'][cost]['a'][300]:.4f}")
+    assert final_text(page, "quadratic") == "0.0940"
+    d_fast, points, per_px = path_points(page, "chart-output", "quadratic")
+    assert d_fast != d_slow
+    assert len(points) == 301
+    for e in (0, 50, 150, 300):  # the drawn curve is the API's, to a pixel
+        assert points[e][0] == pytest.approx(e, abs=2 * 300 / 1000)
+        assert points[e][1] == pytest.approx(expected["runs"]["quadratic"]["a"][e], abs=1.5 * per_px)
+    assert page.input_value("#a0") == "0.817574"
+    assert page.inner_text("#results").count("first a < 0.5") == 2
+
+    # move a control: type a learning rate
+    page.fill("#eta", "0.5")
+    expected = api(server, w=0.6, b=0.9, eta=0.5)
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    _, points, per_px = path_points(page, "chart-output", "cross-entropy")
+    assert points[-1][1] == pytest.approx(expected["runs"]["cross-entropy"]["a"][300], abs=1.5 * per_px)
+
+    # move a slider with the keyboard: w goes up by its step, 0.01, per key
+    page.focus("#w-range")
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    w = float(page.input_value("#w"))
+    assert w == pytest.approx(1.0, abs=1e-9)
+    expected = api(server, w=w, b=0.9, eta=0.5)
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    assert float(page.input_value("#a0")) == pytest.approx(expected["a0"], abs=1e-5)
+
+    # the operating point on the sigmoid sits at the API's (z, a) of the shown epoch
+    page.eval_on_selector("#epoch", "e => { e.value = 20; e.dispatchEvent(new Event('input')); }")
+    assert page.inner_text("#epoch-value") == "20"
+    run = expected["runs"]["quadratic"]
+    ds = page.eval_on_selector("#chart-sigmoid", "svg => ({...svg.dataset})")
+    cx = float(page.get_attribute("#chart-sigmoid circle[data-point='quadratic']", "cx"))
+    z = float(ds["x0"]) + (cx - float(ds["left"])) / (float(ds["right"]) - float(ds["left"])) * (float(ds["x1"]) - float(ds["x0"]))
+    assert z == pytest.approx(run["z"][20], abs=0.05)
+    assert f"a = {run['a'][20]:.4f}" in page.inner_text("#readout")
+
+    # a bad value is answered by the API's message, and nothing breaks
+    page.fill("#epochs", "6000")
+    from playwright.sync_api import expect
+
+    expect(page.locator("#neuron-status")).to_contain_text("epochs must be a whole number in [0, 5000]")
+    page.fill("#epochs", "300")
+    expect(page.locator("#neuron-status")).to_contain_text("computed in")
+    # the browser logs the refused request; that one was asked for
+    refused = [e for e in laptop.errors if "status of 400" in e]
+    assert len(refused) == 1
+    laptop.errors.remove(refused[0])
+
+
+def test_screenshots_laptop_and_phone(browser, server):
+    page = browser.new_page(viewport=LAPTOP)
+    page.goto(server)
+    page.click("button[data-preset='a0=0.98']")
+    wait_for_final(page, "quadratic", "0.2028")
+    page.eval_on_selector("#epoch", "e => { e.value = 150; e.dispatchEvent(new Event('input')); }")
+    page.screenshot(path=ARTIFACTS / "serve-laptop.png")
+    page.close()
+
+    page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page.goto(server)
+    wait_for_final(page, "quadratic", "0.2028")
+    # nothing wider than the phone's screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=ARTIFACTS / "serve-phone-full.png", full_page=True)
+    page.locator("#results").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -8)")
+    page.screenshot(path=ARTIFACTS / "serve-phone.png")
+    page.close()
+
+
+def test_network_view_streams_and_stops(laptop, server):
+    from playwright.sync_api import expect
+
+    page = laptop.page
+    page.goto(server)
+    page.click("#tab-network")
+    page.fill("#net-epochs", "6")
+    page.fill("#pace", "30")
+    page.click("#train-start")
+    expect(page.locator("#train-status")).to_contain_text("done: 6 epochs", timeout=20000)
+    for cost in ("cross-entropy", "quadratic"):
+        assert page.get_attribute(f"#chart-acc path[data-series='{cost} test']", "data-n") == "7"
+        assert re.fullmatch(r"\d+\.\d%", page.inner_text(f"#net-{cost} .acc"))
+    page.screenshot(path=ARTIFACTS / "serve-network.png")
+
+    # a long training, stopped by the button: the server's worker ends too
+    page.fill("#net-epochs", "100")
+    page.fill("#pace", "200")
+    page.click("#train-start")
+    expect(page.locator("#train-status")).to_contain_text(re.compile(r"epoch ([2-9]|\d\d) of 100"), timeout=20000)
+    page.click("#train-stop")
+    expect(page.locator("#train-status")).to_contain_text("stopped", timeout=10000)
+    n = int(page.get_attribute("#chart-acc path[data-series='quadratic test']", "data-n"))
+    assert 3 <= n < 20
+    for _ in range(50):
+        if httpx.get(f"{server}/api/train/status").json()["running"] == []:
+            break
+        page.wait_for_timeout(100)
+    assert httpx.get(f"{server}/api/train/status").json()["running"] == []
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory):
+    from costlab.report import report_data, write_report
+
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    write_report(path, report_data(data="digits", map_points=101))
+    return path
+
+
+def test_report_opens_offline_and_every_figure_renders(browser, report_file):
+    page = browser.new_page(viewport=LAPTOP)
+    requests, failed, errors = [], [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(report_file.as_uri())
+    page.wait_for_load_state("load")
+    assert failed == [] and errors == []
+    assert requests and all(u.startswith(("file://", "data:")) for u in requests), requests
+    sizes = page.eval_on_selector_all(
+        "svg.figure, svg.math",
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.getAttribute('class'), r.width, r.height]; })",
+    )
+    assert sum(1 for c, _, _ in sizes if c == "figure") == 6
+    assert sum(1 for c, _, _ in sizes if c == "math") >= 50
+    assert all(w > 5 and h > 5 for _, w, h in sizes), [s for s in sizes if not (s[1] > 5 and s[2] > 5)]
+    # the figures fill the text column; equations keep their own size
+    widths = [w for c, w, _ in sizes if c == "figure"]
+    assert min(widths) > 600
+    page.locator("#experiment h2").scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.querySelector('#experiment').offsetTop - 12)")
+    page.screenshot(path=ARTIFACTS / "report.png")
+    page.locator("#derivations").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "report-derivations.png")
+    pdf = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 6
+    page.close()
+
+    phone = browser.new_page(viewport=PHONE)
+    phone.goto(report_file.as_uri())
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.close()
