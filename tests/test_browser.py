@@ -175,8 +175,7 @@ def test_screenshots_laptop_and_phone(browser, server):
     # nothing wider than the phone's screen
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=ARTIFACTS / "serve-phone-full.png", full_page=True)
-    page.locator("#results").scroll_into_view_if_needed()
-    page.evaluate("window.scrollBy(0, -8)")
+    page.evaluate("window.scrollTo(0, document.querySelector('#results').getBoundingClientRect().top + window.scrollY - 8)")
     page.screenshot(path=ARTIFACTS / "serve-phone.png")
     page.close()
 

@@ -102,7 +102,11 @@ def svg_inline(svg: bytes | str, prefix: str, *, css_class: str = "", label: str
     head_end = text.index(">")
     head = text[:head_end]
     if not keep_size:
+        # scale with the page, but no larger than the figure was drawn
+        width = re.search(r'\swidth="([^"]*)"', head)
         head = re.sub(r'\s(width|height)="[^"]*"', "", head)
+        if width:
+            head += f' style="max-width: {width.group(1)}"'
     text = head + attrs + text[head_end:]
     if label:
         text = text.replace(">", f"><title>{html.escape(label)}</title>", 1)
@@ -249,12 +253,12 @@ def _section_mechanism(d: ReportData, figs) -> str:
     return f"""
 <section id="mechanism">
 <h2><span class="n">2</span> The mechanism: the slope of the sigmoid</h2>
-<p>Both gradients of the quadratic cost carry the factor &sigma;&prime;(<i>z</i>) = <i>a</i>(1 &minus; <i>a</i>):
-{quad}.
-On the flat ends of the sigmoid that factor is tiny, so a neuron whose output is near 1 while its target is 0, the
-worst possible start, gets the smallest steps. The cross-entropy's gradients have no such factor:
-{ce},
-the bigger the error, the faster the neuron learns.</p>
+<p>Both gradients of the quadratic cost carry the factor &sigma;&prime;(<i>z</i>) = <i>a</i>(1 &minus; <i>a</i>):</p>
+<div class="display">{quad}</div>
+<p>On the flat ends of the sigmoid that factor is tiny, so a neuron whose output is near 1 while its target is 0, the
+worst possible start, gets the smallest steps. The cross-entropy's gradients have no such factor:</p>
+<div class="display">{ce}</div>
+<p>The bigger the error, the faster the neuron learns.</p>
 {_table(header, rows, caption="At the two starts: the slope and the size of the bias gradient under each cost.", css_class="mech")}
 {_figure(figs['sigmoid'], "The sigmoid with each start and its tangent (top), and the slope &sigma;&prime;(<i>z</i>) (bottom): 0.149 at <i>z</i> = 1.5, 0.0177 at <i>z</i> = 4.", "fig-sigmoid")}
 {_figure(figs['gradient'], "|&part;<i>C</i>/&part;<i>b</i>| against the output <i>a</i> for target <i>y</i> = 0 (log scale): the quadratic cost's gradient vanishes as <i>a</i> &rarr; 1, the cross-entropy's grows.", "fig-gradient")}
@@ -382,9 +386,10 @@ th { background: #f3f6f9; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; }
 figure { margin: 20px 0; break-inside: avoid; page-break-inside: avoid; }
-figure svg.figure { display: block; width: 100%; height: auto; }
+figure svg.figure { display: block; width: 100%; height: auto; margin: 0 auto; }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: 4px; }
 svg.math { display: inline-block; overflow: visible; }
+.display { text-align: center; margin: 12px 0; overflow-x: auto; }
 .derivation { break-inside: auto; }
 ol.steps { list-style: none; padding: 0; margin: 8px 0; counter-reset: step; }
 ol.steps li { display: grid; grid-template-columns: minmax(0, 15rem) minmax(0, 1fr); gap: 4px 18px; align-items: center;

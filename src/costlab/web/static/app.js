@@ -112,7 +112,7 @@ function drawResults(d) {
     card.style.setProperty("--c", COLORS[cost]);
     const first = run.first_below_half;
     card.innerHTML =
-      `<div class="result-head">${cost} cost</div>` +
+      `<div class="result-head">${cost}<span class="word"> cost</span></div>` +
       `<div class="big"><span class="label">a(${E}) =</span> <span class="final-a">${fixed(a, 4)}</span></div>` +
       `<div class="small">from a(0) = ${fixed(run.a[0], 4)}; C(${E}) = <span class="final-C">${sig(C)}</span></div>` +
       `<div class="small">first a &lt; 0.5: <strong class="first">${first === null ? "never" : "epoch " + first}</strong></div>`;
@@ -123,8 +123,9 @@ function drawResults(d) {
 function drawReadout(d, e) {
   const parts = [];
   for (const [cost, run] of Object.entries(d.runs)) {
-    parts.push(`<span class="ro c-${cost}"><b>${cost}</b> a = ${fixed(run.a[e], 4)}, ` +
-      `z = ${fixed(run.z[e], 3)}, &sigma;′(z) = ${sig(run.slope[e])}, |∂C/∂b| = ${sig(Math.abs(run.dC_db[e]))}</span>`);
+    const kv = (k, v) => `<span class="kv">${k} = ${v}</span>`;
+    parts.push(`<span class="ro c-${cost}"><b>${cost}</b> ` + [kv("a", fixed(run.a[e], 4)), kv("z", fixed(run.z[e], 3)),
+      kv("&sigma;′(z)", sig(run.slope[e])), kv("|∂C/∂b|", sig(Math.abs(run.dC_db[e])))].join(", ") + "</span>");
   }
   $("#readout").innerHTML = parts.join("");
   $("#epoch-value").textContent = String(e);

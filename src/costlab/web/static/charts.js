@@ -95,7 +95,8 @@ const Chart = (() => {
 
     const clipId = svg.id + "-clip";
     const defs = el("defs", {}, svg);
-    el("rect", { x: m.left, y: m.top - 2, width: W - m.left - m.right, height: H - m.top - m.bottom + 4 },
+    // the clip leaves room for a marker's half beyond the plot's edges
+    el("rect", { x: m.left - 7, y: m.top - 7, width: W - m.left - m.right + 14, height: H - m.top - m.bottom + 14 },
       el("clipPath", { id: clipId }, defs));
     const plot = el("g", { "clip-path": `url(#${clipId})` }, svg);
 
