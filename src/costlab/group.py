@@ -75,6 +75,19 @@ class _PerMember:
             c[idx] = cost.fn(z[idx], a[idx], y[idx] if y.ndim == z.ndim else y)
         return c
 
+    def members(self, block: slice):
+        """(output, cost) for the members in ``block`` only, numbered from 0."""
+        start, stop, _ = block.indices(max(int(idx.max()) + 1 for _, _, idx in self.pairs))
+        pairs = []
+        for cost, out, idx in self.pairs:
+            inside = idx[(idx >= start) & (idx < stop)] - start
+            if inside.size:
+                pairs.append((cost, out, inside))
+        if len(pairs) == 1:
+            return pairs[0][1], pairs[0][0]
+        per_member = _PerMember(tuple(pairs))
+        return per_member, _CostView(per_member)
+
 
 def _per_member(name, value, K, positive=False):
     """A number, or one per member, checked: an array of K floats."""
@@ -88,8 +101,9 @@ def _per_member(name, value, K, positive=False):
 
 def _finite_members(wb):
     """Which members' parameters are all finite, a bool array of K."""
-    if all(np.isfinite(np.sum(w)) for w in wb):  # a finite sum: no inf or NaN anywhere
-        return np.ones(wb[0].shape[0], dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if all(np.isfinite(np.sum(w)) for w in wb):  # a finite sum: no inf or NaN anywhere
+            return np.ones(wb[0].shape[0], dtype=bool)
     return np.all([np.isfinite(w).all(axis=(1, 2)) for w in wb], axis=0)
 
 
@@ -97,7 +111,7 @@ class _CostView:
     """A per-member cost seen through the Cost interface (fn, delta)."""
 
     def __init__(self, per_member: _PerMember):
-        self.fn, self.delta = per_member.cost_fn, per_member.delta
+        self.fn, self.delta, self.members = per_member.cost_fn, per_member.delta, per_member.members
 
 
 class NetworkGroup:

@@ -348,8 +348,10 @@ def sgd_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden, output, co
     for blk in _blocks(wb, velocities):
         w_b = [w[blk] for w in wb] if grouped else wb
         lead = w_b[0].shape[:-2]
+        # a group whose members have different costs: the costs of this block's members
+        output_b, cost_b = cost.members(blk) if grouped and hasattr(cost, "members") else (output, cost)
         blocks.append((
-            blk, w_b,
+            blk, w_b, output_b, cost_b,
             None if velocities is None else [v[blk] for v in velocities] if grouped else velocities,
             eta[blk] if np.ndim(eta) else eta,
             decay[blk] if np.ndim(decay) else decay,
@@ -361,11 +363,11 @@ def sgd_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden, output, co
     for s in range(0, n, chunk):
         idx = order[..., s:s + chunk]
         xs, ys = _rows(X, idx, dt), Y[idx]
-        for blk, w_b, v_b, eta_b, decay_b, gemms, scratch in blocks:
+        for blk, w_b, output_b, cost_b, v_b, eta_b, decay_b, gemms, scratch in blocks:
             xs_b, ys_b = (xs[blk], ys[blk]) if own_rows else (xs, ys)
             for t in range(0, idx.shape[-1], m):
                 x1, y = xs_b[..., t:t + m, :], ys_b[..., t:t + m, :]
-                sgd_step(w_b, v_b, x1, y, hidden, output, cost,
+                sgd_step(w_b, v_b, x1, y, hidden, output_b, cost_b,
                          eta_b / x1.shape[-2], decay_b, mu, gemms, scratch)
         if on_batch is not None:
             on_batch(min(n_batches, (s + chunk) // m + ((s + chunk) % m > 0)), n_batches)

@@ -36,8 +36,12 @@ def parse_range(text: str, name: str) -> np.ndarray:
             values = np.array([float(parts[0])])
         elif len(parts) == 3:
             lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise ValueError(f"{name} must be finite, got {text!r}")
             if n < 1:
                 raise ValueError(f"{name}: N must be >= 1 in LO:HI:N, got {text!r}")
+            if n > MAX_STARTS:
+                raise ValueError(f"{name}: at most {MAX_STARTS} starts, got {text!r}")
             if n > 1 and not lo < hi:
                 raise ValueError(f"{name}: LO must be below HI in LO:HI:N, got {text!r}")
             values = np.linspace(lo, hi, n)

@@ -146,7 +146,9 @@ def _print_table(summary, config):
     for r in summary:
         cells = [r["init"], r["cost"], f"{r['eta']:g}"]
         for e in (*early, E):
-            m, s = r["eval_accuracy_mean"][e], r["eval_accuracy_std"][e]
+            # runs that all diverged before epoch e have no value there
+            m = r["eval_accuracy_mean"][e] if e < len(r["eval_accuracy_mean"]) else None
+            s = r["eval_accuracy_std"][e] if m is not None else None
             cells.append("-" if m is None else f"{100 * m:.1f}±{100 * s:.1f}")
         cells.append(f"{100 * r['best_accuracy']:.1f}")
         if r["reached_target"]:
