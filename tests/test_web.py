@@ -257,8 +257,11 @@ def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for name in STATIC_FILES:
         assert f"costlab/web/static/{name}" in names
-    with zipfile.ZipFile(wheel) as z:
-        z.extractall(target)   # what pip install puts in site-packages
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert install.returncode == 0, install.stderr
     script = (
         "import costlab, sys\n"
         f"assert costlab.__file__.startswith({str(target)!r}), costlab.__file__\n"
