@@ -182,12 +182,12 @@ def test_neuron_refuses_bad_json(client, body, message):
 
 
 def test_diverging_training_is_refused_with_a_message(client):
-    r = client.get("/api/neuron", params={"w": 0, "b": 0, "y": 0.5, "eta": 100, "epochs": 50,
+    # at eta = 100 and x = 10 the first step throws the output far past y = 0.9: the engine stops it
+    r = client.get("/api/neuron", params={"w": 0, "b": 0, "x": 10, "y": 0.9, "eta": 100, "epochs": 100,
                                           "costs": "cross-entropy"})
-    # at eta = 100 the cross-entropy overshoots y = 0.5 back and forth: the engine stops it
-    assert r.status_code in (200, 422)
-    if r.status_code == 422:
-        assert "cross-entropy" in r.json()["error"]
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error.startswith("cross-entropy: training diverged in epoch 1") and "smaller learning rate" in error
 
 
 def test_oversize_requests_are_refused(client):
