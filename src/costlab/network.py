@@ -58,8 +58,10 @@ EVAL_CHUNK = 4096
 #: this many bytes: several mini-batches at once, yet small enough to stay in
 #: the processor's cache until they are used.
 GATHER_BYTES = 1 << 19
-#: A group trains blocks of members whose parameters take about this many bytes.
+#: A group trains blocks of members whose parameters take about this many bytes,
+#: and at least this many members (measured best for [784, 30, 10] in float64 and float32).
 GROUP_BLOCK_BYTES = 384 * 1024
+GROUP_BLOCK_MEMBERS = 4
 #: Weight matrices with at least this many entries are updated by one BLAS call.
 GEMM_MIN_SIZE = 2048
 #: The training cost may grow to this many times its starting value before
@@ -310,12 +312,12 @@ def sgd_step(wb, velocities, x1, y, hidden, output, cost, eta_m, decay, mu, gemm
 
 
 def _blocks(wb, velocities):
-    """Slices of a group's members whose parameters fit in about GROUP_BLOCK_BYTES together."""
+    """Slices of a group's members: GROUP_BLOCK_BYTES of parameters, or GROUP_BLOCK_MEMBERS members."""
     if wb[0].ndim == 2:
         return [slice(None)]
     K = wb[0].shape[0]
     per_member = sum(w[0].nbytes for w in wb) * (1 if velocities is None else 2)
-    B = max(1, min(K, GROUP_BLOCK_BYTES // per_member))
+    B = min(K, max(GROUP_BLOCK_MEMBERS, GROUP_BLOCK_BYTES // per_member))
     return [slice(i, i + B) for i in range(0, K, B)]
 
 
