@@ -167,6 +167,12 @@ def test_screenshots_laptop_and_phone(browser, server):
     wait_for_final(page, "quadratic", "0.2028")
     page.eval_on_selector("#epoch", "e => { e.value = 150; e.dispatchEvent(new Event('input')); }")
     page.screenshot(path=ARTIFACTS / "serve-laptop.png")
+    # play: the operating point runs through the epochs, from the start
+    page.eval_on_selector("#epoch", "e => { e.value = 300; e.dispatchEvent(new Event('input')); }")
+    page.click("#play")
+    page.wait_for_timeout(400)
+    assert 0 < int(page.inner_text("#epoch-value")) < 300
+    page.click("#play")  # pause
     page.close()
 
     page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
