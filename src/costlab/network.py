@@ -160,19 +160,20 @@ def weighted_input(a1, wb):
     return a1 @ wb.swapaxes(-1, -2)
 
 
-def _forward(wb, x1, hidden: Activation, output: Activation, scratch=None):
+def _forward(wb, x1, hidden: Activation, output: Activation, scratch=None, z_first=None):
     """z^l and [a^l | 1] for every layer, from inputs x1 = [x | 1].
 
     Returns (zs, activations): ``activations[l]`` is the input of layer l with
     its column of ones (``activations[0] = x1``), ``activations[-1] = a^L``
     without one. ``scratch[l]``, when given, is a reusable (..., m, n + 1)
     array with its last column set to 1, for the output of hidden layer l.
+    ``z_first``, when given, is z of the first layer, already computed.
     """
     zs, activations = [], [x1]
     a1 = x1
     last = len(wb) - 1
     for l, w in enumerate(wb):
-        z = weighted_input(a1, w)
+        z = z_first if l == 0 and z_first is not None else weighted_input(a1, w)
         zs.append(z)
         if l == last:
             activations.append(output.fn(z))
@@ -201,7 +202,8 @@ def feedforward(weights, biases, x, hidden: Activation, output: Activation):
     return zs, [x] + [a[..., :-1] for a in activations[1:-1]] + [activations[-1]]
 
 
-def _errors(wb, x1, y, hidden: Activation, output: Activation, cost: Cost, scale=None, scratch=None):
+def _errors(wb, x1, y, hidden: Activation, output: Activation, cost: Cost, scale=None, scratch=None,
+            z_first=None):
     """Yield (l, delta^l, [a^{l-1} | 1]) for each layer, from the output layer back to the first.
 
     ``delta^L = scale * dC/dz^L`` comes from the cost, and
@@ -210,7 +212,7 @@ def _errors(wb, x1, y, hidden: Activation, output: Activation, cost: Cost, scale
     update ``wb[l]`` in place as soon as it receives it; the gradient of
     ``[w^l | b^l]`` is ``delta^l.T [a^{l-1} | 1]``.
     """
-    zs, activations = _forward(wb, x1, hidden, output, scratch)
+    zs, activations = _forward(wb, x1, hidden, output, scratch, z_first)
     delta = cost.delta(zs[-1], activations[-1], y, output)
     if scale is not None:
         delta *= scale
@@ -285,7 +287,23 @@ def subtract_outer(wb, delta, a1, gemm=None):
     gemm(-1.0, a1.T, delta.T, beta=1.0, c=flat.T, trans_b=1, overwrite_c=1)
 
 
-def sgd_step(wb, velocities, x1, y, hidden, output, cost, eta_m, decay, mu, gemms, scratch=None):
+def update_layer(w, v, delta, a1, decay, mu, gemm):
+    """[w | b] -> [decay w | b] - delta^T [a | 1] (delta already scaled by eta / m), in place.
+
+    With momentum ``mu``: ``v -> mu v - delta^T [a | 1]``, ``[w | b] -> [decay w | b] + v``.
+    """
+    if decay is not None:
+        w[..., :-1] *= decay
+    if mu:
+        v *= mu
+        v -= delta.swapaxes(-1, -2) @ a1
+        w += v
+    else:
+        subtract_outer(w, delta, a1, gemm)
+
+
+def sgd_step(wb, velocities, x1, y, hidden, output, cost, eta_m, decay, mu, gemms, scratch=None,
+             z_first=None, update_first=None):
     """One gradient-descent step on the mini-batch (x, y), in place.
 
     With ``eta_m = eta / m``, for each layer as back-propagation reaches it::
@@ -296,19 +314,15 @@ def sgd_step(wb, velocities, x1, y, hidden, output, cost, eta_m, decay, mu, gemm
     and with momentum ``mu`` (for weights and biases alike):
     ``v -> mu v - eta_m delta^T [a | 1]``, ``[w | b] -> [decay w | b] + v``.
     ``eta_m`` and ``decay`` may be arrays of shape (K, 1, 1) for a group.
-    ``gemms[l]`` is :func:`gemm_for` of ``wb[l]``.
+    ``gemms[l]`` is :func:`gemm_for` of ``wb[l]``. ``z_first`` is the first
+    layer's z if already computed, and ``update_first(delta, x1)``, if given,
+    updates the first layer in place of :func:`update_layer`.
     """
-    for l, delta, a1 in _errors(wb, x1, y, hidden, output, cost, eta_m, scratch):
-        w = wb[l]
-        if decay is not None:
-            w[..., :-1] *= decay
-        if mu:
-            v = velocities[l]
-            v *= mu
-            v -= delta.swapaxes(-1, -2) @ a1
-            w += v
+    for l, delta, a1 in _errors(wb, x1, y, hidden, output, cost, eta_m, scratch, z_first):
+        if l == 0 and update_first is not None:
+            update_first(delta, a1)
         else:
-            subtract_outer(w, delta, a1, gemms[l])
+            update_layer(wb[l], None if velocities is None else velocities[l], delta, a1, decay, mu, gemms[l])
 
 
 def _blocks(wb, velocities):
@@ -321,6 +335,26 @@ def _blocks(wb, velocities):
     return [slice(i, i + B) for i in range(0, K, B)]
 
 
+def _batches(X, Y, order, m, dtype, on_batch=None):
+    """Yield the mini-batches (x1, y) in ``order``, gathered and converted a chunk at a time.
+
+    A chunk is about GATHER_BYTES of rows (of all members' rows when each
+    network of a group has its own order); the batches are views into it.
+    ``on_batch(j, n_batches)`` is called after each chunk.
+    """
+    n = order.shape[-1]
+    n_batches = -(-n // m)
+    row_bytes = (X.shape[-1] + 1) * np.dtype(dtype).itemsize * (order.shape[0] if order.ndim == 2 else 1)
+    chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
+    for s in range(0, n, chunk):
+        idx = order[..., s:s + chunk]
+        xs, ys = _rows(X, idx, dtype), Y[idx]
+        for t in range(0, idx.shape[-1], m):
+            yield xs[..., t:t + m, :], ys[..., t:t + m, :]
+        if on_batch is not None:
+            on_batch(min(n_batches, -(-(s + chunk) // m)), n_batches)
+
+
 def sgd_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden, output, cost, on_batch=None):
     """One pass of mini-batch gradient descent over (X, Y), visiting rows in ``order``.
 
@@ -330,49 +364,60 @@ def sgd_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden, output, co
 
     Notes
     -----
-    The rows of several mini-batches at a time (about GATHER_BYTES) are
-    gathered and converted to floats together; the mini-batches of ``m`` rows
-    are views into that block (the last may be shorter). A group is trained a
-    block of members at a time over each such chunk of batches, the block
-    small enough (GROUP_BLOCK_BYTES) that its weights stay in the processor's
-    cache from one batch to the next: a group of 16 networks of [784, 30, 10]
-    holds 3 MB of float64 weights, and streaming them from memory twice per
-    batch would cost more than the arithmetic. The members are independent, so
-    the order in which blocks take their steps does not change the result.
-    ``on_batch(j, n_batches)`` is called after each chunk.
+    A single network takes one :func:`sgd_step` per mini-batch. A group of K
+    networks holds K times the weights (3 MB of float64 for 16 networks of
+    [784, 30, 10]), too many to stay in the processor's cache, and streaming
+    them from memory for each batch's forward pass and again for its update
+    would cost more than the arithmetic. So a group works through its first
+    (widest) layer a block of members at a time (GROUP_BLOCK_BYTES), and while
+    a block is in the cache it both takes the update of this batch and computes
+    z of the next: the weights pass through the cache once per batch. The
+    members are independent, so this order of work does not change the result.
     """
-    n = order.shape[-1]
     dt = wb[0].dtype.type
-    n_batches = -(-n // m)
-    grouped = wb[0].ndim == 3
-    own_rows = order.ndim == 2
-    blocks = []
-    for blk in _blocks(wb, velocities):
-        w_b = [w[blk] for w in wb] if grouped else wb
-        lead = w_b[0].shape[:-2]
-        # a group whose members have different costs: the costs of this block's members
-        output_b, cost_b = cost.members(blk) if grouped and hasattr(cost, "members") else (output, cost)
-        blocks.append((
-            blk, w_b, output_b, cost_b,
-            None if velocities is None else [v[blk] for v in velocities] if grouped else velocities,
-            eta[blk] if np.ndim(eta) else eta,
-            decay[blk] if np.ndim(decay) else decay,
-            [gemm_for(w) for w in w_b],
-            [np.ones(lead + (m, w.shape[-2] + 1), dtype=dt) for w in w_b[:-1]],
-        ))
-    row_bytes = (X.shape[-1] + 1) * dt().itemsize * (order.shape[0] if own_rows else 1)
-    chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
-    for s in range(0, n, chunk):
-        idx = order[..., s:s + chunk]
-        xs, ys = _rows(X, idx, dt), Y[idx]
-        for blk, w_b, output_b, cost_b, v_b, eta_b, decay_b, gemms, scratch in blocks:
-            xs_b, ys_b = (xs[blk], ys[blk]) if own_rows else (xs, ys)
-            for t in range(0, idx.shape[-1], m):
-                x1, y = xs_b[..., t:t + m, :], ys_b[..., t:t + m, :]
-                sgd_step(w_b, v_b, x1, y, hidden, output_b, cost_b,
-                         eta_b / x1.shape[-2], decay_b, mu, gemms, scratch)
-        if on_batch is not None:
-            on_batch(min(n_batches, (s + chunk) // m + ((s + chunk) % m > 0)), n_batches)
+    batches = _batches(X, Y, order, m, dt, on_batch)
+    if wb[0].ndim == 2:
+        gemms = [gemm_for(w) for w in wb]
+        scratch = [np.ones((m, w.shape[-2] + 1), dtype=dt) for w in wb[:-1]]
+        for x1, y in batches:
+            sgd_step(wb, velocities, x1, y, hidden, output, cost, eta / x1.shape[-2], decay, mu, gemms, scratch)
+        return
+    _group_epoch(wb, velocities, batches, m, eta, decay, mu, hidden, output, cost)
+
+
+def _group_epoch(wb, velocities, batches, m, eta, decay, mu, hidden, output, cost):
+    """sgd_epoch for a group: the first layer a block of members at a time, pipelined."""
+    K = wb[0].shape[0]
+    dt = wb[0].dtype.type
+    w0, v0 = wb[0], None if velocities is None else velocities[0]
+    blocks = _blocks(wb, velocities)
+    gemms = [gemm_for(w) for w in wb]
+    gemm0 = gemm_for(w0[blocks[0]])
+    per_block = [(blk, decay[blk] if np.ndim(decay) else decay) for blk in blocks]
+    scratch = [np.ones((K, m, w.shape[-2] + 1), dtype=dt) for w in wb[:-1]]
+    batches = iter(batches)
+    current = next(batches, None)
+    z_next = None if current is None else weighted_input(current[0], w0)
+    while current is not None:
+        x1, y = current
+        upcoming = next(batches, None)
+        z_first = z_next
+
+        def update_first(delta, a1):
+            # for each block of members: this batch's update, then the next batch's z
+            nonlocal z_next
+            x_next = None if upcoming is None else upcoming[0]
+            if x_next is not None:
+                z_next = np.empty((K, x_next.shape[-2], w0.shape[-2]), dtype=dt)
+            for blk, decay_b in per_block:
+                update_layer(w0[blk], None if v0 is None else v0[blk], delta[blk],
+                             a1 if a1.ndim == 2 else a1[blk], decay_b, mu, gemm0)
+                if x_next is not None:
+                    z_next[blk] = weighted_input(x_next if x_next.ndim == 2 else x_next[blk], w0[blk])
+
+        sgd_step(wb, velocities, x1, y, hidden, output, cost, eta / x1.shape[-2], decay, mu, gemms,
+                 scratch, z_first=z_first, update_first=update_first)
+        current = upcoming
 
 
 def evaluate(wb, X, Y, hidden, output, cost, lmbda=0.0):
