@@ -242,12 +242,21 @@ def test_static_files_load_nothing_from_elsewhere():
             assert url not in text.replace("http://www.w3.org/2000/svg", ""), (name, url)
 
 
+def _setuptools_at_least(major: int) -> bool:
+    if importlib.util.find_spec("setuptools") is None:
+        return False
+    from importlib.metadata import version
+
+    return int(version("setuptools").split(".")[0]) >= major
+
+
 def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
     """A plain (non-editable) install carries the page: build a wheel, install it in a
     folder of its own and serve the files from there."""
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
-    # build with the environment's setuptools where it has one (fast, offline); else pip fetches it
-    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    # build with the environment's setuptools where it is recent enough for pyproject.toml
+    # (PEP 639 license strings: 77 or newer): fast and offline; else pip fetches one
+    isolation = ["--no-build-isolation"] if _setuptools_at_least(77) else []
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w", str(wheel_dir), str(ROOT)],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
