@@ -13,42 +13,12 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from click.testing import CliRunner
 
 from costlab import __version__
-from costlab.cli import cli, main
+from clitools import PNG_MAGIC, invoke, run_main, run_process
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HISTORY_KEYS = ("epoch", "w", "b", "a", "C")
 FIGURES = ("cost-vs-epoch", "cost-vs-epoch-all", "output-vs-epoch", "sigmoid-slopes", "gradient-vs-output")
-
-
-def invoke(*args):
-    """Run ``costlab ARGS`` in-process; return (exit status, stdout, stderr)."""
-    result = CliRunner().invoke(cli, list(args), prog_name="costlab")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_main(*args):
-    """Run ``main(ARGS)`` in-process, with costlab's own error reporting."""
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _):
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue().decode(), err.getvalue().decode()
-
-
-def run_process(*args, cwd=None):
-    """Run ``python -m costlab ARGS`` as a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "costlab", *args],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
-    )
 
 
 def neuron_json(*args):

@@ -19,14 +19,12 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from costlab.cli import cli, main
 from costlab.compare import Comparison, compare, summarize
 from costlab.data import load_data
 from costlab.network import Network
+from clitools import PNG_MAGIC, invoke, run_main, strict_json
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 COSTS = ("quadratic", "cross-entropy", "log-likelihood")
 HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accuracy")
 LIMIT = 300
@@ -35,32 +33,6 @@ LIMIT = 300
 # --------------------------------------------------------------------------- #
 # Helpers
 # --------------------------------------------------------------------------- #
-
-def invoke(*args):
-    """Run ``costlab ARGS`` in-process; return (exit status, stdout, stderr)."""
-    result = CliRunner().invoke(cli, [str(a) for a in args], prog_name="costlab")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_main(*args):
-    """Run ``main(ARGS)`` in-process, with costlab's own error reporting."""
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue().decode(), err.getvalue().decode()
-
-
-def strict_json(text):
-    """Parse JSON that must not contain NaN or Infinity."""
-    def refuse(name):
-        raise AssertionError(f"{name} in JSON")
-    return json.loads(text, parse_constant=refuse)
 
 
 @pytest.fixture(scope="module")

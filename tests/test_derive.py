@@ -21,34 +21,16 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from click.testing import CliRunner
 from sympy.parsing.sympy_parser import parse_expr
 
 from costlab import derive as D
 from costlab.activations import ACTIVATIONS, softmax
-from costlab.cli import main
 from costlab.costs import COSTS
+from clitools import run_main as invoke, run_process
 
 # plain symbols, as SymPy's parser reads them back from the JSON strings
 pa, py, pz, pw, pb, px = sp.symbols("a y z w b x")
 ENGINE_PAIRS = [(name, act) for name, cost in COSTS.items() for act in cost.activations]
-
-
-def invoke(*args):
-    """Run ``main(ARGS)`` in-process, with costlab's one-line errors; (exit status, stdout, stderr)."""
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _):
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue().decode(), err.getvalue().decode()
-
-
-def run_process(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "costlab", *args],
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @lru_cache(maxsize=None)

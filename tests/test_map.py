@@ -18,46 +18,18 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from costlab.activations import sigmoid
-from costlab.cli import cli, main
 from costlab.neuron import train_neuron
 from costlab.slowdown import MAX_STARTS, SlowdownMap, parse_range, slowdown_map
+from clitools import PNG_MAGIC, invoke, run_main, strict_json
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 COSTS = ("quadratic", "cross-entropy")
 
 
 # --------------------------------------------------------------------------- #
 # Helpers
 # --------------------------------------------------------------------------- #
-
-def invoke(*args):
-    """Run ``costlab ARGS`` in-process; return (exit status, stdout, stderr)."""
-    result = CliRunner().invoke(cli, [str(a) for a in args], prog_name="costlab")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_main(*args):
-    """Run ``main(ARGS)`` in-process, with costlab's own error reporting."""
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue().decode(), err.getvalue().decode()
-
-
-def strict_json(text):
-    """Parse JSON that must not contain NaN or Infinity."""
-    def refuse(name):
-        raise AssertionError(f"{name} in JSON")
-    return json.loads(text, parse_constant=refuse)
 
 
 def first_epoch_alone(w, b, cost, x=1.0, y=0.0, eta=0.15, epochs=300, target=0.1):

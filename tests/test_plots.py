@@ -11,8 +11,7 @@ from matplotlib.figure import Figure
 
 from costlab import plots
 from costlab.neuron import reproduce, train_neuron
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from clitools import PNG_MAGIC
 
 
 @pytest.fixture(scope="module")

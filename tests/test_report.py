@@ -6,23 +6,11 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from click.testing import CliRunner
 
-from costlab.cli import main
 from costlab.report import math_svg, svg_inline
+from clitools import run_main
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
-
-
-def run_main(*args):
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _):
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 @pytest.fixture(scope="module")

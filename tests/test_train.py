@@ -22,50 +22,21 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import costlab
 from costlab.activations import get_activation
-from costlab.cli import cli, main
 from costlab.costs import get_cost
 from costlab.data import load_data
 from costlab.network import backprop, initial_parameters
 from costlab.saving import load_checkpoint
+from clitools import PNG_MAGIC, invoke, run_main, run_process
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accuracy")
 
 
 # --------------------------------------------------------------------------- #
 # Helpers
 # --------------------------------------------------------------------------- #
-
-def invoke(*args):
-    """Run ``costlab ARGS`` in-process; return (exit status, stdout, stderr)."""
-    result = CliRunner().invoke(cli, [str(a) for a in args], prog_name="costlab")
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def run_main(*args):
-    """Run ``main(ARGS)`` in-process, with costlab's own error reporting."""
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue().decode(), err.getvalue().decode()
-
-
-def run_process(*args, cwd=None):
-    """Run ``python -m costlab ARGS`` as a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "costlab", *map(str, args)],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
-    )
 
 
 def train_json(*args):
