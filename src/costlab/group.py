@@ -75,19 +75,6 @@ class _PerMember:
             c[idx] = cost.fn(z[idx], a[idx], y[idx] if y.ndim == z.ndim else y)
         return c
 
-    def members(self, block: slice):
-        """(output, cost) for the members in ``block`` only, numbered from 0."""
-        start, stop, _ = block.indices(max(int(idx.max()) + 1 for _, _, idx in self.pairs))
-        pairs = []
-        for cost, out, idx in self.pairs:
-            inside = idx[(idx >= start) & (idx < stop)] - start
-            if inside.size:
-                pairs.append((cost, out, inside))
-        if len(pairs) == 1:
-            return pairs[0][1], pairs[0][0]
-        per_member = _PerMember(tuple(pairs))
-        return per_member, _CostView(per_member)
-
 
 def _per_member(name, value, K, positive=False):
     """A number, or one per member, checked: an array of K floats."""
@@ -111,7 +98,7 @@ class _CostView:
     """A per-member cost seen through the Cost interface (fn, delta)."""
 
     def __init__(self, per_member: _PerMember):
-        self.fn, self.delta, self.members = per_member.cost_fn, per_member.delta, per_member.members
+        self.fn, self.delta = per_member.cost_fn, per_member.delta
 
 
 class NetworkGroup:

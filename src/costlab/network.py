@@ -327,8 +327,6 @@ def sgd_step(wb, velocities, x1, y, hidden, output, cost, eta_m, decay, mu, gemm
 
 def _blocks(wb, velocities):
     """Slices of a group's members: GROUP_BLOCK_BYTES of parameters, or GROUP_BLOCK_MEMBERS members."""
-    if wb[0].ndim == 2:
-        return [slice(None)]
     K = wb[0].shape[0]
     per_member = sum(w[0].nbytes for w in wb) * (1 if velocities is None else 2)
     B = min(K, max(GROUP_BLOCK_MEMBERS, GROUP_BLOCK_BYTES // per_member))
