@@ -30,12 +30,9 @@ def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size,
     dataset = load_data(data).limit(limit)
     pairs = [(cost, eta) for cost in costs for eta in etas]
     networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
-    X, Xe = dataset.X_train, dataset.X_test
-    Y = networks[0]._targets(X, dataset.y_train)
-    Ye = networks[0]._targets(Xe, dataset.y_test, "y_test")
     histories = NetworkGroup(networks).fit(
-        X, Y, epochs=epochs, batch_size=batch_size, eta=[eta for _, eta in pairs], lmbda=lmbda,
-        eval_data=(Xe, Ye),
+        dataset.X_train, dataset.y_train, epochs=epochs, batch_size=batch_size,
+        eta=[eta for _, eta in pairs], lmbda=lmbda, eval_data=(dataset.X_test, dataset.y_test),
     )
     return [
         {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict()}

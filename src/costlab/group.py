@@ -220,8 +220,8 @@ class NetworkGroup:
         ----------
         X : ndarray, shape (n, sizes[0])
             Inputs, checked by the caller (uint8 rows are images).
-        Y : ndarray, shape (n, sizes[-1])
-            Targets as floats (one-hot rows for class labels).
+        Y : ndarray, shape (n, sizes[-1]) or (n,)
+            Targets, or integer class labels (turned into one-hot rows).
         eta, lmbda : float or sequence of K floats
             Each member's learning rate and L2 regularization.
         mu : float
@@ -249,9 +249,9 @@ class NetworkGroup:
         """
         K = self.K
         n = X.shape[0]
-        Y = np.asarray(Y, dtype=self._wb[0].dtype)
+        Y = self._targets(Y, n)
         if eval_data is not None:
-            eval_data = (eval_data[0], np.asarray(eval_data[1], dtype=self._wb[0].dtype))
+            eval_data = (eval_data[0], self._targets(eval_data[1], len(eval_data[0])))
         epochs = _check_int("epochs", epochs, 0)
         batch_size = _check_int("batch_size", batch_size, 1)
         etas = _per_member("eta", eta, K, positive=True)
@@ -357,6 +357,18 @@ class NetworkGroup:
         finally:
             limits.restore_original_limits()
         return histories
+
+    def _targets(self, Y, n):
+        """Targets as floats of the group's dtype: one-hot rows for integer labels."""
+        Y = np.asarray(Y)
+        k = self.sizes[-1]
+        if Y.ndim == 1 and np.issubdtype(Y.dtype, np.integer):
+            if Y.size and (Y.min() < 0 or Y.max() >= max(k, 2)):
+                raise ValueError(f"class labels must lie in 0..{max(k, 2) - 1}")
+            Y = Y[:, None] if k == 1 else np.eye(k, dtype=self._wb[0].dtype)[Y]
+        if Y.shape != (n, k):
+            raise ValueError(f"targets must have shape ({n},) or ({n}, {k}), got {Y.shape}")
+        return np.asarray(Y, dtype=self._wb[0].dtype)
 
     def _orders(self, n, shuffle):
         """This epoch's batch order: (n,) when all members draw the same, else (K, n)."""

@@ -1,0 +1,55 @@
+"""The examples run and print what they promise."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from costlab import Network, load_data
+from costlab.group import NetworkGroup
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_example(name):
+    proc = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_slowdown_in_numbers_prints_the_seeds_numbers():
+    out = run_example("slowdown_in_numbers.py")
+    # sigma'(z) at the two starts, and the seed's golden outputs after 300 epochs
+    assert "0.1491" in out and "0.0177" in out
+    assert "a0=0.98, quadratic    : a(300) = 0.2028, first below 0.5 at epoch 232" in out
+    assert "a0=0.98, cross-entropy: a(300) = 0.0120, first below 0.5 at epoch 17" in out
+
+
+def test_costs_on_digits_shows_the_quadratic_behind():
+    lines = run_example("costs_on_digits.py").strip().splitlines()
+    assert lines[0].split() == ["epoch", "quadratic", "cross-entropy"]
+    rows = [line.split() for line in lines[1:]]
+    assert [int(r[0]) for r in rows] == list(range(11))
+    quadratic, cross_entropy = ([float(r[i].rstrip("%")) for r in rows] for i in (1, 2))
+    assert quadratic[0] == cross_entropy[0]  # the same start
+    assert all(c > q + 20 for q, c in zip(quadratic[1:4], cross_entropy[1:4]))
+
+
+@pytest.mark.parametrize("k", [10, 1])
+def test_group_takes_labels_as_one_hot_targets(k):
+    data = load_data("digits").limit(200)
+    y = data.y_train if k == 10 else (data.y_train % 2)
+    Y = np.eye(10)[y] if k == 10 else y[:, None].astype(float)
+    make = lambda: [Network([64, 8, k], cost="cross-entropy", seed=s) for s in (0, 1)]  # noqa: E731
+    by_labels, by_targets = make(), make()
+    NetworkGroup(by_labels).fit(data.X_train, y, epochs=2)
+    NetworkGroup(by_targets).fit(data.X_train, Y, epochs=2)
+    for a, b in zip(by_labels, by_targets):
+        for wa, wb in zip(a.weights, b.weights):
+            np.testing.assert_array_equal(wa, wb)
+    with pytest.raises(ValueError, match="class labels"):
+        NetworkGroup(make()).fit(data.X_train, y + k + 1, epochs=1)
