@@ -18,8 +18,9 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {
-    "History": "costlab.network",
+    "History": "costlab.history",
     "Network": "costlab.network",
+    "NetworkGroup": "costlab.group",
     "TrainingDiverged": "costlab.network",
     "load": "costlab.saving",
     "load_data": "costlab.data",

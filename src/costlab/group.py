@@ -24,14 +24,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from costlab.activations import Activation
+from costlab.checks import Bound, check_int, check_number
 from costlab.costs import Cost
 from costlab.network import (
     EXPLODE_FACTOR,
     History,
     Network,
     TrainingDiverged,
-    _check_int,
-    _check_number,
     _forward,
     _rows,
     evaluate,
@@ -78,12 +77,13 @@ class _PerMember:
 
 def _per_member(name, value, K, positive=False):
     """A number, or one per member, checked: an array of K floats."""
+    bound = Bound(0, None, lo_open=positive)
     values = np.asarray(value, dtype=object if np.ndim(value) else None)
     if values.ndim == 0:
-        return np.full(K, _check_number(name, value, positive=positive))
+        return np.full(K, float(check_number(name, value, bound)))
     if values.shape != (K,):
         raise ValueError(f"{name} must be a number or {K} numbers, got {values.shape[0]}")
-    return np.array([_check_number(name, v, positive=positive) for v in values])
+    return np.array([float(check_number(name, v, bound)) for v in values])
 
 
 def _finite_members(wb):
@@ -252,13 +252,11 @@ class NetworkGroup:
         Y = self._targets(Y, n)
         if eval_data is not None:
             eval_data = (eval_data[0], self._targets(eval_data[1], len(eval_data[0])))
-        epochs = _check_int("epochs", epochs, 0)
-        batch_size = _check_int("batch_size", batch_size, 1)
+        epochs = check_int("epochs", epochs, 0)
+        batch_size = check_int("batch_size", batch_size, 1)
         etas = _per_member("eta", eta, K, positive=True)
         lmbdas = _per_member("lmbda", lmbda, K)
-        mu = _check_number("mu", mu)
-        if not 0.0 <= mu < 1.0:
-            raise ValueError(f"mu (momentum) must lie in [0, 1), got {mu}")
+        mu = float(check_number("mu", mu, Bound(0, 1, hi_open=True)))
         if on_diverge not in ("freeze", "raise"):
             raise ValueError(f"on_diverge must be 'freeze' or 'raise', got {on_diverge!r}")
         if shuffle and self.rngs is None:

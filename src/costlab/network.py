@@ -31,13 +31,13 @@ touches the global random generator.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from costlab.activations import Activation, get_activation
 from costlab.costs import Cost, get_cost
+from costlab.history import History
 
 __all__ = [
     "History",
@@ -460,47 +460,6 @@ def _rows(X, idx, dtype):
     return x1
 
 
-@dataclass
-class History:
-    """Per-epoch training record; entry 0 is the state before the first update.
-
-    Accuracies are fractions in [0, 1]; evaluation entries are None when no
-    evaluation data was given.
-    """
-
-    epoch: list = field(default_factory=list)
-    train_cost: list = field(default_factory=list)
-    train_accuracy: list = field(default_factory=list)
-    eval_cost: list = field(default_factory=list)
-    eval_accuracy: list = field(default_factory=list)
-    #: {"epoch": e, "reason": ...} when training diverged in epoch e, else None
-    diverged: dict | None = None
-    #: the training settings: eta, lmbda, mu, batch_size, n
-    config: dict = field(default_factory=dict)
-
-    def append(self, epoch, train_cost, train_accuracy, eval_cost=None, eval_accuracy=None):
-        self.epoch.append(int(epoch))
-        self.train_cost.append(None if train_cost is None else float(train_cost))
-        self.train_accuracy.append(None if train_accuracy is None else float(train_accuracy))
-        self.eval_cost.append(None if eval_cost is None else float(eval_cost))
-        self.eval_accuracy.append(None if eval_accuracy is None else float(eval_accuracy))
-
-    def to_dict(self) -> dict:
-        d = {
-            "epoch": list(self.epoch),
-            "train_cost": list(self.train_cost),
-            "train_accuracy": list(self.train_accuracy),
-            "eval_cost": list(self.eval_cost),
-            "eval_accuracy": list(self.eval_accuracy),
-        }
-        if self.diverged is not None:
-            d["diverged"] = dict(self.diverged)
-        return d
-
-    def __len__(self):
-        return len(self.epoch)
-
-
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
@@ -817,25 +776,3 @@ class Network:
         )
         self.training.update(history.config)
         return history
-
-
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_number(name, value, positive=False):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if positive and v <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    if not positive and v < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return v

@@ -78,47 +78,51 @@ def _option(param) -> str:
 
 
 class Number(click.ParamType):
-    """A finite float, optionally bounded below: ``--eta must be > 0, got -1``."""
+    """A finite float, optionally bounded: ``--eta must be > 0, got -1``.
+
+    The check is :func:`costlab.checks.check_number`, the one the API and the
+    page use too.
+    """
 
     name = "number"
 
-    def __init__(self, *, gt: float | None = None, ge: float | None = None):
-        self.gt, self.ge = gt, ge
+    def __init__(self, *, gt: float | None = None, ge: float | None = None, le: float | None = None):
+        from costlab.checks import Bound
+
+        lo = gt if gt is not None else ge
+        self.bound = Bound(lo, le, lo_open=gt is not None)
 
     def convert(self, value, param, ctx):
-        opt = _option(param)
+        from costlab.checks import check_number
+
         try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise InputError(f"{opt} must be a number, got {value!r}") from None
-        if not math.isfinite(v):
-            raise InputError(f"{opt} must be a finite number, got {value}")
-        if self.gt is not None and not v > self.gt:
-            raise InputError(f"{opt} must be > {self.gt:g}, got {value}")
-        if self.ge is not None and not v >= self.ge:
-            raise InputError(f"{opt} must be >= {self.ge:g}, got {value}")
-        return v
+            return float(check_number(_option(param), value, self.bound))
+        except ValueError as e:
+            raise InputError(str(e)) from None
 
 
 class Count(click.ParamType):
-    """A whole number >= ``minimum``: ``--epochs must be >= 0, got -1``."""
+    """A whole number in [minimum, maximum]: ``--epochs must be >= 0, got -1``."""
 
     name = "integer"
 
-    def __init__(self, minimum: int = 0):
-        self.minimum = minimum
+    def __init__(self, minimum: int = 0, maximum: int | None = None):
+        from costlab.checks import Bound
+
+        self.minimum, self.maximum = minimum, maximum
+        self.bound = Bound(minimum, maximum, integer=True)
 
     def convert(self, value, param, ctx):
+        from costlab.checks import check_number
+
         opt = _option(param)
-        if isinstance(value, bool):
-            raise InputError(f"{opt} must be a whole number, got {value!r}")
+        text = value if isinstance(value, str) else None
+        if isinstance(value, bool) or (text is not None and not text.strip().lstrip("+-").isdigit()):
+            raise InputError(f"{opt} must be {self.bound.describe()}, got {value!r}")
         try:
-            v = value if isinstance(value, int) else int(str(value).strip(), 10)
-        except ValueError:
-            raise InputError(f"{opt} must be a whole number, got {value!r}") from None
-        if v < self.minimum:
-            raise InputError(f"{opt} must be >= {self.minimum}, got {value}")
-        return v
+            return check_number(opt, value, self.bound)
+        except ValueError as e:
+            raise InputError(str(e)) from None
 
 
 def _why_unwritable(path: Path, err: OSError) -> str:

@@ -18,11 +18,12 @@ import queue
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
+
+from costlab.checks import Bound, check_number
 
 __all__ = [
     "ApiError",
@@ -50,25 +51,6 @@ class ApiError(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
-class Bound:
-    """A number's allowed range: lo <= v <= hi (lo < v where ``lo_open``)."""
-
-    lo: float
-    hi: float
-    default: float | None
-    integer: bool = False
-    lo_open: bool = False
-    hi_open: bool = False
-    help: str = ""
-
-    def describe(self) -> str:
-        left = "(" if self.lo_open else "["
-        right = ")" if self.hi_open else "]"
-        kind = "a whole number" if self.integer else "a number"
-        return f"{kind} in {left}{self.lo:g}, {self.hi:g}{right}"
-
-
 #: The single neuron's parameters: at most 5000 epochs (about half a second per cost).
 NEURON_LIMITS: dict[str, Bound] = {
     "w": Bound(-50, 50, 2.0, help="initial weight"),
@@ -93,8 +75,6 @@ TRAIN_LIMITS: dict[str, Bound] = {
 }
 #: Longest a training may run, in seconds, whatever its parameters.
 MAX_TRAINING_SECONDS = 120.0
-#: Longest accepted text of one parameter.
-MAX_VALUE_LENGTH = 64
 
 
 # --------------------------------------------------------------------------- #
@@ -102,26 +82,12 @@ MAX_VALUE_LENGTH = 64
 # --------------------------------------------------------------------------- #
 
 def _number(name: str, raw, bound: Bound) -> float | int:
-    if isinstance(raw, bool) or raw is None or isinstance(raw, (list, dict)):
+    if isinstance(raw, (list, dict)) or raw is None:
         raise ApiError(f"{name} must be {bound.describe()}, got {raw!r}")
-    text = str(raw).strip()
-    if len(text) > MAX_VALUE_LENGTH:
-        raise ApiError(f"{name} is too long ({len(text)} characters); it must be {bound.describe()}")
     try:
-        v = float(text)
-    except ValueError:
-        raise ApiError(f"{name} must be {bound.describe()}, got {text!r}") from None
-    if not math.isfinite(v):
-        raise ApiError(f"{name} must be a finite number, got {text!r}")
-    if bound.integer:
-        if v != int(v):
-            raise ApiError(f"{name} must be a whole number, got {text!r}")
-        v = int(v)
-    too_low = v <= bound.lo if bound.lo_open else v < bound.lo
-    too_high = v >= bound.hi if bound.hi_open else v > bound.hi
-    if too_low or too_high:
-        raise ApiError(f"{name} must be {bound.describe()}, got {text}")
-    return v
+        return check_number(name, raw if isinstance(raw, str) else str(raw), bound)
+    except ValueError as e:
+        raise ApiError(str(e)) from None
 
 
 def _choices(name: str, raw, allowed, *, count: tuple[int, int]) -> list[str]:
