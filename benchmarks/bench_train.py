@@ -1,29 +1,36 @@
-"""One epoch of [784, 30, 10], batch 10, eta 0.5 on 50,000 Fashion-MNIST images:
-costlab against an idiomatic PyTorch loop and scikit-learn's MLPClassifier.
+"""costlab's default fit() against an idiomatic PyTorch loop (and scikit-learn's MLPClassifier),
+one epoch on Fashion-MNIST, at hidden 30/100/300 x batch 10/100, float64 and float32.
 
-Run:  python benchmarks/bench_train.py [--epochs 5] [--seeds 3] [--quick]
+Run:  python benchmarks/bench_train.py [--n 50000] [--repeats 3] [--quick]
 
-All three run in this one process, one after another, with one BLAS thread
-each, so their times are comparable; ratios are printed beside the times. Per-epoch times are medians
-over several epochs. Accuracy after 1 and 5 epochs is the mean over seeds.
+Every contender runs in this one process with one BLAS thread, and the contenders of a
+point are interleaved and repeated (costlab, PyTorch, costlab, PyTorch, ...), so that a
+busy machine slows them alike; the table gives medians, the spread (min-max over the
+repeats) and the ratio PyTorch time / costlab time (median of the per-repeat ratios, with
+its min-max). It also measures the machine's peak single-thread GEMM rate and from it the
+arithmetic floor of each training epoch: the floating-point operations of the forward
+pass, back-propagation and update (2 n_in n_out per sample and layer for each product,
+the first layer's delta w product excepted) divided by that peak.
 
-The peers (what each one computes per mini-batch of m = 10):
-  costlab   sigmoid hidden + sigmoid output, cross-entropy, plain SGD.
-  PyTorch   nn.Linear + nn.Sigmoid twice, BCEWithLogitsLoss(reduction="sum") / m
-            (the same cost and gradient as costlab), torch.optim.SGD(lr=0.5);
-            torch.set_num_threads(1), its fastest setting on 2 cores. The same
-            initial weights and the same batch order as costlab, so the two
-            should reach the same accuracy up to rounding.
-  sklearn   MLPClassifier(hidden_layer_sizes=(30,), activation="logistic",
-            solver="sgd", batch_size=10, learning_rate_init=0.5, momentum=0,
-            alpha=0): softmax output with log-loss, its only choice for classes.
-Requires torch (pip install torch==2.13.0) and the Debian package
-dataset-fashion-mnist.
+The contenders, one epoch each from the same initial weights:
+  costlab   Network([784, h, 10], cost="cross-entropy", dtype=...).fit(X, y, epochs=1,
+            batch_size=m, eta=0.5), X a float array of the network's dtype: the default
+            fit, with its per-epoch records (the running training cost and accuracy).
+  costlab-train  the same with monitor="off": training alone, against the floor.
+  pytorch   nn.Linear + nn.Sigmoid + nn.Linear, BCEWithLogitsLoss(reduction="sum") / m
+            (the same cost and gradient), torch.optim.SGD(lr=0.5), batches by indexing a
+            tensor with a random permutation; torch.set_num_threads(1).
+  sklearn   MLPClassifier(hidden_layer_sizes=(h,), activation="logistic", solver="sgd",
+            batch_size=m, learning_rate_init=0.5, momentum=0, alpha=0), max_iter=1
+            (its softmax output with log-loss, its only choice for classes); at the
+            reference point only.
+Requires torch (pip install torch==2.13.0) and the Debian package dataset-fashion-mnist.
 """
 
 from __future__ import annotations
 
 import argparse
+import platform
 import statistics
 import time
 import warnings
@@ -33,34 +40,55 @@ import numpy as np
 from costlab import Network
 from costlab.data import load_data
 
-N_TRAIN = 50_000
-SIZES = [784, 30, 10]
-BATCH, ETA = 10, 0.5
+ETA = 0.5
+REFERENCE = (30, 10)
+POINTS = [(30, 10), (30, 100), (100, 10), (100, 100), (300, 10), (300, 100)]
 
 
-def time_costlab(data, dtype, epochs, seed):
-    net = Network(SIZES, cost="cross-entropy", seed=seed, dtype=dtype)
-    times, accs = [], []
-    for _ in range(epochs):
+def epoch_flops(sizes, n):
+    """Floating-point operations of one training epoch: forward, back-propagation, update."""
+    per_sample = 0
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        per_sample += 2 * n_in * n_out          # z = a w.T + b
+        per_sample += 2 * (n_in + 1) * n_out    # nabla_w = delta.T a, applied to w
+        if l > 0:
+            per_sample += 2 * n_in * n_out      # delta w, back to the layer below
+    return per_sample * n
+
+
+def peak_gflops(dtype, size=1024, repeats=5):
+    """The best single-thread GEMM rate of this machine, in GFLOP/s."""
+    rng = np.random.default_rng(0)
+    a = rng.random((size, size)).astype(dtype)
+    b = rng.random((size, size)).astype(dtype)
+    best = np.inf
+    for _ in range(repeats):
         t = time.perf_counter()
-        net.fit(data.X_train, data.y_train, epochs=1, batch_size=BATCH, eta=ETA, monitor=False)
-        times.append(time.perf_counter() - t)
-        accs.append(net.accuracy(data.X_test, data.y_test))
-    return times, accs
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * size**3 / best / 1e9
 
 
-def time_torch(data, dtype, epochs, seed):
+def run_costlab(data, h, m, dtype, seed, monitor="running"):
+    X = data["X"][dtype]
+    net = Network([784, h, 10], cost="cross-entropy", seed=seed, dtype=dtype)
+    t = time.perf_counter()
+    net.fit(X, data["y"], epochs=1, batch_size=m, eta=ETA, monitor=monitor)
+    return time.perf_counter() - t
+
+
+def run_costlab_train(data, h, m, dtype, seed):
+    return run_costlab(data, h, m, dtype, seed, monitor="off")
+
+
+def run_torch(data, h, m, dtype, seed):
     import torch
 
-    torch.set_num_threads(1)
-    torch.manual_seed(seed)
     tdtype = {"float64": torch.float64, "float32": torch.float32}[dtype]
-    X = torch.from_numpy(data.X_train.copy()).to(tdtype) / 255.0
-    Y = torch.nn.functional.one_hot(torch.from_numpy(data.y_train), 10).to(tdtype)
-    Xt = torch.from_numpy(data.X_test).to(tdtype) / 255.0
-    yt = torch.from_numpy(data.y_test)
-    ref = Network(SIZES, cost="cross-entropy", seed=seed, dtype=dtype)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 30), torch.nn.Sigmoid(), torch.nn.Linear(30, 10)).to(tdtype)
+    X = torch.from_numpy(data["X"][dtype])
+    Y = torch.nn.functional.one_hot(torch.from_numpy(data["y"]), 10).to(tdtype)
+    ref = Network([784, h, 10], cost="cross-entropy", seed=seed, dtype=dtype)
+    model = torch.nn.Sequential(torch.nn.Linear(784, h), torch.nn.Sigmoid(), torch.nn.Linear(h, 10)).to(tdtype)
     with torch.no_grad():
         for layer, w, b in zip((model[0], model[2]), ref.weights, ref.biases):
             layer.weight.copy_(torch.from_numpy(w))
@@ -68,96 +96,91 @@ def time_torch(data, dtype, epochs, seed):
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
     opt = torch.optim.SGD(model.parameters(), lr=ETA)
     n = X.shape[0]
-    times, accs = [], []
-    for _ in range(epochs):
-        t = time.perf_counter()
-        perm = torch.from_numpy(ref.rng.permutation(n))  # costlab's own batch order for this seed
-        for j in range(0, n, BATCH):
-            idx = perm[j:j + BATCH]
-            xb, yb = X[idx], Y[idx]
-            opt.zero_grad()
-            loss = loss_fn(model(xb), yb) / xb.shape[0]
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - t)
-        with torch.no_grad():
-            accs.append(float((model(Xt).argmax(1) == yt).double().mean()))
-    return times, accs
+    t = time.perf_counter()
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    for j in range(0, n, m):
+        idx = perm[j:j + m]
+        xb, yb = X[idx], Y[idx]
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb) / xb.shape[0]
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - t
 
 
-def time_sklearn(data, dtype, epochs, seed):
+def run_sklearn(data, h, m, dtype, seed):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    X = (data.X_train / 255.0).astype(dtype)
-    Xt = (data.X_test / 255.0).astype(dtype)
     clf = MLPClassifier(
-        hidden_layer_sizes=(30,), activation="logistic", solver="sgd", batch_size=BATCH,
+        hidden_layer_sizes=(h,), activation="logistic", solver="sgd", batch_size=m,
         learning_rate_init=ETA, learning_rate="constant", momentum=0.0, nesterovs_momentum=False,
-        alpha=0.0, max_iter=1, shuffle=True, random_state=seed, warm_start=True, tol=0.0,
-        n_iter_no_change=10**9,
+        alpha=0.0, max_iter=1, shuffle=True, random_state=seed, tol=0.0, n_iter_no_change=10**9,
     )
-    times, accs = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(epochs):
-            t = time.perf_counter()
-            clf.fit(X, data.y_train)
-            times.append(time.perf_counter() - t)
-            accs.append(clf.score(Xt, data.y_test))
-    return times, accs
+        t = time.perf_counter()
+        clf.fit(data["X"][dtype], data["y"])
+        return time.perf_counter() - t
 
 
-PEERS = {"costlab": time_costlab, "pytorch": time_torch, "sklearn": time_sklearn}
+CONTENDERS = {"costlab": run_costlab, "costlab-train": run_costlab_train, "pytorch": run_torch,
+              "sklearn": run_sklearn}
+
+
+def spread(values):
+    return f"{min(values):.3f}-{max(values):.3f}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=5, help="epochs per run (accuracy reported after 1 and 5)")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="one seed, 2 epochs (a smoke run)")
+    parser.add_argument("--n", type=int, default=50_000, help="training images")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dtypes", default="float64,float32")
+    parser.add_argument("--points", default=None, help="hidden:batch,... (default: all six)")
+    parser.add_argument("--quick", action="store_true", help="10,000 images, 2 repeats, the reference only")
     args = parser.parse_args()
+    points = POINTS if args.points is None else [tuple(map(int, p.split(":"))) for p in args.points.split(",")]
     if args.quick:
-        args.epochs, args.seeds = 2, 1
+        args.n, args.repeats, points = 10_000, 2, [REFERENCE]
+    dtypes = args.dtypes.split(",")
 
+    import torch
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    data = load_data("fashion-mnist").limit(N_TRAIN)
-    blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} ({i['num_threads']} threads)" for i in threadpool_info())
-    print(f"Fashion-MNIST, first {N_TRAIN} training images; [784, 30, 10], batch {BATCH}, eta {ETA}")
-    print(f"NumPy {np.__version__}; BLAS: {blas}")
-    results = {}
-    # one BLAS thread for every peer (PyTorch: set_num_threads(1)): at these matrix sizes a
-    # second thread only adds synchronization, and idle BLAS threads spinning on a busy
-    # 2-core machine can slow a run down tenfold
+    torch.set_num_threads(1)
     limits = threadpool_limits(1)
-    for dtype in ("float64", "float32"):
-        for name, fn in PEERS.items():
-            times, accs = [], []
-            for seed in range(args.seeds):
-                t, a = fn(data, dtype, args.epochs, seed)
-                times += t
-                accs.append(a)
-            results[dtype, name] = (statistics.median(times), accs)
-            print(f"  {dtype} {name:8s} {statistics.median(times):7.3f} s/epoch (median of {len(times)})", flush=True)
+    raw = load_data("fashion-mnist").limit(args.n)
+    data = {"X": {dt: (raw.X_train / 255.0).astype(dt) for dt in dtypes}, "y": raw.y_train}
+    blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')}" for i in threadpool_info())
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    print(f"Fashion-MNIST, {args.n} training images, one epoch, eta {ETA}; {args.repeats} repeats, interleaved")
+    print(f"machine: {cpu}; NumPy {np.__version__} ({blas}); PyTorch {torch.__version__}; one thread each")
+    peaks = {dt: peak_gflops(dt) for dt in dtypes}
+    print("peak single-thread GEMM: " + ", ".join(f"{dt} {p:.1f} GFLOP/s" for dt, p in peaks.items()))
+    print()
+    header = (f"{'dtype':8s}{'hidden':>7s}{'batch':>6s}{'costlab s':>11s}{'spread':>13s}{'train s':>9s}"
+              f"{'floor s':>9s}{'train/floor':>12s}{'pytorch s':>11s}{'torch/costlab':>15s}{'(min-max)':>13s}"
+              f"{'sklearn/costlab':>17s}")
+    print(header, flush=True)
+    for dt in dtypes:
+        for h, m in points:
+            names = ["costlab", "costlab-train", "pytorch"] + (["sklearn"] if (h, m) == REFERENCE else [])
+            times = {name: [] for name in names}
+            for r in range(args.repeats):
+                for name in names:  # interleaved: each repeat runs every contender once
+                    times[name].append(CONTENDERS[name](data, h, m, dt, seed=r))
+            c = statistics.median(times["costlab"])
+            ratios = [p / q for p, q in zip(times["pytorch"], times["costlab"])]
+            floor = epoch_flops([784, h, 10], args.n) / (peaks[dt] * 1e9)
+            train = statistics.median(times["costlab-train"])
+            sk = (f"{statistics.median([p / q for p, q in zip(times['sklearn'], times['costlab'])]):17.2f}"
+                  if "sklearn" in times else f"{'':17s}")
+            print(f"{dt:8s}{h:7d}{m:6d}{c:11.3f}{spread(times['costlab']):>13s}{train:9.3f}{floor:9.3f}"
+                  f"{train / floor:12.2f}{statistics.median(times['pytorch']):11.3f}"
+                  f"{statistics.median(ratios):15.2f}{f'{min(ratios):.2f}-{max(ratios):.2f}':>13s}{sk}", flush=True)
     limits.restore_original_limits()
-
-    print()
-    print(f"{'':10s}{'s/epoch':>10s}{'x vs torch':>12s}{'x vs sklearn':>14s}"
-          f"{'acc@1':>8s}{'acc@' + str(args.epochs):>8s}")
-    for dtype in ("float64", "float32"):
-        for name in PEERS:
-            t, accs = results[dtype, name]
-            acc1 = np.mean([a[0] for a in accs])
-            accn = np.mean([a[-1] for a in accs])
-            vs_t = results[dtype, "pytorch"][0] / t
-            vs_s = results[dtype, "sklearn"][0] / t
-            print(f"{dtype[5:] + ' ' + name:10s}{t:10.3f}{vs_t:12.2f}{vs_s:14.2f}{acc1:8.4f}{accn:8.4f}")
-    print()
-    for dtype in ("float64", "float32"):
-        c = results[dtype, "costlab"][0]
-        print(f"costlab {dtype}: {results[dtype, 'pytorch'][0] / c:.1f}x faster than PyTorch, "
-              f"{results[dtype, 'sklearn'][0] / c:.1f}x faster than scikit-learn per epoch")
 
 
 if __name__ == "__main__":

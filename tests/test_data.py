@@ -634,7 +634,7 @@ def test_npz_data_trains_a_network(tmp_path):
     history = net.fit(d.X_train, d.y_train, epochs=15, batch_size=10, eta=0.5, eval_data=(d.X_test, d.y_test))
     assert len(history) == 16
     assert history.eval_accuracy[-1] == net.accuracy(d.X_test, d.y_test) >= 0.95
-    assert history.train_cost[-1] < history.train_cost[0] / 3
+    assert history.eval_cost[-1] < history.eval_cost[0] / 3
     assert before < 0.9
 
 

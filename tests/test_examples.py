@@ -51,5 +51,5 @@ def test_group_takes_labels_as_one_hot_targets(k):
     for a, b in zip(by_labels, by_targets):
         for wa, wb in zip(a.weights, b.weights):
             np.testing.assert_array_equal(wa, wb)
-    with pytest.raises(ValueError, match="class labels"):
+    with pytest.raises(ValueError, match="labels"):
         NetworkGroup(make()).fit(data.X_train, y + k + 1, epochs=1)

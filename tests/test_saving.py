@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import costlab
 from costlab import History, Network, fileio
 from costlab import saving
-from costlab.saving import ModelFileError, load, load_checkpoint, save_checkpoint
+from costlab.saving import ModelFileError, load, load_checkpoint, save, save_checkpoint
 
 REQUIRED = ("format", "version", "sizes", "cost", "activation", "output_activation",
             "dtype", "epochs_trained", "weights", "biases", "training")
@@ -94,7 +94,7 @@ NETWORK_KINDS = [
 def test_save_load_round_trip(tmp_path, dtype, cost, activation, output_activation):
     net, _ = trained(dtype, cost, activation, output_activation)
     path = tmp_path / "model.json"
-    net.save(path)
+    save(net, path)
     back = costlab.load(path)
     assert isinstance(back, Network)
     assert_same_network(net, back)
@@ -109,7 +109,7 @@ def test_save_load_round_trip(tmp_path, dtype, cost, activation, output_activati
 def test_file_is_documented_json(tmp_path):
     net, _ = trained()
     path = tmp_path / "model.json"
-    net.save(path, training={"data": "blobs", "epochs": 2})
+    save(net, path, training={"data": "blobs", "epochs": 2})
     d = json.loads(path.read_text(encoding="utf-8"))
     assert d["format"] == "costlab-model" and d["version"] == 1
     assert d["version"] is not True and type(d["version"]) is int
@@ -121,14 +121,14 @@ def test_file_is_documented_json(tmp_path):
     assert [np.shape(w) for w in d["weights"]] == [(5, 4), (3, 5)]
     assert [np.shape(b) for b in d["biases"]] == [(5,), (3,)]
     # the training configuration of fit, and what the caller added
-    assert d["training"] == {"batch_size": 7, "eta": 0.1, "lmbda": 0.1, "mu": 0.0, "n": 60,
+    assert d["training"] == {"batch_size": 7, "eta": 0.1, "lmbda": 0.1, "mu": 0.0, "n": 60, "monitor": "running",
                              "data": "blobs", "epochs": 2}
     assert costlab.load(path).training == d["training"]
 
 
 def test_untrained_network_round_trip(tmp_path):
     net = Network([2, 1], cost="quadratic", seed=3)
-    net.save(tmp_path / "n.json")
+    save(net, tmp_path / "n.json")
     back = load(tmp_path / "n.json")
     assert_same_network(net, back)
     assert back.epochs_trained == 0 and back.training == {}
@@ -138,19 +138,19 @@ def test_awkward_numbers_round_trip_bit_for_bit(tmp_path):
     net = Network([3, 2], cost="quadratic", seed=0)
     net.weights[0][...] = [[-0.0, 5e-324, 1.7976931348623157e308], [-1e-310, 0.1, 2.0 / 3.0]]
     net.biases[0][...] = [-0.0, np.nextafter(1.0, 2.0)]
-    net.save(tmp_path / "n.json")
+    save(net, tmp_path / "n.json")
     assert_same_network(net, load(tmp_path / "n.json"))
 
     net32 = Network([2, 2], cost="quadratic", dtype="float32", seed=0)
     tiny = np.float32(1e-45)  # the smallest float32 subnormal
     net32.weights[0][...] = np.array([[-0.0, tiny], [np.finfo(np.float32).max, np.float32(0.1)]], np.float32)
-    net32.save(tmp_path / "n32.json")
+    save(net32, tmp_path / "n32.json")
     assert_same_network(net32, load(tmp_path / "n32.json"))
 
 
 def test_loaded_network_trains_further(tmp_path):
     net, _ = trained(epochs=1)
-    net.save(tmp_path / "m.json")
+    save(net, tmp_path / "m.json")
     back = load(tmp_path / "m.json")
     back.fit(X_TRAIN, Y_TRAIN, epochs=1, batch_size=7, eta=0.3)
     assert back.epochs_trained == 2
@@ -255,12 +255,12 @@ def test_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path, dtype):
 def test_saving_non_finite_parameters_refused_and_old_file_kept(tmp_path, where, bad):
     path = tmp_path / "model.json"
     good, history = trained()
-    good.save(path)
+    save(good, path)
     before = path.read_bytes()
     broken = copy.deepcopy(good)
     (broken.weights[1] if where == "weight" else broken.biases[0])[0, ...] = bad
     with pytest.raises(ValueError):
-        broken.save(path)
+        save(broken, path)
     with pytest.raises(ValueError):
         save_checkpoint(broken, path, history, {})
     assert path.read_bytes() == before
@@ -282,7 +282,7 @@ def test_checkpoint_with_non_finite_momentum_refused_and_old_file_kept(tmp_path)
 def test_failure_while_encoding_keeps_old_file(tmp_path, monkeypatch):
     path = tmp_path / "model.json"
     net, _ = trained()
-    net.save(path)
+    save(net, path)
     before = path.read_bytes()
 
     def boom(*args, **kwargs):
@@ -290,7 +290,7 @@ def test_failure_while_encoding_keeps_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(fileio.json, "dumps", boom)
     with pytest.raises(MemoryError):
-        Network([4, 5, 3], seed=9).save(path)
+        save(Network([4, 5, 3], seed=9), path)
     assert path.read_bytes() == before
     assert listing(tmp_path) == ["model.json"]
 
@@ -299,7 +299,7 @@ def test_failure_while_encoding_keeps_old_file(tmp_path, monkeypatch):
 def test_failure_while_writing_keeps_old_file_and_no_temp(tmp_path, monkeypatch, fail_at):
     path = tmp_path / "model.json"
     net, history = trained(mu=0.5)
-    net.save(path)
+    save(net, path)
     before = path.read_bytes()
     other = Network([4, 5, 3], seed=9)
 
@@ -333,7 +333,7 @@ def test_failure_while_writing_keeps_old_file_and_no_temp(tmp_path, monkeypatch,
         monkeypatch.setattr(fileio.os, fail_at, fail)
 
     with pytest.raises(OSError):
-        other.save(path)
+        save(other, path)
     with pytest.raises(OSError):
         save_checkpoint(net, path, history, {})
     monkeypatch.undo()
@@ -683,7 +683,7 @@ def test_checkpoint_history_must_match_epochs_trained(tmp_path, valid):
 
 def test_load_checkpoint_refuses_a_model_file(tmp_path):
     net, _ = trained()
-    net.save(tmp_path / "m.json")
+    save(net, tmp_path / "m.json")
     refused(load_checkpoint, tmp_path / "m.json", "not a checkpoint")
 
 

@@ -65,11 +65,6 @@ def assert_one_error_line(err, *expected, progress_shown=False):
         assert text in lines[0]
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return load_data("digits")
-
-
 @functools.cache
 def _digits_run(cost, seed):
     d = load_data("digits")
@@ -151,15 +146,17 @@ def test_json_has_config_and_history():
     for key in HISTORY_KEYS:
         assert len(h[key]) == 5
     assert h["epoch"] == [0, 1, 2, 3, 4]
+    # the running record has nothing before training
+    assert h["train_cost"][0] is None and h["train_accuracy"][0] is None and c["monitor"] == "running"
     for key in ("train_accuracy", "eval_accuracy"):
-        assert all(0.0 <= a <= 1.0 for a in h[key])
+        assert all(0.0 <= a <= 1.0 for a in h[key] if a is not None)
     # accuracies are fractions of 1347 training and 450 test samples
-    for a in h["train_accuracy"]:
+    for a in h["train_accuracy"][1:]:
         assert round(a * 1347, 6) == round(a * 1347)
     for a in h["eval_accuracy"]:
         assert round(a * 450, 6) == round(a * 450)
-    assert all(c > 0 for c in h["train_cost"] + h["eval_cost"])
-    assert h["train_cost"][-1] < h["train_cost"][0]
+    assert all(c > 0 for c in h["train_cost"][1:] + h["eval_cost"])
+    assert h["eval_cost"][-1] < h["eval_cost"][0]
 
 
 def test_cli_run_equals_the_api_and_limit_trains_on_n_samples(tmp_path, digits):
@@ -174,7 +171,7 @@ def test_cli_run_equals_the_api_and_limit_trains_on_n_samples(tmp_path, digits):
     assert w == [x.tolist() for x in net.weights]
     assert b == [x.tolist() for x in net.biases]
     # and training accuracies are fractions of 100 samples
-    assert all(round(a * 100, 9) == round(a * 100) for a in d["history"]["train_accuracy"])
+    assert all(round(a * 100, 9) == round(a * 100) for a in d["history"]["train_accuracy"][1:])
     code, out, _ = invoke("train", "--limit", "100", "--epochs", "1", "-q")
     assert code == 0 and "100 training and 450 test samples" in out
 
@@ -190,8 +187,8 @@ def test_human_output_is_a_table_with_one_row_per_epoch():
     d, _ = train_json("--epochs", "4")
     h = d["history"]
     for i, c in enumerate(cells):
-        assert c[1:] == [f"{h['train_cost'][i]:.4f}", f"{h['train_accuracy'][i]:.2%}",
-                         f"{h['eval_cost'][i]:.4f}", f"{h['eval_accuracy'][i]:.2%}"]
+        train = ["-", "-"] if i == 0 else [f"{h['train_cost'][i]:.4f}", f"{h['train_accuracy'][i]:.2%}"]
+        assert c[1:] == train + [f"{h['eval_cost'][i]:.4f}", f"{h['eval_accuracy'][i]:.2%}"]
     assert "{" not in out  # no JSON for people
 
 
@@ -250,7 +247,7 @@ def test_same_seed_same_json_bit_for_bit_different_seed_differs():
     _, other = train_json("--epochs", "3", "--seed", "8")
     a, b = json.loads(first), json.loads(other)
     assert a["history"]["train_cost"] != b["history"]["train_cost"]
-    assert a["history"]["train_cost"][0] != b["history"]["train_cost"][0]  # different initial weights
+    assert a["history"]["eval_cost"][0] != b["history"]["eval_cost"][0]  # different initial weights
 
 
 # --------------------------------------------------------------------------- #

@@ -21,8 +21,9 @@ _LAZY = {
     "History": "costlab.history",
     "Network": "costlab.network",
     "NetworkGroup": "costlab.group",
-    "TrainingDiverged": "costlab.network",
+    "TrainingDiverged": "costlab.training",
     "load": "costlab.saving",
+    "save": "costlab.saving",
     "load_data": "costlab.data",
 }
 

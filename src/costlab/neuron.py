@@ -119,7 +119,7 @@ def train_neuron(
         hist["a"].append(float(network.feedforward(X)[0, 0]))
         hist["C"].append(history.train_cost[-1])
 
-    net.fit(X, Y, epochs=epochs, batch_size=1, eta=eta, shuffle=False, on_epoch=on_epoch)
+    net.fit(X, Y, epochs=epochs, batch_size=1, eta=eta, shuffle=False, monitor="exact", on_epoch=on_epoch)
     return NeuronRun(cost, float(eta), int(epochs), float(x), float(y), float(w), float(b), hist)
 
 

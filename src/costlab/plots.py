@@ -313,11 +313,14 @@ def plot_training(ax_cost, ax_acc, history, *, label: str = "", color=None):
     prefix = f"{label}, " if label else ""
     series = (("train_cost", "train_accuracy", "-", "training"), ("eval_cost", "eval_accuracy", "--", "test"))
     for cost_key, acc_key, style, name in series:
-        if not history.get(cost_key) or history[cost_key][0] is None:
+        if not history.get(cost_key) or all(v is None for v in history[cost_key]):
             continue
-        line, = ax_cost.plot(epochs, history[cost_key], linestyle=style, color=color, label=prefix + name)
+        # None (not recorded: the state before training under the running record) is left out
+        cost = np.array([np.nan if v is None else v for v in history[cost_key]])
+        acc = np.array([np.nan if v is None else v for v in history[acc_key]])
+        line, = ax_cost.plot(epochs, cost, linestyle=style, color=color, label=prefix + name)
         color = line.get_color()
-        ax_acc.plot(epochs, np.asarray(history[acc_key]) * 100, linestyle=style, color=color, label=prefix + name)
+        ax_acc.plot(epochs, acc * 100, linestyle=style, color=color, label=prefix + name)
     ax_cost.set_xlabel("epoch")
     ax_cost.set_ylabel("cost C")
     ax_cost.set_ylim(bottom=0)

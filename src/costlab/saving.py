@@ -74,9 +74,13 @@ def _model_dict(net: Network, training: dict | None) -> dict:
 
 
 def save(net: Network, path, training: dict | None = None) -> None:
-    """Write ``net`` (and its training configuration) to ``path`` as JSON, atomically."""
+    """Write ``net`` (and its training configuration) to ``path`` as JSON, atomically.
+
+    ``training`` adds to (and overrides) the settings of the network's last
+    ``fit``, ``net.training``.
+    """
     _check_finite_params(net)
-    write_json(path, _model_dict(net, training))
+    write_json(path, _model_dict(net, {**net.training, **(training or {})}))
 
 
 def save_checkpoint(net: Network, path, history: History, training: dict) -> None:

@@ -50,7 +50,8 @@ def _grid(text: str, option: str):
 @click.option("--epochs", type=Count(0), default=300, show_default=True)
 @click.option("--target", type=Number(ge=0), default=0.1, show_default=True,
               help="The output has arrived when |a - y| <= |target - y|.")
-@click.option("--workers", type=Count(1), default=None, help="Processes [default: one per cost, up to the cores].")
+@click.option("--workers", type=Count(1), default=1, show_default=True,
+              help="Processes to spread the costs over (a map takes well under a second per cost).")
 @click.option("--out", default=None, metavar="DIR", help="Write slowdown-map.png, .svg and .json into DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (with the whole grid).")
 def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out, as_json):
@@ -71,10 +72,8 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
     if out is not None:
         out = out_dir(out)
 
-    from costlab.parallel import default_workers
     from costlab.slowdown import slowdown_map
 
-    workers = workers or min(len(costs), default_workers())
     t = time.perf_counter()
     smap = call_core(slowdown_map, costs, w, b, x=x, y=y, eta=eta, epochs=epochs, target=target, workers=workers)
     seconds = time.perf_counter() - t

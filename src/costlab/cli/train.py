@@ -54,11 +54,19 @@ def _table(history, console):
         table.add_column("test C", justify="right")
         table.add_column("test acc", justify="right")
     for i, e in enumerate(history.epoch):
-        row = [str(e), f"{history.train_cost[i]:.4f}", f"{history.train_accuracy[i]:.2%}"]
+        row = [str(e), _shown(history.train_cost[i], ".4f"), _shown(history.train_accuracy[i], ".2%")]
         if has_eval:
-            row += [f"{history.eval_cost[i]:.4f}", f"{history.eval_accuracy[i]:.2%}"]
+            row += [_shown(history.eval_cost[i], ".4f"), _shown(history.eval_accuracy[i], ".2%")]
         table.add_row(*row)
     console.print(table)
+    if history.config.get("monitor") == "running":
+        console.print("train C and acc: the mean over each epoch's mini-batches, each taken before its step "
+                      "(--monitor exact evaluates the training set after every epoch)")
+
+
+def _shown(value, spec: str) -> str:
+    """A recorded figure, or '-' where none was recorded."""
+    return "-" if value is None else format(value, spec)
 
 
 @click.command(cls=Command, short_help="Train a network on real data; cost and accuracy per epoch.")
@@ -89,9 +97,12 @@ def _table(history, console):
 @click.option("--resume", is_flag=True, help="Continue from --checkpoint up to --epochs.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config and history.")
 @click.option("--plot", default=None, metavar="FILE", help="Write the cost and accuracy curves (.png or .svg).")
+@click.option("--monitor", type=click.Choice(["running", "exact", "off"]), default="running", show_default=True,
+              help="Training cost and accuracy: running (the mean over each epoch's mini-batches, free), "
+                   "exact (the whole training set evaluated after every epoch), or off.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(data, sizes, cost, activation, output_activation, init, dtype, epochs, batch_size, eta,
-          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, quiet):
+          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, quiet):
     """Train a network by mini-batch gradient descent and report cost and accuracy per epoch.
 
     \b
@@ -124,7 +135,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     config = {
         "data": data, "limit": limit, "sizes": layer_sizes, "cost": cost, "activation": activation,
         "output_activation": output_activation, "init": init, "dtype": dtype, "seed": seed,
-        "batch_size": batch_size, "eta": eta, "lmbda": lmbda, "mu": mu, "epochs": epochs,
+        "batch_size": batch_size, "eta": eta, "lmbda": lmbda, "mu": mu, "epochs": epochs, "monitor": monitor,
     }
 
     from costlab.network import Network, TrainingDiverged
@@ -167,7 +178,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
             batches_task = progress.add_task("batches", total=n_batches)
         history = net.fit(
             dataset.X_train, dataset.y_train, epochs=remaining, batch_size=batch_size, eta=eta,
-            lmbda=lmbda, mu=mu, eval_data=(dataset.X_test, dataset.y_test), history=history,
+            lmbda=lmbda, mu=mu, eval_data=(dataset.X_test, dataset.y_test), history=history, monitor=monitor,
             on_epoch=on_epoch, on_batch=on_batch if progress is not None else None,
         )
     except TrainingDiverged as e:
@@ -179,7 +190,9 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
             progress.stop()
 
     if save_path is not None:
-        write_or_fail(save_path, lambda p: net.save(p, config))
+        from costlab.saving import save
+
+        write_or_fail(save_path, lambda p: save(net, p, config))
     if plot is not None:
         from costlab.plots import save_figure, training_figure
 
@@ -198,7 +211,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
 
 def _epoch_text(hist) -> str:
     acc = hist.eval_accuracy[-1] if hist.eval_accuracy[-1] is not None else hist.train_accuracy[-1]
-    return f"epoch {hist.epoch[-1]}: C = {hist.train_cost[-1]:.4f}, accuracy {acc:.2%}"
+    return f"epoch {hist.epoch[-1]}: C = {_shown(hist.train_cost[-1], '.4f')}, accuracy {_shown(acc, '.2%')}"
 
 
 def _progress(console):

@@ -330,7 +330,7 @@ class TrainingJob:
 
         NetworkGroup(nets).fit(
             data.X_train, Y, epochs=p["epochs"], batch_size=p["batch_size"], eta=p["eta"],
-            eval_data=(data.X_test, Y_test), on_epoch=on_epoch, on_batch=self._check,
+            eval_data=(data.X_test, Y_test), monitor="exact", on_epoch=on_epoch, on_batch=self._check,
         )
         self.events.put(("done", {"epochs": p["epochs"], "elapsed_s": round(time.perf_counter() - t0, 3)}))
 

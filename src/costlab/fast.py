@@ -1,0 +1,382 @@
+"""The fast path: the engine's steps in the order and memory layout that make them quick.
+
+:mod:`costlab.engine` is the reference: the book's equations, one NumPy call
+each. This module computes the same gradient-descent steps, and is tested
+against the reference step by step (``tests/test_fast.py``). Its one entry
+point for training is :func:`train_epoch`; :func:`evaluate` and
+:func:`output` are the forward pass over a whole data set.
+
+The devices, each a measured gain at the sizes costlab trains (a batch of 10
+is many tiny array operations, where the calls cost more than the arithmetic):
+
+* **[w | b] in one matrix.** Each layer's weights and biases live in one
+  matrix ``wb = [w | b]`` of shape (..., n_out, n_in + 1), and each layer's
+  input carries a trailing column of ones, ``a1 = [a | 1]``. Then
+  ``z = a w.T + b`` is the one product ``a1 wb.T``, and
+  ``delta.T a1 = [nabla_w | nabla_b]`` one product too. ``Network.weights``
+  and ``Network.biases`` are views of these matrices.
+* **eta / m folded into delta^L.** back-propagation is linear in delta, so
+  scaling the output error once scales every layer's gradient.
+* **The update in place.** ``wb -= delta.T a1`` is one BLAS ``gemm`` with
+  ``beta = 1``, updating each layer as soon as back-propagation has passed it:
+  the matrix is read and written once.
+* **Rows converted in cache-sized chunks.** Rows are gathered in batch order
+  and converted to floats (uint8 images scaled to [0, 1]) a chunk of several
+  batches at a time; the running record of cost and accuracy is computed per
+  chunk, not per batch.
+* **Groups in blocks.** A group of K networks that shares its inputs
+  multiplies them by the stacked (K n_out, n_in + 1) matrix at once, and
+  works through its widest layer a block of members at a time, taking this
+  batch's update and the next batch's forward product while the block is in
+  the processor's cache.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from costlab.activations import Activation
+from costlab.costs import Cost
+
+__all__ = ["EVAL_CHUNK", "evaluate", "output", "stack", "train_epoch"]
+
+#: Rows converted at a time when a whole data set is evaluated (bounds memory).
+EVAL_CHUNK = 4096
+#: Rows are gathered from the data and converted to floats in chunks of about
+#: this many bytes: several mini-batches at once, small enough to stay in cache.
+GATHER_BYTES = 1 << 19
+#: A group trains blocks of members whose parameters take about this many bytes,
+#: and at least this many members (measured best for [784, 30, 10] in float64 and float32).
+GROUP_BLOCK_BYTES = 384 * 1024
+GROUP_BLOCK_MEMBERS = 4
+#: Weight matrices with at least this many entries are updated by one BLAS call.
+GEMM_MIN_SIZE = 2048
+
+
+def stack(weights, biases):
+    """[w | b] for each layer, from separate weights and biases."""
+    return [np.concatenate([w, np.asarray(b)[..., None]], axis=-1) for w, b in zip(weights, biases)]
+
+
+def rows(X, idx, dtype):
+    """Rows ``idx`` of X as floats with a trailing column of ones, [x | 1].
+
+    uint8 rows are images, scaled from [0, 255] to [0, 1].
+    """
+    xb = X[idx]
+    x1 = np.empty(xb.shape[:-1] + (xb.shape[-1] + 1,), dtype=dtype)
+    if xb.dtype == np.uint8:
+        np.multiply(xb, dtype(1.0 / 255.0), out=x1[..., :-1])
+    else:
+        x1[..., :-1] = xb
+    x1[..., -1] = 1.0
+    return x1
+
+
+def weighted_input(a1, wb):
+    """z = a w.T + b = [a | 1] [w | b].T for a layer, over the rows of ``a``.
+
+    Shapes: one network, ``a1`` (m, n_in + 1), ``wb`` (n_out, n_in + 1) ->
+    (m, n_out). A group of K networks: ``wb`` (K, n_out, n_in + 1), and ``a1``
+    either (K, m, n_in + 1), each network its own inputs, or (m, n_in + 1),
+    the same inputs for all -> (K, m, n_out), where the K matrices act as one
+    (K n_out, n_in + 1) matrix: one product instead of K small ones.
+    """
+    if wb.ndim == 3 and a1.ndim == 2 and wb.flags.c_contiguous:
+        K, n_out, n_in1 = wb.shape
+        return (a1 @ wb.reshape(K * n_out, n_in1).T).reshape(len(a1), K, n_out).transpose(1, 0, 2)
+    return a1 @ wb.swapaxes(-1, -2)
+
+
+def forward(wb, x1, hidden: Activation, out: Activation, scratch=None, z_first=None):
+    """z^L, a^L and the inputs [a^{l-1} | 1] of every layer, from x1 = [x | 1].
+
+    ``scratch[l]``, when given, is a reusable (..., m, n + 1) array with its
+    last column set to 1, for the output of hidden layer l; ``z_first``, when
+    given, is z of the first layer, already computed.
+    """
+    inputs = [x1]
+    a1 = x1
+    for l, w in enumerate(wb[:-1]):
+        z = z_first if l == 0 and z_first is not None else weighted_input(a1, w)
+        if scratch is None:
+            a1 = np.empty(z.shape[:-1] + (z.shape[-1] + 1,), dtype=z.dtype)
+            a1[..., -1] = 1.0
+        else:
+            a1 = scratch[l][..., :z.shape[-2], :]
+        hidden.fn_into(z, a1[..., :-1])
+        inputs.append(a1)
+    z = z_first if len(wb) == 1 and z_first is not None else weighted_input(a1, wb[-1])
+    return z, out.fn(z), inputs
+
+
+def output(wb, X, hidden: Activation, out: Activation):
+    """a^L for every row of X (evaluated EVAL_CHUNK rows at a time): shape (..., n, k)."""
+    n = X.shape[0]
+    result = np.empty(wb[0].shape[:-2] + (n, wb[-1].shape[-2]), dtype=wb[0].dtype)
+    for s in range(0, n, EVAL_CHUNK):
+        result[..., s:s + EVAL_CHUNK, :] = forward(wb, rows(X, slice(s, s + EVAL_CHUNK), wb[0].dtype.type), hidden, out)[1]
+    return result
+
+
+def _correct(a, y):
+    """How many rows of output ``a`` are right: argmax against argmax, or a > 0.5 against y > 0.5."""
+    if a.shape[-1] == 1:
+        return np.sum((a[..., 0] > 0.5) == (y[..., 0] > 0.5), axis=-1)
+    return np.sum(np.argmax(a, axis=-1) == np.argmax(y, axis=-1), axis=-1)
+
+
+def evaluate(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, lmbda=0.0):
+    """(C, accuracy) over all rows of X with targets Y.
+
+    ``C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2`` and the fraction of rows whose
+    output is right (argmax of a^L against argmax of y; for a single output
+    neuron, a > 0.5 against y > 0.5). For a group of K networks both are
+    arrays of K (``lmbda`` may be one per network). Rows are converted
+    EVAL_CHUNK at a time, so the whole data set is never copied as floats.
+    """
+    lead = wb[0].shape[:-2]
+    total = np.zeros(lead)
+    correct = np.zeros(lead, dtype=np.int64)
+    n = X.shape[0]
+    for s in range(0, n, EVAL_CHUNK):
+        yb = Y[s:s + EVAL_CHUNK]
+        z, a, _ = forward(wb, rows(X, slice(s, s + EVAL_CHUNK), wb[0].dtype.type), hidden, out)
+        total += np.sum(cost.fn(z, a, yb), axis=-1)
+        correct += _correct(a, yb)
+    squares = sum(np.sum(w[..., :-1] ** 2, axis=(-2, -1)) for w in wb)
+    return total / n + 0.5 * (np.asarray(lmbda) / n) * squares, correct / n
+
+
+# --------------------------------------------------------------------------- #
+# The update
+# --------------------------------------------------------------------------- #
+
+@functools.cache
+def _gemm(dtype):
+    """BLAS gemm for float64 (dgemm) or float32 (sgemm) matrices; None for other types."""
+    from scipy.linalg.blas import dgemm, sgemm
+
+    return {np.dtype(np.float64): dgemm, np.dtype(np.float32): sgemm}.get(np.dtype(dtype))
+
+
+def gemm_for(wb):
+    """The BLAS routine that :func:`subtract_outer` may use on ``wb``, or None.
+
+    Worth it for C-ordered float matrices of GEMM_MIN_SIZE entries or more.
+    """
+    if wb.size < GEMM_MIN_SIZE or not wb.flags.c_contiguous or wb.ndim not in (2, 3):
+        return None
+    return _gemm(wb.dtype)
+
+
+def subtract_outer(wb, delta, a1, gemm=None):
+    """wb -= delta.T @ a1, in place (for a group, each network's own product).
+
+    With ``gemm`` this is one BLAS call with ``beta = 1`` on the Fortran-ordered
+    view ``wb.T``: ``wb.T <- wb.T - a1.T @ delta``. It reads and writes the
+    matrix once; computing the product into a temporary and subtracting it
+    would pass over it three times, and at a batch of 10 the update of a
+    784 x 30 matrix (or of a group's 784 x 30K) is bound by memory, not
+    arithmetic. A group that shares its inputs is updated as one
+    (K n_out, n_in + 1) matrix.
+    """
+    if gemm is None or a1.ndim != 2 or a1.dtype != wb.dtype or delta.dtype != wb.dtype:
+        wb -= delta.swapaxes(-1, -2) @ a1
+        return
+    if delta.ndim == 3:  # (K, m, n_out) -> (m, K n_out), matching the rows of the stacked matrix
+        delta = delta.transpose(1, 0, 2).reshape(delta.shape[1], -1)
+    flat = wb if wb.ndim == 2 else wb.reshape(-1, wb.shape[-1])
+    # c = flat.T is Fortran-ordered and of gemm's type, so gemm overwrites it in place
+    gemm(-1.0, a1.T, delta.T, beta=1.0, c=flat.T, trans_b=1, overwrite_c=1)
+
+
+def update_layer(wb, v, delta, a1, decay, mu, gemm):
+    """[w | b] -> [decay w | b] - delta.T [a | 1], in place (delta already scaled by eta / m).
+
+    With momentum ``mu``: ``v -> mu v - delta.T [a | 1]``, ``[w | b] -> [decay w | b] + v``.
+    """
+    if decay is not None:
+        wb[..., :-1] *= decay
+    if mu:
+        v *= mu
+        v -= delta.swapaxes(-1, -2) @ a1
+        wb += v
+    else:
+        subtract_outer(wb, delta, a1, gemm)
+
+
+# --------------------------------------------------------------------------- #
+# One step, one epoch
+# --------------------------------------------------------------------------- #
+
+class _Step:
+    """What every step of an epoch shares: the layers, their gemm routines and scratch arrays."""
+
+    def __init__(self, wb, velocities, m, eta, decay, mu, hidden, out, cost):
+        dt = wb[0].dtype.type
+        self.wb, self.velocities = wb, velocities
+        self.eta, self.decay, self.mu = eta, decay, mu
+        self.hidden, self.out, self.cost = hidden, out, cost
+        self.gemms = [gemm_for(w) for w in wb]
+        self.scratch = [np.ones(w.shape[:-2] + (m, w.shape[-2] + 1), dtype=dt) for w in wb[:-1]]
+
+    def __call__(self, x1, y, z_first=None, update_first=None):
+        """One step on the batch (x1, y), in place; returns (z^L, a^L) before the step.
+
+        Back-propagation computes delta^{l-1} from w^l before layer l is
+        updated, and updates each layer as soon as it has passed it.
+        ``update_first(delta, a1)``, if given, updates the first layer instead
+        of :func:`update_layer`.
+        """
+        wb, hidden = self.wb, self.hidden
+        z, a, inputs = forward(wb, x1, hidden, self.out, self.scratch, z_first)
+        delta = self.cost.delta(z, a, y, self.out)
+        delta *= self.eta / x1.shape[-2]
+        for l in range(len(wb) - 1, -1, -1):
+            a1 = inputs[l]
+            below = hidden.backward(a1[..., :-1], delta @ wb[l][..., :-1]) if l else None
+            if l == 0 and update_first is not None:
+                update_first(delta, a1)
+            else:
+                update_layer(wb[l], None if self.velocities is None else self.velocities[l], delta, a1,
+                             self.decay, self.mu, self.gemms[l])
+            delta = below
+        return z, a
+
+
+def _blocks(wb, velocities):
+    """Slices of a group's members: GROUP_BLOCK_BYTES of parameters, or GROUP_BLOCK_MEMBERS members."""
+    K = wb[0].shape[0]
+    per_member = sum(w[0].nbytes for w in wb) * (1 if velocities is None else 2)
+    B = min(K, max(GROUP_BLOCK_MEMBERS, GROUP_BLOCK_BYTES // per_member))
+    return [slice(i, i + B) for i in range(0, K, B)]
+
+
+def _chunks(X, Y, order, m, dtype):
+    """Yield (x1, y) chunks of whole mini-batches in ``order``, gathered and converted.
+
+    A chunk is about GATHER_BYTES of rows (of all members' rows when each
+    network of a group has its own order).
+    """
+    n = order.shape[-1]
+    row_bytes = (X.shape[-1] + 1) * np.dtype(dtype).itemsize * (order.shape[0] if order.ndim == 2 else 1)
+    chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
+    for s in range(0, n, chunk):
+        idx = order[..., s:s + chunk]
+        yield rows(X, idx, dtype), Y[idx]
+
+
+class _Record:
+    """The running record of an epoch: sum_x C_x and the right answers, from each batch's forward pass.
+
+    ``first`` is the mean cost of the epoch's first mini-batch, taken before
+    its step: the cost at the epoch's start, as one batch sees it.
+    """
+
+    def __init__(self, lead, m):
+        self.cost = np.zeros(lead)
+        self.correct = np.zeros(lead, dtype=np.int64)
+        self.first = None
+        self.m = m
+
+    def add(self, cost: Cost, z, a, y):
+        C = cost.fn(z, a, y)
+        if self.first is None:
+            self.first = np.mean(C[..., :self.m], axis=-1)
+        self.cost += np.sum(C, axis=-1)
+        self.correct += _correct(a, y)
+
+
+def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activation, out: Activation,
+                cost: Cost, record=None, on_batch=None):
+    """One epoch of mini-batch gradient descent on (X, Y), in place: the fast path's entry point.
+
+    Parameters
+    ----------
+    wb : list of ndarray
+        [w | b] per layer, (n_out, n_in + 1), or (K, n_out, n_in + 1) for a group.
+    velocities : list of ndarray or None
+        Momentum per layer, shaped like ``wb``.
+    X, Y : ndarray
+        Inputs (floats, or uint8 images) and targets, one row per sample.
+    order : ndarray of int
+        The batch order: a permutation of the rows, (n,), or one per network
+        of a group, (K, n).
+    m : int
+        Mini-batch size (the last batch may be smaller).
+    eta, decay : float, or arrays (K, 1, 1) for a group
+        Learning rate and weight decay 1 - eta lmbda / n (None for 1).
+    mu : float
+        Momentum.
+    record : _Record, optional
+        Receives the cost and right answers of each batch before its step.
+    on_batch : callable, optional
+        ``on_batch(batches_done, n_batches)`` after every chunk of batches.
+    """
+    n_batches = -(-order.shape[-1] // m)
+    step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost)
+    grouped = wb[0].ndim == 3
+    done = 0
+    for xs, ys in _chunks(X, Y, order, m, wb[0].dtype.type):
+        c = xs.shape[-2]
+        if record is not None:
+            zs = np.empty(wb[-1].shape[:-2] + (c, wb[-1].shape[-2]), dtype=wb[0].dtype)
+            as_ = np.empty_like(zs)
+        batches = [(xs[..., t:t + m, :], ys[..., t:t + m, :]) for t in range(0, c, m)]
+        outputs = (_group_steps if grouped else _steps)(step, batches)
+        for t, (z, a) in zip(range(0, c, m), outputs):
+            if record is not None:
+                zs[..., t:t + m, :] = z
+                as_[..., t:t + m, :] = a
+        if record is not None:
+            record.add(cost, zs, as_, ys)
+        done += len(batches)
+        if on_batch is not None:
+            on_batch(done, n_batches)
+
+
+def _steps(step, batches):
+    """A single network: one step per batch."""
+    for x1, y in batches:
+        yield step(x1, y)
+
+
+def _group_steps(step, batches):
+    """A group: the first layer a block of members at a time, pipelined with the next batch.
+
+    A group holds K times the weights (3 MB of float64 for 16 networks of
+    [784, 30, 10]), too many to stay in the processor's cache; streaming them
+    from memory for each batch's forward pass and again for its update would
+    cost more than the arithmetic. So while a block of members is in the
+    cache, it both takes the update of this batch and computes z of the next.
+    The members are independent: this order of work does not change the result.
+    """
+    wb, velocities = step.wb, step.velocities
+    K = wb[0].shape[0]
+    w0, v0 = wb[0], None if velocities is None else velocities[0]
+    blocks = _blocks(wb, velocities)
+    gemm0 = gemm_for(w0[blocks[0]])
+    decay = step.decay
+    per_block = [(blk, decay[blk] if np.ndim(decay) else decay) for blk in blocks]
+    if not batches:
+        return
+    z_next = weighted_input(batches[0][0], w0)
+    for j, (x1, y) in enumerate(batches):
+        upcoming = batches[j + 1][0] if j + 1 < len(batches) else None
+        z_first = z_next
+
+        def update_first(delta, a1, x_next=upcoming):
+            # for each block of members: this batch's update, then the next batch's z
+            nonlocal z_next
+            if x_next is not None:
+                z_next = np.empty((K, x_next.shape[-2], w0.shape[-2]), dtype=w0.dtype)
+            for blk, decay_b in per_block:
+                update_layer(w0[blk], None if v0 is None else v0[blk], delta[blk],
+                             a1 if a1.ndim == 2 else a1[blk], decay_b, step.mu, gemm0)
+                if x_next is not None:
+                    z_next[blk] = weighted_input(x_next if x_next.ndim == 2 else x_next[blk], w0[blk])
+
+        yield step(x1, y, z_first=z_first, update_first=update_first)

@@ -1,0 +1,335 @@
+"""The training loop: epochs of mini-batch gradient descent, records, divergence.
+
+This is costlab's one training loop. ``Network.fit`` runs it on one network,
+``NetworkGroup.fit`` on K networks stacked along a leading axis; each epoch is
+one call of the fast path (:func:`costlab.fast.train_epoch`), which computes
+the steps of :mod:`costlab.engine`.
+
+Per epoch it records, as Nielsen's ``monitor_*`` flags do:
+
+* the training cost and accuracy, ``monitor="running"`` (the default): the
+  mean of each mini-batch's cost and right answers, taken from the forward
+  pass that the step makes anyway, *before* that batch's update. It costs no
+  pass over the data, and it lags the end-of-epoch state (Keras reports the
+  same figure as ``loss``). With ``monitor="exact"`` the whole training set
+  is evaluated after every epoch (and before the first), one more forward
+  pass each; with ``monitor="off"`` nothing is recorded;
+* the cost and accuracy on evaluation data, when given: always exact.
+
+A network whose weights stop being finite, or whose training cost grows
+tenfold, has diverged: it goes back to its last good epoch and is frozen (a
+group trains on without it), or TrainingDiverged is raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from costlab import fast
+from costlab.activations import Activation
+from costlab.checks import Bound, check_int, check_number
+from costlab.costs import Cost
+from costlab.engine import Settings
+from costlab.history import History
+
+__all__ = ["EXPLODE_FACTOR", "MONITORS", "Members", "TrainingDiverged", "as_targets", "train"]
+
+#: The training cost may grow to this many times its first value before
+#: training is declared to have exploded.
+EXPLODE_FACTOR = 10.0
+#: BLAS threads while training: one, since at these matrix sizes a second only
+#: waits, and on a busy machine threads spinning for each other can slow
+#: training down fiftyfold (benchmarks/bench_group.py measures it).
+TRAINING_BLAS_THREADS = 1
+#: How the training cost and accuracy are recorded each epoch.
+MONITORS = ("running", "exact", "off")
+
+
+class TrainingDiverged(ArithmeticError):
+    """Training produced non-finite parameters or an exploding cost."""
+
+    def __init__(self, epoch: int, reason: str, eta):
+        self.epoch = epoch
+        self.reason = reason
+        super().__init__(
+            f"training diverged in epoch {epoch}: {reason}; "
+            f"try a smaller learning rate than eta = {eta:g}"
+        )
+
+
+def as_targets(y, n: int, k: int, dtype, *, unit_interval: bool, name: str = "y"):
+    """Targets as an (n, k) float array: one-hot rows for class labels, y[:, None] for 0/1 labels.
+
+    ``y`` is either n class labels (integers, or floats with integer values)
+    or an (n, k) array of target outputs, finite, and in [0, 1] when
+    ``unit_interval`` (the costs that take logs of a and 1 - a).
+    """
+    y = np.asarray(y)
+    if y.ndim == 1:
+        if not np.issubdtype(y.dtype, np.integer):
+            if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+                y = y.astype(np.int64)
+            else:
+                raise ValueError(f"{name} of shape (n,) must hold integer class labels")
+        if y.shape[0] != n:
+            raise ValueError(f"{name} has {y.shape[0]} labels for {n} samples")
+        if k == 1:
+            if np.any((y != 0) & (y != 1)):
+                raise ValueError(f"{name}: a network with one output takes labels 0 or 1")
+            return y.astype(dtype)[:, None]
+        if y.size and (y.min() < 0 or y.max() >= k):
+            raise ValueError(f"{name}: class labels must lie in 0..{k - 1}")
+        Y = np.zeros((n, k), dtype=dtype)
+        Y[np.arange(n), y] = 1.0
+        return Y
+    if y.shape != (n, k):
+        raise ValueError(f"{name} must have shape ({n},) or ({n}, {k}), got {y.shape}")
+    if y.dtype == bool or not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating) \
+            or not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} must hold finite numbers")
+    Y = y.astype(dtype)
+    if unit_interval and Y.size and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(f"{name}: targets of this cost must lie in [0, 1]")
+    return Y
+
+
+@dataclass
+class Members:
+    """What the loop trains: K networks' parameters, stacked, and what each one needs.
+
+    ``wb[l]`` is [w | b] of layer l, shape (K, n_out, n_in + 1) (views of a
+    lone network's own arrays when K = 1). ``output`` and ``cost`` may differ
+    per member (a group of mixed costs passes one object that computes each
+    member with its own). ``rngs`` shuffle each member's batches. ``sync()``,
+    if given, is called after every epoch, before ``on_epoch``.
+    """
+
+    wb: list
+    hidden: Activation
+    output: Activation
+    cost: Cost
+    rngs: Sequence | None
+    velocities: list | None = None
+    epochs_trained: np.ndarray = None
+    diverged_at: np.ndarray = None
+    sync: Callable | None = None
+    K: int = field(init=False)
+
+    def __post_init__(self):
+        self.K = self.wb[0].shape[0]
+        if self.epochs_trained is None:
+            self.epochs_trained = np.zeros(self.K, dtype=int)
+        if self.diverged_at is None:
+            self.diverged_at = np.full(self.K, -1)
+
+    def views(self):
+        """The arrays to train: the K-stacked ones, or a lone network's 2-D ones."""
+        if self.K == 1:
+            return [w[0] for w in self.wb], None if self.velocities is None else [v[0] for v in self.velocities]
+        return self.wb, self.velocities
+
+    def evaluate(self, X, Y, lmbda=0.0):
+        """Per member: exact (C, accuracy) over the rows of X, arrays of K."""
+        return fast.evaluate(self.wb, X, Y, self.hidden, self.output, self.cost, lmbda)
+
+    def orders(self, n: int, shuffle: bool):
+        """This epoch's batch order: (n,) when all members draw the same, else (K, n)."""
+        if not shuffle:
+            return np.arange(n)
+        orders = np.stack([rng.permutation(n) for rng in self.rngs])
+        return orders[0] if (orders == orders[0]).all() else orders
+
+    def finite(self):
+        """Which members' parameters are all finite, a bool array of K."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if all(np.isfinite(np.sum(w)) for w in self.wb):  # a finite sum: no inf or NaN anywhere
+                return np.ones(self.K, dtype=bool)
+        return np.all([np.isfinite(w).all(axis=(1, 2)) for w in self.wb], axis=0)
+
+    def squares(self):
+        """sum_w w^2 per member (biases excluded), for the L2 term of the cost."""
+        return sum(np.sum(w[..., :-1] ** 2, axis=(-2, -1)) for w in self.wb)
+
+
+class _StepSettings:
+    """eta and the weight decay 1 - eta lmbda / n as the fast path takes them.
+
+    Numbers for one network; arrays (K, 1, 1) of the parameters' dtype for a
+    group, where a frozen (diverged) member gets eta = 0 and no decay.
+    """
+
+    def __init__(self, settings: Settings, dtype, K: int):
+        self.settings, self.dtype, self.K = settings, dtype, K
+
+    def freeze(self, frozen):
+        s = self.settings
+        frozen_s = Settings(eta=np.where(frozen, 0.0, s.eta), lmbda=s.lmbda, mu=s.mu, n=s.n)
+        decay = frozen_s.decay()
+        if self.K == 1:
+            self.eta, self.decay = float(frozen_s.eta[0]), None if decay is None else float(decay[0])
+        else:
+            self.eta = frozen_s.eta[:, None, None].astype(self.dtype)
+            self.decay = None if decay is None else decay[:, None, None].astype(self.dtype)
+
+
+def _per_member(name, value, K, bound):
+    """A number, or one per member, checked: an array of K floats."""
+    if np.ndim(value) == 0:
+        return np.full(K, float(check_number(name, value, bound)))
+    values = list(value)
+    if len(values) != K:
+        raise ValueError(f"{name} must be a number or {K} numbers, got {len(values)}")
+    return np.array([float(check_number(name, v, bound)) for v in values])
+
+
+def train(
+    members: Members,
+    X,
+    Y,
+    *,
+    epochs: int,
+    batch_size: int,
+    eta,
+    lmbda=0.0,
+    mu: float = 0.0,
+    eval_data=None,
+    shuffle: bool = True,
+    monitor: str = "running",
+    histories: Sequence[History] | None = None,
+    record: bool = True,
+    on_epoch: Callable | None = None,
+    on_batch: Callable | None = None,
+    on_diverge: str = "freeze",
+) -> list[History] | None:
+    """Train every member by mini-batch gradient descent on (X, Y); the loop behind every fit.
+
+    ``X`` (n rows, floats or uint8 images) and ``Y`` ((n, k) targets) are
+    checked by the caller. ``eta`` and ``lmbda`` are numbers or one per
+    member. ``histories`` continue earlier ones; ``record=False`` keeps none
+    (for groups of many thousands of networks) and returns None.
+    ``on_epoch(epoch, histories)`` runs after every epoch, and once with
+    epoch 0 for new histories; ``on_batch(done, n_batches)`` every few steps.
+    ``on_diverge`` is ``"freeze"`` or ``"raise"``.
+    """
+    K = members.K
+    n = X.shape[0]
+    epochs = check_int("epochs", epochs, 0)
+    batch_size = check_int("batch_size", batch_size, 1)
+    etas = _per_member("eta", eta, K, Bound(0, None, lo_open=True))
+    lmbdas = _per_member("lmbda", lmbda, K, Bound(0, None))
+    mu = float(check_number("mu", mu, Bound(0, 1, hi_open=True)))
+    monitor = {True: "exact", False: "off"}.get(monitor, monitor) if isinstance(monitor, bool) else monitor
+    if monitor not in MONITORS:
+        raise ValueError(f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
+    if on_diverge not in ("freeze", "raise"):
+        raise ValueError(f"on_diverge must be 'freeze' or 'raise', got {on_diverge!r}")
+    if shuffle and members.rngs is None:
+        raise ValueError("networks built from arrays have no generators to shuffle with")
+    if n == 0:
+        raise ValueError("X has no samples")
+
+    def exact_row(train: bool):
+        C, acc = members.evaluate(X, Y, lmbdas) if train else (None, None)
+        Ce, acce = members.evaluate(*eval_data, lmbdas) if eval_data is not None else (None, None)
+        return C, acc, Ce, acce
+
+    def append_row(k, epoch, row):
+        histories[k].append(epoch, *(None if v is None else v[k] for v in row))
+
+    if not record:
+        histories = None
+    elif histories is None:
+        histories = [History() for _ in range(K)]
+    config = {"mu": mu, "batch_size": batch_size, "n": n, "monitor": monitor}
+    if histories is not None:
+        for k, h in enumerate(histories):
+            h.config = {"eta": float(etas[k]), "lmbda": float(lmbdas[k]), **config}
+        members.diverged_at = np.array([-1 if h.diverged is None else h.diverged["epoch"] for h in histories])
+        new = [k for k in range(K) if len(histories[k]) == 0]
+        # the cost an exploding run is measured against: its first recorded one
+        C_ref = np.array([next((c for c in h.train_cost if c is not None), np.nan) for h in histories])
+    else:
+        new = list(range(K))
+        C_ref = np.full(K, np.nan)
+    if new:
+        row = exact_row(monitor == "exact")
+        if row[0] is not None:
+            C_ref[new] = row[0][new]
+        if histories is not None:
+            for k in new:
+                append_row(k, members.epochs_trained[k], row)
+        if on_epoch is not None:
+            if members.sync is not None:
+                members.sync()
+            on_epoch(int(members.epochs_trained.max()), histories)
+
+    m = min(batch_size, n)
+    active = members.diverged_at < 0
+    if mu and members.velocities is None:
+        members.velocities = [np.zeros_like(w) for w in members.wb]
+    wb, velocities = members.views()
+    steps = _StepSettings(Settings(eta=etas, lmbda=lmbdas, mu=mu, n=n), members.wb[0].dtype, K)
+    steps.freeze(~active)
+    # the cost an exploding run is measured against: its first one, at least 1
+    limit = EXPLODE_FACTOR * np.maximum(np.where(np.isnan(C_ref), np.inf, C_ref), 1.0)
+    blas = threadpool_limits(TRAINING_BLAS_THREADS, user_api="blas")
+    try:
+        for _ in range(epochs):
+            if not active.any():
+                break
+            last_good = [w.copy() for w in members.wb], None if members.velocities is None else [v.copy() for v in members.velocities]
+            running = fast._Record(wb[0].shape[:-2], m) if monitor == "running" else None
+            with np.errstate(over="ignore", invalid="ignore"):
+                # a diverging member overflows; it is caught below, once per epoch
+                fast.train_epoch(wb, velocities, X, Y, members.orders(n, shuffle), m, steps.eta, steps.decay, mu,
+                                 members.hidden, members.output, members.cost, running, on_batch)
+                if running is not None:
+                    C = running.cost / n + 0.5 * (lmbdas / n) * members.squares()
+                    row = (C.reshape(K), (running.correct / n).reshape(K), *exact_row(False)[2:])
+                    if np.isinf(limit).any():  # a run's first cost is the one its first mini-batch saw
+                        first = EXPLODE_FACTOR * np.maximum(np.reshape(running.first, K), 1.0)
+                        limit = np.where(np.isinf(limit) & np.isfinite(first), first, limit)
+                else:
+                    row = exact_row(monitor == "exact")
+                epoch_of = members.epochs_trained + active
+                finite = members.finite()
+                reasons = {k: "the weights are no longer finite" for k in np.flatnonzero(active & ~finite)}
+                C = row[0]
+                if C is not None:
+                    for k in np.flatnonzero(active & finite & ~(C <= limit)):  # NaN explodes too
+                        reasons[k] = f"the training cost exploded to {C[k]:.3g}"
+                    limit = np.where(np.isinf(limit) & np.isfinite(C), EXPLODE_FACTOR * np.maximum(C, 1.0), limit)
+            if reasons:
+                # diverged members go back to their last good epoch
+                gone = list(reasons)
+                for l, w in enumerate(members.wb):
+                    w[gone] = last_good[0][l][gone]
+                if members.velocities is not None:
+                    for l, v in enumerate(members.velocities):
+                        v[gone] = last_good[1][l][gone] if on_diverge == "raise" else 0.0
+                if on_diverge == "raise":
+                    k = min(reasons)
+                    if members.sync is not None:
+                        members.sync()
+                    raise TrainingDiverged(int(epoch_of[k]), reasons[k], float(etas[k]))
+                for k, reason in reasons.items():
+                    members.diverged_at[k] = epoch_of[k]
+                    if histories is not None:
+                        histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reason}
+                active &= members.diverged_at < 0
+                steps.freeze(~active)
+            if histories is not None:
+                for k in np.flatnonzero(active):
+                    append_row(k, epoch_of[k], row)
+            members.epochs_trained = np.where(active, epoch_of, members.epochs_trained)
+            if members.sync is not None:
+                members.sync()
+            if on_epoch is not None:
+                on_epoch(int(members.epochs_trained.max()), histories)
+    finally:
+        blas.restore_original_limits()
+    return histories

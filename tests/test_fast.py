@@ -1,0 +1,162 @@
+"""The fast path (costlab.fast) computes the steps of the plain engine (costlab.engine).
+
+The plain engine is the reference: the book's equations, one NumPy call each.
+The fast path stores [w | b] in one matrix, folds eta / m into delta, updates
+each layer in place as back-propagation passes it (BLAS gemm with beta = 1),
+converts rows a chunk at a time and, for groups, works through the first layer
+a block of members at a time, pipelined with the next batch. Here both run
+from the same start over the same batches, and must agree after every step to
+rounding: for every cost, hidden activation, dtype, group size, momentum,
+regularization and a short last batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from costlab import engine, fast
+from costlab.activations import ACTIVATIONS
+from costlab.costs import COSTS
+from costlab.engine import Settings
+from costlab.network import initial_parameters
+
+COST_OUTPUTS = [("quadratic", "sigmoid"), ("cross-entropy", "sigmoid"), ("log-likelihood", "softmax"),
+                ("quadratic", "identity"), ("quadratic", "tanh")]
+TOL = {np.float64: 1e-12, np.float32: 2e-5}
+
+
+def problem(sizes, K, n, dtype, seed, labels=True):
+    """K networks' initial parameters (stacked when K > 1), inputs X and one-hot targets Y."""
+    rng = np.random.default_rng(seed)
+    params = [initial_parameters(sizes, "default", rng, dtype) for _ in range(K)]
+    W = [np.stack([p[0][l] for p in params]) for l in range(len(sizes) - 1)]
+    B = [np.stack([p[1][l] for p in params]) for l in range(len(sizes) - 1)]
+    X = rng.random((n, sizes[0])).astype(dtype)
+    Y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], n)] if labels else rng.random((n, sizes[-1])).astype(dtype)
+    return W, B, X, Y
+
+
+def plain_epoch(W, B, X, Y, order, m, hidden, output, cost, settings, velocities=None, after_step=None):
+    """The reference: engine.sgd_step on each mini-batch in ``order``; returns the running record."""
+    C, right = 0.0, 0
+    for s in range(0, len(order), m):
+        idx = order[s:s + m]
+        z, a = engine.sgd_step(W, B, X[idx], Y[idx], hidden, output, cost, settings, velocities)
+        C = C + cost.fn(z, a, Y[idx]).sum(axis=-1)
+        right = right + np.sum(np.argmax(a, axis=-1) == np.argmax(Y[idx], axis=-1), axis=-1)
+        if after_step is not None:
+            after_step()
+    return C, right
+
+
+def squeeze(arrays, K):
+    return [a[0] for a in arrays] if K == 1 else arrays
+
+
+def run_both(sizes, K, n, m, dtype, cost_name, output_name, hidden_name, mu=0.0, lmbda=0.0, seed=0,
+             monkeypatch=None, one_batch_per_chunk=False):
+    """Train one epoch both ways from the same start; return (plain W, B, record, fast wb, record, steps)."""
+    W, B, X, Y = problem(sizes, K, n, dtype, seed)
+    hidden, output, cost = ACTIVATIONS[hidden_name], ACTIVATIONS[output_name], COSTS[cost_name]
+    etas = np.linspace(0.05, 0.3, K) if K > 1 else np.array([0.2])
+    lmbdas = np.full(K, lmbda)
+    order = np.random.default_rng(seed + 1).permutation(n)
+    wb = [np.ascontiguousarray(w) for w in fast.stack(W, B)]
+    vel = [np.zeros_like(w) for w in wb] if mu else None
+
+    # the fast path: the training loop's own call
+    settings_ = Settings(eta=etas, lmbda=lmbdas, mu=mu, n=n)
+    decay = settings_.decay()
+    if K == 1:
+        eta, dec = float(etas[0]), None if decay is None else float(decay[0])
+    else:
+        eta, dec = etas[:, None, None].astype(dtype), None if decay is None else decay[:, None, None].astype(dtype)
+    snapshots = []
+    if one_batch_per_chunk:
+        monkeypatch.setattr(fast, "GATHER_BYTES", 1)
+    record = fast._Record(wb[0].shape[:-2] if K > 1 else (), m)
+    fw, fv = squeeze(wb, K), None if vel is None else squeeze(vel, K)
+    fast.train_epoch(fw, fv, X, Y, order, m, eta, dec, mu, hidden, output, cost, record,
+                     on_batch=lambda done, total: snapshots.append([w.copy() for w in fw]))
+
+    # the plain path
+    Wp, Bp = squeeze(W, K), squeeze(B, K)
+    vp = None if not mu else ([np.zeros_like(w) for w in Wp], [np.zeros_like(b) for b in Bp])
+    plain_snapshots = []
+    C, right = plain_epoch(Wp, Bp, X, Y, order, m, hidden, output, cost,
+                           Settings(eta=etas[0] if K == 1 else etas, lmbda=lmbda, mu=mu, n=n), vp,
+                           after_step=lambda: plain_snapshots.append([w.copy() for w in fast.stack(Wp, Bp)]))
+    return plain_snapshots, (C, right), snapshots, record
+
+
+CASES = [
+    # sizes, K, n, m
+    ([4, 5, 3], 1, 23, 5),        # short last batch
+    ([6, 7, 4, 3], 1, 20, 4),
+    ([70, 40, 10], 1, 30, 7),     # 40 x 71 > GEMM_MIN_SIZE: the in-place BLAS update
+    ([4, 5, 3], 3, 23, 5),        # a group
+    ([70, 40, 10], 5, 30, 7),     # a group in blocks, BLAS update of the stacked matrix
+]
+
+
+@pytest.mark.parametrize("cost_name, output_name", COST_OUTPUTS)
+@pytest.mark.parametrize("hidden_name", ["sigmoid", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("sizes, K, n, m", CASES, ids=lambda v: "-".join(map(str, v)) if isinstance(v, list) else str(v))
+def test_fast_epoch_equals_plain_steps(sizes, K, n, m, cost_name, output_name, hidden_name):
+    plain, (C, right), fast_snaps, record = run_both(sizes, K, n, m, np.float64, cost_name, output_name, hidden_name)
+    for p, f in zip(plain[-1], fast_snaps[-1]):
+        np.testing.assert_allclose(f, p, rtol=TOL[np.float64], atol=TOL[np.float64])
+    np.testing.assert_allclose(record.cost, C, rtol=1e-12)
+    np.testing.assert_array_equal(record.correct, right)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mu, lmbda", [(0.0, 0.0), (0.5, 0.0), (0.0, 2.0), (0.5, 2.0)],
+                         ids=["plain", "momentum", "l2", "both"])
+@pytest.mark.parametrize("sizes, K, n, m", [CASES[0], CASES[2], CASES[4]],
+                         ids=lambda v: "-".join(map(str, v)) if isinstance(v, list) else str(v))
+def test_fast_path_agrees_after_every_step(monkeypatch, sizes, K, n, m, dtype, mu, lmbda):
+    # one mini-batch per chunk: the fast path reports after each step
+    plain, _, fast_snaps, _ = run_both(sizes, K, n, m, dtype, "cross-entropy", "sigmoid", "sigmoid", mu=mu,
+                                       lmbda=lmbda, monkeypatch=monkeypatch, one_batch_per_chunk=True)
+    assert len(plain) == len(fast_snaps) == -(-n // m)
+    for step, (p, f) in enumerate(zip(plain, fast_snaps)):
+        for l, (pl, fl) in enumerate(zip(p, f)):
+            np.testing.assert_allclose(fl, pl, rtol=TOL[dtype], atol=TOL[dtype],
+                                       err_msg=f"step {step + 1}, layer {l}")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 9), min_size=2, max_size=4),
+    K=st.integers(1, 4),
+    n=st.integers(1, 25),
+    m=st.integers(1, 8),
+    seed=st.integers(0, 2**16),
+)
+def test_fast_equals_plain_for_any_shape(sizes, K, n, m, seed):
+    if sizes[-1] < 2:
+        sizes = sizes[:-1] + [2]
+    plain, (C, right), fast_snaps, record = run_both(sizes, K, n, m, np.float64, "log-likelihood", "softmax",
+                                                     "tanh", mu=0.3, lmbda=0.5, seed=seed)
+    for p, f in zip(plain[-1], fast_snaps[-1]):
+        np.testing.assert_allclose(f, p, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(record.cost, C, rtol=1e-11)
+
+
+def test_a_group_with_its_own_orders_per_member_equals_its_members_alone():
+    # (K, n) orders: each member gathers its own rows
+    W, B, X, Y = problem([5, 6, 3], 3, 17, np.float64, 4)
+    hidden = output = ACTIVATIONS["sigmoid"]
+    cost = COSTS["cross-entropy"]
+    orders = np.stack([np.random.default_rng(k).permutation(17) for k in range(3)])
+    wb = fast.stack(W, B)
+    fast.train_epoch(wb, None, X, Y, orders, 4, 0.5, None, 0.0, hidden, output, cost)
+    for k in range(3):
+        Wk, Bk = [w[k].copy() for w in W], [b[k].copy() for b in B]
+        plain_epoch(Wk, Bk, X, Y, orders[k], 4, hidden, output, cost, Settings(eta=0.5, n=17))
+        for l in range(2):
+            np.testing.assert_allclose(wb[l][k], fast.stack(Wk, Bk)[l], rtol=1e-12, atol=1e-13)

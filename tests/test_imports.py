@@ -1,0 +1,129 @@
+"""The layering rules, read from the source: which module may import which.
+
+* The numerical core (activations, costs, the engine and its fast path, the
+  training loop, networks, groups, the neuron, histories, checks) imports only
+  the standard library, NumPy, SciPy, threadpoolctl and itself: no files,
+  plots, CLI, web, data loading, saving, SymPy.
+* No costlab module imports another that imports it back, directly or around
+  a circle.
+* The web layer does not import the command line.
+
+Every ``import`` statement counts, also those inside functions (where costlab
+imports heavy libraries lazily).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+import costlab
+
+SRC = Path(costlab.__file__).parent
+CORE = {
+    "costlab.activations", "costlab.checks", "costlab.costs", "costlab.engine", "costlab.fast",
+    "costlab.group", "costlab.history", "costlab.network", "costlab.neuron", "costlab.training",
+}
+CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in sorted(SRC.rglob("*.py"))}
+
+
+def imports_of(name: str) -> set[str]:
+    """Every module ``name`` imports, anywhere in its source; costlab modules resolved to files."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module
+            for alias in node.names:  # from costlab import engine: the submodule, not the package
+                found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in MODULES else target)
+    return found
+
+
+def costlab_imports(name: str) -> set[str]:
+    out = set()
+    for target in imports_of(name):
+        while target and target not in MODULES:
+            target = target.rpartition(".")[0]
+        if target and target != name:
+            out.add(target)
+    return out
+
+
+def test_the_modules_are_found():
+    assert {"costlab", "costlab.engine", "costlab.fast", "costlab.training", "costlab.cli"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", sorted(CORE & set(MODULES)))
+def test_the_core_imports_only_numerics_and_itself(name):
+    for target in imports_of(name):
+        top = target.split(".")[0]
+        if top == "costlab":
+            resolved = target
+            while resolved not in MODULES:
+                resolved = resolved.rpartition(".")[0]
+            assert resolved in CORE, f"{name} imports {target}, outside the numerical core"
+        else:
+            assert top in sys.stdlib_module_names or top in CORE_MAY_IMPORT or top == "__future__", \
+                f"{name} imports {target}"
+
+
+def test_no_import_cycles():
+    graph = {name: costlab_imports(name) - {"costlab"} for name in MODULES}
+    # the package's own __init__ only names its public parts (loaded on first use)
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt):] + [nxt]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+
+
+def test_the_web_layer_does_not_import_the_command_line():
+    for name in MODULES:
+        if name.startswith("costlab.web"):
+            assert not any(t.startswith("costlab.cli") for t in costlab_imports(name)), name
+
+
+def test_the_rules_see_imports_inside_functions(tmp_path, monkeypatch):
+    # the reader must not miss a lazy import: a core module importing the saving layer in a method
+    fake = tmp_path / "costlab"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "saving.py").write_text("")
+    (fake / "network.py").write_text("def save(self):\n    from costlab.saving import save\n")
+    monkeypatch.setattr(sys.modules[__name__], "SRC", fake)
+    monkeypatch.setattr(sys.modules[__name__], "MODULES", {module_name(p): p for p in fake.rglob("*.py")})
+    assert "costlab.saving" in costlab_imports("costlab.network")
