@@ -147,6 +147,54 @@ def test_fast_equals_plain_for_any_shape(sizes, K, n, m, seed):
     np.testing.assert_allclose(record.cost, C, rtol=1e-11)
 
 
+KERNEL_CASES = [([4, 5, 3], 1, 23, 5), ([6, 7, 4, 3], 1, 20, 4)]
+
+
+@pytest.mark.parametrize("cost_name, output_name", COST_OUTPUTS)
+@pytest.mark.parametrize("hidden_name", ["sigmoid", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("sizes, K, n, m", KERNEL_CASES, ids=lambda v: "-".join(map(str, v)) if isinstance(v, list) else str(v))
+def test_the_compiled_kernel_equals_plain_steps(monkeypatch, sizes, K, n, m, cost_name, output_name, hidden_name):
+    monkeypatch.setattr(fast, "KERNEL", "always")
+    plain, (C, right), fast_snaps, record = run_both(sizes, K, n, m, np.float64, cost_name, output_name, hidden_name)
+    assert len(fast_snaps) == 1  # one call for the whole epoch
+    for p, f in zip(plain[-1], fast_snaps[-1]):
+        np.testing.assert_allclose(f, p, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(record.cost, C, rtol=1e-12)
+    np.testing.assert_array_equal(record.correct, right)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mu, lmbda", [(0.0, 0.0), (0.5, 2.0)], ids=["plain", "momentum-l2"])
+def test_the_compiled_kernel_with_momentum_regularization_and_float32(monkeypatch, dtype, mu, lmbda):
+    monkeypatch.setattr(fast, "KERNEL", "always")
+    plain, _, fast_snaps, _ = run_both([4, 5, 3], 1, 23, 5, dtype, "cross-entropy", "sigmoid", "sigmoid", mu=mu,
+                                       lmbda=lmbda)
+    for p, f in zip(plain[-1], fast_snaps[-1]):
+        np.testing.assert_allclose(f, p, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def test_the_kernel_is_used_for_long_epochs_and_trains_like_the_numpy_path(monkeypatch, digits):
+    # bytes and floats, through Network.fit: the kernel ("auto" at this many batches) and NumPy agree
+    from costlab import Network
+
+    X8 = np.round(digits.X_train * 255 / 16).astype(np.uint8)
+    results = {}
+    for mode in ("auto", "never"):
+        monkeypatch.setattr(fast, "KERNEL", mode)
+        monkeypatch.setattr(fast, "KERNEL_MIN_BATCHES", 100)
+        calls = []
+        monkeypatch.setattr(fast, "_kernel_epoch", lambda *a, _f=fast._kernel_epoch: (calls.append(1), _f(*a)))
+        net = Network([64, 30, 10], seed=3)
+        h = net.fit(X8, digits.y_train, epochs=2, batch_size=10, eta=0.5)
+        results[mode] = (net, h, len(calls))
+    (kn, kh, kcalls), (nn, nh, ncalls) = results["auto"], results["never"]
+    assert kcalls == 2 and ncalls == 0
+    for a, b in zip(kn.weights + kn.biases, nn.weights + nn.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(kh.train_cost[1:], nh.train_cost[1:], rtol=1e-12)
+    assert kh.train_accuracy == nh.train_accuracy
+
+
 def test_a_group_with_its_own_orders_per_member_equals_its_members_alone():
     # (K, n) orders: each member gathers its own rows
     W, B, X, Y = problem([5, 6, 3], 3, 17, np.float64, 4)

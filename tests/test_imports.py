@@ -24,10 +24,10 @@ import costlab
 
 SRC = Path(costlab.__file__).parent
 CORE = {
-    "costlab.activations", "costlab.checks", "costlab.costs", "costlab.engine", "costlab.fast",
+    "costlab._kernels", "costlab.activations", "costlab.checks", "costlab.costs", "costlab.engine", "costlab.fast",
     "costlab.group", "costlab.history", "costlab.network", "costlab.neuron", "costlab.training",
 }
-CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl"}
+CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl", "numba"}  # numba: the optional compiled kernel
 
 
 def module_name(path: Path) -> str:

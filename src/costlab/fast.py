@@ -53,6 +53,10 @@ GROUP_BLOCK_BYTES = 384 * 1024
 GROUP_BLOCK_MEMBERS = 4
 #: Weight matrices with at least this many entries are updated by one BLAS call.
 GEMM_MIN_SIZE = 2048
+#: A single network's epoch of at least this many mini-batches runs in the compiled kernel
+#: (costlab._kernels, when Numba is installed): "auto". "always" and "never" force the choice.
+KERNEL = "auto"
+KERNEL_MIN_BATCHES = 500
 
 
 def stack(weights, biases):
@@ -317,6 +321,12 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         ``on_batch(batches_done, n_batches)`` after every chunk of batches.
     """
     n_batches = -(-order.shape[-1] // m)
+    kernel = _kernel_for(wb, X, Y, order, n_batches, hidden, out, cost)
+    if kernel is not None:
+        _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, record)
+        if on_batch is not None:
+            on_batch(n_batches, n_batches)
+        return
     step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost)
     grouped = wb[0].ndim == 3
     done = 0
@@ -336,6 +346,59 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         done += len(batches)
         if on_batch is not None:
             on_batch(done, n_batches)
+
+
+@functools.cache
+def _kernels():
+    """The compiled kernel module, or None without Numba."""
+    try:
+        from costlab import _kernels
+    except ImportError:
+        return None
+    return _kernels
+
+
+def _kernel_for(wb, X, Y, order, n_batches, hidden, out, cost):
+    """The compiled kernel module when it applies to this epoch, else None.
+
+    It trains one network (not a group) of the built-in activations and costs,
+    in float64 or float32, on float or byte rows, when the epoch has at least
+    KERNEL_MIN_BATCHES mini-batches (below that, compiling would cost more
+    than it saves) or KERNEL is "always".
+    """
+    if KERNEL == "never" or (KERNEL == "auto" and n_batches < KERNEL_MIN_BATCHES):
+        return None
+    if wb[0].ndim != 2 or order.ndim != 1 or wb[0].dtype not in (np.float64, np.float32):
+        return None
+    from costlab.costs import COSTS
+
+    if COSTS.get(cost.name) is not cost or X.dtype not in (np.uint8, np.float64, np.float32):
+        return None
+    kernels = _kernels()
+    if kernels is None or hidden.name not in kernels.ACTIVATION_CODES or out.name not in kernels.ACTIVATION_CODES:
+        return None
+    return kernels
+
+
+def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, record):
+    """One epoch in the compiled kernel, with the same scratch and records as the NumPy path."""
+    dt = wb[0].dtype
+    sizes = [wb[0].shape[1] - 1] + [w.shape[0] for w in wb]
+    acts = tuple(np.empty((m, size), dtype=dt) for size in sizes)
+    deltas = tuple(np.empty((m, size), dtype=dt) for size in sizes[1:])
+    stats = np.zeros(3)
+    kernels.train_epoch(
+        tuple(wb), tuple(wb if velocities is None else velocities), acts, deltas, np.empty((m, sizes[-1]), dtype=dt),
+        np.ascontiguousarray(X), np.ascontiguousarray(Y, dtype=dt), np.ascontiguousarray(order, dtype=np.int64), m,
+        dt.type(eta), dt.type(1.0 if decay is None else decay), dt.type(mu),
+        dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
+        kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
+        stats,
+    )
+    if record is not None:
+        record.cost += stats[0]
+        record.correct += int(stats[1])
+        record.first = stats[2]
 
 
 def _steps(step, batches):
