@@ -21,6 +21,7 @@ __all__ = [
     "Count",
     "InputError",
     "Number",
+    "Registered",
     "call_core",
     "checkpoints",
     "figure_path",
@@ -123,6 +124,40 @@ class Count(click.ParamType):
             return check_number(opt, value, self.bound)
         except ValueError as e:
             raise InputError(str(e)) from None
+
+
+class Registered(click.ParamType):
+    """A name from one of the core's registries, as users type it and saved models store it.
+
+    ``kind`` is ``"activation"``, ``"hidden activation"`` (those that work
+    inside a network: elementwise) or ``"init"``. The names come from
+    :data:`costlab.activations.ACTIVATIONS` and
+    :data:`costlab.network.INITIALIZERS`, read when a command's help is shown
+    or its value is checked, so that ``costlab --help`` imports no NumPy.
+    """
+
+    name = "name"
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def names(self) -> list[str]:
+        if self.kind == "init":
+            from costlab.network import INITIALIZERS
+
+            return list(INITIALIZERS)
+        from costlab.activations import ACTIVATIONS
+
+        return [name for name, a in ACTIVATIONS.items() if a.elementwise or self.kind == "activation"]
+
+    def get_metavar(self, param, ctx=None):
+        return "[" + "|".join(self.names()) + "]"
+
+    def convert(self, value, param, ctx):
+        names = self.names()
+        if value not in names:
+            raise InputError(f"{_option(param)} must be one of {', '.join(names)}; got {value!r}")
+        return value
 
 
 def _why_unwritable(path: Path, err: OSError) -> str:

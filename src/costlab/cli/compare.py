@@ -23,7 +23,6 @@ from costlab.cli.train import parse_sizes
 __all__ = ["compare_command"]
 
 COSTS = ("quadratic", "cross-entropy", "log-likelihood")
-INITS = ("default", "large")
 
 
 def _names(text, option, allowed):
@@ -74,7 +73,9 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
       costlab compare --data digits --costs quadratic,cross-entropy --seeds 5 --epochs 30
     """
     costs = _names(costs, "--costs", COSTS)
-    inits = _names(inits, "--init", INITS)
+    from costlab.network import INITIALIZERS
+
+    inits = _names(inits, "--init", list(INITIALIZERS))
     etas = _etas(etas)
     if target_accuracy > 1:
         raise InputError(f"--target-accuracy must lie in (0, 1], got {target_accuracy:g}")

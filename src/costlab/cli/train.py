@@ -13,6 +13,7 @@ from costlab.cli._common import (
     Count,
     InputError,
     Number,
+    Registered,
     figure_path,
     file_path,
     stdout_console,
@@ -76,11 +77,11 @@ def _shown(value, spec: str) -> str:
               help="Layer sizes, input first [default: features,30,classes].")
 @click.option("--cost", type=click.Choice(["quadratic", "cross-entropy", "log-likelihood"]),
               default="cross-entropy", show_default=True, help="The cost function C.")
-@click.option("--activation", type=click.Choice(["sigmoid", "tanh", "relu", "identity"]),
+@click.option("--activation", type=Registered("hidden activation"),
               default="sigmoid", show_default=True, help="Activation of the hidden layers.")
-@click.option("--output-activation", type=click.Choice(["sigmoid", "tanh", "relu", "identity", "softmax"]),
+@click.option("--output-activation", type=Registered("activation"),
               default=None, help="Activation of the output layer [default: the one the cost is made for].")
-@click.option("--init", type=click.Choice(["default", "large"]), default="default", show_default=True,
+@click.option("--init", type=Registered("init"), default="default", show_default=True,
               help="default: w ~ N(0, 1/n_in); large: w ~ N(0, 1).")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
 @click.option("--epochs", type=Count(0), default=30, show_default=True)

@@ -39,7 +39,6 @@ __all__ = [
 
 NEURON_COSTS = ("quadratic", "cross-entropy")
 NETWORK_COSTS = ("quadratic", "cross-entropy", "log-likelihood")
-INITS = ("default", "large")
 
 
 class ApiError(ValueError):
@@ -155,9 +154,11 @@ def check_train_params(params: Mapping) -> dict:
     p = {name: (_number(name, params[name], bound) if name in params else bound.default)
          for name, bound in TRAIN_LIMITS.items()}
     p["costs"] = _choices("costs", params.get("costs", "quadratic,cross-entropy"), NETWORK_COSTS, count=(2, 2))
+    from costlab.network import INITIALIZERS
+
     init = str(params.get("init", "large"))
-    if init not in INITS:
-        raise ApiError(f"init must be one of: {', '.join(INITS)}; got {init[:40]!r}")
+    if init not in INITIALIZERS:
+        raise ApiError(f"init must be one of: {', '.join(INITIALIZERS)}; got {init[:40]!r}")
     p["init"] = init
     return p
 
