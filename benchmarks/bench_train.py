@@ -157,6 +157,15 @@ def main():
                platform.processor())
     print(f"Fashion-MNIST, {args.n} training images, one epoch, eta {ETA}; {args.repeats} repeats, interleaved")
     print(f"machine: {cpu}; NumPy {np.__version__} ({blas}); PyTorch {torch.__version__}; one thread each")
+    # the compiled kernel loads (or, the first time on this machine, compiles) on first use
+    from costlab import fast
+
+    for dt in dtypes:
+        t = time.perf_counter()
+        Network([784, 30, 10], dtype=dt).fit(data["X"][dt][:fast.KERNEL_MIN_BATCHES * 10], data["y"][:fast.KERNEL_MIN_BATCHES * 10],
+                                             epochs=1, monitor="off")
+        print(f"costlab's compiled kernel, {dt}: ready in {time.perf_counter() - t:.1f} s "
+              f"({'in use' if fast._kernels() is not None else 'Numba not installed: the NumPy path'})")
     peaks = {dt: peak_gflops(dt) for dt in dtypes}
     print("peak single-thread GEMM: " + ", ".join(f"{dt} {p:.1f} GFLOP/s" for dt, p in peaks.items()))
     print()
