@@ -211,10 +211,10 @@ def test_network_view_streams_and_stops(laptop, server):
     n = int(page.get_attribute("#chart-acc path[data-series='quadratic test']", "data-n"))
     assert 3 <= n < 20
     for _ in range(50):
-        if httpx.get(f"{server}/api/train/status").json()["running"] == []:
+        if httpx.get(f"{server}/api/train/status").json()["running"] == 0:
             break
         page.wait_for_timeout(100)
-    assert httpx.get(f"{server}/api/train/status").json()["running"] == []
+    assert httpx.get(f"{server}/api/train/status").json()["running"] == 0
 
 
 @pytest.fixture(scope="module")
