@@ -67,6 +67,9 @@ def main(args=None) -> None:
     own status (1); an interrupt prints one line and exits 130. Anything else
     is a bug and keeps its traceback.
     """
+    from costlab.cli._common import WRITTEN
+
+    WRITTEN.clear()
     try:
         rv = cli.main(args, prog_name="costlab", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as e:
@@ -83,6 +86,7 @@ def main(args=None) -> None:
         click.echo(_error_line(path, e.format_message()), err=True)
         sys.exit(e.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("costlab: interrupted", err=True)
+        done = f" after writing {', '.join(map(str, WRITTEN))}" if WRITTEN else ""
+        click.echo(f"costlab: interrupted{done}", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -142,8 +142,19 @@ def _probe(directory: Path) -> None:
     os.unlink(tmp)
 
 
-def out_dir(path, option: str = "--out") -> Path:
-    """Create directory ``path`` if needed and check that files can be written in it."""
+def _replaceable(path: Path, option: str) -> Path:
+    """The file a write to ``path`` replaces (see :mod:`costlab.fileio`), or one line and exit 2."""
+    from costlab.fileio import NotARegularFile, write_target
+
+    try:
+        return write_target(path)
+    except NotARegularFile as e:
+        raise InputError(f"{option} cannot be written: {e}; costlab replaces only regular files") from None
+
+
+def out_dir(path, option: str = "--out", files: tuple[str, ...] = ()) -> Path:
+    """Create directory ``path`` if needed and check that files can be written in it,
+    and that none of ``files`` in it is something a write must not replace."""
     path = Path(path)
     try:
         if path.exists() and not path.is_dir():
@@ -152,17 +163,21 @@ def out_dir(path, option: str = "--out") -> Path:
         _probe(path)
     except OSError as e:
         raise InputError(f"{option} cannot be written: {path} ({_why_unwritable(path, e)})") from None
+    for name in files:
+        _replaceable(path / name, option)
     return path
 
 
 def file_path(path, option: str, suffixes: tuple[str, ...] | None = None) -> Path:
-    """Check that a file can be written at ``path`` (its directory must exist) before any work."""
+    """Check that a file can be written at ``path`` (its directory must exist) before any work.
+
+    A directory, device, FIFO or socket at ``path`` is refused; a symbolic link
+    is followed (its target is written, see :mod:`costlab.fileio`).
+    """
     path = Path(path)
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise InputError(f"{option} must end in {' or '.join(suffixes)}, got {str(path)!r}")
-    if path.is_dir():
-        raise InputError(f"{option} cannot be written: {path} is a directory")
-    parent = path.parent
+    parent = _replaceable(path, option).parent
     try:
         if not parent.is_dir():
             raise FileNotFoundError(0, f"no directory {parent}")
@@ -177,12 +192,19 @@ def figure_path(path, option: str = "--plot") -> Path:
     return file_path(path, option, FIGURE_SUFFIXES)
 
 
+#: The files this command has written so far, named when it fails or is interrupted midway.
+WRITTEN: list[Path] = []
+
+
 def write_or_fail(path, write) -> None:
-    """``write(path)``, turning an OSError (disk full, ...) into one line and exit status 1."""
+    """``write(path)``, turning an OSError (disk full, ...) into one line and exit status 1
+    that names the files already written."""
     try:
         write(path)
     except OSError as e:
-        raise CommandFailed(f"cannot write {path}: {e.strerror or e}") from None
+        done = f"; already written: {', '.join(map(str, WRITTEN))}" if WRITTEN else "; no file was written"
+        raise CommandFailed(f"cannot write {path}: {e.strerror or e}{done}") from None
+    WRITTEN.append(Path(path))
 
 
 def stdout_console():

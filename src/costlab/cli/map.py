@@ -69,7 +69,7 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
     if "cross-entropy" in costs and not 0.0 <= y <= 1.0:
         raise InputError(f"--y must lie in [0, 1] for the cross-entropy cost, got {y:g}")
     if out is not None:
-        out = out_dir(out)
+        out = out_dir(out, files=("slowdown-map.png", "slowdown-map.svg", "slowdown-map.json"))
 
     from costlab.parallel import default_workers
     from costlab.slowdown import slowdown_map

@@ -127,7 +127,7 @@ def reproduce(out, eta, epochs):
     0.82 (w = 0.6, b = 0.9) and at 0.98 (w = 2, b = 2), under the quadratic
     and the cross-entropy cost.
     """
-    directory = out_dir(out)
+    directory = out_dir(out, files=("results.json", "table.md"))
 
     from costlab.neuron import reproduce as run_seed
 
