@@ -22,7 +22,10 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["NotARegularFile", "atomic_open", "atomic_write", "write_json", "check_writable_dir", "write_target"]
+__all__ = [
+    "NotARegularFile", "atomic_open", "atomic_write", "check_writable_dir", "open_regular", "read_regular_file",
+    "write_json", "write_target",
+]
 
 
 class NotARegularFile(OSError):
@@ -149,3 +152,45 @@ def check_writable_dir(path) -> Path:
     os.close(fd)
     os.unlink(tmp)
     return path
+
+
+# --------------------------------------------------------------------------- #
+# Reading: regular files only, sizes checked before reading
+# --------------------------------------------------------------------------- #
+
+def open_regular(path, error=ValueError):
+    """Open the regular file at ``path`` (a link to one is followed) for binary reading.
+
+    A FIFO (opened without waiting for a writer), a device, a directory or a
+    socket is refused with ``error(message)``, and so is a missing file.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise error(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise error(f"{path} is {_kind(mode)}; costlab reads only regular files")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular_file(path, max_bytes: int, error=ValueError) -> bytes:
+    """The bytes of the regular file at ``path`` (see :func:`open_regular`), refused with
+    ``error(message)`` when larger than ``max_bytes``, before it is read."""
+    with open_regular(path, error) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > max_bytes:
+            raise error(f"{path}: file too large ({size} bytes; the limit is {max_bytes})")
+        try:
+            raw = f.read(max_bytes + 1)
+        except OSError as e:
+            raise error(f"{path}: cannot read: {e.strerror or e}") from None
+    if len(raw) > max_bytes:
+        raise error(f"{path}: file too large (over {max_bytes} bytes)")
+    return raw
