@@ -22,6 +22,8 @@ __all__ = [
     "InputError",
     "Number",
     "call_core",
+    "check_network_size",
+    "cores",
     "checkpoints",
     "figure_path",
     "file_path",
@@ -92,6 +94,11 @@ class Number(click.ParamType):
         lo = gt if gt is not None else ge
         self.bound = Bound(lo, le, lo_open=gt is not None)
 
+    def get_metavar(self, param, ctx=None):
+        """``NUMBER in (0, 1000]``: the bounds show in --help."""
+        limits = self.bound.limits()
+        return f"NUMBER {limits}" if limits else "NUMBER"
+
     def convert(self, value, param, ctx):
         from costlab.checks import check_number
 
@@ -112,6 +119,10 @@ class Count(click.ParamType):
         self.minimum, self.maximum = minimum, maximum
         self.bound = Bound(minimum, maximum, integer=True)
 
+    def get_metavar(self, param, ctx=None):
+        """``INTEGER in [1, 10000]``: the bounds show in --help."""
+        return f"INTEGER {self.bound.limits()}"
+
     def convert(self, value, param, ctx):
         from costlab.checks import check_number
 
@@ -123,6 +134,30 @@ class Count(click.ParamType):
             return check_number(opt, value, self.bound)
         except ValueError as e:
             raise InputError(str(e)) from None
+
+
+def cores() -> int:
+    """The cores this process may use: the most worker processes a command starts."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: Most numbers a network may hold (weights and biases): at 8 bytes each, with its gradients,
+#: momentum and working copies (about 4 copies), 50 million take about 1.5 GiB.
+MAX_PARAMETERS = 50_000_000
+
+
+def check_network_size(sizes, option: str = "--sizes") -> int:
+    """The number of weights and biases of a network of layer ``sizes``; InputError beyond MAX_PARAMETERS."""
+    n = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if n > MAX_PARAMETERS:
+        gib = n * 8 * 4 / 2**30
+        raise InputError(f"{option} {','.join(map(str, sizes))} make a network of {n:,} weights and biases, "
+                         f"which would take about {gib:,.1f} GiB in memory (weights, gradients, momentum, "
+                         f"working copies); the most costlab trains is {MAX_PARAMETERS:,}")
+    return n
 
 
 def _why_unwritable(path: Path, err: OSError) -> str:

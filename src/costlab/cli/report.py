@@ -19,7 +19,7 @@ DATA_CHOICES = ("digits", "none")
               help="The HTML file to write (its directory must exist).")
 @click.option("--data", type=click.Choice(DATA_CHOICES), default="digits", show_default=True,
               help="Real data to compare the costs on ('none' skips the comparison).")
-@click.option("--map-points", type=Count(2), default=201, show_default=True,
+@click.option("--map-points", type=Count(2, 2001), default=201, show_default=True,
               help="Values of w and of b in the map of the slowdown (a N x N grid).")
 def report(out, data, map_points):
     """Write one HTML file that retells the seed's argument with costlab's results:

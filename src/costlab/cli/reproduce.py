@@ -117,8 +117,8 @@ def write_figures(directory: Path, runs) -> list[Path]:
 @click.command(cls=Command, short_help="Reproduce the seed's table, figures and results.json.")
 @click.option("--out", "out", metavar="DIR", default="costlab-out", show_default=True,
               help="Directory for the figures, results.json and table.md (created if needed).")
-@click.option("--eta", type=Number(gt=0), default=0.15, show_default=True, help="Learning rate eta.")
-@click.option("--epochs", type=Count(0), default=300, show_default=True,
+@click.option("--eta", type=Number(gt=0, le=1000), default=0.15, show_default=True, help="Learning rate eta.")
+@click.option("--epochs", type=Count(0, 100_000), default=300, show_default=True,
               help="Gradient-descent steps.")
 def reproduce(out, eta, epochs):
     """Run the seed's experiment: its table, its lost figures, results.json.
