@@ -61,6 +61,9 @@ def run_all(fn: Callable, tasks: Iterable[tuple], workers: int = 1, on_done: Cal
 def _stop_now(pool: ProcessPoolExecutor) -> None:
     """Cancel what has not started and end the worker processes without waiting for their work."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:  # tasks still in the pipe to dead workers: do not wait to flush them at exit
+        call_queue.cancel_join_thread()
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         p.terminate()

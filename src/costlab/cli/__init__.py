@@ -88,5 +88,8 @@ def main(args=None) -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):
         done = f" after writing {', '.join(map(str, WRITTEN))}" if WRITTEN else ""
         click.echo(f"costlab: interrupted{done}", err=True)
+        import gc
+
+        gc.freeze()  # exit at once: no final sweep through every object the interrupted work made
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -111,13 +111,15 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         if path is not None:
             file_path(path, option)
 
+    parsed_sizes = parse_sizes(sizes) if sizes else None  # checked before the data is loaded
+
     from costlab.data import DataError, load_data
 
     try:
         dataset = load_data(data).limit(limit)
     except DataError as e:
         raise InputError(str(e)) from None
-    layer_sizes = parse_sizes(sizes) if sizes else [dataset.n_features, 30, dataset.n_classes]
+    layer_sizes = parsed_sizes or [dataset.n_features, 30, dataset.n_classes]
     if layer_sizes[0] != dataset.n_features:
         raise InputError(f"--sizes must start with {dataset.n_features} (the features of {dataset.name}), got {layer_sizes[0]}")
     if layer_sizes[-1] != dataset.n_classes:
