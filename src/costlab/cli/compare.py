@@ -77,8 +77,6 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     costs = _names(costs, "--costs", COSTS)
     inits = _names(inits, "--init", INITS)
     etas = _etas(etas)
-    if target_accuracy > 1:
-        raise InputError(f"--target-accuracy must lie in (0, 1], got {target_accuracy:g}")
     layer_sizes = parse_sizes(sizes) if sizes else None
     if out is not None:
         out = out_dir(out, files=(*(f"compare-{m}{s}" for m in ("accuracy", "cost") for s in (".png", ".svg")),
