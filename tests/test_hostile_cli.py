@@ -127,10 +127,17 @@ def test_ctrl_c_ends_a_parallel_command_and_its_workers_within_two_seconds(args)
     assert not any(map(alive, workers)), "a worker outlived the command"
 
 
-def test_a_command_that_fails_midway_names_the_files_it_wrote(tmp_path):
+def test_a_command_that_fails_midway_names_the_files_it_wrote(tmp_path, monkeypatch):
+    import costlab.cli.reproduce as reproduce
+
     out = tmp_path / "out"
     out.mkdir()
     os.mkfifo(out / "cost-vs-epoch.svg")
     code, _, err = run_main("reproduce", "--out", out, "--epochs", "3")
-    assert code != 0 and len(err.strip().splitlines()) == 1
+    assert code == 2 and "cost-vs-epoch.svg is a FIFO" in err       # refused before any work
+    assert os.listdir(out) == ["cost-vs-epoch.svg"]
+    # a FIFO that appears where the command did not look: it stops midway and says what it wrote
+    monkeypatch.setattr(reproduce, "FIGURE_STEMS", ())
+    code, _, err = run_main("reproduce", "--out", out, "--epochs", "3")
+    assert code == 1 and len(err.strip().splitlines()) == 1
     assert "cost-vs-epoch.svg" in err and "already written:" in err and "results.json" in err

@@ -10,6 +10,9 @@ from costlab.cli._common import Command, Count, Number, call_core, checkpoints, 
 
 __all__ = ["reproduce", "table_rows", "table_text", "write_figures", "write_results"]
 
+#: The figures' file names (costlab.plots.reproduce_figures), checked before any work.
+FIGURE_STEMS = ("cost-vs-epoch", "cost-vs-epoch-all", "output-vs-epoch", "sigmoid-slopes", "gradient-vs-output")
+
 
 def table_rows(runs) -> list[dict]:
     """One row of numbers per run: its start, the output a at epochs 0, 50, 150 and the
@@ -127,7 +130,8 @@ def reproduce(out, eta, epochs):
     0.82 (w = 0.6, b = 0.9) and at 0.98 (w = 2, b = 2), under the quadratic
     and the cross-entropy cost.
     """
-    directory = out_dir(out, files=("results.json", "table.md"))
+    directory = out_dir(out, files=("results.json", "table.md", *(f"{stem}{suffix}" for stem in FIGURE_STEMS
+                                                                    for suffix in (".png", ".svg"))))
 
     from costlab.neuron import reproduce as run_seed
 
