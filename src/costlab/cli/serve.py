@@ -41,7 +41,8 @@ def serve(host, port, allow_hosts):
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(f"costlab serve: http://{shown}:{bound_port}/  (Ctrl+C to stop)")
     if host not in LOOPBACK:
-        click.echo(f"note: listening on {host}, so other machines may reach this page", err=True)
+        click.echo(f"note: listening on {host}, so other machines may reach this page; it answers requests "
+                   "for this address and the names given with --allow-host", err=True)
     server = make_server(create_app(allowed_hosts=(host, bound_host, *allow_hosts)))
     try:
         server.run(sockets=[sock])
