@@ -11,13 +11,14 @@ Errors in the input are reported as exactly one line on stderr, such as
 
 from __future__ import annotations
 
+import gc
 import sys
 from importlib import import_module
 
 import click
 
 from costlab import __version__
-from costlab.cli._common import Group
+from costlab.cli._common import WRITTEN, Group
 
 __all__ = ["COMMANDS", "cli", "main"]
 
@@ -67,9 +68,6 @@ def main(args=None) -> None:
     own status (1); an interrupt prints one line and exits 130. Anything else
     is a bug and keeps its traceback.
     """
-    from costlab.cli._common import WRITTEN
-
-    WRITTEN.clear()
     try:
         rv = cli.main(args, prog_name="costlab", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as e:
@@ -88,8 +86,6 @@ def main(args=None) -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):
         done = f" after writing {', '.join(map(str, WRITTEN))}" if WRITTEN else ""
         click.echo(f"costlab: interrupted{done}", err=True)
-        import gc
-
         gc.freeze()  # exit at once: no final sweep through every object the interrupted work made
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(rv if isinstance(rv, int) else 0)

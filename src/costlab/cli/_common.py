@@ -74,6 +74,10 @@ class Command(_KnowsItsContext, click.Command):
 class Group(_KnowsItsContext, click.Group):
     """The costlab command group."""
 
+    def invoke(self, ctx):
+        WRITTEN.clear()  # each command names only the files it wrote itself
+        return super().invoke(ctx)
+
 
 def _option(param) -> str:
     return param.opts[0] if param is not None and param.opts else "value"
