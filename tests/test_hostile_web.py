@@ -221,12 +221,16 @@ def test_a_flood_of_computations_gets_503_and_the_page_stays_fast(monkeypatch):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signals_end_streams_with_a_final_event(sig):
-    proc = subprocess.Popen([sys.executable, "-m", "costlab", "serve", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen([sys.executable, "-m", "costlab", "serve", "--port", "0", "--allow-host", "lab.example"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         line = proc.stdout.readline()
         url = line.split()[2].rstrip("/")
         assert url.startswith("http://127.0.0.1:")
+        port = url.rsplit(":", 1)[1]
+        assert httpx.get(f"{url}/api/presets", headers={"host": f"lab.example:{port}"}).status_code == 200
+        assert httpx.get(f"{url}/api/presets", headers={"host": f"evil.example:{port}"}).status_code == 421
         with httpx.stream("GET", f"{url}/api/train", params={"epochs": 100, "pace": 300}, timeout=20) as r:
             events = Stream(r)
             assert [k for k, _ in events.read(2)] == ["start", "epoch"]
