@@ -191,14 +191,18 @@ def test_other_clients_neither_see_nor_stop_a_training():
 
 
 def test_a_flood_of_computations_gets_503_and_the_page_stays_fast(monkeypatch):
+    """Computations beyond the pool and its queue are refused at once; the page, its static
+    files and the status answer while the accepted ones still run, not after them."""
     monkeypatch.setattr(web_app, "NEURON_QUEUE", 2)
     with background_server() as url:
-        answers = []
+        answers, finished = [], []
 
         def ask():
             try:
                 r = httpx.get(f"{url}/api/neuron", params={"epochs": 1500, "eta": 0.01}, timeout=60)
                 answers.append(r.status_code)
+                if r.status_code == 200:
+                    finished.append(time.monotonic())
             except httpx.HTTPError as e:  # pragma: no cover - reported by the assertion below
                 answers.append(repr(e))
 
@@ -206,17 +210,16 @@ def test_a_flood_of_computations_gets_503_and_the_page_stays_fast(monkeypatch):
         for t in threads:
             t.start()
         time.sleep(0.3)
-        t0 = time.monotonic()
         page = httpx.get(f"{url}/", timeout=30)
         static = httpx.get(f"{url}/static/app.js", timeout=30)
         status = httpx.get(f"{url}/api/train/status", timeout=30)
-        took = time.monotonic() - t0
+        answered = time.monotonic()
         for t in threads:
             t.join(120)
         assert page.status_code == static.status_code == status.status_code == 200
-        assert took < 3, f"the page took {took:.1f} s while computations queued"
-        assert answers.count(503) >= 16 - web_app.NEURON_SLOTS - web_app.NEURON_QUEUE
         assert set(answers) <= {200, 503}
+        assert answers.count(503) >= 16 - web_app.NEURON_SLOTS - web_app.NEURON_QUEUE
+        assert answered < max(finished), "the page waited for the queued computations"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
