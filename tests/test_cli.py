@@ -197,21 +197,21 @@ BAD_INPUT = [
     (["neuron", "--w", "2", "--b", "inf"], "--b must be a finite number"),
     (["neuron", "--w", "2", "--b", "2", "--x", "-inf"], "--x must be a finite number"),
     (["neuron", "--w", "2", "--b", "2", "--eta", "NaN"], "--eta must be a finite number"),
-    (["neuron", "--w", "2", "--b", "2", "--epochs", "-1"], "--epochs must be >= 0, got -1"),
+    (["neuron", "--w", "2", "--b", "2", "--epochs", "-1"], "--epochs must be a whole number in [0, 100000], got -1"),
     (["neuron", "--w", "2", "--b", "2", "--epochs", "2.5"], "--epochs must be a whole number"),
-    (["neuron", "--w", "2", "--b", "2", "--eta", "-1"], "--eta must be > 0, got -1"),
-    (["neuron", "--w", "2", "--b", "2", "--eta", "0"], "--eta must be > 0, got 0"),
+    (["neuron", "--w", "2", "--b", "2", "--eta", "-1"], "--eta must be a number in (0, 1000], got -1"),
+    (["neuron", "--w", "2", "--b", "2", "--eta", "0"], "--eta must be a number in (0, 1000], got 0"),
     (["neuron", "--w", "2", "--b", "2", "--cost", "cross-entropy", "--y", "1.5"], "--y must lie in [0, 1]"),
     (["neuron", "--w", "2", "--b", "2", "--cost", "cross-entropy", "--y", "-0.1"], "--y must lie in [0, 1]"),
     (["neuron", "--w", "2", "--b", "2", "--plot", "/proc/costlab.png"], "--plot cannot be written"),
     (["neuron", "--w", "2", "--b", "2", "--plot", "fig.pdf"], "--plot must end in .png or .svg"),
     (["neuron", "--w", "2", "--b", "2", "--plot", "fig"], "--plot must end in .png or .svg"),
-    (["neuron", "--w", "1e308", "--b", "1e308"], "too large"),
+    (["neuron", "--w", "1e308", "--b", "1e308"], "--w must be a number in [-1000000, 1000000], got 1e308"),
     (["neuron", "--b", "2"], "Missing option '--w'"),
     (["neuron", "--w"], "requires an argument"),
     (["neuron", "--w", "2", "--b", "2", "--epoch", "3"], "No such option"),
     (["reproduce", "--out", "/proc/costlab-out"], "--out cannot be written"),
-    (["reproduce", "--eta", "-0.1"], "--eta must be > 0"),
+    (["reproduce", "--eta", "-0.1"], "--eta must be a number in (0, 1000]"),
     (["reproduce", "--epochs", "ten"], "--epochs must be a whole number"),
     (["frobnicate"], "No such command"),
     (["--frobnicate"], "No such option"),
@@ -234,7 +234,7 @@ def test_bad_input_is_one_line_and_exit_2(args, expected, tmp_path, monkeypatch)
 
 def test_error_line_names_the_command():
     _, _, err = run_main("neuron", "--w", "2", "--b", "2", "--eta", "-1")
-    assert err == "costlab neuron: error: --eta must be > 0, got -1\n"
+    assert err == "costlab neuron: error: --eta must be a number in (0, 1000], got -1\n"
 
 
 def test_unwritable_paths_under_a_regular_file(tmp_path):

@@ -114,8 +114,8 @@ def test_svg_inline_drops_the_xml_head_and_fixed_size():
     (("--out", "/nonexistent-dir/report.html"), "--out cannot be written: /nonexistent-dir/report.html"),
     (("--out", "report.pdf"), "--out must end in .html or .htm"),
     (("--data", "mnist"), "Invalid value for '--data'"),
-    (("--map-points", "1"), "--map-points must be >= 2"),
-    (("--map-points", "5000"), "--map-points must be <= 1001"),
+    (("--map-points", "1"), "--map-points must be a whole number in [2, 1001], got 1"),
+    (("--map-points", "5000"), "--map-points must be a whole number in [2, 1001], got 5000"),
 ])
 def test_report_bad_input_is_one_line(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

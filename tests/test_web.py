@@ -32,7 +32,7 @@ STATIC_FILES = ("index.html", "app.js", "charts.js", "style.css")
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -276,7 +276,7 @@ def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
         f"assert costlab.__file__.startswith({str(target)!r}), costlab.__file__\n"
         "from starlette.testclient import TestClient\n"
         "from costlab.web import create_app\n"
-        "c = TestClient(create_app())\n"
+        "c = TestClient(create_app(), base_url='http://127.0.0.1')\n"
         "for name in ('app.js', 'charts.js', 'style.css'):\n"
         "    r = c.get('/static/' + name); assert r.status_code == 200 and len(r.content) > 500, name\n"
         "r = c.get('/'); assert r.status_code == 200 and 'costlab' in r.text\n"
@@ -319,7 +319,7 @@ def test_train_stream_yields_every_epoch_then_ends(client):
             assert 0 <= run["eval_accuracy"] <= 1 and 0 <= run["train_accuracy"] <= 1
             assert run["eval_cost"] > 0
     assert epochs[-1]["runs"]["cross-entropy"]["eval_accuracy"] > 0.5
-    assert client.get("/api/train/status").json()["running"] == []
+    assert client.get("/api/train/status").json()["running"] == 0
 
 
 def test_train_stream_matches_the_engine(client):
@@ -397,7 +397,7 @@ def live():
 def wait_until_idle(url, seconds=5.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if httpx.get(f"{url}/api/train/status").json()["running"] == []:
+        if httpx.get(f"{url}/api/train/status").json()["running"] == 0:
             return True
         time.sleep(0.05)
     return False
@@ -434,7 +434,10 @@ def test_training_stops_when_the_client_goes_away(live):
         reader = Events(r)
         events = reader.read(2)
         assert [k for k, _ in events] == ["start", "epoch"]
-        assert httpx.get(f"{live}/api/train/status").json()["running"] == [events[0][1]["id"]]
+        start = events[0][1]
+        assert httpx.get(f"{live}/api/train/status").json() == {"running": 1, "max": 2, "yours": []}
+        mine = httpx.get(f"{live}/api/train/status", headers={"X-Costlab-Token": start["token"]}).json()
+        assert mine["yours"] == [start["id"]]
     # the connection is closed: the server stops the worker
     assert wait_until_idle(live)
 
@@ -444,7 +447,7 @@ def test_stop_request_ends_the_stream(live):
         events = Events(r)
         start, _ = events.read(2)
         job_id = start[1]["id"]
-        s = httpx.post(f"{live}/api/train/{job_id}/stop")
+        s = httpx.post(f"{live}/api/train/{job_id}/stop", headers={"X-Costlab-Token": start[1]["token"]})
         assert s.status_code == 200 and s.json() == {"stopped": job_id}
         rest = events.read(100)
     kinds = [k for k, _ in rest]
@@ -495,7 +498,7 @@ def test_costlab_serve_refuses_a_bad_port():
     run = subprocess.run([sys.executable, "-m", "costlab", "serve", "--port", "70000"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
-    assert run.stderr.strip() == "costlab serve: error: --port must be <= 65535, got 70000"
+    assert run.stderr.strip() == "costlab serve: error: --port must be a whole number in [0, 65535], got 70000"
 
 
 def test_costlab_serve_reports_a_busy_port(live):

@@ -54,11 +54,11 @@ class Bound:
         if self.lo is not None and self.hi is not None:
             left = "(" if self.lo_open else "["
             right = ")" if self.hi_open else "]"
-            return f"in {left}{self.lo:g}, {self.hi:g}{right}"
+            return f"in {left}{_num(self.lo)}, {_num(self.hi)}{right}"
         if self.lo is not None:
-            return f"{'>' if self.lo_open else '>='} {self.lo:g}"
+            return f"{'>' if self.lo_open else '>='} {_num(self.lo)}"
         if self.hi is not None:
-            return f"{'<' if self.hi_open else '<='} {self.hi:g}"
+            return f"{'<' if self.hi_open else '<='} {_num(self.hi)}"
         return ""
 
     def contains(self, v: float) -> bool:
@@ -68,6 +68,11 @@ class Bound:
         if self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi):
             return False
         return True
+
+
+def _num(v: float) -> str:
+    """A bound as people read it: whole numbers in full (100000, not 1e+05), others with %g."""
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e12 else f"{v:g}"
 
 
 def _shown(raw, quoted: bool = False) -> str:

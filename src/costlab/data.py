@@ -18,11 +18,24 @@
 Images from IDX files stay bytes (uint8, 1 byte a pixel): the training engine
 scales them to [0, 1] a batch at a time, so the 60,000 Fashion-MNIST images
 take 47 MB rather than the 376 MB of a float64 copy.
+
+Files are checked before they are read in full: only regular files are read;
+an IDX file's header (dimensions, overflow-checked) must match the file's real
+size and the counts of images and labels must agree before any data is read,
+and a ``.gz`` is decompressed as a stream stopped at the declared size; every
+array of a ``.npz`` is checked from its header (numeric dtype, shape) before
+its data is read. What a data set may take in memory is bounded by
+:func:`memory_budget` (2 GiB unless the environment variable
+``COSTLAB_MAX_DATA_BYTES`` says otherwise); labels must lie in
+0..:data:`MAX_CLASSES` - 1 and feature values within +-:data:`MAX_FEATURE`
+(scale larger ones to about [0, 1]).
 """
 
 from __future__ import annotations
 
 import gzip
+import math
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -30,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DataError", "Dataset", "load_data", "read_idx", "FASHION_MNIST_DIR"]
+__all__ = ["DataError", "Dataset", "load_data", "memory_budget", "read_idx", "FASHION_MNIST_DIR"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_CLASSES = (
@@ -48,12 +61,36 @@ _IDX_TYPES = {
     0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
     0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8"),
 }
-#: Largest file costlab will decompress into memory (a guard against gzip bombs).
-MAX_IDX_BYTES = 1 << 30
+#: Default of :func:`memory_budget`: the most bytes a data set may take in memory.
+DEFAULT_MAX_DATA_BYTES = 2 << 30
+#: Labels must lie in 0..MAX_CLASSES-1.
+MAX_CLASSES = 10_000
+#: Feature values must lie within +-MAX_FEATURE (costlab's networks expect features of about [0, 1]).
+MAX_FEATURE = 1e6
 
 
 class DataError(ValueError):
     """A data set is missing, unreadable or malformed."""
+
+
+def memory_budget() -> int:
+    """The most bytes a data set may take in memory: ``COSTLAB_MAX_DATA_BYTES`` or 2 GiB."""
+    raw = os.environ.get("COSTLAB_MAX_DATA_BYTES")
+    if raw is None:
+        return DEFAULT_MAX_DATA_BYTES
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise DataError(f"COSTLAB_MAX_DATA_BYTES must be a positive whole number of bytes, got {raw[:40]!r}")
+    return value
+
+
+def _over_budget(what: str, needed: int) -> DataError:
+    budget = memory_budget()
+    return DataError(f"{what} would take {needed / 2**20:,.0f} MiB in memory, over the budget of "
+                     f"{budget / 2**20:,.0f} MiB (raise it with COSTLAB_MAX_DATA_BYTES=BYTES)")
 
 
 @dataclass
@@ -95,20 +132,72 @@ class Dataset:
 # IDX files
 # --------------------------------------------------------------------------- #
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                data = f.read(MAX_IDX_BYTES + 1)
-        else:
-            with open(path, "rb") as f:
-                data = f.read(MAX_IDX_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as e:
-        # gzip.BadGzipFile is an OSError; a truncated .gz raises EOFError
-        raise DataError(f"{path}: cannot read: {e}") from None
-    if len(data) > MAX_IDX_BYTES:
-        raise DataError(f"{path}: larger than {MAX_IDX_BYTES} bytes")
-    return data
+class _IdxFile:
+    """An open IDX file (plain or .gz) whose header has been read and checked."""
+
+    def __init__(self, path: Path, ndim: int | None = None):
+        from costlab.fileio import open_regular
+
+        self.path = path
+        self.raw = open_regular(path, DataError)
+        try:
+            size = os.fstat(self.raw.fileno()).st_size
+            self.f = gzip.GzipFile(fileobj=self.raw, mode="rb") if path.suffix == ".gz" else self.raw
+            head = self._read(4, "header")
+            if head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES:
+                raise DataError(f"{path}: not an IDX file (bad magic number {head.hex()})")
+            self.dtype, nd = _IDX_TYPES[head[2]], head[3]
+            if ndim is not None and nd != ndim:
+                raise DataError(f"{path}: expected {ndim} dimensions, the header says {nd}")
+            self.dims = tuple(int.from_bytes(self._read(4, "header"), "big") for _ in range(nd))
+            if any(d == 0 for d in self.dims):
+                raise DataError(f"{path}: empty dimension in {self.dims}")
+            # Python integers: no overflow, however large the header's dimensions
+            self.nbytes = math.prod(self.dims) * self.dtype.itemsize
+            expected = 4 + 4 * nd + self.nbytes
+            if self.nbytes > memory_budget():
+                raise _over_budget(f"{path} (header {self.dims})", self.nbytes)
+            if self.f is self.raw and size != expected:
+                what = "truncated" if size < expected else "has trailing bytes"
+                raise DataError(f"{path}: {what}: header {self.dims} needs {expected} bytes, the file has {size}")
+        except BaseException:
+            self.close()
+            raise
+
+    def _read(self, n: int, what: str) -> bytes:
+        try:
+            data = self.f.read(n)
+        except (OSError, EOFError, zlib.error) as e:
+            # gzip.BadGzipFile is an OSError; a truncated .gz raises EOFError
+            raise DataError(f"{self.path}: cannot read: {e}") from None
+        if len(data) < n:
+            raise DataError(f"{self.path}: truncated {what}" if what == "header" else
+                            f"{self.path}: truncated: header {self.dims} needs {n} bytes of data, "
+                            f"the file has {len(data)}")
+        return data
+
+    def read(self) -> np.ndarray:
+        """The data: exactly the declared number of bytes, decompressed no further than one more."""
+        data = self._read(self.nbytes, "data")
+        if self.f is not self.raw:
+            self._check_gzip_end()
+        arr = np.frombuffer(data, self.dtype).reshape(self.dims)
+        return arr.astype(self.dtype.newbyteorder("="), copy=False)
+
+    def _check_gzip_end(self) -> None:
+        """Read the gzip stream's end (its CRC check) without decompressing more than a few bytes."""
+        try:
+            extra = self.f.read(1)
+        except (OSError, EOFError, zlib.error) as e:
+            raise DataError(f"{self.path}: cannot read: {e}") from None
+        if extra:
+            raise DataError(f"{self.path}: has trailing bytes after the {self.nbytes} bytes its header declares")
+
+    def close(self) -> None:
+        f = getattr(self, "f", None)
+        if f is not None and f is not self.raw:
+            f.close()
+        self.raw.close()
 
 
 def read_idx(path, ndim: int | None = None) -> np.ndarray:
@@ -116,30 +205,14 @@ def read_idx(path, ndim: int | None = None) -> np.ndarray:
 
     The IDX format: two zero bytes, a type byte (0x08 = unsigned byte), the
     number of dimensions, then each dimension as a big-endian 32-bit integer,
-    then the data in row-major order.
+    then the data in row-major order. The header is checked (against the
+    file's size, or the memory budget for a .gz) before any data is read.
     """
-    path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise DataError(f"{path}: not an IDX file (only {len(data)} bytes)")
-    if data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
-        raise DataError(f"{path}: not an IDX file (bad magic number {data[:4].hex()})")
-    dtype, nd = _IDX_TYPES[data[2]], data[3]
-    if ndim is not None and nd != ndim:
-        raise DataError(f"{path}: expected {ndim} dimensions, the header says {nd}")
-    header = 4 + 4 * nd
-    if len(data) < header:
-        raise DataError(f"{path}: truncated header")
-    dims = tuple(int(d) for d in np.frombuffer(data, ">u4", count=nd, offset=4))
-    if any(d == 0 for d in dims):
-        raise DataError(f"{path}: empty dimension in {dims}")
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if len(data) != expected:
-        what = "truncated" if len(data) < expected else "has trailing bytes"
-        raise DataError(
-            f"{path}: {what}: header {dims} needs {expected} bytes, the file has {len(data)}"
-        )
-    return np.frombuffer(data, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="), copy=False)
+    f = _IdxFile(Path(path), ndim)
+    try:
+        return f.read()
+    finally:
+        f.close()
 
 
 def _find_idx(directory: Path, stem: str) -> Path:
@@ -159,22 +232,33 @@ def load_idx_dir(directory, name: str, *, class_names=None) -> Dataset:
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"{directory}: no such directory")
-    arrays = {}
-    for key, stem in IDX_FILES.items():
-        path = _find_idx(directory, stem)
-        arr = read_idx(path, 3 if key.startswith("X") else 1)
-        if arr.dtype != np.uint8:
-            raise DataError(f"{path}: expected unsigned bytes, found {arr.dtype}")
-        arrays[key] = (path, arr)
+    # every header first: counts and shapes must agree before any data is read
+    files = {}
+    try:
+        for key, stem in IDX_FILES.items():
+            path = _find_idx(directory, stem)
+            files[key] = f = _IdxFile(path, 3 if key.startswith("X") else 1)
+            if f.dtype != np.uint8:
+                raise DataError(f"{path}: expected unsigned bytes, found {f.dtype.newbyteorder('=')}")
+        for part in ("train", "test"):
+            X, y = files[f"X_{part}"], files[f"y_{part}"]
+            if X.dims[0] != y.dims[0]:
+                raise DataError(f"{X.path} has {X.dims[0]} images but {y.path} has {y.dims[0]} labels")
+        shape = files["X_train"].dims[1:]
+        if files["X_test"].dims[1:] != shape:
+            raise DataError(f"{directory}: training images are {shape}, test images {files['X_test'].dims[1:]}")
+        # in memory: the images as bytes, the labels as 8-byte integers
+        needed = sum(f.nbytes * (8 if key.startswith("y") else 1) for key, f in files.items())
+        if needed > memory_budget():
+            raise _over_budget(str(directory), needed)
+        arrays = {key: (f.path, f.read()) for key, f in files.items()}
+    finally:
+        for f in files.values():
+            f.close()
     for part in ("train", "test"):
-        (px, X), (py, y) = arrays[f"X_{part}"], arrays[f"y_{part}"]
-        if X.shape[0] != y.shape[0]:
-            raise DataError(f"{px} has {X.shape[0]} images but {py} has {y.shape[0]} labels")
+        py, y = arrays[f"y_{part}"]
         if y.max() > 9:
             raise DataError(f"{py}: label {int(y.max())} outside 0..9")
-    shape = arrays["X_train"][1].shape[1:]
-    if arrays["X_test"][1].shape[1:] != shape:
-        raise DataError(f"{directory}: training images are {shape}, test images {arrays['X_test'][1].shape[1:]}")
     flat = {k: a.reshape(a.shape[0], -1) if k.startswith("X") else a.astype(np.int64) for k, (_, a) in arrays.items()}
     return Dataset(name, flat["X_train"], flat["y_train"], flat["X_test"], flat["y_test"], 10, shape, class_names)
 
@@ -209,22 +293,57 @@ def load_fashion_mnist(directory=None) -> Dataset:
     return load_idx_dir(directory, "fashion-mnist", class_names=FASHION_MNIST_CLASSES)
 
 
+def _npy_header(zf: zipfile.ZipFile, key: str, path: Path):
+    """(shape, dtype, member) of array ``key`` in the archive, from its header alone."""
+    name = f"{key}.npy"
+    if name not in zf.namelist():
+        return None
+    with zf.open(name) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf":
+        raise DataError(f"{path}: {key} must hold numbers, not {dtype}")
+    return tuple(shape), dtype, name
+
+
 def load_npz(path) -> Dataset:
-    """A .npz with X_train, y_train, X_test, y_test; validated, never unpickled."""
+    """A .npz with X_train, y_train, X_test, y_test; validated, never unpickled.
+
+    Each array's header (dtype, shape) is read and checked, and the memory the
+    data set would take is checked against :func:`memory_budget`, before any
+    array's data is read.
+    """
+    from costlab.fileio import open_regular
+
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            f = np.load(fh, allow_pickle=False)
-            if not isinstance(f, np.lib.npyio.NpzFile):
+        with open_regular(path, DataError) as fh:
+            if fh.read(6) == b"\x93NUMPY":
                 raise DataError(f"{path}: a single array, not a .npz archive of X_train, y_train, X_test, y_test")
-            with f:
-                missing = [k for k in IDX_FILES if k not in f.files]
+            fh.seek(0)
+            with zipfile.ZipFile(fh) as zf:
+                headers = {k: _npy_header(zf, k, path) for k in IDX_FILES}
+                missing = [k for k, h in headers.items() if h is None]
                 if missing:
                     raise DataError(f"{path}: missing arrays {', '.join(missing)}")
-                arrays = {k: f[k] for k in IDX_FILES}
+                _check_npz_shapes(path, {k: h[0] for k, h in headers.items()})
+                # in memory: images as bytes stay bytes, other features become float64, labels int64
+                needed = sum(math.prod(shape) * (dtype.itemsize + (0 if dtype == np.uint8 else 8))
+                             for shape, dtype, _ in headers.values())
+                if needed > memory_budget():
+                    raise _over_budget(str(path), needed)
+                arrays = {}
+                for k, (shape, dtype, name) in headers.items():
+                    with zf.open(name) as member:
+                        arrays[k] = np.lib.format.read_array(member, allow_pickle=False)
     except DataError:
         raise
-    except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
+    except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile, NotImplementedError) as e:
         raise DataError(f"{path}: cannot read as .npz: {e}") from None
     for part in ("train", "test"):
         X, y = arrays[f"X_{part}"], arrays[f"y_{part}"]
@@ -238,8 +357,12 @@ def load_npz(path) -> Dataset:
             raise DataError(f"{path}: y_{part} must have shape ({X.shape[0]},), got {y.shape}")
         if not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
             raise DataError(f"{path}: y_{part} must hold non-negative integer labels")
-    if arrays["X_train"].shape[1:] != arrays["X_test"].shape[1:]:
-        raise DataError(f"{path}: X_train and X_test have different sample shapes")
+        if y.size and y.max() >= MAX_CLASSES:
+            raise DataError(f"{path}: y_{part} holds label {int(y.max())}; labels must lie in 0..{MAX_CLASSES - 1}")
+        magnitude = max(abs(float(X.min())), abs(float(X.max()))) if X.size else 0.0
+        if magnitude > MAX_FEATURE:
+            raise DataError(f"{path}: X_{part} holds values up to {magnitude:.3g} in size; scale the features "
+                            f"to about [0, 1] (costlab refuses magnitudes over {MAX_FEATURE:g})")
     shape = arrays["X_train"].shape[1:]
     flat = {
         k: (a.reshape(a.shape[0], -1) if a.dtype == np.uint8 else a.reshape(a.shape[0], -1).astype(np.float64))
@@ -251,6 +374,18 @@ def load_npz(path) -> Dataset:
         path.stem, flat["X_train"], flat["y_train"], flat["X_test"], flat["y_test"],
         n_classes, shape if len(shape) == 2 else None,
     )
+
+
+def _check_npz_shapes(path: Path, shapes: dict) -> None:
+    """Shapes read from the headers: samples as rows, one label per sample, the same sample shape."""
+    for part in ("train", "test"):
+        X, y = shapes[f"X_{part}"], shapes[f"y_{part}"]
+        if len(X) < 2 or X[0] == 0:
+            raise DataError(f"{path}: X_{part} must have shape (n, features...), got {X}")
+        if y != (X[0],):
+            raise DataError(f"{path}: y_{part} must have shape ({X[0]},), got {y}")
+    if shapes["X_train"][1:] != shapes["X_test"][1:]:
+        raise DataError(f"{path}: X_train and X_test have different sample shapes")
 
 
 def load_data(spec: str) -> Dataset:

@@ -42,6 +42,8 @@ from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from costlab.formula_limits import check_formula
+
 __all__ = [
     "ActivationFormula",
     "COST_NAMES",
@@ -246,6 +248,7 @@ def parse_activation(text) -> sp.Expr:
         raise DeriveError("attribute access ('.name') is not allowed in a formula")
     if not text.strip():
         raise DeriveError("the formula is empty")
+    check_formula(text, DeriveError)  # time bombs (towers, huge degrees, deep nesting) refused before SymPy
 
     previous = None
     pos = 0

@@ -44,9 +44,28 @@ def run_all(fn: Callable, tasks: Iterable[tuple], workers: int = 1, on_done: Cal
             if on_done is not None:
                 on_done(results[-1])
         return results
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_one_blas_thread) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_one_blas_thread)
+    try:
         futures = [pool.submit(fn, *task) for task in tasks]
         if on_done is not None:
             for f in as_completed(futures):
                 on_done(f.result())
-        return [f.result() for f in futures]
+        results = [f.result() for f in futures]
+    except BaseException:
+        _stop_now(pool)  # Ctrl+C or a failure: queued work is dropped and the workers end at once
+        raise
+    pool.shutdown()
+    return results
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes without waiting for their work."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:  # tasks still in the pipe to dead workers: do not wait to flush them at exit
+        call_queue.cancel_join_thread()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        p.terminate()
+    for p in processes:
+        p.join(1)

@@ -38,7 +38,7 @@ import numpy as np
 
 from costlab.activations import ACTIVATIONS
 from costlab.costs import COSTS
-from costlab.fileio import write_json
+from costlab.fileio import read_regular_file, write_json
 from costlab.network import History, Network
 
 __all__ = ["ModelFileError", "load", "load_checkpoint", "save", "save_checkpoint", "FORMAT_VERSION"]
@@ -111,14 +111,7 @@ def _reject_constant(name):
 
 def _read(path, expected_format) -> dict:
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ModelFileError(f"{path}: file too large ({size} bytes)")
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise ModelFileError(f"{path}: cannot read: {e.strerror or e}") from None
+    raw = read_regular_file(path, MAX_FILE_BYTES, ModelFileError)
     try:
         d = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
@@ -261,6 +254,36 @@ def _rng_from(state, path) -> np.random.Generator:
     return np.random.Generator(bitgen)
 
 
+def _model_agrees_with_training(d: dict, net: Network, path) -> None:
+    """The checkpoint's model block (sizes, cost, ...) and its training block must say the same."""
+    training = net.training if isinstance(net.training, dict) else {}
+    model = {"sizes": list(net.sizes), "cost": net.cost, "activation": net.activation,
+             "output_activation": net.output_activation, "dtype": net.dtype.name}
+    for key, value in model.items():
+        if key not in training or (key == "output_activation" and training[key] is None):
+            continue
+        if training[key] != value:
+            raise ModelFileError(f"{path}: the model has {key} = {value!r} but its training settings say "
+                                 f"{training[key]!r}; the checkpoint is inconsistent")
+
+
+def _check_history(cols, path) -> None:
+    """Epochs: increasing whole numbers; costs: finite, >= 0; accuracies: in [0, 1]; training
+    cost and accuracy present at every epoch (evaluation entries may be null)."""
+    epoch, train_cost, train_acc, eval_cost, eval_acc = cols
+    if any(type(e) is not int or e < 0 for e in epoch) or any(b <= a for a, b in zip(epoch, epoch[1:])):
+        raise ModelFileError(f"{path}: history 'epoch' must be increasing whole numbers")
+    for name, col, required in (("train_cost", train_cost, True), ("train_accuracy", train_acc, True),
+                                ("eval_cost", eval_cost, False), ("eval_accuracy", eval_acc, False)):
+        for i, v in enumerate(col):
+            if v is None:
+                if required:
+                    raise ModelFileError(f"{path}: history {name!r} has no value at entry {i}")
+                continue
+            if v < 0 or (name.endswith("accuracy") and v > 1):
+                raise ModelFileError(f"{path}: history {name!r} holds {v!r} at entry {i}, out of range")
+
+
 def load_checkpoint(path) -> tuple[Network, History, dict]:
     """Read a checkpoint: the network (with its generator and momentum), history and training config."""
     d = _read(path, CHECKPOINT_FORMAT)
@@ -282,6 +305,7 @@ def load_checkpoint(path) -> tuple[Network, History, dict]:
             ], axis=1)
             for l, (v, vb, w, b) in enumerate(zip(velocities, bias_velocities, net.weights, net.biases))
         ]
+    _model_agrees_with_training(d, net, path)
     h = _field(d, "history", path, dict)
     cols = []
     for key in _HISTORY_KEYS:
@@ -291,5 +315,6 @@ def load_checkpoint(path) -> tuple[Network, History, dict]:
         cols.append(col)
     if len({len(c) for c in cols}) != 1 or not cols[0] or cols[0][-1] != net.epochs_trained:
         raise ModelFileError(f"{path}: history does not match 'epochs_trained'")
+    _check_history(cols, path)
     history = History(*[list(c) for c in cols])
     return net, history, net.training

@@ -11,13 +11,14 @@ Errors in the input are reported as exactly one line on stderr, such as
 
 from __future__ import annotations
 
+import gc
 import sys
 from importlib import import_module
 
 import click
 
 from costlab import __version__
-from costlab.cli._common import Group
+from costlab.cli._common import WRITTEN, Group
 
 __all__ = ["COMMANDS", "cli", "main"]
 
@@ -83,6 +84,8 @@ def main(args=None) -> None:
         click.echo(_error_line(path, e.format_message()), err=True)
         sys.exit(e.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("costlab: interrupted", err=True)
+        done = f" after writing {', '.join(map(str, WRITTEN))}" if WRITTEN else ""
+        click.echo(f"costlab: interrupted{done}", err=True)
+        gc.freeze()  # exit at once: no final sweep through every object the interrupted work made
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(rv if isinstance(rv, int) else 0)

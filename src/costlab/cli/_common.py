@@ -23,6 +23,8 @@ __all__ = [
     "Number",
     "Registered",
     "call_core",
+    "check_network_size",
+    "cores",
     "checkpoints",
     "figure_path",
     "file_path",
@@ -73,6 +75,10 @@ class Command(_KnowsItsContext, click.Command):
 class Group(_KnowsItsContext, click.Group):
     """The costlab command group."""
 
+    def invoke(self, ctx):
+        WRITTEN.clear()  # each command names only the files it wrote itself
+        return super().invoke(ctx)
+
 
 def _option(param) -> str:
     return param.opts[0] if param is not None and param.opts else "value"
@@ -93,6 +99,11 @@ class Number(click.ParamType):
         lo = gt if gt is not None else ge
         self.bound = Bound(lo, le, lo_open=gt is not None)
 
+    def get_metavar(self, param, ctx=None):
+        """``NUMBER in (0, 1000]``: the bounds show in --help."""
+        limits = self.bound.limits()
+        return f"NUMBER {limits}" if limits else "NUMBER"
+
     def convert(self, value, param, ctx):
         from costlab.checks import check_number
 
@@ -112,6 +123,10 @@ class Count(click.ParamType):
 
         self.minimum, self.maximum = minimum, maximum
         self.bound = Bound(minimum, maximum, integer=True)
+
+    def get_metavar(self, param, ctx=None):
+        """``INTEGER in [1, 10000]``: the bounds show in --help."""
+        return f"INTEGER {self.bound.limits()}"
 
     def convert(self, value, param, ctx):
         from costlab.checks import check_number
@@ -160,6 +175,30 @@ class Registered(click.ParamType):
         return value
 
 
+def cores() -> int:
+    """The cores this process may use: the most worker processes a command starts."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: Most numbers a network may hold (weights and biases): at 8 bytes each, with its gradients,
+#: momentum and working copies (about 4 copies), 50 million take about 1.5 GiB.
+MAX_PARAMETERS = 50_000_000
+
+
+def check_network_size(sizes, option: str = "--sizes") -> int:
+    """The number of weights and biases of a network of layer ``sizes``; InputError beyond MAX_PARAMETERS."""
+    n = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if n > MAX_PARAMETERS:
+        gib = n * 8 * 4 / 2**30
+        raise InputError(f"{option} {','.join(map(str, sizes))} make a network of {n:,} weights and biases, "
+                         f"which would take about {gib:,.1f} GiB in memory (weights, gradients, momentum, "
+                         f"working copies); the most costlab trains is {MAX_PARAMETERS:,}")
+    return n
+
+
 def _why_unwritable(path: Path, err: OSError) -> str:
     """The reason a write under ``path`` failed, naming a file that blocks the way."""
     for p in (path, *path.parents):
@@ -177,8 +216,19 @@ def _probe(directory: Path) -> None:
     os.unlink(tmp)
 
 
-def out_dir(path, option: str = "--out") -> Path:
-    """Create directory ``path`` if needed and check that files can be written in it."""
+def _replaceable(path: Path, option: str) -> Path:
+    """The file a write to ``path`` replaces (see :mod:`costlab.fileio`), or one line and exit 2."""
+    from costlab.fileio import NotARegularFile, write_target
+
+    try:
+        return write_target(path)
+    except NotARegularFile as e:
+        raise InputError(f"{option} cannot be written: {e}; costlab replaces only regular files") from None
+
+
+def out_dir(path, option: str = "--out", files: tuple[str, ...] = ()) -> Path:
+    """Create directory ``path`` if needed and check that files can be written in it,
+    and that none of ``files`` in it is something a write must not replace."""
     path = Path(path)
     try:
         if path.exists() and not path.is_dir():
@@ -187,17 +237,21 @@ def out_dir(path, option: str = "--out") -> Path:
         _probe(path)
     except OSError as e:
         raise InputError(f"{option} cannot be written: {path} ({_why_unwritable(path, e)})") from None
+    for name in files:
+        _replaceable(path / name, option)
     return path
 
 
 def file_path(path, option: str, suffixes: tuple[str, ...] | None = None) -> Path:
-    """Check that a file can be written at ``path`` (its directory must exist) before any work."""
+    """Check that a file can be written at ``path`` (its directory must exist) before any work.
+
+    A directory, device, FIFO or socket at ``path`` is refused; a symbolic link
+    is followed (its target is written, see :mod:`costlab.fileio`).
+    """
     path = Path(path)
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise InputError(f"{option} must end in {' or '.join(suffixes)}, got {str(path)!r}")
-    if path.is_dir():
-        raise InputError(f"{option} cannot be written: {path} is a directory")
-    parent = path.parent
+    parent = _replaceable(path, option).parent
     try:
         if not parent.is_dir():
             raise FileNotFoundError(0, f"no directory {parent}")
@@ -212,12 +266,19 @@ def figure_path(path, option: str = "--plot") -> Path:
     return file_path(path, option, FIGURE_SUFFIXES)
 
 
+#: The files this command has written so far, named when it fails or is interrupted midway.
+WRITTEN: list[Path] = []
+
+
 def write_or_fail(path, write) -> None:
-    """``write(path)``, turning an OSError (disk full, ...) into one line and exit status 1."""
+    """``write(path)``, turning an OSError (disk full, ...) into one line and exit status 1
+    that names the files already written."""
     try:
         write(path)
     except OSError as e:
-        raise CommandFailed(f"cannot write {path}: {e.strerror or e}") from None
+        done = f"; already written: {', '.join(map(str, WRITTEN))}" if WRITTEN else "; no file was written"
+        raise CommandFailed(f"cannot write {path}: {e.strerror or e}{done}") from None
+    WRITTEN.append(Path(path))
 
 
 def stdout_console():

@@ -14,6 +14,7 @@ from costlab.cli._common import (
     InputError,
     Number,
     call_core,
+    cores,
     out_dir,
     stdout_console,
     write_or_fail,
@@ -49,17 +50,17 @@ def _etas(text):
 @click.option("--sizes", default=None, metavar="N,N,...", help="Layer sizes [default: features,30,classes].")
 @click.option("--costs", default=",".join(COSTS), show_default=True, help="Costs, comma-separated.")
 @click.option("--etas", default="0.5", show_default=True, help="Learning rates, comma-separated.")
-@click.option("--seeds", type=Count(1), default=5, show_default=True, help="Seeds 0..N-1: initial weights and batch order.")
-@click.option("--epochs", type=Count(1), default=30, show_default=True)
-@click.option("--batch-size", type=Count(1), default=10, show_default=True)
+@click.option("--seeds", type=Count(1, 1000), default=5, show_default=True, help="Seeds 0..N-1: initial weights and batch order.")
+@click.option("--epochs", type=Count(1, 10_000), default=30, show_default=True)
+@click.option("--batch-size", type=Count(1, 1_000_000), default=10, show_default=True)
 @click.option("--init", "inits", default="default,large", show_default=True,
               help="Initializers, comma-separated: default (w ~ N(0, 1/n_in)), large (w ~ N(0, 1)).")
-@click.option("--lmbda", type=Number(ge=0), default=0.0, show_default=True, help="L2 regularization.")
+@click.option("--lmbda", type=Number(ge=0, le=1e6), default=0.0, show_default=True, help="L2 regularization.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
-@click.option("--limit", type=Count(1), default=None, help="Train on the first N training samples.")
-@click.option("--target-accuracy", type=Number(gt=0), default=0.9, show_default=True,
+@click.option("--limit", type=Count(1, 100_000_000), default=None, help="Train on the first N training samples.")
+@click.option("--target-accuracy", type=Number(gt=0, le=1), default=0.9, show_default=True,
               help="Report the first epoch at this test accuracy.")
-@click.option("--workers", type=Count(1), default=None, help="Processes [default: the cores].")
+@click.option("--workers", type=Count(1, cores()), default=None, help="Processes, at most the cores [default: the cores].")
 @click.option("--out", default=None, metavar="DIR",
               help="Write figures (PNG, SVG), runs.csv and compare.json into DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config, summary and every run.")
@@ -77,11 +78,10 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
 
     inits = _names(inits, "--init", list(INITIALIZERS))
     etas = _etas(etas)
-    if target_accuracy > 1:
-        raise InputError(f"--target-accuracy must lie in (0, 1], got {target_accuracy:g}")
     layer_sizes = parse_sizes(sizes) if sizes else None
     if out is not None:
-        out = out_dir(out)
+        out = out_dir(out, files=(*(f"compare-{m}{s}" for m in ("accuracy", "cost") for s in (".png", ".svg")),
+                                  "runs.csv", "compare.json"))
 
     from rich.console import Console
 

@@ -40,7 +40,7 @@ def _output_options(f):
 
 
 def _time_limit_option(f):
-    return click.option("--time-limit", type=Number(gt=0), default=DEFAULT_TIME_LIMIT, show_default=True,
+    return click.option("--time-limit", type=Number(gt=0, le=3600), default=DEFAULT_TIME_LIMIT, show_default=True,
                         metavar="SECONDS", help="Give up a derivation that takes longer than this.")(f)
 
 
@@ -77,6 +77,10 @@ def _settings(ctx, fmt, as_json):
 
 def _emit(make, *, fmt, as_json, header, time_limit, user_formula=False):
     """Run ``make(costlab.derive)`` under a time limit and print its derivations."""
+    if user_formula:  # time bombs refused before SymPy is even imported
+        from costlab.formula_limits import check_formula
+
+        check_formula(header["activation"], lambda message: InputError(f"--activation: {message}"))
     from costlab import derive as D  # SymPy: imported only here
 
     try:

@@ -13,6 +13,7 @@ from costlab.cli._common import (
     InputError,
     Number,
     call_core,
+    cores,
     out_dir,
     stdout_console,
     write_or_fail,
@@ -44,14 +45,14 @@ def _grid(text: str, option: str):
 @click.option("--costs", default="quadratic,cross-entropy", show_default=True, help="Costs to map, comma-separated.")
 @click.option("--w", "w_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial weights.")
 @click.option("--b", "b_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial biases.")
-@click.option("--x", type=Number(), default=1.0, show_default=True, help="The input x.")
-@click.option("--y", type=Number(), default=0.0, show_default=True, help="The target output y.")
-@click.option("--eta", type=Number(gt=0), default=0.15, show_default=True, help="Learning rate eta.")
-@click.option("--epochs", type=Count(0), default=300, show_default=True)
-@click.option("--target", type=Number(ge=0), default=0.1, show_default=True,
+@click.option("--x", type=Number(ge=-1e6, le=1e6), default=1.0, show_default=True, help="The input x.")
+@click.option("--y", type=Number(ge=-1e6, le=1e6), default=0.0, show_default=True, help="The target output y.")
+@click.option("--eta", type=Number(gt=0, le=1000), default=0.15, show_default=True, help="Learning rate eta.")
+@click.option("--epochs", type=Count(0, 100_000), default=300, show_default=True)
+@click.option("--target", type=Number(ge=0, le=1), default=0.1, show_default=True,
               help="The output has arrived when |a - y| <= |target - y|.")
-@click.option("--workers", type=Count(1), default=1, show_default=True,
-              help="Processes to spread the costs over (a map takes well under a second per cost).")
+@click.option("--workers", type=Count(1, cores()), default=1, show_default=True,
+              help="Processes to spread the costs over, at most the cores (a map takes well under a second per cost).")
 @click.option("--out", default=None, metavar="DIR", help="Write slowdown-map.png, .svg and .json into DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (with the whole grid).")
 def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out, as_json):
@@ -63,14 +64,10 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
     """
     costs = _costs(costs)
     w, b = _grid(w_range, "--w"), _grid(b_range, "--b")
-    if epochs > 100_000:
-        raise InputError(f"--epochs must be <= 100000, got {epochs}")
-    if target > 1:
-        raise InputError(f"--target must lie in [0, 1], got {target:g}")
     if "cross-entropy" in costs and not 0.0 <= y <= 1.0:
         raise InputError(f"--y must lie in [0, 1] for the cross-entropy cost, got {y:g}")
     if out is not None:
-        out = out_dir(out)
+        out = out_dir(out, files=("slowdown-map.png", "slowdown-map.svg", "slowdown-map.json"))
 
     from costlab.slowdown import slowdown_map
 

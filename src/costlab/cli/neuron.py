@@ -44,13 +44,13 @@ def summary_lines(run) -> list[str]:
 
 
 @click.command(cls=Command, short_help="Train one sigmoid neuron and report how fast it learns.")
-@click.option("--w", "w", type=Number(), required=True, help="Initial weight w.")
-@click.option("--b", "b", type=Number(), required=True, help="Initial bias b.")
-@click.option("--x", "x", type=Number(), default=1.0, show_default=True, help="The input x.")
-@click.option("--y", "y", type=Number(), default=0.0, show_default=True,
+@click.option("--w", "w", type=Number(ge=-1e6, le=1e6), required=True, help="Initial weight w.")
+@click.option("--b", "b", type=Number(ge=-1e6, le=1e6), required=True, help="Initial bias b.")
+@click.option("--x", "x", type=Number(ge=-1e6, le=1e6), default=1.0, show_default=True, help="The input x.")
+@click.option("--y", "y", type=Number(ge=-1e6, le=1e6), default=0.0, show_default=True,
               help="The target output y (in [0, 1] for cross-entropy).")
-@click.option("--eta", type=Number(gt=0), default=0.15, show_default=True, help="Learning rate eta.")
-@click.option("--epochs", type=Count(0), default=300, show_default=True,
+@click.option("--eta", type=Number(gt=0, le=1000), default=0.15, show_default=True, help="Learning rate eta.")
+@click.option("--epochs", type=Count(0, 100_000), default=300, show_default=True,
               help="Gradient-descent steps.")
 @click.option("--cost", type=click.Choice(NEURON_COSTS), default="quadratic", show_default=True,
               help="The cost function C.")

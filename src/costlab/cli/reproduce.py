@@ -10,6 +10,9 @@ from costlab.cli._common import Command, Count, Number, call_core, checkpoints, 
 
 __all__ = ["reproduce", "table_rows", "table_text", "write_figures", "write_results"]
 
+#: The figures' file names (costlab.plots.reproduce_figures), checked before any work.
+FIGURE_STEMS = ("cost-vs-epoch", "cost-vs-epoch-all", "output-vs-epoch", "sigmoid-slopes", "gradient-vs-output")
+
 
 def table_rows(runs) -> list[dict]:
     """One row of numbers per run: its start, the output a at epochs 0, 50, 150 and the
@@ -117,8 +120,8 @@ def write_figures(directory: Path, runs) -> list[Path]:
 @click.command(cls=Command, short_help="Reproduce the seed's table, figures and results.json.")
 @click.option("--out", "out", metavar="DIR", default="costlab-out", show_default=True,
               help="Directory for the figures, results.json and table.md (created if needed).")
-@click.option("--eta", type=Number(gt=0), default=0.15, show_default=True, help="Learning rate eta.")
-@click.option("--epochs", type=Count(0), default=300, show_default=True,
+@click.option("--eta", type=Number(gt=0, le=1000), default=0.15, show_default=True, help="Learning rate eta.")
+@click.option("--epochs", type=Count(0, 100_000), default=300, show_default=True,
               help="Gradient-descent steps.")
 def reproduce(out, eta, epochs):
     """Run the seed's experiment: its table, its lost figures, results.json.
@@ -127,7 +130,8 @@ def reproduce(out, eta, epochs):
     0.82 (w = 0.6, b = 0.9) and at 0.98 (w = 2, b = 2), under the quadratic
     and the cross-entropy cost.
     """
-    directory = out_dir(out)
+    directory = out_dir(out, files=("results.json", "table.md", *(f"{stem}{suffix}" for stem in FIGURE_STEMS
+                                                                    for suffix in (".png", ".svg"))))
 
     from costlab.neuron import reproduce as run_seed
 

@@ -6,34 +6,17 @@ import click
 
 from costlab.cli._common import Command, CommandFailed, Count, InputError
 
-__all__ = ["serve", "listening_socket"]
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
-
-def listening_socket(host: str, port: int):
-    """A socket bound to (host, port) and listening; OSError when that is impossible."""
-    import socket
-
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
+__all__ = ["serve"]
 
 
 @click.command(cls=Command, short_help="Serve the interactive page (learning slowdown, live).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (this machine only by default).")
-@click.option("--port", type=Count(0), default=8765, show_default=True, help="Port (0: any free port).")
-def serve(host, port):
+@click.option("--port", type=Count(0, 65535), default=8765, show_default=True, help="Port (0: any free port).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests for this host name (repeatable); by default only the loopback "
+                   "names and the address listened on, so no other site's page can reach the server.")
+def serve(host, port, allow_hosts):
     """Serve an interactive page: move the start of a sigmoid neuron and watch the
     quadratic cost stall where the cross-entropy learns; train two networks on the
     digits with two costs and watch their accuracy grow, epoch by epoch.
@@ -43,8 +26,8 @@ def serve(host, port):
     """
     import socket
 
-    if port > 65535:
-        raise InputError(f"--port must be <= 65535, got {port}")
+    from costlab.web.server import LOOPBACK, listening_socket, make_server
+
     try:
         sock = listening_socket(host, port)
     except socket.gaierror as e:
@@ -52,17 +35,15 @@ def serve(host, port):
     except OSError as e:
         raise CommandFailed(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
-    import uvicorn
-
     from costlab.web import create_app
 
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     click.echo(f"costlab serve: http://{shown}:{bound_port}/  (Ctrl+C to stop)")
     if host not in LOOPBACK:
-        click.echo(f"note: listening on {host}, so other machines may reach this page", err=True)
-    config = uvicorn.Config(create_app(), log_level="warning", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
+        click.echo(f"note: listening on {host}, so other machines may reach this page; it answers requests "
+                   "for this address and the names given with --allow-host", err=True)
+    server = make_server(create_app(allowed_hosts=(host, bound_host, *allow_hosts)))
     try:
         server.run(sockets=[sock])
     finally:

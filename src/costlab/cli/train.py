@@ -14,6 +14,7 @@ from costlab.cli._common import (
     InputError,
     Number,
     Registered,
+    check_network_size,
     figure_path,
     file_path,
     stdout_console,
@@ -40,6 +41,7 @@ def parse_sizes(text: str) -> list[int]:
         raise InputError(f"--sizes needs at least two layer sizes, each >= 1, got {text!r}")
     if any(s > 100_000 for s in sizes):
         raise InputError(f"--sizes: a layer of more than 100000 neurons is not supported, got {text!r}")
+    check_network_size(sizes)
     return sizes
 
 
@@ -84,15 +86,15 @@ def _shown(value, spec: str) -> str:
 @click.option("--init", type=Registered("init"), default="default", show_default=True,
               help="default: w ~ N(0, 1/n_in); large: w ~ N(0, 1).")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
-@click.option("--epochs", type=Count(0), default=30, show_default=True)
-@click.option("--batch-size", type=Count(1), default=10, show_default=True, help="Mini-batch size m.")
-@click.option("--eta", type=Number(gt=0), default=0.5, show_default=True, help="Learning rate eta.")
-@click.option("--lmbda", type=Number(ge=0), default=0.0, show_default=True,
+@click.option("--epochs", type=Count(0, 10_000), default=30, show_default=True)
+@click.option("--batch-size", type=Count(1, 1_000_000), default=10, show_default=True, help="Mini-batch size m.")
+@click.option("--eta", type=Number(gt=0, le=1000), default=0.5, show_default=True, help="Learning rate eta.")
+@click.option("--lmbda", type=Number(ge=0, le=1e6), default=0.0, show_default=True,
               help="L2 regularization lambda.")
-@click.option("--mu", type=Number(ge=0), default=0.0, show_default=True, help="Momentum in [0, 1).")
-@click.option("--seed", type=Count(0), default=0, show_default=True,
+@click.option("--mu", type=Number(ge=0, le=1), default=0.0, show_default=True, help="Momentum in [0, 1).")
+@click.option("--seed", type=Count(0, 2**32 - 1), default=0, show_default=True,
               help="Seed of the initial weights and the shuffling.")
-@click.option("--limit", type=Count(1), default=None, help="Train on the first N training samples only.")
+@click.option("--limit", type=Count(1, 100_000_000), default=None, help="Train on the first N training samples only.")
 @click.option("--save", "save_path", default=None, metavar="FILE", help="Write the trained model (JSON).")
 @click.option("--checkpoint", default=None, metavar="FILE", help="Save a checkpoint after every epoch.")
 @click.option("--resume", is_flag=True, help="Continue from --checkpoint up to --epochs.")
@@ -121,13 +123,15 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         if path is not None:
             file_path(path, option)
 
+    parsed_sizes = parse_sizes(sizes) if sizes else None  # checked before the data is loaded
+
     from costlab.data import DataError, load_data
 
     try:
         dataset = load_data(data).limit(limit)
     except DataError as e:
         raise InputError(str(e)) from None
-    layer_sizes = parse_sizes(sizes) if sizes else [dataset.n_features, 30, dataset.n_classes]
+    layer_sizes = parsed_sizes or [dataset.n_features, 30, dataset.n_classes]
     if layer_sizes[0] != dataset.n_features:
         raise InputError(f"--sizes must start with {dataset.n_features} (the features of {dataset.name}), got {layer_sizes[0]}")
     if layer_sizes[-1] != dataset.n_classes:

@@ -2,9 +2,11 @@
 
 :mod:`costlab.web.api` checks parameters and computes with costlab's engine;
 :mod:`costlab.web.app` is the ASGI application (page, static files, JSON API,
-server-sent events); ``static/`` holds the page, its JavaScript (with its own
-small SVG chart drawing) and CSS, installed with the package, so the page
-needs no network.
+server-sent events, and the checks of host, origin and size every request passes);
+:mod:`costlab.web.server` serves it with uvicorn (``costlab serve`` uses it
+too); ``static/`` holds the page, its JavaScript (with its own small SVG
+chart drawing) and CSS, installed with the package, so the page needs no
+network.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import queue
+import secrets
 import threading
 import time
 import uuid
@@ -261,6 +262,8 @@ class TrainingJob:
 
     def __init__(self, params: dict, on_end=None):
         self.id = uuid.uuid4().hex[:12]
+        #: Held only by the client that started the job: needed to stop it.
+        self.token = secrets.token_urlsafe(24)
         self.params = params
         self.events: queue.Queue = queue.Queue()
         self._stop = threading.Event()
@@ -271,7 +274,9 @@ class TrainingJob:
         self.thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, reason: str | None = None) -> None:
+        if reason is not None and not self._stop.is_set():
+            self._reason = reason
         self._stop.set()
 
     @property
@@ -365,8 +370,10 @@ class Trainer:
         with self._lock:
             return list(self._jobs)
 
-    def stop_all(self) -> None:
+    def jobs(self) -> list[TrainingJob]:
         with self._lock:
-            jobs = list(self._jobs.values())
-        for job in jobs:
-            job.stop()
+            return list(self._jobs.values())
+
+    def stop_all(self, reason: str | None = None) -> None:
+        for job in self.jobs():
+            job.stop(reason)

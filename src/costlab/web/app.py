@@ -7,27 +7,41 @@ Routes::
     GET  /api/presets            the seed's two starts
     GET  /api/neuron?w=..&b=..   the neuron trained under each cost (POST: a JSON object)
     GET  /api/train?costs=..     two networks trained on the digits: server-sent events
-    POST /api/train/{id}/stop    stop a training
-    GET  /api/train/status       the trainings running now
+    POST /api/train/{id}/stop    stop a training (header X-Costlab-Token: its token)
+    GET  /api/train/status       how many trainings run now, and which of them are yours
 
-Every refusal is a JSON object ``{"error": message}`` with a 4xx status.
+Every refusal is a JSON object ``{"error": message}`` with a 4xx status (503 when busy).
+
+The page answers only its own origin: a request whose Host header is not one
+of :data:`ALLOWED_HOSTS` (loopback names) or the names given to
+:func:`create_app` gets 421, so a page elsewhere cannot reach it through DNS
+rebinding; an API request sent by a page of another origin (``Origin``,
+``Referer`` or ``Sec-Fetch-Site`` say so) gets 403. Only the page that
+started a training holds its token (``X-Costlab-Token``), needed to stop it;
+the status lists only the trainings whose token a request presents.
+
 Requests are bounded before any work: a query string over 2 KiB gets 414, a
-body over 8 KiB gets 413, and at most two neuron computations and two
-trainings run at once (429 or 503 beyond that).
+body over 8 KiB gets 413 (nested deeper than :data:`MAX_JSON_DEPTH`: 400), a
+body not sent within :data:`BODY_TIMEOUT_S` seconds gets 408; neuron
+computations run in their own pool of :data:`NEURON_SLOTS` threads with at
+most :data:`NEURON_QUEUE` waiting (503 at once beyond that), so the page and
+its static files stay fast; at most two trainings run at once (429).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, StreamingResponse
@@ -36,14 +50,22 @@ from starlette.staticfiles import StaticFiles
 
 from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets
 
-__all__ = ["MAX_BODY_BYTES", "MAX_QUERY_BYTES", "STATIC_DIR", "background_server", "create_app"]
+__all__ = ["ALLOWED_HOSTS", "MAX_BODY_BYTES", "MAX_QUERY_BYTES", "STATIC_DIR", "background_server", "create_app"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_QUERY_BYTES = 2048
 MAX_BODY_BYTES = 8192
-#: Neuron computations at once; a request waits this long for a turn, then gets 503.
+#: Neuron computations at once, and how many more may wait for a turn (503 beyond that).
 NEURON_SLOTS = 2
-NEURON_WAIT_S = 10.0
+NEURON_QUEUE = 8
+#: Deepest nesting of a JSON body (an object holding a list is 2).
+MAX_JSON_DEPTH = 3
+#: Seconds a client has to send a request's body.
+BODY_TIMEOUT_S = 10.0
+#: Host names always answered: this machine's loopback names.
+ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: The header that carries a training's token.
+TOKEN_HEADER = "x-costlab-token"
 
 #: The page loads nothing from anywhere but this server.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -54,19 +76,59 @@ def _error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-class _Limits:
-    """ASGI middleware: refuse long query strings and large bodies before routing, and
-    add the security headers to every answer."""
+def _host_name(host: str) -> str:
+    """The name in a Host header (or an origin's netloc), without the port: ``[::1]:80`` -> ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    if host.count(":") == 1:
+        host = host.split(":")[0]
+    return host.rstrip(".")
 
-    def __init__(self, app):
+
+def _foreign_origin(headers: dict, host: str) -> str | None:
+    """Why a request comes from a page of another origin, or None."""
+    site = headers.get(b"sec-fetch-site", b"").decode("latin-1").lower()
+    if site and site not in ("same-origin", "none"):
+        return f"a {site} request"
+    for name in (b"origin", b"referer"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        value = value.decode("latin-1")
+        try:
+            netloc = urlsplit(value).netloc.lower()
+        except ValueError:
+            netloc = ""
+        if netloc != host.lower():
+            return f"{name.decode().capitalize()} {value[:80]!r}"
+        return None
+    return None
+
+
+class _Limits:
+    """ASGI middleware: refuse foreign hosts and origins, long query strings and large
+    bodies before routing, and add the security headers to every answer."""
+
+    def __init__(self, app, allowed_hosts=ALLOWED_HOSTS):
         self.app = app
+        self.allowed_hosts = frozenset(_host_name(h) for h in allowed_hosts)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        host = headers.get(b"host", b"").decode("latin-1")
+        if _host_name(host) not in self.allowed_hosts:
+            message = (f"this server answers only {', '.join(sorted(self.allowed_hosts))}, not Host {host[:80]!r} "
+                       "(costlab serve --allow-host NAME adds a name)") if host else "a Host header is required"
+            return await _error(message, 421 if host else 400)(scope, receive, send)
+        if scope["path"].startswith("/api/"):
+            why = _foreign_origin(headers, host)
+            if why is not None:
+                return await _error(f"refused: {why} from another origin", 403)(scope, receive, send)
         if len(scope.get("query_string", b"")) > MAX_QUERY_BYTES:
             return await _error(f"query string longer than {MAX_QUERY_BYTES} bytes", 414)(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None:
             try:
@@ -87,25 +149,61 @@ class _Limits:
 
 
 async def _read_json(request: Request) -> dict:
-    """The request's JSON object, read at most MAX_BODY_BYTES (chunked bodies too)."""
+    """The request's JSON object: at most MAX_BODY_BYTES (chunked bodies too), sent within
+    BODY_TIMEOUT_S seconds, nested at most MAX_JSON_DEPTH deep."""
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
+
+    async def read():
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_BODY_BYTES:
+                raise ApiError(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
+
+    try:
+        await asyncio.wait_for(read(), BODY_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        raise ApiError(f"the request body did not arrive within {BODY_TIMEOUT_S:g} s", 408) from None
+    if _depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(f"the request body is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError("the request body must be a JSON object") from None
     if not isinstance(data, dict):
         raise ApiError("the request body must be a JSON object")
     return data
 
 
-def create_app(*, max_trainings: int = 2) -> Starlette:
-    """The web application (Starlette), with its own trainer of digits networks."""
+def _depth(body: bytes) -> int:
+    """The deepest nesting of brackets in a JSON text, strings skipped (before parsing it)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in body.decode("utf-8", "replace"):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
+def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
+    """The web application (Starlette), with its own trainer of digits networks.
+
+    ``allowed_hosts``: Host names answered besides :data:`ALLOWED_HOSTS`.
+    """
     trainer = Trainer(max_trainings)
-    neuron_slots = threading.BoundedSemaphore(NEURON_SLOTS)
+    pool = ThreadPoolExecutor(NEURON_SLOTS, thread_name_prefix="costlab-neuron")
+    pending = [0]  # neuron computations running or waiting; touched only by the event loop
 
     async def index(request):
         return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
@@ -117,16 +215,14 @@ def create_app(*, max_trainings: int = 2) -> Starlette:
         try:
             raw = dict(request.query_params) if request.method == "GET" else await _read_json(request)
             params = check_neuron_params(raw)
-
-            def compute():
-                if not neuron_slots.acquire(timeout=NEURON_WAIT_S):
-                    raise ApiError("the server is busy with other computations; try again", 503)
-                try:
-                    return neuron_curves(params)
-                finally:
-                    neuron_slots.release()
-
-            return JSONResponse(await run_in_threadpool(compute))
+            if pending[0] >= NEURON_SLOTS + NEURON_QUEUE:
+                raise ApiError("the server is busy with other computations; try again", 503)
+            pending[0] += 1
+            try:
+                result = await asyncio.wrap_future(pool.submit(neuron_curves, params))
+            finally:
+                pending[0] -= 1
+            return JSONResponse(result)
         except ApiError as e:
             return _error(e.message, e.status)
 
@@ -139,7 +235,7 @@ def create_app(*, max_trainings: int = 2) -> Starlette:
 
         async def events():
             try:
-                yield _sse("start", {"id": job.id, "params": params})
+                yield _sse("start", {"id": job.id, "token": job.token, "params": params})
                 while True:
                     try:
                         kind, data = job.events.get_nowait()
@@ -156,15 +252,22 @@ def create_app(*, max_trainings: int = 2) -> Starlette:
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
+    def token_of(request: Request) -> str:
+        return request.headers.get(TOKEN_HEADER, "")
+
     async def stop(request: Request):
         job = trainer.get(request.path_params["job_id"])
-        if job is None:
-            return _error(f"no training {request.path_params['job_id'][:40]!r} is running", 404)
+        if job is None or not hmac.compare_digest(job.token.encode(), token_of(request).encode("utf-8", "replace")):
+            # the same answer whether the job does not exist or the token is not its own
+            return _error(f"no training {request.path_params['job_id'][:40]!r} of yours is running", 404)
         job.stop()
         return JSONResponse({"stopped": job.id})
 
     async def running(request):
-        return JSONResponse({"running": trainer.running(), "max": trainer.max_jobs})
+        token = token_of(request)
+        return JSONResponse({"running": len(trainer.running()), "max": trainer.max_jobs,
+                             "yours": [job.id for job in trainer.jobs() if token and
+                                       hmac.compare_digest(job.token.encode(), token.encode("utf-8", "replace"))]})
 
     async def http_error(request: Request, exc: HTTPException):
         if exc.status_code == 405:
@@ -188,7 +291,7 @@ def create_app(*, max_trainings: int = 2) -> Starlette:
         exception_handlers={HTTPException: http_error},
     )
     app.state.trainer = trainer
-    app.add_middleware(_Limits)
+    app.add_middleware(_Limits, allowed_hosts=(*ALLOWED_HOSTS, *allowed_hosts))
     return app
 
 
@@ -204,13 +307,10 @@ def background_server(app=None, host: str = "127.0.0.1", port: int = 0, timeout:
     Yields the base URL (``http://127.0.0.1:PORT``); the server stops when the
     block ends. For tests and notebooks; ``costlab serve`` is the command.
     """
-    import uvicorn
-
-    from costlab.cli.serve import listening_socket
+    from costlab.web.server import listening_socket, make_server
 
     sock = listening_socket(host, port)
-    server = uvicorn.Server(uvicorn.Config(app or create_app(), log_level="warning",
-                                           timeout_graceful_shutdown=1))
+    server = make_server(app or create_app(allowed_hosts=(host,)), graceful_s=1)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -306,6 +306,7 @@ function parseEvent(block) {
 function handleTrainEvent({ event, data }) {
   if (event === "start") {
     net.id = data.id;
+    net.token = data.token; // only this page holds it: the server stops a training for its token alone
     net.costs = data.params.costs;
     net.epochs = data.params.epochs;
     net.series = Object.fromEntries(net.costs.map((c) => [c, { epoch: [], test: [], train: [], cost: [] }]));
@@ -364,7 +365,9 @@ async function startTraining() {
 
 async function stopTraining() {
   if (net.id) {
-    try { await fetch(`/api/train/${net.id}/stop`, { method: "POST" }); } catch (e) { /* closing is enough */ }
+    try {
+      await fetch(`/api/train/${net.id}/stop`, { method: "POST", headers: { "X-Costlab-Token": net.token } });
+    } catch (e) { /* closing is enough */ }
   }
   // closing the stream stops the server's worker too
   setTimeout(() => { if (net.running && net.abort) net.abort.abort(); }, 1500);
