@@ -121,7 +121,7 @@ def test_presets_are_the_seeds_starts(client):
     assert r.status_code == 200
     presets = r.json()["presets"]
     assert [(p["w"], p["b"]) for p in presets] == list(SEED_STARTS.values())
-    assert [p["label"] for p in presets] == ["seed start a0 = 0.82", "seed start a0 = 0.98"]
+    assert [p["label"] for p in presets] == ["blog post: a0 = 0.82", "blog post: a0 = 0.98"]
     assert all(p["eta"] == 0.15 and p["epochs"] == 300 for p in presets)
 
 

@@ -1057,7 +1057,7 @@ def _sigmoid_prime_steps() -> Derivation:
         f"{_text(ends[1])} as z -> +oo: the flat ends of the sigmoid, where it learns slowly.",
     ]
     where = {sigma: sp.Lambda(z, s), a: sigma(z)}
-    return Derivation("The sigmoid's derivative (the seed's appendix)", steps, notes, where,
+    return Derivation("The sigmoid's derivative (the blog post's appendix)", steps, notes, where,
                       {"sigma'(z)": sp.Mul(a, 1 - a)})
 
 
@@ -1087,16 +1087,16 @@ def _seed_origin() -> Derivation:
         "chooses it so that C = 0 when a = y.",
     ]
     where = {z: w * x + b, a: sigma(z), sigma: sp.Lambda(z, _BUILTIN["sigmoid"]), C: sp.Add(F, constant)}
-    return Derivation("Where the cross-entropy comes from (the seed's section 3)", steps, notes, where,
+    return Derivation("Where the cross-entropy comes from (the blog post's section 3)", steps, notes, where,
                       {"C": sp.Add(F, constant)})
 
 
 @lru_cache(maxsize=None)
 def _seed_cached() -> tuple[Derivation, ...]:
     quad = gradient("quadratic", "sigmoid")
-    quad.title = "The quadratic cost's gradients: the factor sigma'(z) (the seed's section 1)"
+    quad.title = "The quadratic cost's gradients: the factor sigma'(z) (the blog post's section 1)"
     ce = gradient("cross-entropy", "sigmoid")
-    ce.title = "The cross-entropy's gradients: sigma'(z) cancels (the seed's section 2)"
+    ce.title = "The cross-entropy's gradients: sigma'(z) cancels (the blog post's section 2)"
     return (_sigmoid_prime_steps(), quad, ce, _seed_origin())
 
 

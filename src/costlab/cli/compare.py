@@ -70,7 +70,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     """Train every (cost, eta, seed) from the same initial weights and batch order per seed.
 
     \b
-    Example (the seed's slowdown on real data):
+    Example (the blog post's slowdown on real data):
       costlab compare --data digits --costs quadratic,cross-entropy --seeds 5 --epochs 30
     """
     costs = _names(costs, "--costs", COSTS)

@@ -1,4 +1,4 @@
-"""``costlab map``: the learning slowdown of the seed's neuron over all starts (w, b)."""
+"""``costlab map``: the learning slowdown of the blog post's neuron over all starts (w, b)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _grid(text: str, option: str):
         raise InputError(str(e)) from None
 
 
-@click.command(cls=Command, short_help="Map the slowdown of the seed's neuron over all starts (w, b).")
+@click.command(cls=Command, short_help="Map the slowdown of the blog post's neuron over all starts (w, b).")
 @click.option("--costs", default="quadratic,cross-entropy", show_default=True, help="Costs to map, comma-separated.")
 @click.option("--w", "w_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial weights.")
 @click.option("--b", "b_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial biases.")
@@ -57,7 +57,7 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
     """For every start (w, b), the first epoch at which the neuron's output reaches the target.
 
     \b
-    Example (the seed's neuron over 401 x 401 starts, both costs):
+    Example (the blog post's neuron over 401 x 401 starts, both costs):
       costlab map --out map/
     """
     costs = _costs(costs)

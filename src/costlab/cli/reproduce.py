@@ -1,4 +1,4 @@
-"""``costlab reproduce``: the seed's four runs, their table, figures and results.json."""
+"""``costlab reproduce``: Nielsen's experiment's four runs, their table, figures and results.json."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def write_results(directory: Path, runs, rows, text, caption) -> list[Path]:
     from costlab.fileio import atomic_write, write_json
 
     results = {
-        "experiment": "one sigmoid neuron, x -> y, gradient descent from each seed start under each cost",
+        "experiment": "one sigmoid neuron, x -> y, gradient descent from each of the blog post's starts under each cost",
         "runs": [run.to_dict() for run in runs],
         "table": {"rows": rows, "text": text, "caption": caption},
     }
@@ -114,14 +114,15 @@ def write_figures(directory: Path, runs) -> list[Path]:
     return paths
 
 
-@click.command(cls=Command, short_help="Reproduce the seed's table, figures and results.json.")
+@click.command(cls=Command, short_help="Reproduce the blog post's experiment: table, figures, results.json.")
 @click.option("--out", "out", metavar="DIR", default="costlab-out", show_default=True,
               help="Directory for the figures, results.json and table.md (created if needed).")
 @click.option("--eta", type=Number(gt=0), default=0.15, show_default=True, help="Learning rate eta.")
 @click.option("--epochs", type=Count(0), default=300, show_default=True,
               help="Gradient-descent steps.")
 def reproduce(out, eta, epochs):
-    """Run the seed's experiment: its table, its lost figures, results.json.
+    """Run the blog post's experiment (Nielsen's, Neural Networks and Deep Learning,
+    chapter 3): its table, its lost figures, results.json.
 
     One sigmoid neuron learns to output y = 0 from x = 1, started at output
     0.82 (w = 0.6, b = 0.9) and at 0.98 (w = 2, b = 2), under the quadratic

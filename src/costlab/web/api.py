@@ -35,6 +35,7 @@ __all__ = [
     "check_train_params",
     "neuron_curves",
     "presets",
+    "presets_payload",
 ]
 
 NEURON_COSTS = ("quadratic", "cross-entropy")
@@ -167,14 +168,21 @@ def check_train_params(params: Mapping) -> dict:
 # --------------------------------------------------------------------------- #
 
 def presets() -> list[dict]:
-    """The seed's two starts, and its settings, as the page's one-click presets."""
+    """The blog post's two starts, and its settings, as the page's one-click presets."""
     from costlab.neuron import SEED_EPOCHS, SEED_ETA, SEED_STARTS, SEED_X, SEED_Y, initial_output
 
     return [
-        {"name": name, "label": f"seed start a0 = {initial_output(w, b):.2f}",
+        {"name": name, "label": f"blog post: a0 = {initial_output(w, b):.2f}",
          "w": w, "b": b, "x": SEED_X, "y": SEED_Y, "eta": SEED_ETA, "epochs": SEED_EPOCHS}
         for name, (w, b) in SEED_STARTS.items()
     ]
+
+
+def presets_payload() -> dict:
+    """What the page loads first: the presets, costlab's palette and the Chinese catalogue of its words."""
+    from costlab import i18n, palette
+
+    return {"presets": presets(), "palette": palette.as_json(), "messages": {"zh": dict(i18n.ZH)}}
 
 
 def neuron_curves(p: dict) -> dict:
