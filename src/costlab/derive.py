@@ -1360,9 +1360,10 @@ def to_text(derivations: list[Derivation]) -> str:
 
 
 def _latex_label(label: str) -> str:
-    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    return "".join(table.get(c, c) for c in label)
+    """A step's label for ``\\text{}``: words as text, each formula in it typeset as ``$...$``."""
+    from costlab.mathlabel import latex_text
+
+    return latex_text(label)
 
 
 def to_latex(derivations: list[Derivation]) -> str:

@@ -61,38 +61,39 @@ ZH: dict[str, str] = {
     # cost names and short words
     "quadratic": "二次", "cross-entropy": "交叉熵", "log-likelihood": "对数似然",
     "{cost} cost": "{cost}代价函数",
-    "epoch": "训练轮次 (epoch)",
+    "epoch": "迭代次数",
     "cost C": "代价 C",
     "output a": "输出 a",
     "never": "从未",
+    "{epochs} epochs": "{epochs} 次迭代",
     # figures of the single neuron
     "start a = {a0:.2f} (w = {w:g}, b = {b:g})": "起点 a = {a0:.2f}（w = {w:g}，b = {b:g}）",
-    "cost relative to epoch 0, C / C(0)": "相对第 0 轮的代价 C / C(0)",
+    "cost relative to epoch 0, C / C(0)": "相对初始代价的比值 C / C(0)",
     "target y = {y:g}": "目标 y = {y:g}",
     "tangent at {start}": "{start} 处的切线",
     "weighted input z = w x + b": "带权输入 z = w x + b",
-    "output a = $\\sigma(z)$": "输出 a = $\\sigma(z)$",
-    "slope $\\sigma'(z)$": "斜率 $\\sigma'(z)$",
+    "output a = $\\sigma(z)$": "输出 a = σ(z)",
+    "slope $\\sigma'(z)$": "斜率 σ′(z)",
     "output a (target y = {y:g})": "输出 a（目标 y = {y:g}）",
-    "gradient size $|\\partial C/\\partial b|$": "梯度大小 $|\\partial C/\\partial b|$",
-    "output a against epoch": "输出 a 随训练轮次的变化",
-    "{cost} cost C against epoch": "{cost}代价函数的代价 C 随训练轮次的变化",
+    "gradient size $|\\partial C/\\partial b|$": "梯度大小 |∂C/∂b|",
+    "output a against epoch": "输出 a 随迭代次数的变化",
+    "{cost} cost C against epoch": "{cost}代价函数的代价 C 随迭代次数的变化",
     "Sigmoid neuron, {cost} cost, {start}; {settings}": "S 型神经元，{cost}代价函数，{start}；{settings}",
-    "Cost against epoch for each start and cost ({settings})": "每个起点和每个代价函数的代价随训练轮次的变化（{settings}）",
+    "Cost against epoch for each start and cost ({settings})": "每个起点和每个代价函数的代价随迭代次数的变化（{settings}）",
     "{start}, {cost} cost": "{start}，{cost}代价函数",
     "How fast each run learns: C / C(0) against epoch ({settings})":
-        "每次训练学得多快：C / C(0) 随训练轮次的变化（{settings}）",
-    "Output a against epoch ({settings})": "输出 a 随训练轮次的变化（{settings}）",
+        "每次训练学得多快：C / C(0) 随迭代次数的变化（{settings}）",
+    "Output a against epoch ({settings})": "输出 a 随迭代次数的变化（{settings}）",
     "Each start on the sigmoid, with its tangent": "S 型函数上的每个起点及其切线",
     "The slope $\\sigma'(z)$: the factor in every quadratic-cost gradient":
-        "斜率 $\\sigma'(z)$：二次代价函数每个梯度中的因子",
+        "斜率 σ′(z)：二次代价函数每个梯度中的因子",
     "Why the quadratic cost stalls: the bias gradient against the output": "二次代价函数为何停滞：偏置梯度与输出的关系",
     # the map
     "{cost}: {share:.0%} of starts reach the target": "{cost}：{share:.0%} 的起点达到目标",
     "initial weight w": "初始权重 w",
     "initial bias b": "初始偏置 b",
-    "first epoch at the target": "首次达到目标的轮次",
-    "grey: not within {epochs} epochs": "灰色：{epochs} 轮内未达到",
+    "first epoch at the target": "首次达到目标的迭代次数",
+    "grey: not within {epochs} epochs": "灰色：{epochs} 次迭代内未达到",
     "initial output a0 (target: |a - y| <= {tol:g}, y = {y:g})": "初始输出 a0（目标：|a - y| <= {tol:g}，y = {y:g}）",
     "The same against a0 alone (gaps: never)": "同一结果只对 a0 作图（空缺：从未达到）",
     "How long the sigmoid neuron takes to reach a = {target:g} from each start ({settings})":
@@ -103,7 +104,135 @@ ZH: dict[str, str] = {
     "init = {init} (w ~ N(0, 1): saturated sigmoids)": "初始化 = {init}（w ~ N(0, 1)：S 型神经元饱和）",
     "init = {init} (w ~ N(0, 1/n_in))": "初始化 = {init}（w ~ N(0, 1/n_in)）",
     "Test accuracy": "测试准确率",
-    "Test cost relative to epoch 0": "相对第 0 轮的测试代价",
+    "Test cost relative to epoch 0": "相对初始值的测试代价",
     "{what} per epoch on {data}, {sizes}, batch {batch}: mean and spread over {n} random seeds":
-        "{data} 上每轮的{what}，网络 {sizes}，批大小 {batch}：{n} 个随机种子的均值与离散范围",
+        "{data} 上每次迭代的{what}，网络 {sizes}，批大小 {batch}：{n} 个随机种子的均值与离散范围",
+    # the report
+    "Why cross-entropy: the learning slowdown of the quadratic cost": "为什么用交叉熵：二次代价函数的学习缓慢",
+    "costlab report": "costlab 报告",
+    "A costlab {version} report. Every number and figure below was computed by costlab on the machine that wrote this file; the page loads nothing from anywhere.":
+        "costlab {version} 生成的报告。下面的每个数字和图都由 costlab 在写出本文件的机器上算出；本页面不从任何地方加载内容。",
+    "A sigmoid neuron trained with the quadratic cost learns slowest when it is most wrong, because every gradient carries the slope of the sigmoid, which is tiny on its flat ends. The cross-entropy cost cancels that factor: its gradient is the error itself. This report retells that argument, from a blog post on the cross-entropy cost that follows Nielsen's experiment (<i>Neural Networks and Deep Learning</i>, chapter 3), with costlab's own runs, derivations and measurements.":
+        "用二次代价函数训练的 S 型神经元，在错得最厉害时学得最慢：每个梯度都带有 S 型函数的斜率，而它在两端平坦处非常小。"
+        "交叉熵代价函数消去了这个因子：它的梯度就是误差本身。本报告用 costlab 自己的训练、推导和测量，复述一篇关于交叉熵代价函数的博客文章中的论证；"
+        "该文沿用 Nielsen 的实验（《Neural Networks and Deep Learning》第 3 章）。",
+    "Contents": "目录",
+    "Made with {command}. The same results on the command line: {commands}; interactively: {serve}.":
+        "由 {command} 生成。命令行上的相同结果：{commands}；交互式页面：{serve}。",
+    "The experiment: two starts, two costs": "实验：两个起点，两个代价函数",
+    "One sigmoid neuron, <i>a</i> = &sigma;(<i>w x</i> + <i>b</i>), gets one input <i>x</i> = {x:g} and should output <i>y</i> = {y:g}. It is trained by plain gradient descent, learning rate &eta; = {eta:g}, for {E} epochs (one step each), from two starts: <i>w</i> = 0.6, <i>b</i> = 0.9 (output 0.82) and <i>w</i> = 2, <i>b</i> = 2 (output 0.98), once with the quadratic cost and once with the cross-entropy, both with their true gradients.":
+        "一个 S 型神经元 <i>a</i> = &sigma;(<i>w x</i> + <i>b</i>)，输入 <i>x</i> = {x:g}，实际值应为 <i>y</i> = {y:g}。"
+        "它用普通的梯度下降训练，学习速率 &eta; = {eta:g}，共 {E} 次迭代（每次一步），从两个起点出发："
+        "<i>w</i> = 0.6，<i>b</i> = 0.9（输出值 0.82）和 <i>w</i> = 2，<i>b</i> = 2（输出值 0.98），"
+        "分别用二次代价函数和交叉熵代价函数训练，都用各自真实的梯度。",
+    "start a0": "起点 a0",
+    "cost": "代价函数",
+    "first a < 0.5": "首次 a < 0.5",
+    "The four runs of the blog post's experiment, as costlab trains them.": "博客文章实验的四次训练，由 costlab 完成。",
+    "With the quadratic cost the neuron that starts <em>more</em> wrong learns <em>slower</em>: from 0.98 its output first falls below 0.5 at epoch {sq} and is still {slow_end:.2f} after {E} epochs, while from 0.82 it is below 0.5 after {fq} epochs and ends at {fast_end:.3f}. With the cross-entropy both starts learn fast: below 0.5 after {fce} and {sce} epochs, and about {ce_end:.3f} after {E}.":
+        "用二次代价函数时，起点错得<em>越多</em>，神经元学得<em>越慢</em>：从 0.98 出发，输出值在第 {sq} 次迭代才首次低于 0.5，"
+        "{E} 次迭代后仍为 {slow_end:.2f}；而从 0.82 出发，{fq} 次迭代后就低于 0.5，最终为 {fast_end:.3f}。"
+        "用交叉熵代价函数时两个起点都学得很快：分别在 {fce} 和 {sce} 次迭代后低于 0.5，{E} 次迭代后约为 {ce_end:.3f}。",
+    "output a against epoch for all four runs": "四次训练的输出 a 随迭代次数的变化",
+    "cost C against epoch, one panel per start and cost": "代价 C 随迭代次数的变化，每个起点和代价函数一幅",
+    "Output <i>a</i> against epoch for the four runs: colour is the cost, line style the start.":
+        "四次训练的输出 <i>a</i> 随迭代次数的变化：颜色表示代价函数，线型表示起点。",
+    "Cost against epoch, one panel per start (rows) and cost (columns), each on its own scale: the quadratic cost from 0.98 stays flat for about two hundred epochs.":
+        "代价随迭代次数的变化，每个起点（行）和代价函数（列）一幅，各自的刻度不同：从 0.98 出发的二次代价函数在约两百次迭代内几乎不变。",
+    "The mechanism: the slope of the sigmoid": "机制：S 型函数的斜率",
+    "Both gradients of the quadratic cost carry the factor {prime}:": "二次代价函数的两个梯度都带有因子 {prime}：",
+    "On the flat ends of the sigmoid that factor is tiny, so a neuron whose output is near 1 while its target is 0, the worst possible start, gets the smallest steps. The cross-entropy's gradients have no such factor:":
+        "在 S 型函数两端的平坦处这个因子非常小（神经元饱和），所以输出接近 1 而实际值为 0 的神经元——最差的起点——步子反而最小。交叉熵代价函数的梯度没有这个因子：",
+    "The bigger the error, the faster the neuron learns.": "误差越大，神经元学得越快。",
+    "the sigmoid with both starts and their slopes": "S 型函数及两个起点处的斜率",
+    "bias gradient against output for both costs": "两个代价函数的偏置梯度与输出值的关系",
+    "slope": "斜率",
+    "ratio": "比值",
+    "At the two starts: the slope and the size of the bias gradient under each cost.": "两个起点处：斜率，以及每个代价函数下偏置梯度的大小。",
+    "The sigmoid with each start and its tangent (top), and the slope {prime} (bottom): 0.149 at <i>z</i> = 1.5, 0.0177 at <i>z</i> = 4.":
+        "S 型函数上的每个起点及其切线（上），以及斜率 {prime}（下）：在 <i>z</i> = 1.5 处为 0.149，在 <i>z</i> = 4 处为 0.0177。",
+    "|&part;<i>C</i>/&part;<i>b</i>| against the output <i>a</i> for target <i>y</i> = 0 (log scale): the quadratic cost's gradient vanishes as <i>a</i> &rarr; 1, the cross-entropy's grows.":
+        "实际值 <i>y</i> = 0 时 |&part;<i>C</i>/&part;<i>b</i>| 与输出 <i>a</i> 的关系（对数刻度）：当 <i>a</i> &rarr; 1 时二次代价函数的梯度趋于 0，交叉熵代价函数的梯度反而变大。",
+    "The derivations": "推导",
+    "Every step below is done by SymPy in <code>costlab derive</code> (and checked there); the equations are its LaTeX, typeset here by matplotlib's mathtext.":
+        "下面每一步都由 <code>costlab derive</code> 中的 SymPy 完成（并在那里检验）；公式是它输出的 LaTeX，由 matplotlib 的 mathtext 排版。",
+    "The map of the slowdown: every start": "学习缓慢的全景图：所有起点",
+    "The blog post shows two starts. Here are {n:,} of them: <i>w</i> and <i>b</i> each from {lo:g} to {hi:g} ({k} values), each trained for {epochs} epochs at &eta; = {eta:g}, all of one cost at once as one group of networks. The colour is the first epoch at which the output is within {tol:g} of the target <i>y</i> = {y:g}; grey means not within {epochs} epochs. With <i>x</i> = 1 the time depends on the start only through <i>a</i><sub>0</sub> = &sigma;(<i>w</i> + <i>b</i>): the diagonal bands, and the curve below.":
+        "博客文章展示了两个起点。这里有 {n:,} 个：<i>w</i> 和 <i>b</i> 各从 {lo:g} 到 {hi:g}（{k} 个值），每个以学习速率 &eta; = {eta:g} 训练 {epochs} 次迭代，"
+        "同一代价函数的所有起点作为一组网络同时训练。颜色表示输出值首次与实际值 <i>y</i> = {y:g} 相差不超过 {tol:g} 的迭代次数；灰色表示 {epochs} 次迭代内未达到。"
+        "当 <i>x</i> = 1 时，所需时间只通过 <i>a</i><sub>0</sub> = &sigma;(<i>w</i> + <i>b</i>) 依赖于起点：图中的斜带，以及下面的曲线。",
+    "starts that reach the target": "达到目标的起点",
+    "slowest start": "最慢的起点",
+    "its first epoch at the target": "它首次达到目标的迭代次数",
+    "Over all {n:,} starts.": "在全部 {n:,} 个起点上。",
+    "first epoch at the target from every start, per cost": "每个起点首次达到目标的迭代次数，每个代价函数一幅",
+    "first epoch at the target against the initial output": "首次达到目标的迭代次数与初始输出值的关系",
+    "First epoch at the target from each start (<i>w</i>, <i>b</i>), one panel per cost on one colour scale, the blog post's two starts marked.":
+        "每个起点（<i>w</i>，<i>b</i>）首次达到目标的迭代次数，每个代价函数一幅，使用同一色标，并标出博客文章的两个起点。",
+    "The same against the initial output <i>a</i><sub>0</sub> alone; the dotted lines are the blog post's two starts.":
+        "同一结果只对初始输出值 <i>a</i><sub>0</sub> 作图；虚线是博客文章的两个起点。",
+    "On real data: {data}": "真实数据：{data}",
+    "A sigmoid network [{sizes}] learns {data} ({n_train:,} training and {n_test:,} test images), batch {batch}, &eta; = {eta:g}, {epochs} epochs, with each cost from the same initial weights and the same batch order per random seed ({seeds} random seeds: mean &plusmn; standard deviation of the test accuracy).":
+        "一个 S 型网络 [{sizes}] 学习 {data}（{n_train:,} 张训练图像，{n_test:,} 张测试图像），批大小 {batch}，学习速率 &eta; = {eta:g}，{epochs} 次迭代；"
+        "对每个随机种子，各代价函数从相同的初始权重、按相同的批次顺序训练（{seeds} 个随机种子：测试准确率的均值 &plusmn; 标准差）。",
+    "With the <b>large</b> initial weights (<i>w</i> ~ N(0, 1)), whose sigmoids start saturated,":
+        "使用<b>大</b>初始权重（<i>w</i> ~ N(0, 1)）时，S 型神经元一开始就饱和，",
+    "With the <b>default</b> initial weights (<i>w</i> ~ N(0, 1/<i>n</i><sub>in</sub>)),":
+        "使用<b>默认</b>初始权重（<i>w</i> ~ N(0, 1/<i>n</i><sub>in</sub>)）时，",
+    "{what} the quadratic cost's network is at {q1:.1f}% after one epoch, the cross-entropy's at {c1:.1f}%; after {epochs} epochs they stand at {qe:.1f}% and {ce:.1f}%.":
+        "{what}二次代价函数的网络在一次迭代后为 {q1:.1f}%，交叉熵代价函数的为 {c1:.1f}%；{epochs} 次迭代后分别为 {qe:.1f}% 和 {ce:.1f}%。",
+    "init": "初始化",
+    "epoch {e}": "第 {e} 次迭代",
+    "best (any random seed)": "最佳（任一随机种子）",
+    "Test accuracy per epoch, mean &plusmn; standard deviation over random seeds.": "每次迭代的测试准确率，各随机种子的均值 &plusmn; 标准差。",
+    "test accuracy per epoch on real data": "真实数据上每次迭代的测试准确率",
+    "Test accuracy against epoch, mean (line) and one standard deviation (band) over the random seeds, per initializer; colour is the cost.":
+        "测试准确率随迭代次数的变化：各随机种子的均值（线）和一个标准差（带），每种初始化一幅；颜色表示代价函数。",
+    # the derivations of costlab derive (their formulas stay as they are)
+    "The sigmoid's derivative (the blog post's appendix)": "S 型函数的导数（博客文章的附录）",
+    "The quadratic cost's gradients: the factor {0} (the blog post's section 1)": "二次代价函数的梯度：因子 {0}（博客文章第 1 节）",
+    "The cross-entropy's gradients: {0} cancels (the blog post's section 2)": "交叉熵代价函数的梯度：{0} 被消去（博客文章第 2 节）",
+    "Where the cross-entropy comes from (the blog post's section 3)": "交叉熵代价函数从何而来（博客文章第 3 节）",
+    "Definition of the sigmoid": "S 型函数的定义",
+    "Differentiate": "求导",
+    "Chain rule: {0}, with {1}": "链式法则：{0}，其中 {1}",
+    "{0}": "{0}",
+    "The two minus signs cancel": "两个负号抵消",
+    "Split into two fractions": "拆成两个分式",
+    "In the second, {0}": "第二个分式中，{0}",
+    "Recognise {0}": "认出 {0}",
+    "With {0}": "代入 {0}",
+    "{0} is largest where {1}, at {2}, where it is {3}; it tends to 0 as {4} and to 0 as {5}: the flat ends of the sigmoid, where it learns slowly.":
+        "{0} 在 {1} 处，即 {2} 处最大，为 {3}；当 {4} 时和当 {5} 时都趋于 0：这是 S 型函数两端的平坦处（饱和），学习在那里很慢。",
+    "The neuron's weighted input": "神经元的带权输入",
+    "Its output": "它的输出",
+    "The activation (sigmoid)": "激活函数（S 型函数）",
+    "The quadratic cost of one sample": "一个样本的二次代价函数",
+    "The cross-entropy cost of one sample": "一个样本的交叉熵代价函数",
+    "Differentiate the cost with respect to the output {0}": "代价对输出 {0} 求导",
+    "Differentiate the activation": "激活函数求导",
+    "Invert {0}": "求 {0} 的反函数",
+    "Put {0} into {1}: written with {2}": "把 {0} 代入 {1}：用 {2} 表示",
+    "Chain rule: the output error {0}": "链式法则：输出误差 {0}",
+    "Put in {0}, and {1}": "代入 {0}，以及 {1}",
+    "Chain rule for the weight: {0}": "权重的链式法则：{0}",
+    "The output error times {0}": "输出误差乘以 {0}",
+    "Chain rule for the bias: {0}": "偏置的链式法则：{0}",
+    "Chain rule for the bias {0}": "偏置的链式法则 {0}",
+    "The output error itself": "就是输出误差本身",
+    "Over a common denominator": "通分",
+    "The factor {0} cancels": "因子 {0} 被消去",
+    "Learning slowdown: {0} carries the factor {1}, which tends to 0 as {2} and as {3}: when the output saturates, the gradient is tiny however wrong the output is.":
+        "学习缓慢：{0} 带有因子 {1}，当 {2} 以及 {3} 时它趋于 0：输出饱和时，无论输出错得多厉害，梯度都非常小。",
+    "No learning slowdown: the factor {0} cancels, so {1}: the gradient is proportional to the error, and the further the output is from y, the faster the neuron learns.":
+        "没有学习缓慢：因子 {0} 被消去，所以 {1}：梯度与误差成正比，输出离 y 越远，神经元学得越快。",
+    "costlab's numeric engine trains this pair (quadratic with a sigmoid output).": "costlab 的数值引擎可以训练这一组合（二次代价函数配 S 型输出）。",
+    "costlab's numeric engine trains this pair (cross-entropy with a sigmoid output).": "costlab 的数值引擎可以训练这一组合（交叉熵代价函数配 S 型输出）。",
+    "Ask for {0}, so": "要求 {0}，于是",
+    "Divide by {0}": "两边除以 {0}",
+    "Partial fractions": "部分分式",
+    "Integrate over {0}": "对 {0} 积分",
+    "Minus sign outside: the cross-entropy": "把负号提到外面：这就是交叉熵代价函数",
+    "Asking for a bias gradient that is just the error {0} forces the cross-entropy; the constant does not change any gradient. {1} chooses it so that {2} when {3}.":
+        "要求偏置梯度恰好是误差 {0}，就必然得到交叉熵代价函数；常数不改变任何梯度。{1} 选取常数使得 {3} 时 {2}。",
 }

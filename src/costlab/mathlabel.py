@@ -51,7 +51,8 @@ def split(label: str) -> list[tuple[str, str]]:
         run = tokens[i:j]
         last_is_end = j == len(tokens)
         has_op = any(_OPERATOR.search(t.rstrip(",.;:")) for t, _, _ in run)
-        if run and (has_op or last_is_end or (len(run) == 1 and run[0][0].rstrip(",.;:") in _MATH_WORDS - {"d", "e"})):
+        number = len(run) == 1 and re.fullmatch(r"[0-9.]+[,.;:)]*", run[0][0]) is not None
+        if run and not number and (has_op or last_is_end or (len(run) == 1 and run[0][0].rstrip(",.;:") in _MATH_WORDS - {"d", "e"})):
             a, b = run[0][1], run[-1][2]
             text = label[a:b]
             trail = len(text) - len(text.rstrip(",.;:"))
@@ -81,7 +82,7 @@ def to_latex(math: str) -> str:
     """A plain-text formula (``sigma'(z) = a*(1 - a)``) in LaTeX (``\\sigma'(z) = a(1 - a)``)."""
     s = math
     s = re.sub(r"\bd([A-Za-z])/d([A-Za-z])\b", r"\\partial \1/\\partial \2", s)
-    s = re.sub(r"\bd/d([a-z])\b", r"\\mathrm{d}/\\mathrm{d}\1", s)
+    s = re.sub(r"\bd/d([a-z])\b\s*", r"\\mathrm{d}/\\mathrm{d}\1\\;", s)
     s = re.sub(r"\^(-?[A-Za-z0-9.]+)", r"^{\1}", s)
     s = re.sub(r"\*(?=\()", "", s)
     s = s.replace("*", r"\,")

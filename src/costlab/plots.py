@@ -28,6 +28,7 @@ from costlab import __version__
 from costlab.activations import get_activation, sigmoid, sigmoid_prime
 from costlab.costs import get_cost
 from costlab.fileio import atomic_write
+from costlab.i18n import current as current_language
 from costlab.i18n import tr
 from costlab.palette import INK, MUTED, cost_color, dash_mpl, init_dash, start_dash
 
@@ -59,6 +60,27 @@ PNG_DPI = 150
 #: Fonts tried in order for each character: DejaVu Sans, then a CJK font for Chinese
 #: (Debian's fonts-wqy-microhei; scripts/test.sh installs it).
 FONTS = ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC"]
+#: Where Debian puts those CJK fonts, for a matplotlib whose font cache predates them.
+CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                  "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def _fonts() -> list[str]:
+    """:data:`FONTS` that matplotlib knows, after adding the CJK font files it has not seen."""
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if not known & set(FONTS[1:]):
+        for path in CJK_FONT_FILES:
+            if Path(path).is_file():
+                font_manager.fontManager.addfont(path)
+        known = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in FONTS if f in known] or ["DejaVu Sans"]
+
+
+def _math(latex: str, plain: str) -> str:
+    """``$latex$`` for mathtext in English; ``plain`` (Unicode) in Chinese, whose characters mathtext cannot set."""
+    return plain if current_language() == "zh" else f"${latex}$"
 
 
 def _z0(run) -> float:
@@ -73,7 +95,8 @@ def start_label(run) -> str:
 
 def cost_name(cost: str) -> str:
     """The cost's name in the current language (a formula stays as typed)."""
-    return tr(cost) if cost in ("quadratic", "cross-entropy", "log-likelihood") else cost
+    names = {"quadratic": tr("quadratic"), "cross-entropy": tr("cross-entropy"), "log-likelihood": tr("log-likelihood")}
+    return names.get(cost, cost)
 
 
 def _starts(runs) -> list[dict]:
@@ -230,8 +253,8 @@ def plot_gradient(ax, starts, *, y: float = 0.0):
     a = np.linspace(0.005, 0.995, 400)
     for name, g in gradient_curves(a, y).items():
         ax.plot(a, g, color=cost_color(name), linewidth=2,
-                label={"quadratic": cost_name("quadratic") + r": $(a - y)\,\sigma'(z)$",
-                       "cross-entropy": cost_name("cross-entropy") + r": $a - y$"}[name])
+                label={"quadratic": cost_name("quadratic") + ": " + _math(r"(a - y)\,\sigma'(z)", "(a − y) σ′(z)"),
+                       "cross-entropy": cost_name("cross-entropy") + ": " + _math("a - y", "a − y")}[name])
     for i, run in enumerate(starts):
         a0 = float(sigmoid(_z0(run)))
         ax.axvline(a0, color=MUTED, linewidth=1, linestyle=dash_mpl(start_dash(i)), label=start_label(run))
@@ -255,7 +278,7 @@ def plot_gradient(ax, starts, *, y: float = 0.0):
 # --------------------------------------------------------------------------- #
 
 def _settings(run) -> str:
-    return f"x = {run['x']:g}, y = {run['y']:g}, " + r"$\eta$" + f" = {run['eta']:g}"
+    return f"x = {run['x']:g}, y = {run['y']:g}, " + _math(r"\eta", "η") + f" = {run['eta']:g}"
 
 
 def neuron_figure(run) -> Figure:
@@ -409,7 +432,7 @@ def plot_slowdown_map(ax, smap, cost: str, *, vmax=None, marks=SEED_MARKS):
         if w[0] <= w0 <= w[-1] and b[0] <= b0 <= b[-1]:
             ax.plot([w0], [b0], "o", markersize=7, markerfacecolor="white", markeredgecolor="black")
             ax.annotate(label, (w0, b0), xytext=(6, 6), textcoords="offset points", color="white",
-                        fontsize=9, fontweight="bold")
+                        fontsize=9.5)
     share = smap.share_reached(cost)
     ax.set_title(tr("{cost}: {share:.0%} of starts reach the target", cost=cost_name(cost), share=share),
                  color=cost_color(cost))
@@ -449,7 +472,8 @@ def _map_colorbar(fig, image, axes, smap):
 
 
 def _map_title(smap) -> str:
-    settings = f"x = {smap.x:g}, y = {smap.y:g}, " + r"$\eta$" + f" = {smap.eta:g}, {smap.epochs} epochs"
+    settings = (f"x = {smap.x:g}, y = {smap.y:g}, " + _math(r"\eta", "η") + f" = {smap.eta:g}, "
+                + tr("{epochs} epochs", epochs=smap.epochs))
     return tr("How long the sigmoid neuron takes to reach a = {target:g} from each start ({settings})",
               target=smap.target, settings=settings)
 
@@ -511,7 +535,7 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
         mean, std = mean * scale, std * scale
         epochs = np.arange(len(mean))
         color = cost_color(r["cost"])
-        label = tr("{cost} cost", cost=cost_name(r["cost"])) + (f", " + r"$\eta$" + f" = {r['eta']:g}" if len(etas) > 1 else "")
+        label = tr("{cost} cost", cost=cost_name(r["cost"])) + (", " + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
         ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label)
         ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.15, linewidth=0)
     ax.set_xlabel(tr("epoch"))
@@ -568,8 +592,14 @@ def figure_metadata(fmt: str, parameters: dict | None = None) -> dict:
 
 def figure_bytes(fig: Figure, fmt: str, parameters: dict | None = None) -> bytes:
     """The figure rendered as ``fmt`` ("png" or "svg"), stamped by :func:`figure_metadata`."""
+    from matplotlib.text import Text
+
     buf = io.BytesIO()
-    with rc_context({"svg.hashsalt": "costlab", "font.sans-serif": FONTS}):
+    fonts = _fonts()
+    for text in fig.findobj(Text):  # each character from the first of the fonts that has it
+        if text.get_fontfamily() == ["sans-serif"]:
+            text.set_fontfamily(fonts)
+    with rc_context({"svg.hashsalt": "costlab", "font.family": fonts}):
         fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=figure_metadata(fmt, parameters))
     return buf.getvalue()
 
