@@ -260,3 +260,94 @@ def test_report_opens_offline_and_every_figure_renders(browser, report_file):
     phone.goto(report_file.as_uri())
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.close()
+
+
+NO_LABEL_ON_A_CURVE = """() => {
+  const hits = [];
+  for (const svg of document.querySelectorAll("svg.chart")) {
+    const paths = [...svg.querySelectorAll("path.series")];
+    for (const text of svg.querySelectorAll("text")) {
+      const b = text.getBBox();
+      if (!b.width) continue;
+      for (const p of paths) {
+        const n = p.getTotalLength();
+        for (let s = 0; s <= n; s += 1.5) {
+          const q = p.getPointAtLength(s);
+          if (q.x > b.x + 1 && q.x < b.x + b.width - 1 && q.y > b.y + 1 && q.y < b.y + b.height - 1) {
+            hits.push(`${svg.id}: "${text.textContent}" over ${p.dataset.series}`);
+            break;
+          }
+        }
+      }
+    }
+  }
+  return hits;
+}"""
+
+
+def test_the_url_holds_the_state_and_the_logit_view_and_language_switch(laptop, server):
+    import math
+
+    from playwright.sync_api import expect
+
+    page = laptop.page
+    page.goto(f"{server}/?w=0.6&b=0.9&eta=0.5&epoch=20&z=-2.5&costs=quadratic,cross-entropy&lang=zh")
+    expected = api(server, w=0.6, b=0.9, eta=0.5)
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    # every control as the link set it, in Chinese
+    assert page.input_value("#eta") == "0.5" and page.input_value("#logit-z") == "-2.5"
+    assert page.inner_text("#epoch-value") == "20"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "学习速率" in page.inner_text("#neuron-controls") and "二次代价函数" in page.inner_text("#results")
+    # the logit view: the ratio of the two gradients is 1/sigma'(z)
+    s = 1 / (1 + math.exp(2.5))
+    assert float(page.inner_text("#logit-ratio")) == pytest.approx(1 / (s * (1 - s)), rel=5e-3)  # three digits shown
+    assert page.inner_text("#logit-inverse-slope") == page.inner_text("#logit-ratio")
+    # back to English; a change of control goes into the URL, and the link restores it
+    page.click("#lang")
+    expect(page.locator("#neuron-controls")).to_contain_text("learning rate")
+    page.fill("#logit-z", "1")
+    page.fill("#y", "0.2")
+    expected = api(server, w=0.6, b=0.9, eta=0.5, y=0.2)
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    expect(page).to_have_url(re.compile(r"[?&]y=0\.2\b.*&lang=en"))
+    link = page.url
+    assert "z=1" in link and "eta=0.5" in link and "w=0.6" in link
+    page.click("#copy-link")
+    expect(page.locator("#copy-status")).to_have_text("Link copied")
+    page.goto("about:blank")
+    page.goto(link)  # the link, opened afresh
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    assert page.input_value("#y") == "0.2" and page.input_value("#logit-z") == "1"
+    assert page.input_value("#eta") == "0.5"
+    # any chart exports as SVG and as PNG
+    with page.expect_download() as d:
+        page.click("#chart-logit-grad >> xpath=ancestor::figure//button[@data-fmt='svg']")
+    svg = Path(d.value.path()).read_text()
+    assert d.value.suggested_filename == "costlab-logit-grad.svg"
+    assert svg.startswith("<svg") and 'data-series="ratio"' in svg and "stroke=" in svg
+    with page.expect_download() as d:
+        page.click("#chart-output >> xpath=ancestor::figure//button[@data-fmt='png']")
+    assert Path(d.value.path()).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_no_label_is_drawn_over_a_curve_at_the_posts_settings(browser, server, viewport):
+    w = Watched(browser, viewport)
+    page = w.page
+    page.goto(f"{server}/?epoch=150")  # the page opens on the blog post's 0.98 start
+    wait_for_final(page, "quadratic", "0.2028")
+    page.wait_for_timeout(300)
+    assert page.evaluate(NO_LABEL_ON_A_CURVE) == []
+    page.click("button[data-preset='a0=0.82']")
+    wait_for_final(page, "quadratic", "0.0940")
+    page.wait_for_timeout(300)
+    assert page.evaluate(NO_LABEL_ON_A_CURVE) == []
+    # the check sees a label that is drawn over a curve
+    page.evaluate("""() => { const p = document.querySelector('#chart-output path[data-series="quadratic"]');
+      const q = p.getPointAtLength(p.getTotalLength() / 2);
+      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      t.setAttribute('x', q.x - 20); t.setAttribute('y', q.y + 4); t.textContent = 'over the curve';
+      p.parentNode.appendChild(t); }""")
+    assert page.evaluate(NO_LABEL_ON_A_CURVE) == ['chart-output: "over the curve" over quadratic']
+    w.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import html
 import re
 from pathlib import Path
 
@@ -34,10 +35,13 @@ def messages_of_the_derivations() -> set[str]:
 
 
 def messages_of_the_page() -> set[str]:
-    """Every ``data-i18n="..."`` of the page and every ``t("...")`` of its scripts."""
-    html = (STATIC / "index.html").read_text()
+    """The inner HTML of every element marked ``data-i18n`` (as the browser reads it: entities decoded,
+    spaces collapsed) and every ``t("...")`` of the page's scripts."""
+    page = (STATIC / "index.html").read_text()
+    marked = re.findall(r"<(\w+)\b[^>]*\sdata-i18n\b[^>]*>(.*?)</\1>", page, re.S)
     js = "".join((STATIC / name).read_text() for name in ("app.js", "charts.js"))
-    return set(re.findall(r'data-i18n="([^"]+)"', html)) | set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', js))
+    return ({re.sub(r"\s+", " ", html.unescape(inner)).strip() for _, inner in marked}
+            | set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', js)))
 
 
 def test_every_message_has_its_chinese_form_and_every_chinese_form_is_used():
