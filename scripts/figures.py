@@ -208,6 +208,8 @@ def _gallery() -> list[Entry]:
         Entry("docs/screenshots/serve-laptop.png", {"viewport": "laptop", "query": "?w=2&b=2", "epoch": 150},
               draw_page, page_code),
         Entry("docs/screenshots/serve-phone.png", {"viewport": "phone", "scroll_to": "#results"}, draw_page, page_code),
+        Entry("docs/screenshots/serve-logit.png", {"viewport": "laptop", "query": "?w=2&b=2&z=4", "scroll_to": "#logit"},
+              draw_page, page_code),
         Entry("docs/screenshots/report.png", {"lang": "en", "data": "digits", "map_points": 201,
                                               "scroll_to": "#experiment"}, draw_report, report_code),
         Entry("docs/screenshots/report-zh.png", {"lang": "zh", "data": "digits", "map_points": 201,

@@ -258,8 +258,8 @@ ZH: dict[str, str] = {
     "epochs": "迭代次数",
     "costs to show": "显示的代价函数",
     "Output <var>a</var> against epoch": "输出 <var>a</var> 随迭代次数的变化",
-    "Cost relative to its start, <var>C</var> / <var>C</var>(0) (each cost on its own scale)":
-        "代价相对初始值的比值 <var>C</var> / <var>C</var>(0)（各代价函数刻度不同）",
+    "Cost relative to its start, <var>C</var> / <var>C</var>(0)":
+        "代价相对初始值的比值 <var>C</var> / <var>C</var>(0)",
     "The sigmoid and each neuron's operating point": "S 型函数与每个神经元的工作点",
     "Bias gradient |∂<var>C</var>/∂<var>b</var>| against epoch (log scale)": "偏置梯度 |∂<var>C</var>/∂<var>b</var>| 随迭代次数的变化（对数刻度）",
     "One output's weighted input <var>z</var>: the whole argument in one picture": "一个输出的带权输入 <var>z</var>：一幅图说明全部论证",
@@ -303,4 +303,5 @@ ZH: dict[str, str] = {
     "test cost C": "测试代价 C",
     "test accuracy": "测试准确率",
     "best": "最佳",
+    "blog post: a0 = {a0}": "博客文章：a0 = {a0}",
 }

@@ -120,7 +120,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
         for measure, stem in (("eval_accuracy", "compare-accuracy"), ("eval_cost", "compare-cost")):
             fig = comparison_figure(summary, result.config, measure)
             for suffix in (".png", ".svg"):
-                write_or_fail(out / f"{stem}{suffix}", lambda p: save_figure(fig, p))
+                write_or_fail(out / f"{stem}{suffix}", lambda p: save_figure(fig, p, {"figure": stem, **result.config}))
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(result.csv_rows())
         write_or_fail(out / "runs.csv", lambda p: atomic_write(p, buf.getvalue()))

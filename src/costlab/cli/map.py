@@ -85,7 +85,10 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
 
         fig = slowdown_figure(smap)
         for suffix in (".png", ".svg"):
-            write_or_fail(out / f"slowdown-map{suffix}", lambda p: save_figure(fig, p))
+            write_or_fail(out / f"slowdown-map{suffix}", lambda p: save_figure(
+                fig, p, {"figure": "slowdown-map", "w": [float(smap.w[0]), float(smap.w[-1]), len(smap.w)],
+                         "b": [float(smap.b[0]), float(smap.b[-1]), len(smap.b)], "x": smap.x, "y": smap.y,
+                         "eta": smap.eta, "epochs": smap.epochs, "target": smap.target}))
         write_or_fail(out / "slowdown-map.json", lambda p: write_json(p, smap.to_dict()))
     if as_json:
         click.echo(json.dumps(smap.to_dict(), allow_nan=False))

@@ -106,10 +106,11 @@ def write_figures(directory: Path, runs) -> list[Path]:
 
     data = [run.to_dict() for run in runs]
     paths = []
+    params = {"figure": None, "eta": data[0]["eta"], "epochs": data[0]["epochs"], "x": data[0]["x"], "y": data[0]["y"]}
     for stem, fig in reproduce_figures(data).items():
         for suffix in FORMATS:
             path = directory / f"{stem}{suffix}"
-            write_or_fail(path, lambda p: save_figure(fig, p))
+            write_or_fail(path, lambda p: save_figure(fig, p, {**params, "figure": stem}))
             paths.append(path)
     return paths
 

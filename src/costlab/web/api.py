@@ -172,7 +172,7 @@ def presets() -> list[dict]:
     from costlab.neuron import SEED_EPOCHS, SEED_ETA, SEED_STARTS, SEED_X, SEED_Y, initial_output
 
     return [
-        {"name": name, "label": f"blog post: a0 = {initial_output(w, b):.2f}",
+        {"name": name, "label": f"blog post: a0 = {initial_output(w, b):.2f}", "a0": initial_output(w, b),
          "w": w, "b": b, "x": SEED_X, "y": SEED_Y, "eta": SEED_ETA, "epochs": SEED_EPOCHS}
         for name, (w, b) in SEED_STARTS.items()
     ]

@@ -43,6 +43,7 @@ function setLang(lang) {
     if (el.dataset.en === undefined) el.dataset.en = el.innerHTML.replace(/\s+/g, " ").trim();
     el.innerHTML = LANG === "zh" && ZH[el.dataset.en] !== undefined ? ZH[el.dataset.en] : el.dataset.en;
   }
+  for (const b of document.querySelectorAll(".preset")) if (b.presetLabel) b.innerHTML = b.presetLabel();
   $("#lang").textContent = LANG === "zh" ? "English" : "中文";
   $("#lang").setAttribute("lang", LANG === "zh" ? "en" : "zh-CN");
   drawNeuron();
@@ -461,7 +462,8 @@ async function loadPresets() {
       const b = document.createElement("button");
       b.className = "preset";
       b.dataset.preset = p.name;
-      b.innerHTML = `${p.label}<small>w = ${p.w}, b = ${p.b}, η = ${p.eta}, ${t("{n} epochs", { n: p.epochs })}</small>`;
+      b.presetLabel = () => `${t("blog post: a0 = {a0}", { a0: p.a0.toFixed(2) })}<small>w = ${p.w}, b = ${p.b}, η = ${p.eta}, ${t("{n} epochs", { n: p.epochs })}</small>`;
+      b.innerHTML = b.presetLabel();
       b.addEventListener("click", () => {
         for (const k of ["w", "b", "x", "y", "eta", "epochs"]) setField(k, p[k]);
         neuron.startBy = "b";
