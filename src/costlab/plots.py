@@ -30,7 +30,7 @@ from costlab.costs import get_cost
 from costlab.fileio import atomic_write
 from costlab.i18n import current as current_language
 from costlab.i18n import tr
-from costlab.palette import INK, MUTED, cost_color, dash_mpl, init_dash, start_dash
+from costlab.palette import INK, MUTED, cost_color, dash_mpl, start_dash
 
 __all__ = [
     "FORMATS",
@@ -333,9 +333,8 @@ def output_figure(runs) -> Figure:
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.subplots()
     plot_output(ax, runs, legend=False)
-    _, labels = ax.get_legend_handles_labels()
-    extra = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels()) if lab not in
-             {_run_label(r, True) for r in runs}]
+    runs_labels = {_run_label(r, True) for r in runs}
+    extra = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels()) if lab not in runs_labels]
     fig.legend(*key_handles(_costs(runs), _starts(runs), extra=extra), loc="outside lower center", ncols=2)
     ax.set_title(tr("Output a against epoch ({settings})", settings=_settings(runs[0])))
     return fig
