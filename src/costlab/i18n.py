@@ -89,7 +89,7 @@ ZH: dict[str, str] = {
         "斜率 σ′(z)：二次代价函数每个梯度中的因子",
     "Why the quadratic cost stalls: the bias gradient against the output": "二次代价函数为何停滞：偏置梯度与输出的关系",
     # the map
-    "{cost}: {share:.0%} of starts reach the target": "{cost}：{share:.0%} 的起点达到目标",
+    "{cost}: {share:.0%} of starts reach the target": "{cost}代价函数：{share:.0%} 的起点达到目标",
     "initial weight w": "初始权重 w",
     "initial bias b": "初始偏置 b",
     "first epoch at the target": "首次达到目标的迭代次数",

@@ -494,13 +494,18 @@ def slowdown_figure(smap) -> Figure:
 def slowdown_maps_figure(smap) -> Figure:
     """The maps alone, one panel per cost on one colour scale: sized to be read at a page's full width."""
     n = len(smap.costs)
-    fig = Figure(figsize=(4.2 * n, 4.9), layout="constrained")
+    fig = Figure(figsize=(5.4 * n, 5.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)[0])
     image = None
     for ax, cost in zip(axes, smap.costs):
         image = plot_slowdown_map(ax, smap, cost)
     _map_colorbar(fig, image, list(axes), smap)
-    fig.suptitle(_map_title(smap))
+    title = _map_title(smap)
+    for paren in (" (", "（"):  # the settings on a line of their own
+        if paren in title:
+            title = title.replace(paren, "\n" + paren.strip(), 1)
+            break
+    fig.suptitle(title)
     return fig
 
 
