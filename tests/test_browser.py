@@ -218,12 +218,36 @@ def test_network_view_streams_and_stops(laptop, server):
 
 
 @pytest.fixture(scope="module")
-def report_file(tmp_path_factory):
+def report_files(tmp_path_factory):
+    """The report in English and in Chinese, from one run of the experiments."""
     from costlab.report import report_data, write_report
 
-    path = tmp_path_factory.mktemp("report") / "report.html"
-    write_report(path, report_data(data="digits", map_points=101))
-    return path
+    folder = tmp_path_factory.mktemp("report")
+    d = report_data(data="digits", map_points=101)
+    for lang in ("en", "zh"):
+        write_report(folder / f"report-{lang}.html", d, lang)
+    return folder / "report-en.html", folder / "report-zh.html"
+
+
+@pytest.fixture(scope="module")
+def report_file(report_files):
+    return report_files[0]
+
+
+def test_the_chinese_report_renders_and_prints(browser, report_files):
+    page = browser.new_page(viewport=LAPTOP)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(report_files[1].as_uri())
+    page.wait_for_load_state("load")
+    assert errors == []
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "交叉熵代价函数" in page.inner_text("#mechanism")
+    assert page.locator("svg.figure").count() == 7
+    pdf = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "report-zh.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 6
+    page.close()
 
 
 def test_report_opens_offline_and_every_figure_renders(browser, report_file):

@@ -494,18 +494,30 @@ def slowdown_figure(smap) -> Figure:
 def slowdown_maps_figure(smap) -> Figure:
     """The maps alone, one panel per cost on one colour scale: sized to be read at a page's full width."""
     n = len(smap.costs)
-    fig = Figure(figsize=(5.4 * n, 5.6), layout="constrained")
+    fig = Figure(figsize=(5.6 * n, 5.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)[0])
     image = None
     for ax, cost in zip(axes, smap.costs):
         image = plot_slowdown_map(ax, smap, cost)
+        # legible at print size: the figure spans a page's width
+        ax.tick_params(labelsize=13)
+        ax.xaxis.label.set_fontsize(14)
+        ax.yaxis.label.set_fontsize(14)
+        ax.title.set_fontsize(14)
+        for text in ax.texts:
+            text.set_fontsize(13)
     _map_colorbar(fig, image, list(axes), smap)
+    fig.axes[-1].tick_params(labelsize=13)
+    fig.axes[-1].xaxis.label.set_fontsize(14)
+    for legend in fig.legends:
+        for text in legend.get_texts():
+            text.set_fontsize(13)
     title = _map_title(smap)
     for paren in (" (", "（"):  # the settings on a line of their own
         if paren in title:
             title = title.replace(paren, "\n" + paren.strip(), 1)
             break
-    fig.suptitle(title)
+    fig.suptitle(title, fontsize=15)
     return fig
 
 
