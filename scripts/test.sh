@@ -7,8 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # ---- System packages (Debian) ---------------------------------------------------------
 # Debian packages the tests need, installed with apt-get (as root, or through sudo) when
 # some are missing:  dataset-fashion-mnist  the Fashion-MNIST images (/usr/share/datasets);
-# chromium  the headless browser of tests/test_browser.py (driven by Playwright).
-DEBIAN_PACKAGES=(dataset-fashion-mnist chromium)
+# chromium  the headless browser of tests/test_browser.py (driven by Playwright);
+# fonts-wqy-microhei  a Chinese font for the figures of `costlab report --lang zh`.
+DEBIAN_PACKAGES=(dataset-fashion-mnist chromium fonts-wqy-microhei)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -219,12 +219,36 @@ def test_network_view_streams_and_stops(laptop, server):
 
 
 @pytest.fixture(scope="module")
-def report_file(tmp_path_factory):
+def report_files(tmp_path_factory):
+    """The report in English and in Chinese, from one run of the experiments."""
     from costlab.report import report_data, write_report
 
-    path = tmp_path_factory.mktemp("report") / "report.html"
-    write_report(path, report_data(data="digits", map_points=101))
-    return path
+    folder = tmp_path_factory.mktemp("report")
+    d = report_data(data="digits", map_points=101)
+    for lang in ("en", "zh"):
+        write_report(folder / f"report-{lang}.html", d, lang)
+    return folder / "report-en.html", folder / "report-zh.html"
+
+
+@pytest.fixture(scope="module")
+def report_file(report_files):
+    return report_files[0]
+
+
+def test_the_chinese_report_renders_and_prints(browser, report_files):
+    page = browser.new_page(viewport=LAPTOP)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(report_files[1].as_uri())
+    page.wait_for_load_state("load")
+    assert errors == []
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "交叉熵代价函数" in page.inner_text("#mechanism")
+    assert page.locator("svg.figure").count() == 7
+    pdf = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "report-zh.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 6
+    page.close()
 
 
 def test_report_opens_offline_and_every_figure_renders(browser, report_file):
@@ -241,7 +265,7 @@ def test_report_opens_offline_and_every_figure_renders(browser, report_file):
         "svg.figure, svg.math",
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.getAttribute('class'), r.width, r.height]; })",
     )
-    assert sum(1 for c, _, _ in sizes if c == "figure") == 6
+    assert sum(1 for c, _, _ in sizes if c == "figure") == 7
     assert sum(1 for c, _, _ in sizes if c == "math") >= 50
     assert all(w > 5 and h > 5 for _, w, h in sizes), [s for s in sizes if not (s[1] > 5 and s[2] > 5)]
     # the figures fill the text column; equations keep their own size
@@ -261,3 +285,94 @@ def test_report_opens_offline_and_every_figure_renders(browser, report_file):
     phone.goto(report_file.as_uri())
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.close()
+
+
+NO_LABEL_ON_A_CURVE = """() => {
+  const hits = [];
+  for (const svg of document.querySelectorAll("svg.chart")) {
+    const paths = [...svg.querySelectorAll("path.series")];
+    for (const text of svg.querySelectorAll("text")) {
+      const b = text.getBBox();
+      if (!b.width) continue;
+      for (const p of paths) {
+        const n = p.getTotalLength();
+        for (let s = 0; s <= n; s += 1.5) {
+          const q = p.getPointAtLength(s);
+          if (q.x > b.x + 1 && q.x < b.x + b.width - 1 && q.y > b.y + 1 && q.y < b.y + b.height - 1) {
+            hits.push(`${svg.id}: "${text.textContent}" over ${p.dataset.series}`);
+            break;
+          }
+        }
+      }
+    }
+  }
+  return hits;
+}"""
+
+
+def test_the_url_holds_the_state_and_the_logit_view_and_language_switch(laptop, server):
+    import math
+
+    from playwright.sync_api import expect
+
+    page = laptop.page
+    page.goto(f"{server}/?w=0.6&b=0.9&eta=0.5&epoch=20&z=-2.5&costs=quadratic,cross-entropy&lang=zh")
+    expected = api(server, w=0.6, b=0.9, eta=0.5)
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    # every control as the link set it, in Chinese
+    assert page.input_value("#eta") == "0.5" and page.input_value("#logit-z") == "-2.5"
+    assert page.inner_text("#epoch-value") == "20"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert "学习速率" in page.inner_text("#neuron-controls") and "二次代价函数" in page.inner_text("#results")
+    # the logit view: the ratio of the two gradients is 1/sigma'(z)
+    s = 1 / (1 + math.exp(2.5))
+    assert float(page.inner_text("#logit-ratio")) == pytest.approx(1 / (s * (1 - s)), rel=5e-3)  # three digits shown
+    assert page.inner_text("#logit-inverse-slope") == page.inner_text("#logit-ratio")
+    # back to English; a change of control goes into the URL, and the link restores it
+    page.click("#lang")
+    expect(page.locator("#neuron-controls")).to_contain_text("learning rate")
+    page.fill("#logit-z", "1")
+    page.fill("#y", "0.2")
+    expected = api(server, w=0.6, b=0.9, eta=0.5, y=0.2)
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    expect(page).to_have_url(re.compile(r"[?&]y=0\.2\b.*&lang=en"))
+    link = page.url
+    assert "z=1" in link and "eta=0.5" in link and "w=0.6" in link
+    page.click("#copy-link")
+    expect(page.locator("#copy-status")).to_have_text("Link copied")
+    page.goto("about:blank")
+    page.goto(link)  # the link, opened afresh
+    wait_for_final(page, "quadratic", f"{expected['runs']['quadratic']['a'][300]:.4f}")
+    assert page.input_value("#y") == "0.2" and page.input_value("#logit-z") == "1"
+    assert page.input_value("#eta") == "0.5"
+    # any chart exports as SVG and as PNG
+    with page.expect_download() as d:
+        page.click("#chart-logit-grad >> xpath=ancestor::figure//button[@data-fmt='svg']")
+    svg = Path(d.value.path()).read_text()
+    assert d.value.suggested_filename == "costlab-logit-grad.svg"
+    assert svg.startswith("<svg") and 'data-series="ratio"' in svg and "stroke=" in svg
+    with page.expect_download() as d:
+        page.click("#chart-output >> xpath=ancestor::figure//button[@data-fmt='png']")
+    assert Path(d.value.path()).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_no_label_is_drawn_over_a_curve_at_the_posts_settings(browser, server, viewport):
+    w = Watched(browser, viewport)
+    page = w.page
+    page.goto(f"{server}/?epoch=150")  # the page opens on the blog post's 0.98 start
+    wait_for_final(page, "quadratic", "0.2028")
+    page.wait_for_timeout(300)
+    assert page.evaluate(NO_LABEL_ON_A_CURVE) == []
+    page.click("button[data-preset='a0=0.82']")
+    wait_for_final(page, "quadratic", "0.0940")
+    page.wait_for_timeout(300)
+    assert page.evaluate(NO_LABEL_ON_A_CURVE) == []
+    # the check sees a label that is drawn over a curve
+    page.evaluate("""() => { const p = document.querySelector('#chart-output path[data-series="quadratic"]');
+      const q = p.getPointAtLength(p.getTotalLength() / 2);
+      const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+      t.setAttribute('x', q.x - 20); t.setAttribute('y', q.y + 4); t.textContent = 'over the curve';
+      p.parentNode.appendChild(t); }""")
+    assert page.evaluate(NO_LABEL_ON_A_CURVE) == ['chart-output: "over the curve" over quadratic']
+    w.close()

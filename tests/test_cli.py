@@ -133,6 +133,15 @@ def test_reproduce_writes_every_figure_as_png_and_svg(reproduced):
         assert (out / f"{stem}.png").read_bytes().startswith(PNG_MAGIC)
         assert ET.parse(out / f"{stem}.svg").getroot().tag.endswith("svg")
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files
+    # each figure says which costlab drew it, and with what
+    from PIL import Image
+
+    from costlab import __version__
+
+    with Image.open(out / "cost-vs-epoch.png") as im:
+        stamp = json.loads(im.text["costlab"])
+    assert stamp["costlab"] == __version__
+    assert stamp["parameters"] == {"figure": "cost-vs-epoch", "eta": 0.15, "epochs": 300, "x": 1.0, "y": 0.0}
 
 
 def test_reproduce_results_json_holds_the_four_runs(reproduced):

@@ -147,6 +147,9 @@ def test_seed_in_latex_is_four_align_blocks():
     # every line inside a block is `lhs &= rhs && \text{label}`
     body = [ln for ln in out.splitlines() if "&=" in ln]
     assert body and all(r"&& \text{" in ln for ln in body)
+    # the formulas inside a label are typeset, not ASCII
+    assert r"\text{Chain rule: $\mathrm{d}/\mathrm{d}u\;u^{-1} = -u^{-2}$, with $u = 1 + e^{-z}$}" in out
+    assert "sigma'" not in "".join(ln.split("&&")[1] for ln in body)
 
 
 def test_seed_in_markdown_has_headings_labels_and_display_math():

@@ -48,14 +48,68 @@ def test_plot_cost_relative_starts_at_one(runs):
     assert "C / C(0)" in ax.get_ylabel()
 
 
-def test_colour_follows_the_start_and_line_style_the_cost(runs):
+def test_colour_follows_the_cost_and_line_style_the_start(runs):
+    from costlab.palette import COST_COLORS
+
     ax = Figure().subplots()
     plots.plot_output(ax, runs)
-    lines = ax.get_lines()[:4]
+    lines = ax.get_lines()[:4]  # (0.82, quadratic), (0.82, cross-entropy), (0.98, quadratic), (0.98, cross-entropy)
     colors = [line.get_color() for line in lines]
     styles = [line.get_linestyle() for line in lines]
-    assert colors[0] == colors[1] != colors[2] == colors[3]
-    assert styles[0] == styles[2] != styles[1] == styles[3]
+    assert colors[0] == colors[2] == COST_COLORS["quadratic"] != colors[1] == colors[3] == COST_COLORS["cross-entropy"]
+    assert styles[0] == styles[1] != styles[2] == styles[3]
+
+
+def test_one_palette_for_the_figures_the_page_and_the_report(runs):
+    from costlab import palette
+    from costlab.web.api import presets_payload
+
+    # parameterized forms share their cost's colour; formulas get their own, always the same
+    assert palette.cost_color("focal(gamma=2)") == palette.cost_color("focal") == palette.COST_COLORS["focal"]
+    f1, f2 = palette.cost_color("-y*ln(a)"), palette.cost_color("(a-y)^4")
+    assert f1 in palette.FORMULA_COLORS and f2 in palette.FORMULA_COLORS
+    assert f1 == palette.cost_color("-y*ln(a)")
+    assert not set(palette.FORMULA_COLORS) & set(palette.COST_COLORS.values())
+    # the page gets the same palette through the API
+    assert presets_payload()["palette"] == palette.as_json()
+    # the comparison on data and the map colour their curves by cost, as the neuron's figures do
+    summary = [{"init": "default", "cost": c, "eta": 0.5, "eval_accuracy_mean": [0.1, 0.5], "eval_accuracy_std": [0, 0]}
+               for c in ("quadratic", "cross-entropy")]
+    ax = Figure().subplots()
+    plots.plot_comparison(ax, summary, "default")
+    assert [line.get_color() for line in ax.get_lines()] == [palette.COST_COLORS["quadratic"],
+                                                            palette.COST_COLORS["cross-entropy"]]
+
+
+def test_legends_name_each_colour_and_each_style_once(runs):
+    fig = plots.output_figure(runs)
+    labels = legend_texts(fig)
+    assert labels.count("quadratic cost") == 1 and labels.count("cross-entropy cost") == 1
+    assert labels.count("start a = 0.98 (w = 2, b = 2)") == 1
+    assert not any("quadratic" in t and "start" in t for t in labels)
+
+
+def test_comparison_of_costs_is_relative_to_epoch_0():
+    summary = [{"init": "default", "cost": c, "eta": 0.5, "eval_cost_mean": [m, m / 2], "eval_cost_std": [0, 0]}
+               for c, m in (("quadratic", 0.45), ("cross-entropy", 3.2))]
+    ax = Figure().subplots()
+    plots.plot_comparison(ax, summary, "default", measure="eval_cost")
+    assert "C / C(0)" in ax.get_ylabel() and "own scale" in ax.get_ylabel()
+    for line in ax.get_lines():
+        np.testing.assert_allclose(line.get_ydata(), [1.0, 0.5])
+
+
+def test_figures_carry_the_version_and_parameters(runs, tmp_path):
+    from PIL import Image
+
+    from costlab import __version__
+
+    path = plots.save_figure(plots.neuron_figure(runs[0]), tmp_path / "f.png", {"eta": 0.15})
+    with Image.open(path) as im:
+        info = json.loads(im.text["costlab"])
+    assert info == {"costlab": __version__, "parameters": {"eta": 0.15}}
+    svg = plots.save_figure(plots.neuron_figure(runs[0]), tmp_path / "f.svg", {"eta": 0.15}).read_text()
+    assert f"costlab {__version__}" in svg and '"parameters": {"eta": 0.15}' in svg
 
 
 def test_plot_output_marks_target_and_half(runs):

@@ -23,6 +23,14 @@ def report(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def report_zh(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "zh.html"
+    code, _, err = run_main("report", "--out", str(path), "--data", "none", "--map-points", "21", "--lang", "zh")
+    assert code == 0, err
+    return path.read_text()
+
+
+@pytest.fixture(scope="module")
 def report_without_data(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "plain.htm"
     code, _, err = run_main("report", "--out", str(path), "--data", "none", "--map-points", "21")
@@ -50,7 +58,7 @@ def test_report_holds_the_seeds_numbers(report):
     for first in ("<td class=\"num\">232</td>", "<td class=\"num\">36</td>", "<td class=\"num\">17</td>",
                   "<td class=\"num\">8</td>"):
         assert first in text
-    assert "at epoch 232" in text and "still\n0.20 after 300 epochs" in text
+    assert "at epoch 232" in text and "still 0.20 after 300 epochs" in text
 
 
 def test_report_sections(report, report_without_data):
@@ -66,7 +74,7 @@ def test_every_inline_svg_parses_and_ids_are_unique(report):
     svgs = SVG.findall(report)
     figures = [s for s in svgs if 'class="figure"' in s[:400]]
     maths = [s for s in svgs if 'class="math"' in s[:400]]
-    assert len(figures) == 6  # output, cost grid, sigmoid, gradient, map, comparison
+    assert len(figures) == 7  # output, cost grid, sigmoid, gradient, map, map against a0, comparison
     assert len(maths) >= 50
     for svg in svgs:
         root = ET.fromstring(svg)
@@ -80,7 +88,7 @@ def test_every_inline_svg_parses_and_ids_are_unique(report):
 
 
 def test_derivations_are_typeset_with_their_text(report):
-    assert "The sigmoid's derivative (the seed's appendix)" in report
+    assert "The sigmoid's derivative (the blog post's appendix)" in report
     assert "Where the cross-entropy comes from" in report
     # each equation is an image labelled with its plain text
     assert 'aria-label="Derivative(C, b) = a - y"' in report or "= a - y\"" in report
@@ -131,3 +139,42 @@ def test_report_to_a_directory_is_refused(tmp_path):
     (tmp_path / "taken.html").mkdir()
     code, _, err = run_main("report", "--out", str(tmp_path / "taken.html"))
     assert code == 2 and "is a directory" in err
+
+
+def _prose(page: str) -> str:
+    """The words a reader sees: the page without its SVG, tags and entities."""
+    text = re.sub(r"<style>.*?</style>", "", re.sub(SVG, "", page), flags=re.S)
+    return re.sub(r"&\w+;|<[^>]+>", " ", text)
+
+
+def test_report_in_chinese(report_zh):
+    assert '<html lang="zh-CN">' in report_zh
+    prose = _prose(report_zh)
+    for term in ("交叉熵代价函数", "二次代价函数", "学习速率", "饱和", "实验：两个起点，两个代价函数", "推导"):
+        assert term in prose, term
+    # the whole report is Chinese: no English sentence is left (commands and formulas aside)
+    english = [w for w in re.findall(r"[A-Za-z]{4,}(?: [a-z]{2,}){2,}", prose) if "costlab" not in w]
+    assert english == [], english
+    # the numbers and the mathematics are the same as in English
+    assert "0.2028" in prose and "232" in prose
+    assert report_zh.count('class="math"') >= 50
+    # self-contained, like the English one
+    assert "<script" not in report_zh and "<link" not in report_zh and "<img" not in report_zh
+
+
+def test_report_typography(report):
+    prose = _prose(report)
+    assert "`" not in prose  # no stray markup
+    assert "sigma'" not in prose and "d/du" not in prose and "^-" not in prose  # formulas are typeset, not ASCII
+    # every derivation step's label with a formula carries it as typeset math
+    labels = re.findall(r'<span class="label">(.*?)</span><span class="eq', report, re.S)
+    assert len(labels) >= 40
+    assert sum('class="math"' in lab for lab in labels) >= 15
+    # the map has a figure of its own, the full width of the page
+    assert '<figure id="fig-map" class="wide">' in report
+
+
+def test_blog_post_not_seed(report):
+    prose = _prose(report)
+    assert "blog post" in prose and "Nielsen" in prose
+    assert not re.search(r"\bthe seed\b|\bseed's\b", prose)

@@ -121,7 +121,7 @@ def test_presets_are_the_seeds_starts(client):
     assert r.status_code == 200
     presets = r.json()["presets"]
     assert [(p["w"], p["b"]) for p in presets] == list(SEED_STARTS.values())
-    assert [p["label"] for p in presets] == ["seed start a0 = 0.82", "seed start a0 = 0.98"]
+    assert [p["label"] for p in presets] == ["blog post: a0 = 0.82", "blog post: a0 = 0.98"]
     assert all(p["eta"] == 0.15 and p["epochs"] == 300 for p in presets)
 
 
@@ -508,3 +508,24 @@ def test_costlab_serve_reports_a_busy_port(live):
     assert run.returncode == 1
     assert run.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1:" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_presets_carry_the_palette_and_the_chinese_catalogue(client):
+    from costlab import i18n, palette
+
+    j = client.get("/api/presets").json()
+    assert j["palette"] == palette.as_json()
+    assert j["messages"]["zh"] == i18n.ZH
+
+
+def test_neuron_answers_the_logit_view(client):
+    """C and |dC/dz| of one output against z under both costs: their ratio is 1/sigma'(z)."""
+    d = neuron(client, w=2, b=2, y=0.25)["logit"]
+    z = np.array(d["z"])
+    assert z[0] == -10 and z[-1] == 10 and len(z) == 401
+    a = 1 / (1 + np.exp(-z))
+    q, ce = d["quadratic"], d["cross-entropy"]
+    np.testing.assert_allclose(q["C"], (a - 0.25) ** 2 / 2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ce["C"], -(0.25 * np.log(a) + 0.75 * np.log1p(-a)), rtol=1e-10)
+    np.testing.assert_allclose(ce["dC_dz"], np.abs(a - 0.25), rtol=1e-12)
+    np.testing.assert_allclose(np.array(ce["dC_dz"]) / np.array(q["dC_dz"]), 1 / (a * (1 - a)), rtol=1e-9)

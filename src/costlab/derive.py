@@ -1060,7 +1060,7 @@ def _sigmoid_prime_steps() -> Derivation:
         f"{_text(ends[1])} as z -> +oo: the flat ends of the sigmoid, where it learns slowly.",
     ]
     where = {sigma: sp.Lambda(z, s), a: sigma(z)}
-    return Derivation("The sigmoid's derivative (the seed's appendix)", steps, notes, where,
+    return Derivation("The sigmoid's derivative (the blog post's appendix)", steps, notes, where,
                       {"sigma'(z)": sp.Mul(a, 1 - a)})
 
 
@@ -1090,16 +1090,16 @@ def _seed_origin() -> Derivation:
         "chooses it so that C = 0 when a = y.",
     ]
     where = {z: w * x + b, a: sigma(z), sigma: sp.Lambda(z, _BUILTIN["sigmoid"]), C: sp.Add(F, constant)}
-    return Derivation("Where the cross-entropy comes from (the seed's section 3)", steps, notes, where,
+    return Derivation("Where the cross-entropy comes from (the blog post's section 3)", steps, notes, where,
                       {"C": sp.Add(F, constant)})
 
 
 @lru_cache(maxsize=None)
 def _seed_cached() -> tuple[Derivation, ...]:
     quad = gradient("quadratic", "sigmoid")
-    quad.title = "The quadratic cost's gradients: the factor sigma'(z) (the seed's section 1)"
+    quad.title = "The quadratic cost's gradients: the factor sigma'(z) (the blog post's section 1)"
     ce = gradient("cross-entropy", "sigmoid")
-    ce.title = "The cross-entropy's gradients: sigma'(z) cancels (the seed's section 2)"
+    ce.title = "The cross-entropy's gradients: sigma'(z) cancels (the blog post's section 2)"
     return (_sigmoid_prime_steps(), quad, ce, _seed_origin())
 
 
@@ -1363,9 +1363,10 @@ def to_text(derivations: list[Derivation]) -> str:
 
 
 def _latex_label(label: str) -> str:
-    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    return "".join(table.get(c, c) for c in label)
+    """A step's label for ``\\text{}``: words as text, each formula in it typeset as ``$...$``."""
+    from costlab.mathlabel import latex_text
+
+    return latex_text(label)
 
 
 def to_latex(derivations: list[Derivation]) -> str:

@@ -6,21 +6,31 @@ runs are dictionaries as written by :meth:`costlab.neuron.NeuronRun.to_dict`
 file. ``*_figure`` functions assemble figures; :func:`save_figure` writes one
 atomically as PNG or SVG, chosen by the file's suffix.
 
-Colour follows the start (w, b) and line style the cost, in every figure.
+Colour means the cost and line style the start (or the initializer), in every
+figure, by :mod:`costlab.palette`; legends name each colour and each style once.
+Words go through :func:`costlab.i18n.tr`, so the same figures are drawn in
+Chinese inside ``costlab.i18n.language("zh")``.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
 from matplotlib import rc_context
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
+from costlab import __version__
 from costlab.activations import get_activation, sigmoid, sigmoid_prime
 from costlab.costs import get_cost
 from costlab.fileio import atomic_write
+from costlab.i18n import current as current_language
+from costlab.i18n import tr
+from costlab.palette import INK, MUTED, cost_color, dash_mpl, start_dash
 
 __all__ = [
     "FORMATS",
@@ -38,6 +48,8 @@ __all__ = [
     "training_figure",
     "reproduce_figures",
     "save_figure",
+    "slowdown_a0_figure",
+    "slowdown_maps_figure",
     "start_label",
 ]
 
@@ -45,8 +57,30 @@ __all__ = [
 FORMATS = {".png": "png", ".svg": "svg"}
 PNG_DPI = 150
 
-_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange", "tab:brown")
-_LINESTYLES = {"quadratic": "-", "cross-entropy": "--"}
+#: Fonts tried in order for each character: DejaVu Sans, then a CJK font for Chinese
+#: (Debian's fonts-wqy-microhei; scripts/test.sh installs it).
+FONTS = ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC"]
+#: Where Debian puts those CJK fonts, for a matplotlib whose font cache predates them.
+CJK_FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                  "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def _fonts() -> list[str]:
+    """:data:`FONTS` that matplotlib knows, after adding the CJK font files it has not seen."""
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if not known & set(FONTS[1:]):
+        for path in CJK_FONT_FILES:
+            if Path(path).is_file():
+                font_manager.fontManager.addfont(path)
+        known = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in FONTS if f in known] or ["DejaVu Sans"]
+
+
+def _math(latex: str, plain: str) -> str:
+    """``$latex$`` for mathtext in English; ``plain`` (Unicode) in Chinese, whose characters mathtext cannot set."""
+    return plain if current_language() == "zh" else f"${latex}$"
 
 
 def _z0(run) -> float:
@@ -56,7 +90,13 @@ def _z0(run) -> float:
 def start_label(run) -> str:
     """'start a = 0.98 (w = 2, b = 2)': the initial output and parameters of a run."""
     a0 = float(sigmoid(_z0(run)))
-    return f"start a = {a0:.2f} (w = {run['w0']:g}, b = {run['b0']:g})"
+    return tr("start a = {a0:.2f} (w = {w:g}, b = {b:g})", a0=a0, w=run["w0"], b=run["b0"])
+
+
+def cost_name(cost: str) -> str:
+    """The cost's name in the current language (a formula stays as typed)."""
+    names = {"quadratic": tr("quadratic"), "cross-entropy": tr("cross-entropy"), "log-likelihood": tr("log-likelihood")}
+    return names.get(cost, cost)
 
 
 def _starts(runs) -> list[dict]:
@@ -67,13 +107,38 @@ def _starts(runs) -> list[dict]:
     return list(seen.values())
 
 
-def _color(run, runs) -> str:
+def _start_index(run, runs) -> int:
     keys = [(r["w0"], r["b0"], r["x"]) for r in _starts(runs)]
-    return _COLORS[keys.index((run["w0"], run["b0"], run["x"])) % len(_COLORS)]
+    return keys.index((run["w0"], run["b0"], run["x"]))
 
 
 def _style(run, runs) -> dict:
-    return {"color": _color(run, runs), "linestyle": _LINESTYLES.get(run["cost"], ":")}
+    """Colour by the cost, line style by the start."""
+    return {"color": cost_color(run["cost"]), "linestyle": dash_mpl(start_dash(_start_index(run, runs)))}
+
+
+def key_handles(costs=(), starts=(), *, extra=()):
+    """Legend entries that name each colour once (a cost) and each line style once (a start).
+
+    ``starts`` are runs (one per start, as from :func:`_starts`); ``extra`` are
+    further (handle, label) pairs. Returns (handles, labels).
+    """
+    handles, labels = [], []
+    for cost in costs:
+        handles.append(Line2D([], [], color=cost_color(cost), linewidth=2.2))
+        labels.append(tr("{cost} cost", cost=cost_name(cost)))
+    if len(starts) > 1 or not costs:
+        for i, run in enumerate(starts):
+            handles.append(Line2D([], [], color=INK, linewidth=1.6, linestyle=dash_mpl(start_dash(i))))
+            labels.append(start_label(run))
+    for h, label in extra:
+        handles.append(h)
+        labels.append(label)
+    return handles, labels
+
+
+def _costs(runs) -> list[str]:
+    return list(dict.fromkeys(run["cost"] for run in runs))
 
 
 # --------------------------------------------------------------------------- #
@@ -81,7 +146,8 @@ def _style(run, runs) -> dict:
 # --------------------------------------------------------------------------- #
 
 def _run_label(run, label_start: bool) -> str:
-    return f"{start_label(run)}, {run['cost']}" if label_start else f"{run['cost']} cost"
+    name = cost_name(run["cost"])
+    return f"{start_label(run)}, {name}" if label_start else tr("{cost} cost", cost=name)
 
 
 def plot_cost(ax, runs, *, relative: bool = False, label_start: bool = True, legend: bool = True):
@@ -92,8 +158,8 @@ def plot_cost(ax, runs, *, relative: bool = False, label_start: bool = True, leg
         if relative:
             C = C / C[0]
         ax.plot(h["epoch"], C, label=_run_label(run, label_start), **_style(run, runs))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cost relative to epoch 0, C / C(0)" if relative else "cost C")
+    ax.set_xlabel(tr("epoch"))
+    ax.set_ylabel(tr("cost relative to epoch 0, C / C(0)") if relative else tr("cost C"))
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
     ax.grid(True, alpha=0.3)
@@ -108,10 +174,10 @@ def plot_output(ax, runs, *, threshold: float = 0.5, label_start: bool = True, l
         h = run["history"]
         ax.plot(h["epoch"], h["a"], label=_run_label(run, label_start), **_style(run, runs))
     for y in sorted({run["y"] for run in runs}):
-        ax.axhline(y, color="black", linewidth=0.8, label=f"target y = {y:g}")
+        ax.axhline(y, color="black", linewidth=0.8, label=tr("target y = {y:g}", y=y))
     ax.axhline(threshold, color="gray", linewidth=0.8, linestyle=":", label=f"a = {threshold:g}")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("output a")
+    ax.set_xlabel(tr("epoch"))
+    ax.set_ylabel(tr("output a"))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlim(left=0)
     ax.grid(True, alpha=0.3)
@@ -127,19 +193,18 @@ def plot_sigmoid(ax, starts, *, z=None):
     for i, run in enumerate(starts):
         z0 = _z0(run)
         a0, slope = float(sigmoid(z0)), float(sigmoid_prime(z0))
-        color = _COLORS[i % len(_COLORS)]
         dz = np.array([-1.0, 1.0])
-        ax.plot(z0 + dz, a0 + slope * dz, color=color, linewidth=2.5, alpha=0.8,
-                label=f"tangent at {start_label(run)}")
-        ax.plot([z0], [a0], "o", color=color, markersize=7)
+        ax.plot(z0 + dz, a0 + slope * dz, color=MUTED, linewidth=2.5, linestyle=dash_mpl(start_dash(i)),
+                label=tr("tangent at {start}", start=start_label(run)))
+        ax.plot([z0], [a0], "o", color=INK, markersize=7)
         ax.annotate(
-            f"z = {z0:g}, slope " + r"$\sigma'$" + f"({z0:g}) = {slope:.3g}",
-            (z0, a0), xytext=(20, -40), textcoords="offset points",
-            ha="left", color=color, fontsize=10,
-            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.8},
+            f"z = {z0:g}: " + rf"$\sigma'({z0:g}) = {slope:.3g}$",
+            (z0, a0), xytext=(20, -40 - 22 * i), textcoords="offset points",
+            ha="left", color=INK, fontsize=10,
+            arrowprops={"arrowstyle": "-", "color": INK, "linewidth": 0.8},
         )
-    ax.set_xlabel("weighted input z = w x + b")
-    ax.set_ylabel(r"output a = $\sigma(z)$")
+    ax.set_xlabel(tr("weighted input z = w x + b"))
+    ax.set_ylabel(tr("output a = $\\sigma(z)$"))
     ax.set_ylim(-0.05, 1.1)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
@@ -154,13 +219,12 @@ def plot_sigmoid_prime(ax, starts, *, z=None):
     for i, run in enumerate(starts):
         z0 = _z0(run)
         slope = float(sigmoid_prime(z0))
-        color = _COLORS[i % len(_COLORS)]
-        ax.vlines(z0, 0, slope, color=color, linewidth=2)
-        ax.plot([z0], [slope], "o", color=color, markersize=7)
+        ax.vlines(z0, 0, slope, color=MUTED, linewidth=2, linestyle=dash_mpl(start_dash(i)))
+        ax.plot([z0], [slope], "o", color=INK, markersize=7)
         ax.annotate(f"{slope:.3g}", (z0, slope), xytext=(6, 4), textcoords="offset points",
-                    color=color, fontsize=10)
-    ax.set_xlabel("weighted input z = w x + b")
-    ax.set_ylabel(r"slope $\sigma'(z)$")
+                    color=INK, fontsize=10)
+    ax.set_xlabel(tr("weighted input z = w x + b"))
+    ax.set_ylabel(tr("slope $\\sigma'(z)$"))
     ax.set_ylim(0, 0.3)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left")
@@ -188,24 +252,22 @@ def plot_gradient(ax, starts, *, y: float = 0.0):
     """|dC/db| against the output a for both costs (log scale), each start marked."""
     a = np.linspace(0.005, 0.995, 400)
     for name, g in gradient_curves(a, y).items():
-        ax.plot(a, g, color="black", linestyle=_LINESTYLES[name], linewidth=1.5,
-                label={"quadratic": r"quadratic: $(a - y)\,\sigma'(z)$",
-                       "cross-entropy": r"cross-entropy: $a - y$"}[name])
+        ax.plot(a, g, color=cost_color(name), linewidth=2,
+                label={"quadratic": cost_name("quadratic") + ": " + _math(r"(a - y)\,\sigma'(z)", "(a − y) σ′(z)"),
+                       "cross-entropy": cost_name("cross-entropy") + ": " + _math("a - y", "a − y")}[name])
     for i, run in enumerate(starts):
         a0 = float(sigmoid(_z0(run)))
-        color = _COLORS[i % len(_COLORS)]
-        ax.axvline(a0, color=color, linewidth=0.8, linestyle=":")
+        ax.axvline(a0, color=MUTED, linewidth=1, linestyle=dash_mpl(start_dash(i)), label=start_label(run))
         for name, g0 in gradient_curves([a0], y).items():
             g0 = float(g0[0])
-            ax.plot([a0], [g0], "o", color=color, markersize=7)
+            ax.plot([a0], [g0], "o", color=cost_color(name), markersize=7)
             ax.annotate(f"{g0:.3g}", (a0, g0), xytext=(-6, 6 if name == "cross-entropy" else -14),
-                        textcoords="offset points", ha="right", color=color, fontsize=10)
-        ax.plot([], [], "o", color=color, label=start_label(run))
+                        textcoords="offset points", ha="right", color=cost_color(name), fontsize=10)
     ax.set_yscale("log")
     ax.set_ylim(1e-3, 2)
     ax.set_xlim(0, 1)
-    ax.set_xlabel(f"output a (target y = {y:g})")
-    ax.set_ylabel(r"gradient size $|\partial C/\partial b|$")
+    ax.set_xlabel(tr("output a (target y = {y:g})", y=y))
+    ax.set_ylabel(tr("gradient size $|\\partial C/\\partial b|$"))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower center")
     return ax
@@ -216,7 +278,7 @@ def plot_gradient(ax, starts, *, y: float = 0.0):
 # --------------------------------------------------------------------------- #
 
 def _settings(run) -> str:
-    return f"x = {run['x']:g}, y = {run['y']:g}, " + r"$\eta$" + f" = {run['eta']:g}"
+    return f"x = {run['x']:g}, y = {run['y']:g}, " + _math(r"\eta", "η") + f" = {run['eta']:g}"
 
 
 def neuron_figure(run) -> Figure:
@@ -224,10 +286,11 @@ def neuron_figure(run) -> Figure:
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     ax_a, ax_C = fig.subplots(1, 2)
     plot_output(ax_a, [run], label_start=False)
-    ax_a.set_title("output a against epoch")
+    ax_a.set_title(tr("output a against epoch"))
     plot_cost(ax_C, [run], label_start=False, legend=False)
-    ax_C.set_title(f"{run['cost']} cost C against epoch")
-    fig.suptitle(f"Sigmoid neuron, {run['cost']} cost, {start_label(run)}; {_settings(run)}")
+    ax_C.set_title(tr("{cost} cost C against epoch", cost=cost_name(run["cost"])))
+    fig.suptitle(tr("Sigmoid neuron, {cost} cost, {start}; {settings}", cost=cost_name(run["cost"]),
+                    start=start_label(run), settings=_settings(run)))
     return fig
 
 
@@ -243,16 +306,15 @@ def cost_grid_figure(runs) -> Figure:
             chosen = [r for r in runs if r["cost"] == cost and (r["w0"], r["b0"], r["x"]) == (start["w0"], start["b0"], start["x"])]
             for run in chosen:
                 h = run["history"]
-                ax.plot(h["epoch"], h["C"], color=_color(run, runs),
-                        linestyle=_LINESTYLES.get(cost, ":"), label=cost)
-            ax.set_title(f"{start_label(start)}, {cost} cost")
+                ax.plot(h["epoch"], h["C"], label=cost, **_style(run, runs))
+            ax.set_title(tr("{start}, {cost} cost", start=start_label(start), cost=cost_name(cost)))
             if i == len(starts) - 1:
-                ax.set_xlabel("epoch")
-            ax.set_ylabel("cost C")
+                ax.set_xlabel(tr("epoch"))
+            ax.set_ylabel(tr("cost C"))
             ax.set_xlim(left=0)
             ax.set_ylim(bottom=0)
             ax.grid(True, alpha=0.3)
-    fig.suptitle(f"Cost against epoch for each start and cost ({_settings(runs[0])})")
+    fig.suptitle(tr("Cost against epoch for each start and cost ({settings})", settings=_settings(runs[0])))
     return fig
 
 
@@ -261,8 +323,8 @@ def cost_figure(runs) -> Figure:
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.subplots()
     plot_cost(ax, runs, relative=True, legend=False)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
-    ax.set_title(f"How fast each run learns: C / C(0) against epoch ({_settings(runs[0])})")
+    fig.legend(*key_handles(_costs(runs), _starts(runs)), loc="outside lower center", ncols=2)
+    ax.set_title(tr("How fast each run learns: C / C(0) against epoch ({settings})", settings=_settings(runs[0])))
     return fig
 
 
@@ -271,8 +333,10 @@ def output_figure(runs) -> Figure:
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.subplots()
     plot_output(ax, runs, legend=False)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2)
-    ax.set_title(f"Output a against epoch ({_settings(runs[0])})")
+    runs_labels = {_run_label(r, True) for r in runs}
+    extra = [(h, lab) for h, lab in zip(*ax.get_legend_handles_labels()) if lab not in runs_labels]
+    fig.legend(*key_handles(_costs(runs), _starts(runs), extra=extra), loc="outside lower center", ncols=2)
+    ax.set_title(tr("Output a against epoch ({settings})", settings=_settings(runs[0])))
     return fig
 
 
@@ -283,9 +347,9 @@ def sigmoid_figure(runs) -> Figure:
     ax_s, ax_p = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     plot_sigmoid(ax_s, starts)
     ax_s.set_xlabel("")
-    ax_s.set_title("Each start on the sigmoid, with its tangent")
+    ax_s.set_title(tr("Each start on the sigmoid, with its tangent"))
     plot_sigmoid_prime(ax_p, starts)
-    ax_p.set_title(r"The slope $\sigma'(z)$: the factor in every quadratic-cost gradient")
+    ax_p.set_title(tr("The slope $\\sigma'(z)$: the factor in every quadratic-cost gradient"))
     return fig
 
 
@@ -296,7 +360,7 @@ def gradient_figure(runs) -> Figure:
     fig = Figure(figsize=(8, 5.5), layout="constrained")
     ax = fig.subplots()
     plot_gradient(ax, starts, y=y)
-    ax.set_title("Why the quadratic cost stalls: the bias gradient against the output")
+    ax.set_title(tr("Why the quadratic cost stalls: the bias gradient against the output"))
     return fig
 
 
@@ -370,11 +434,12 @@ def plot_slowdown_map(ax, smap, cost: str, *, vmax=None, marks=SEED_MARKS):
         if w[0] <= w0 <= w[-1] and b[0] <= b0 <= b[-1]:
             ax.plot([w0], [b0], "o", markersize=7, markerfacecolor="white", markeredgecolor="black")
             ax.annotate(label, (w0, b0), xytext=(6, 6), textcoords="offset points", color="white",
-                        fontsize=9, fontweight="bold")
+                        fontsize=9.5)
     share = smap.share_reached(cost)
-    ax.set_title(f"{cost}: {share:.0%} of starts reach the target")
-    ax.set_xlabel("initial weight w")
-    ax.set_ylabel("initial bias b")
+    ax.set_title(tr("{cost}: {share:.0%} of starts reach the target", cost=cost_name(cost), share=share),
+                 color=cost_color(cost))
+    ax.set_xlabel(tr("initial weight w"))
+    ax.set_ylabel(tr("initial bias b"))
     return image
 
 
@@ -385,34 +450,84 @@ def plot_slowdown_by_a0(ax, smap):
     for cost in smap.costs:
         epochs = smap.first_epoch[cost].ravel()[order].astype(float)
         epochs[epochs < 0] = np.nan
-        ax.plot(a0[order], epochs, linestyle=_LINESTYLES.get(cost, ":"), color="black" if cost == "quadratic" else "tab:blue",
-                label=cost)
-    for w0, b0, label in SEED_MARKS:
-        ax.axvline(float(sigmoid(w0 * smap.x + b0)), color="0.5", linestyle=":", linewidth=1)
+        ax.plot(a0[order], epochs, color=cost_color(cost), linewidth=2, label=tr("{cost} cost", cost=cost_name(cost)))
+    for i, (w0, b0, label) in enumerate(SEED_MARKS):
+        a_mark = float(sigmoid(w0 * smap.x + b0))
+        ax.axvline(a_mark, color=MUTED, linestyle=dash_mpl(start_dash(i)), linewidth=1)
+        ax.annotate(label, (a_mark, 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -4), textcoords="offset points",
+                    rotation=90, ha="right", va="top", color=INK, fontsize=9)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, smap.epochs)
-    ax.set_xlabel(f"initial output a0 (target: |a - y| <= {abs(smap.target - smap.y):g}, y = {smap.y:g})")
-    ax.set_ylabel("first epoch at the target")
-    ax.set_title("The same against a0 alone (gaps: never)")
+    ax.set_xlabel(tr("initial output a0 (target: |a - y| <= {tol:g}, y = {y:g})", tol=abs(smap.target - smap.y), y=smap.y))
+    ax.set_ylabel(tr("first epoch at the target"))
+    ax.set_title(tr("The same against a0 alone (gaps: never)"))
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left")
+    ax.legend(loc="center left")
+
+
+def _map_colorbar(fig, image, axes, smap):
+    """The colour bar under the maps, and a grey swatch for the starts that never get there."""
+    bar = fig.colorbar(image, ax=axes, orientation="horizontal", location="bottom", shrink=0.6, aspect=40, pad=0.02)
+    bar.set_label(tr("first epoch at the target"))
+    fig.legend([Patch(facecolor="0.55", edgecolor="none")], [tr("grey: not within {epochs} epochs", epochs=smap.epochs)],
+               loc="outside lower right", frameon=False)
+
+
+def _map_title(smap) -> str:
+    settings = (f"x = {smap.x:g}, y = {smap.y:g}, " + _math(r"\eta", "η") + f" = {smap.eta:g}, "
+                + tr("{epochs} epochs", epochs=smap.epochs))
+    return tr("How long the sigmoid neuron takes to reach a = {target:g} from each start ({settings})",
+              target=smap.target, settings=settings)
 
 
 def slowdown_figure(smap) -> Figure:
     """The maps of every cost side by side on one colour scale, and the curve against a0."""
     n = len(smap.costs)
-    fig = Figure(figsize=(5.2 * n + 5.5, 4.8), layout="constrained")
+    fig = Figure(figsize=(5.2 * n + 5.5, 5.6), layout="constrained")
     axes = fig.subplots(1, n + 1, width_ratios=[1] * n + [1.1])
     image = None
     for ax, cost in zip(axes, smap.costs):
         image = plot_slowdown_map(ax, smap, cost)
-    fig.colorbar(image, ax=list(axes[:n]), shrink=0.9,
-                 label=f"first epoch with the output at the target (grey: not within {smap.epochs})")
+    _map_colorbar(fig, image, list(axes[:n]), smap)
     plot_slowdown_by_a0(axes[n], smap)
-    fig.suptitle(
-        f"How long the sigmoid neuron takes to reach a = {smap.target:g} from each start "
-        f"(x = {smap.x:g}, y = {smap.y:g}, " + r"$\eta$" + f" = {smap.eta:g}, {smap.epochs} epochs)"
-    )
+    fig.suptitle(_map_title(smap))
+    return fig
+
+
+def slowdown_maps_figure(smap) -> Figure:
+    """The maps alone, one panel per cost on one colour scale: sized to be read at a page's full width."""
+    n = len(smap.costs)
+    fig = Figure(figsize=(5.6 * n, 5.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)[0])
+    image = None
+    for ax, cost in zip(axes, smap.costs):
+        image = plot_slowdown_map(ax, smap, cost)
+        # legible at print size: the figure spans a page's width
+        ax.tick_params(labelsize=13)
+        ax.xaxis.label.set_fontsize(14)
+        ax.yaxis.label.set_fontsize(14)
+        ax.title.set_fontsize(14)
+        for text in ax.texts:
+            text.set_fontsize(13)
+    _map_colorbar(fig, image, list(axes), smap)
+    fig.axes[-1].tick_params(labelsize=13)
+    fig.axes[-1].xaxis.label.set_fontsize(14)
+    for legend in fig.legends:
+        for text in legend.get_texts():
+            text.set_fontsize(13)
+    title = _map_title(smap)
+    for paren in (" (", "（"):  # the settings on a line of their own
+        if paren in title:
+            title = title.replace(paren, "\n" + paren.strip(), 1)
+            break
+    fig.suptitle(title, fontsize=15)
+    return fig
+
+
+def slowdown_a0_figure(smap) -> Figure:
+    """The first epoch at the target against the initial output a0 alone."""
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    plot_slowdown_by_a0(fig.subplots(), smap)
     return fig
 
 
@@ -420,32 +535,38 @@ def slowdown_figure(smap) -> Figure:
 # Comparisons on data
 # --------------------------------------------------------------------------- #
 
-_COST_COLORS = {"quadratic": "tab:red", "cross-entropy": "tab:blue", "log-likelihood": "tab:green"}
 _ETA_STYLES = ("-", "--", ":", "-.")
 
 
 def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
-    """Mean (line) and spread (band: one standard deviation) of a measure per epoch, per (cost, eta)."""
+    """Mean (line) and spread (band: one standard deviation) of a measure per epoch, per (cost, eta).
+
+    Costs are not on one scale, so a cost measure is drawn relative to its
+    mean at epoch 0, C / C(0).
+    """
     rows = [r for r in summary if r["init"] == init]
     etas = sorted({r["eta"] for r in rows})
-    scale = 100 if measure.endswith("accuracy") else 1
+    accuracy = measure.endswith("accuracy")
     for r in rows:
-        mean = np.array([np.nan if v is None else v for v in r[f"{measure}_mean"]]) * scale
-        std = np.array([np.nan if v is None else v for v in r[f"{measure}_std"]]) * scale
+        mean = np.array([np.nan if v is None else v for v in r[f"{measure}_mean"]], dtype=float)
+        std = np.array([np.nan if v is None else v for v in r[f"{measure}_std"]], dtype=float)
+        scale = 100.0 if accuracy else (1.0 / mean[0] if np.isfinite(mean[0]) and mean[0] > 0 else 1.0)
+        mean, std = mean * scale, std * scale
         epochs = np.arange(len(mean))
-        color = _COST_COLORS.get(r["cost"], "black")
-        label = r["cost"] + (f", eta = {r['eta']:g}" if len(etas) > 1 else "")
+        color = cost_color(r["cost"])
+        label = tr("{cost} cost", cost=cost_name(r["cost"])) + (", " + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
         ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label)
         ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.15, linewidth=0)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("test accuracy (%)" if scale == 100 else "test cost C")
+    ax.set_xlabel(tr("epoch"))
+    ax.set_ylabel(tr("test accuracy (%)") if accuracy else tr("test cost C / C(0) (each cost on its own scale)"))
     ax.set_xlim(left=0)
-    if scale == 100:
+    if accuracy:
         ax.set_ylim(0, 100)
     else:
         ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
-    ax.set_title(f"init = {init}" + (" (w ~ N(0, 1): saturated sigmoids)" if init == "large" else " (w ~ N(0, 1/n_in))"))
+    ax.set_title(tr("init = {init} (w ~ N(0, 1): saturated sigmoids)", init=init) if init == "large"
+                 else tr("init = {init} (w ~ N(0, 1/n_in))", init=init))
 
 
 def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure:
@@ -457,11 +578,10 @@ def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure
         plot_comparison(ax, summary, init, measure)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
-    what = "Test accuracy" if measure.endswith("accuracy") else "Test cost"
-    fig.suptitle(
-        f"{what} per epoch on {config['data']}, {' x '.join(map(str, config['sizes']))}, batch "
-        f"{config['batch_size']}: mean and spread over {len(config['seeds'])} seeds"
-    )
+    what = tr("Test accuracy") if measure.endswith("accuracy") else tr("Test cost relative to epoch 0")
+    fig.suptitle(tr("{what} per epoch on {data}, {sizes}, batch {batch}: mean and spread over {n} random seeds",
+                    what=what, data=config["data"], sizes=" x ".join(map(str, config["sizes"])),
+                    batch=config["batch_size"], n=len(config["seeds"])))
     return fig
 
 
@@ -476,20 +596,38 @@ def reproduce_figures(runs) -> dict[str, Figure]:
     }
 
 
-def figure_bytes(fig: Figure, fmt: str) -> bytes:
-    """The figure rendered as ``fmt`` ("png" or "svg"), without a date stamp."""
+def figure_metadata(fmt: str, parameters: dict | None = None) -> dict:
+    """What a figure file says about itself: costlab's version and, as JSON, the parameters it was drawn with.
+
+    PNG: text chunks ``Software`` ("costlab 0.1.0") and ``costlab`` (the JSON);
+    SVG: Dublin Core ``Creator`` and ``Description``. No date, so that the same
+    figure drawn twice gives the same bytes.
+    """
+    info = json.dumps({"costlab": __version__, "parameters": parameters or {}}, sort_keys=True)
+    if fmt == "svg":
+        return {"Date": None, "Creator": f"costlab {__version__}", "Description": info}
+    return {"Software": f"costlab {__version__}", "costlab": info}
+
+
+def figure_bytes(fig: Figure, fmt: str, parameters: dict | None = None) -> bytes:
+    """The figure rendered as ``fmt`` ("png" or "svg"), stamped by :func:`figure_metadata`."""
+    from matplotlib.text import Text
+
     buf = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    with rc_context({"svg.hashsalt": "costlab"}):
-        fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=metadata)
+    fonts = _fonts()
+    for text in fig.findobj(Text):  # each character from the first of the fonts that has it
+        if text.get_fontfamily() == ["sans-serif"]:
+            text.set_fontfamily(fonts)
+    with rc_context({"svg.hashsalt": "costlab", "font.family": fonts}):
+        fig.savefig(buf, format=fmt, dpi=PNG_DPI, metadata=figure_metadata(fmt, parameters))
     return buf.getvalue()
 
 
-def save_figure(fig: Figure, path) -> Path:
-    """Write ``fig`` to ``path`` atomically, as PNG or SVG by the suffix."""
+def save_figure(fig: Figure, path, parameters: dict | None = None) -> Path:
+    """Write ``fig`` to ``path`` atomically, as PNG or SVG by the suffix, with ``parameters`` in its metadata."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"figure file must end in {' or '.join(FORMATS)}, got {str(path)!r}")
-    atomic_write(path, figure_bytes(fig, fmt))
+    atomic_write(path, figure_bytes(fig, fmt, parameters))
     return path

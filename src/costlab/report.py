@@ -1,13 +1,14 @@
-"""The report: one self-contained HTML file that retells the seed's argument with costlab's results.
+"""The report: one self-contained HTML file that retells the blog post's argument with costlab's results.
 
-:func:`report_data` runs the experiments and returns plain data (the seed's
-four runs, the derivations, the map of the slowdown, the comparison on the
+:func:`report_data` runs the experiments and returns plain data (the four
+runs of the blog post's experiment, the derivations, the map of the slowdown, the comparison on the
 digits); :func:`report_html` writes that data as one HTML page whose figures
 are inline SVG (drawn by :mod:`costlab.plots`) and whose mathematics is
 rendered to SVG by matplotlib's mathtext from the LaTeX of
 :mod:`costlab.derive`: the page makes no request, needs no network and no
 MathJax, and prints to PDF legibly (print CSS). :func:`write_report` writes it
-atomically.
+atomically. ``lang="zh"`` writes it in Chinese (:mod:`costlab.i18n`), the
+mathematics unchanged.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from costlab import __version__
+from costlab.i18n import LANGUAGES, language, tr
 
 __all__ = ["ReportData", "math_svg", "report_data", "report_html", "svg_inline", "write_report"]
 
@@ -60,7 +62,7 @@ def report_data(*, data: str | None = "digits", map_points: int = MAP_POINTS, on
         timings[name] = time.perf_counter() - t
         return value
 
-    runs = step("the seed's four runs", lambda: [r.to_dict() for r in reproduce()])
+    runs = step("the four runs of the blog post's experiment", lambda: [r.to_dict() for r in reproduce()])
     derivations = step("the derivations", derive.seed)
     grid = np.linspace(-6.0, 6.0, map_points)
     smap = step("the map of the slowdown", lambda: slowdown_map(w=grid, b=grid))
@@ -120,10 +122,11 @@ def figure_svg(fig, prefix: str, label: str) -> str:
     return svg_inline(figure_bytes(fig, "svg"), prefix, css_class="figure", label=label)
 
 
-def math_svg(latex: str, prefix: str, label: str = "", *, size: float = 15.0, fontset: str = "stix") -> str:
+def math_svg(latex: str, prefix: str, label: str = "", *, size: float = 15.0, fontset: str = "cm") -> str:
     """``latex`` (math mode, without $) typeset by matplotlib's mathtext, as inline SVG.
 
-    The STIX glyphs are drawn as paths, so the page needs no font; fractions
+    The Computer Modern glyphs (whose prime sits on its letter: sigma'(z)) are
+    drawn as paths, so the page needs no font; fractions
     are set in display style (``\\dfrac``); the SVG's baseline is moved to the
     text's baseline with ``vertical-align``.
     """
@@ -153,31 +156,56 @@ def _e(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+class _Math:
+    """Inline formulas of one report, each an SVG with its own id prefix."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, latex: str, label: str = "", size: float = 14.0) -> str:
+        self.n += 1
+        return math_svg(latex, f"i{self.n}", label or latex, size=size)
+
+    def label(self, text: str, size: float = 12.5) -> str:
+        """A label of words and plain-text formulas (a derivation step, a note) as HTML: the words
+        translated, each formula typeset, each command in ``<code>``."""
+        from costlab.mathlabel import skeleton, to_latex
+
+        template, pieces = skeleton(text)
+        rendered = [self(to_latex(p), p, size) if kind == "math" else f"<code>{_e(p)}</code>" for kind, p in pieces]
+        return _e(tr(template)).format(*rendered)
+
+
 def _first_below(a, threshold=0.5):
     hits = np.flatnonzero(np.asarray(a) < threshold)
     return int(hits[0]) if hits.size else None
 
 
 def seed_table(runs) -> tuple[list[str], list[list[str]]]:
-    """The seed's table: start, cost, a at epochs 0, 50, 150 and the last, C at the ends,
+    """The blog post's table: start, cost, a at epochs 0, 50, 150 and the last, C at the ends,
     first epoch with a < 0.5."""
+    from costlab.plots import cost_name
+
     E = runs[0]["epochs"]
     marks = sorted({e for e in (0, 50, 150) if e <= E} | {E})
-    header = ["start a0", "w, b", "cost", *(f"a({e})" for e in marks), "C(0)", f"C({E})", "first a < 0.5"]
+    header = [tr("start a0"), "w, b", tr("cost"), *(f"a({e})" for e in marks), "C(0)", f"C({E})", tr("first a < 0.5")]
     rows = []
     for r in runs:
         h = r["history"]
         first = _first_below(h["a"])
-        rows.append([f"{h['a'][0]:.2f}", f"{r['w0']:g}, {r['b0']:g}", r["cost"], *(f"{h['a'][e]:.4f}" for e in marks),
-                     f"{h['C'][0]:.4f}", f"{h['C'][E]:.4f}", "never" if first is None else str(first)])
+        rows.append([f"{h['a'][0]:.2f}", f"{r['w0']:g}, {r['b0']:g}", cost_name(r["cost"]),
+                     *(f"{h['a'][e]:.4f}" for e in marks), f"{h['C'][0]:.4f}", f"{h['C'][E]:.4f}",
+                     tr("never") if first is None else str(first)])
     return header, rows
 
 
-def _table(header, rows, *, numeric_from: int = 1, caption: str = "", css_class: str = "") -> str:
+def _table(header, rows, *, numeric_from: int = 1, caption: str = "", css_class: str = "", raw_header=()) -> str:
+    """A table; header cells whose index is in ``raw_header`` are HTML already."""
     out = [f'<table class="{css_class}">' if css_class else "<table>"]
     if caption:
         out.append(f"<caption>{caption}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr></thead><tbody>")
+    out.append("<thead><tr>" + "".join(f"<th>{h if i in raw_header else _e(h)}</th>" for i, h in enumerate(header))
+               + "</tr></thead><tbody>")
     for row in rows:
         cells = []
         for i, v in enumerate(row):
@@ -188,8 +216,9 @@ def _table(header, rows, *, numeric_from: int = 1, caption: str = "", css_class:
     return "\n".join(out)
 
 
-def _figure(svg: str, caption: str, fig_id: str) -> str:
-    return f'<figure id="{fig_id}">\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>'
+def _figure(svg: str, caption: str, fig_id: str, css_class: str = "") -> str:
+    cls = f' class="{css_class}"' if css_class else ""
+    return f'<figure id="{fig_id}"{cls}>\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>'
 
 
 def _run(runs, a0: str, cost: str) -> dict:
@@ -199,7 +228,11 @@ def _run(runs, a0: str, cost: str) -> dict:
     raise KeyError((a0, cost))
 
 
-def _section_experiment(d: ReportData, figs) -> str:
+def _never(epoch) -> str:
+    return tr("never") if epoch is None else str(epoch)
+
+
+def _section_experiment(d: ReportData, figs, M) -> str:
     from costlab import plots
 
     runs = d.runs
@@ -210,33 +243,43 @@ def _section_experiment(d: ReportData, figs) -> str:
     slow_ce, fast_ce = _run(runs, "0.98", "cross-entropy"), _run(runs, "0.82", "cross-entropy")
     fb = {k: _first_below(v["history"]["a"]) for k, v in
           {"sq": slow_q, "fq": fast_q, "sce": slow_ce, "fce": fast_ce}.items()}
-    figs["output"] = figure_svg(plots.output_figure(runs), "f-output", "output a against epoch for all four runs")
-    figs["grid"] = figure_svg(plots.cost_grid_figure(runs), "f-grid", "cost C against epoch, one panel per start and cost")
+    figs["output"] = figure_svg(plots.output_figure(runs), "f-output", tr("output a against epoch for all four runs"))
+    figs["grid"] = figure_svg(plots.cost_grid_figure(runs), "f-grid",
+                              tr("cost C against epoch, one panel per start and cost"))
+    intro = tr(
+        "One sigmoid neuron, <i>a</i> = &sigma;(<i>w x</i> + <i>b</i>), gets one input <i>x</i> = {x:g} and should "
+        "output <i>y</i> = {y:g}. It is trained by plain gradient descent, learning rate &eta; = {eta:g}, for {E} "
+        "epochs (one step each), from two starts: <i>w</i> = 0.6, <i>b</i> = 0.9 (output 0.82) and <i>w</i> = 2, "
+        "<i>b</i> = 2 (output 0.98), once with the quadratic cost and once with the cross-entropy, both with their "
+        "true gradients.", x=r["x"], y=r["y"], eta=r["eta"], E=E)
+    claim = tr(
+        "With the quadratic cost the neuron that starts <em>more</em> wrong learns <em>slower</em>: from 0.98 its "
+        "output first falls below 0.5 at epoch {sq} and is still {slow_end:.2f} after {E} epochs, while from 0.82 it "
+        "is below 0.5 after {fq} epochs and ends at {fast_end:.3f}. With the cross-entropy both starts learn fast: "
+        "below 0.5 after {fce} and {sce} epochs, and about {ce_end:.3f} after {E}.",
+        sq=_never(fb["sq"]), slow_end=slow_q["history"]["a"][E], E=E, fq=_never(fb["fq"]),
+        fast_end=fast_q["history"]["a"][E], fce=_never(fb["fce"]), sce=_never(fb["sce"]),
+        ce_end=slow_ce["history"]["a"][E])
     return f"""
 <section id="experiment">
-<h2><span class="n">1</span> The experiment: two starts, two costs</h2>
-<p>One sigmoid neuron, <i>a</i> = &sigma;(<i>w x</i> + <i>b</i>), gets one input <i>x</i> = {r['x']:g} and should
-output <i>y</i> = {r['y']:g}. It is trained by plain gradient descent, learning rate &eta; = {r['eta']:g}, for {E}
-epochs (one step each), from two starts: <i>w</i> = 0.6, <i>b</i> = 0.9 (output 0.82) and <i>w</i> = 2, <i>b</i> = 2
-(output 0.98), once with the quadratic cost and once with the cross-entropy, both with their true gradients.</p>
-{_table(header, rows, numeric_from=3, caption="The seed's four runs, as costlab trains them.", css_class="runs")}
-<p class="claim">With the quadratic cost the neuron that starts <em>more</em> wrong learns <em>slower</em>: from 0.98 its
-output first falls below 0.5 at epoch {fb['sq'] if fb['sq'] is not None else 'never'} and is still
-{slow_q['history']['a'][E]:.2f} after {E} epochs, while from 0.82 it is below 0.5 after {fb['fq']} epochs and ends at
-{fast_q['history']['a'][E]:.3f}. With the cross-entropy both starts learn fast: below 0.5 after {fb['fce']} and
-{fb['sce']} epochs, and about {slow_ce['history']['a'][E]:.3f} after {E}.</p>
-{_figure(figs['output'], "Output <i>a</i> against epoch for the four runs: colour is the start, line style the cost.", "fig-output")}
-{_figure(figs['grid'], "Cost against epoch, one panel per start (rows) and cost (columns), each on its own scale: the quadratic cost from 0.98 stays flat for about two hundred epochs.", "fig-grid")}
+<h2><span class="n">1</span> {tr("The experiment: two starts, two costs")}</h2>
+<p>{intro}</p>
+{_table(header, rows, numeric_from=3, caption=tr("The four runs of the blog post's experiment, as costlab trains them."),
+        css_class="runs")}
+<p class="claim">{claim}</p>
+{_figure(figs['output'], tr("Output <i>a</i> against epoch for the four runs: colour is the cost, line style the start."), "fig-output")}
+{_figure(figs['grid'], tr("Cost against epoch, one panel per start (rows) and cost (columns), each on its own scale: the quadratic cost from 0.98 stays flat for about two hundred epochs."), "fig-grid")}
 </section>"""
 
 
-def _section_mechanism(d: ReportData, figs) -> str:
+def _section_mechanism(d: ReportData, figs, M) -> str:
     from costlab import plots
     from costlab.activations import sigmoid, sigmoid_prime
 
     runs = d.runs
-    figs["sigmoid"] = figure_svg(plots.sigmoid_figure(runs), "f-sigmoid", "the sigmoid with both starts and their slopes")
-    figs["gradient"] = figure_svg(plots.gradient_figure(runs), "f-gradient", "bias gradient against output for both costs")
+    figs["sigmoid"] = figure_svg(plots.sigmoid_figure(runs), "f-sigmoid", tr("the sigmoid with both starts and their slopes"))
+    figs["gradient"] = figure_svg(plots.gradient_figure(runs), "f-gradient",
+                                  tr("bias gradient against output for both costs"))
     rows = []
     for r in runs[::2]:
         z0 = r["w0"] * r["x"] + r["b0"]
@@ -244,38 +287,42 @@ def _section_mechanism(d: ReportData, figs) -> str:
         slope = float(sigmoid_prime(z0))
         y = r["y"]
         rows.append([f"{a0:.2f}", f"{z0:g}", f"{slope:.4f}", f"{abs((a0 - y) * slope):.4f}", f"{abs(a0 - y):.4f}",
-                     f"{abs(a0 - y) / abs((a0 - y) * slope):.0f}x"])
-    header = ["start a0", "z0 = w x + b", "slope \u03c3'(z0)", "|dC/db| quadratic", "|dC/db| cross-entropy", "ratio"]
+                     f"{abs(a0 - y) / abs((a0 - y) * slope):.0f}\u00d7"])
+    header = [tr("start a0"), M(r"z_0 = w x + b", "z0 = w x + b", 11), tr("slope") + " " + M(r"\sigma'(z_0)", "sigma'(z0)", 11),
+              M(r"|\partial C/\partial b|", "|dC/db|", 11) + " " + tr("quadratic"),
+              M(r"|\partial C/\partial b|", "|dC/db|", 11) + " " + tr("cross-entropy"), tr("ratio")]
+    header = [h if i in (1, 2, 3, 4) else _e(h) for i, h in enumerate(header)]
     quad = math_svg(r"\frac{\partial C}{\partial w} = (a - y)\,\sigma'(z)\,x, \qquad \frac{\partial C}{\partial b} = (a - y)\,\sigma'(z)",
                     "m-quad", "dC/dw = (a - y) sigma'(z) x, dC/db = (a - y) sigma'(z)")
     ce = math_svg(r"\frac{\partial C}{\partial w} = (a - y)\,x, \qquad \frac{\partial C}{\partial b} = a - y",
                   "m-ce", "dC/dw = (a - y) x, dC/db = a - y")
+    prime = M(r"\sigma'(z) = a(1 - a)", "sigma'(z) = a(1 - a)")
+    prime_z = M(r"\sigma'(z)", "sigma'(z)", 12)
     return f"""
 <section id="mechanism">
-<h2><span class="n">2</span> The mechanism: the slope of the sigmoid</h2>
-<p>Both gradients of the quadratic cost carry the factor &sigma;&prime;(<i>z</i>) = <i>a</i>(1 &minus; <i>a</i>):</p>
+<h2><span class="n">2</span> {tr("The mechanism: the slope of the sigmoid")}</h2>
+<p>{tr("Both gradients of the quadratic cost carry the factor {prime}:", prime=prime)}</p>
 <div class="display">{quad}</div>
-<p>On the flat ends of the sigmoid that factor is tiny, so a neuron whose output is near 1 while its target is 0, the
-worst possible start, gets the smallest steps. The cross-entropy's gradients have no such factor:</p>
+<p>{tr("On the flat ends of the sigmoid that factor is tiny, so a neuron whose output is near 1 while its target is 0, the worst possible start, gets the smallest steps. The cross-entropy's gradients have no such factor:")}</p>
 <div class="display">{ce}</div>
-<p>The bigger the error, the faster the neuron learns.</p>
-{_table(header, rows, caption="At the two starts: the slope and the size of the bias gradient under each cost.", css_class="mech")}
-{_figure(figs['sigmoid'], "The sigmoid with each start and its tangent (top), and the slope &sigma;&prime;(<i>z</i>) (bottom): 0.149 at <i>z</i> = 1.5, 0.0177 at <i>z</i> = 4.", "fig-sigmoid")}
-{_figure(figs['gradient'], "|&part;<i>C</i>/&part;<i>b</i>| against the output <i>a</i> for target <i>y</i> = 0 (log scale): the quadratic cost's gradient vanishes as <i>a</i> &rarr; 1, the cross-entropy's grows.", "fig-gradient")}
+<p>{tr("The bigger the error, the faster the neuron learns.")}</p>
+{_table(header, rows, caption=tr("At the two starts: the slope and the size of the bias gradient under each cost."),
+        css_class="mech", raw_header=range(6))}
+{_figure(figs['sigmoid'], tr("The sigmoid with each start and its tangent (top), and the slope {prime} (bottom): 0.149 at <i>z</i> = 1.5, 0.0177 at <i>z</i> = 4.", prime=prime_z), "fig-sigmoid")}
+{_figure(figs['gradient'], tr("|&part;<i>C</i>/&part;<i>b</i>| against the output <i>a</i> for target <i>y</i> = 0 (log scale): the quadratic cost's gradient vanishes as <i>a</i> &rarr; 1, the cross-entropy's grows."), "fig-gradient")}
 </section>"""
 
 
-def _section_derivations(d: ReportData) -> str:
+def _section_derivations(d: ReportData, M) -> str:
     from costlab.derive import _latex, _text
 
-    parts = ["""
+    parts = [f"""
 <section id="derivations">
-<h2><span class="n">3</span> The derivations</h2>
-<p>Every step below is done by SymPy in <code>costlab derive</code> (and checked there); the equations are its LaTeX,
-typeset here by matplotlib's mathtext.</p>"""]
+<h2><span class="n">3</span> {tr("The derivations")}</h2>
+<p>{tr("Every step below is done by SymPy in <code>costlab derive</code> (and checked there); the equations are its LaTeX, typeset here by matplotlib's mathtext.")}</p>"""]
     k = 0
     for i, der in enumerate(d.derivations, 1):
-        parts.append(f'<div class="derivation"><h3>3.{i} {_e(der.title)}</h3><ol class="steps">')
+        parts.append(f'<div class="derivation"><h3>3.{i} {M.label(der.title, size=14)}</h3><ol class="steps">')
         previous = None
         for step in der.steps:
             k += 1
@@ -283,82 +330,91 @@ typeset here by matplotlib's mathtext.</p>"""]
             latex = ("" if same else _latex(step.lhs)) + " = " + _latex(step.rhs)
             label = f"{_text(step.lhs)} = {_text(step.rhs)}"
             eq = math_svg(latex.strip(), f"m{k}", label)
-            parts.append(f'<li><span class="label">{_e(step.label)}</span><span class="eq{" cont" if same else ""}">{eq}</span></li>')
+            parts.append(f'<li><span class="label">{M.label(step.label)}</span><span class="eq{" cont" if same else ""}">{eq}</span></li>')
             previous = step.lhs
         parts.append("</ol>")
         for note in der.notes:
-            parts.append(f'<p class="note">{_e(note)}</p>')
+            parts.append(f'<p class="note">{M.label(note)}</p>')
         parts.append("</div>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _section_map(d: ReportData, figs) -> str:
-    from costlab.plots import slowdown_figure
+def _section_map(d: ReportData, figs, M) -> str:
+    from costlab.plots import cost_name, slowdown_a0_figure, slowdown_maps_figure
 
     smap = d.slowdown
-    figs["map"] = figure_svg(slowdown_figure(smap), "f-map", "first epoch at the target from every start, per cost")
+    figs["map"] = figure_svg(slowdown_maps_figure(smap), "f-map", tr("first epoch at the target from every start, per cost"))
+    figs["map-a0"] = figure_svg(slowdown_a0_figure(smap), "f-map-a0", tr("first epoch at the target against the initial output"))
     rows = []
     for s in smap.summary():
         ws = s["worst_start"]
-        rows.append([s["cost"], f"{s['share_reached']:.1%}",
-                     f"w = {ws['w']:g}, b = {ws['b']:g} (a0 = {ws['a0']:.6g})",
-                     "never" if ws["first_epoch"] is None else str(ws["first_epoch"])])
+        rows.append([cost_name(s["cost"]), f"{s['share_reached']:.1%}",
+                     f"w = {ws['w']:g}, b = {ws['b']:g} (a0 = {ws['a0']:.6g})", _never(ws["first_epoch"])])
     n = len(smap.w) * len(smap.b)
+    text = tr(
+        "The blog post shows two starts. Here are {n:,} of them: <i>w</i> and <i>b</i> each from {lo:g} to {hi:g} "
+        "({k} values), each trained for {epochs} epochs at &eta; = {eta:g}, all of one cost at once as one group of "
+        "networks. The colour is the first epoch at which the output is within {tol:g} of the target <i>y</i> = {y:g}; "
+        "grey means not within {epochs} epochs. With <i>x</i> = 1 the time depends on the start only through "
+        "<i>a</i><sub>0</sub> = &sigma;(<i>w</i> + <i>b</i>): the diagonal bands, and the curve below.",
+        n=n, lo=smap.w[0], hi=smap.w[-1], k=len(smap.w), epochs=smap.epochs, eta=smap.eta,
+        tol=abs(smap.target - smap.y), y=smap.y)
     return f"""
 <section id="map">
-<h2><span class="n">4</span> The map of the slowdown: every start</h2>
-<p>The seed shows two starts. Here are {n:,} of them: <i>w</i> and <i>b</i> each from {smap.w[0]:g} to {smap.w[-1]:g}
-({len(smap.w)} values), each trained for {smap.epochs} epochs at &eta; = {smap.eta:g}, all of one cost at once as one
-group of networks. The colour is the first epoch at which the output is within {abs(smap.target - smap.y):g} of the
-target <i>y</i> = {smap.y:g}; grey means not within {smap.epochs} epochs. With <i>x</i> = 1 the time depends on the start
-only through <i>a</i><sub>0</sub> = &sigma;(<i>w</i> + <i>b</i>): the diagonal bands, and the curve on the right.</p>
-{_table(["cost", "starts that reach the target", "slowest start", "its first epoch at the target"], rows, numeric_from=1,
-        caption=f"Over all {n:,} starts.", css_class="map")}
-{_figure(figs['map'], "First epoch at the target from each start (<i>w</i>, <i>b</i>), one panel per cost on one colour scale, the seed's two starts marked; right: the same against the initial output <i>a</i><sub>0</sub>.", "fig-map")}
+<h2><span class="n">4</span> {tr("The map of the slowdown: every start")}</h2>
+<p>{text}</p>
+{_table([tr("cost"), tr("starts that reach the target"), tr("slowest start"), tr("its first epoch at the target")], rows,
+        numeric_from=1, caption=tr("Over all {n:,} starts.", n=n), css_class="map")}
+{_figure(figs['map'], tr("First epoch at the target from each start (<i>w</i>, <i>b</i>), one panel per cost on one colour scale, the blog post's two starts marked."), "fig-map", "wide")}
+{_figure(figs['map-a0'], tr("The same against the initial output <i>a</i><sub>0</sub> alone; the dotted lines are the blog post's two starts."), "fig-map-a0")}
 </section>"""
 
 
-def _section_data(d: ReportData, figs) -> str:
-    from costlab.plots import comparison_figure
+def _section_data(d: ReportData, figs, M) -> str:
+    from costlab.plots import comparison_figure, cost_name
 
     c = d.comparison
     if c is None:
         return ""
     cfg, summary = c.config, c.summary
-    figs["compare"] = figure_svg(comparison_figure(summary, cfg), "f-compare", "test accuracy per epoch on real data")
+    figs["compare"] = figure_svg(comparison_figure(summary, cfg), "f-compare", tr("test accuracy per epoch on real data"))
     marks = [e for e in (1, 3, 5, 10) if e < cfg["epochs"]] + [cfg["epochs"]]
-    header = ["init", "cost", *(f"epoch {e}" for e in marks), "best (any seed)"]
+    header = [tr("init"), tr("cost"), *(tr("epoch {e}", e=e) for e in marks), tr("best (any random seed)")]
     rows = []
     for r in summary:
         mean, std = r["eval_accuracy_mean"], r["eval_accuracy_std"]
-        rows.append([r["init"], r["cost"], *(f"{100 * mean[e]:.1f}% \u00b1 {100 * std[e]:.1f}" for e in marks),
+        rows.append([r["init"], cost_name(r["cost"]), *(f"{100 * mean[e]:.1f}% \u00b1 {100 * std[e]:.1f}" for e in marks),
                      f"{100 * r['best_accuracy']:.1f}%"])
     sizes = " x ".join(map(str, cfg["sizes"]))
+    text = tr(
+        "A sigmoid network [{sizes}] learns {data} ({n_train:,} training and {n_test:,} test images), batch {batch}, "
+        "&eta; = {eta:g}, {epochs} epochs, with each cost from the same initial weights and the same batch order per "
+        "random seed ({seeds} random seeds: mean &plusmn; standard deviation of the test accuracy).",
+        sizes=sizes, data=_e(cfg["data"]), n_train=cfg["n_train"], n_test=cfg["n_test"], batch=cfg["batch_size"],
+        eta=cfg["etas"][0], epochs=cfg["epochs"], seeds=len(cfg["seeds"]))
     return f"""
 <section id="data">
-<h2><span class="n">5</span> On real data: {_e(cfg['data'])}</h2>
-<p>A sigmoid network [{sizes}] learns {_e(cfg['data'])} ({cfg['n_train']:,} training and {cfg['n_test']:,} test
-images), batch {cfg['batch_size']}, &eta; = {cfg['etas'][0]:g}, {cfg['epochs']} epochs, with each cost from the same
-initial weights and the same batch order per seed ({len(cfg['seeds'])} seeds: mean &plusmn; standard deviation of the
-test accuracy). {_data_claims(summary, cfg['epochs'])}</p>
-{_table(header, rows, numeric_from=2, caption="Test accuracy per epoch, mean &plusmn; standard deviation over seeds.", css_class="data")}
-{_figure(figs['compare'], "Test accuracy against epoch, mean (line) and one standard deviation (band) over the seeds, per initializer.", "fig-compare")}
+<h2><span class="n">5</span> {tr("On real data: {data}", data=_e(cfg['data']))}</h2>
+<p>{text} {_data_claims(summary, cfg['epochs'])}</p>
+{_table(header, rows, numeric_from=2, caption=tr("Test accuracy per epoch, mean &plusmn; standard deviation over random seeds."), css_class="data")}
+{_figure(figs['compare'], tr("Test accuracy against epoch, mean (line) and one standard deviation (band) over the random seeds, per initializer; colour is the cost."), "fig-compare")}
 </section>"""
 
 
 def _data_claims(summary, epochs: int) -> str:
     """Sentences with the measured accuracies after one epoch and at the end, per initializer."""
     acc = {(r["init"], r["cost"]): r["eval_accuracy_mean"] for r in summary}
-    what = {"large": "With the <b>large</b> initial weights (<i>w</i> ~ N(0, 1)), whose sigmoids start saturated,",
-            "default": "With the <b>default</b> initial weights (<i>w</i> ~ N(0, 1/<i>n</i><sub>in</sub>)),"}
+    what = {"large": tr("With the <b>large</b> initial weights (<i>w</i> ~ N(0, 1)), whose sigmoids start saturated,"),
+            "default": tr("With the <b>default</b> initial weights (<i>w</i> ~ N(0, 1/<i>n</i><sub>in</sub>)),")}
     out = []
     for init in ("large", "default"):
         if (init, "quadratic") in acc and (init, "cross-entropy") in acc:
             q, c = acc[init, "quadratic"], acc[init, "cross-entropy"]
-            out.append(f"{what[init]} the quadratic cost's network is at {100 * q[1]:.1f}% after one epoch, the "
-                       f"cross-entropy's at {100 * c[1]:.1f}%; after {epochs} epochs they stand at {100 * q[epochs]:.1f}% "
-                       f"and {100 * c[epochs]:.1f}%.")
+            out.append(tr("{what} the quadratic cost's network is at {q1:.1f}% after one epoch, the cross-entropy's at "
+                          "{c1:.1f}%; after {epochs} epochs they stand at {qe:.1f}% and {ce:.1f}%.",
+                          what=what[init], q1=100 * q[1], c1=100 * c[1], epochs=epochs, qe=100 * q[epochs],
+                          ce=100 * c[epochs]))
     return " ".join(out)
 
 
@@ -369,6 +425,9 @@ html { background: #f3f5f8; }
 body { margin: 0 auto; max-width: 980px; background: var(--bg); color: var(--ink); padding: 36px 48px 48px;
   font: 16px/1.55 Georgia, "DejaVu Serif", "Times New Roman", serif; box-shadow: 0 0 24px rgba(0,0,0,.06); }
 h1, h2, h3, table, figcaption, nav, .meta, .label, caption { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; }
+html:lang(zh-CN) body, html:lang(zh-CN) h1, html:lang(zh-CN) h2, html:lang(zh-CN) h3, html:lang(zh-CN) table,
+html:lang(zh-CN) figcaption, html:lang(zh-CN) nav, html:lang(zh-CN) .meta, html:lang(zh-CN) .label {
+  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "PingFang SC", "Microsoft YaHei", sans-serif; }
 h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 6px; letter-spacing: -.01em; }
 .meta { color: var(--muted); font-size: .85rem; margin: 0 0 18px; }
 h2 { font-size: 1.35rem; margin: 40px 0 10px; padding-top: 10px; border-top: 2px solid var(--line); }
@@ -395,6 +454,7 @@ ol.steps { list-style: none; padding: 0; margin: 8px 0; counter-reset: step; }
 ol.steps li { display: grid; grid-template-columns: minmax(0, 15rem) minmax(0, 1fr); gap: 4px 18px; align-items: center;
   padding: 7px 0; border-bottom: 1px dotted var(--line); break-inside: avoid; page-break-inside: avoid; }
 ol.steps .label { color: var(--muted); font-size: .8rem; line-height: 1.3; }
+ol.steps .label svg.math, .note svg.math, h3 svg.math { max-width: 100%; height: auto; }
 ol.steps .eq { overflow-x: auto; }
 ol.steps .eq.cont { padding-left: 2.2em; }
 .note { font-size: .9rem; color: var(--muted); font-style: italic; }
@@ -419,60 +479,73 @@ footer { margin-top: 40px; color: var(--muted); font-size: .82rem; border-top: 1
   .claim { background: none; }
   a { color: inherit; text-decoration: none; }
   figure svg.figure { max-height: 120mm; }
+  figure.wide svg.figure { max-height: none; width: 100%; }
 }
 """
 
 
-def report_html(d: ReportData) -> str:
-    """The report as one HTML page (inline CSS and SVG, no external request)."""
+def report_html(d: ReportData, lang: str = "en") -> str:
+    """The report as one HTML page (inline CSS and SVG, no external request), in ``lang`` ("en" or "zh")."""
+    with language(lang):
+        return _report_html(d, lang)
+
+
+def _report_html(d: ReportData, lang: str) -> str:
     figs: dict = {}
+    M = _Math()
     sections = [
-        _section_experiment(d, figs),
-        _section_mechanism(d, figs),
-        _section_derivations(d),
-        _section_map(d, figs),
-        _section_data(d, figs),
+        _section_experiment(d, figs, M),
+        _section_mechanism(d, figs, M),
+        _section_derivations(d, M),
+        _section_map(d, figs, M),
+        _section_data(d, figs, M),
     ]
-    toc = [("experiment", "The experiment: two starts, two costs"), ("mechanism", "The mechanism: the slope of the sigmoid"),
-           ("derivations", "The derivations"), ("map", "The map of the slowdown")]
+    toc = [("experiment", tr("The experiment: two starts, two costs")),
+           ("mechanism", tr("The mechanism: the slope of the sigmoid")),
+           ("derivations", tr("The derivations")), ("map", tr("The map of the slowdown: every start"))]
     if d.comparison is not None:
-        toc.append(("data", f"On real data: {d.comparison.config['data']}"))
+        toc.append(("data", tr("On real data: {data}", data=_e(d.comparison.config["data"]))))
     data_cmd = f" --data {d.comparison.config['data']}" if d.comparison is not None else " --data none"
+    lang_cmd = "" if lang == "en" else f" --lang {lang}"
+    title = tr("Why cross-entropy: the learning slowdown of the quadratic cost")
+    intro = tr(
+        "A sigmoid neuron trained with the quadratic cost learns slowest when it is most wrong, because every gradient "
+        "carries the slope of the sigmoid, which is tiny on its flat ends. The cross-entropy cost cancels that factor: "
+        "its gradient is the error itself. This report retells that argument, from a blog post on the cross-entropy "
+        "cost that follows Nielsen's experiment (<i>Neural Networks and Deep Learning</i>, chapter 3), with costlab's "
+        "own runs, derivations and measurements.")
     return f"""<!doctype html>
-<html lang="en">
+<html lang="{LANGUAGES[lang]}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="costlab {__version__}">
-<title>Why cross-entropy: the learning slowdown of the quadratic cost (costlab report)</title>
+<title>{title} ({tr("costlab report")})</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <header>
-<h1>Why cross-entropy: the learning slowdown of the quadratic cost</h1>
-<p class="meta">A costlab {__version__} report. Every number and figure below was computed by costlab on the machine
-that wrote this file; the page loads nothing from anywhere.</p>
-<p>A sigmoid neuron trained with the quadratic cost learns slowest when it is most wrong, because every gradient
-carries the slope of the sigmoid, which is tiny on its flat ends. The cross-entropy cost cancels that factor: its
-gradient is the error itself. This report retells that argument (the seed's blog post, after chapter 3 of Michael
-Nielsen's <i>Neural Networks and Deep Learning</i>) with costlab's own runs, derivations and measurements.</p>
-<nav class="toc"><b>Contents</b><ol>{''.join(f'<li><a href="#{i}">{_e(t)}</a></li>' for i, t in toc)}</ol></nav>
+<h1>{title}</h1>
+<p class="meta">{tr("A costlab {version} report. Every number and figure below was computed by costlab on the machine that wrote this file; the page loads nothing from anywhere.", version=__version__)}</p>
+<p>{intro}</p>
+<nav class="toc"><b>{tr("Contents")}</b><ol>{''.join(f'<li><a href="#{i}">{t}</a></li>' for i, t in toc)}</ol></nav>
 </header>
 {''.join(sections)}
 <footer>
-<p>Made with <code>costlab report{data_cmd}</code>. The same results on the command line:
-<code>costlab reproduce</code>, <code>costlab derive</code>, <code>costlab map</code>, <code>costlab compare</code>;
-interactively: <code>costlab serve</code>.</p>
+<p>{tr("Made with {command}. The same results on the command line: {commands}; interactively: {serve}.",
+       command=f"<code>costlab report{data_cmd}{lang_cmd}</code>",
+       commands="<code>costlab reproduce</code>, <code>costlab derive</code>, <code>costlab map</code>, <code>costlab compare</code>",
+       serve="<code>costlab serve</code>")}</p>
 </footer>
 </body>
 </html>
 """
 
 
-def write_report(path, d: ReportData) -> int:
-    """Write the report to ``path`` atomically; return its size in bytes."""
+def write_report(path, d: ReportData, lang: str = "en") -> int:
+    """Write the report to ``path`` atomically, in ``lang``; return its size in bytes."""
     from costlab.fileio import atomic_write
 
-    text = report_html(d)
+    text = report_html(d, lang)
     atomic_write(path, text)
     return len(text.encode())

@@ -70,7 +70,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     """Train every (cost, eta, seed) from the same initial weights and batch order per seed.
 
     \b
-    Example (the seed's slowdown on real data):
+    Example (the blog post's slowdown on real data):
       costlab compare --data digits --costs quadratic,cross-entropy --seeds 5 --epochs 30
     """
     costs = _names(costs, "--costs", COSTS)
@@ -121,7 +121,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
         for measure, stem in (("eval_accuracy", "compare-accuracy"), ("eval_cost", "compare-cost")):
             fig = comparison_figure(summary, result.config, measure)
             for suffix in (".png", ".svg"):
-                write_or_fail(out / f"{stem}{suffix}", lambda p: save_figure(fig, p))
+                write_or_fail(out / f"{stem}{suffix}", lambda p: save_figure(fig, p, {"figure": stem, **result.config}))
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(result.csv_rows())
         write_or_fail(out / "runs.csv", lambda p: atomic_write(p, buf.getvalue()))

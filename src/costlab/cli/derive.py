@@ -1,4 +1,4 @@
-"""``costlab derive``: the seed's algebra, gradients and matching costs, done by SymPy.
+"""``costlab derive``: the blog post's algebra, gradients and matching costs, done by SymPy.
 
 SymPy is imported only when a derivation runs (inside the commands below), so
 ``costlab --help`` and ``costlab derive --help`` stay fast.
@@ -118,13 +118,13 @@ def _activation(D, spec):
 
 
 @click.group(cls=Group, invoke_without_command=True,
-             short_help="Derive the seed's formulas step by step with SymPy.")
+             short_help="Derive the blog post's formulas step by step with SymPy.")
 @_output_options
 @click.pass_context
 def derive(ctx, fmt, as_json):
-    """Derive the seed's formulas step by step with SymPy.
+    """Derive the formulas of the blog post (Nielsen's chapter 3) step by step with SymPy.
 
-    With no subcommand, print the seed's derivations in order: the sigmoid's
+    With no subcommand, print the blog post's derivations in order: the sigmoid's
     derivative sigma'(z) = sigma(z)(1 - sigma(z)); the quadratic cost's
     gradients, which carry sigma'(z); the cross-entropy's, where it cancels;
     and the cross-entropy found from dC/db = a - y.
@@ -142,14 +142,19 @@ def derive(ctx, fmt, as_json):
               time_limit=DEFAULT_TIME_LIMIT)
 
 
-@derive.command("seed", cls=Command, short_help="The seed's derivations (the default).")
+@derive.command("post", cls=Command, short_help="The blog post's derivations (the default).")
 @_output_options
 @click.pass_context
-def seed(ctx, fmt, as_json):
-    """The seed's derivations in order (what `costlab derive` prints)."""
+def post(ctx, fmt, as_json):
+    """The blog post's derivations in order (what `costlab derive` prints)."""
     fmt, as_json = _settings(ctx, fmt, as_json)
     _emit(lambda D: D.seed(), fmt=fmt, as_json=as_json, header={"command": "derive"},
           time_limit=DEFAULT_TIME_LIMIT)
+
+
+# the earlier name of `costlab derive post`, kept working
+derive.add_command(click.Command("seed", callback=post.callback, params=post.params, hidden=True,
+                                 help=post.help), "seed")
 
 
 @derive.command(cls=Command, short_help="dC/dz, dC/dw and dC/db of a cost for an output activation.")

@@ -1,4 +1,4 @@
-"""``costlab map``: the learning slowdown of the seed's neuron over all starts (w, b)."""
+"""``costlab map``: the learning slowdown of the blog post's neuron over all starts (w, b)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _grid(text: str, option: str):
         raise InputError(str(e)) from None
 
 
-@click.command(cls=Command, short_help="Map the slowdown of the seed's neuron over all starts (w, b).")
+@click.command(cls=Command, short_help="Map the slowdown of the blog post's neuron over all starts (w, b).")
 @click.option("--costs", default="quadratic,cross-entropy", show_default=True, help="Costs to map, comma-separated.")
 @click.option("--w", "w_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial weights.")
 @click.option("--b", "b_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial biases.")
@@ -59,7 +59,7 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
     """For every start (w, b), the first epoch at which the neuron's output reaches the target.
 
     \b
-    Example (the seed's neuron over 401 x 401 starts, both costs):
+    Example (the blog post's neuron over 401 x 401 starts, both costs):
       costlab map --out map/
     """
     costs = _costs(costs)
@@ -81,7 +81,10 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
 
         fig = slowdown_figure(smap)
         for suffix in (".png", ".svg"):
-            write_or_fail(out / f"slowdown-map{suffix}", lambda p: save_figure(fig, p))
+            write_or_fail(out / f"slowdown-map{suffix}", lambda p: save_figure(
+                fig, p, {"figure": "slowdown-map", "w": [float(smap.w[0]), float(smap.w[-1]), len(smap.w)],
+                         "b": [float(smap.b[0]), float(smap.b[-1]), len(smap.b)], "x": smap.x, "y": smap.y,
+                         "eta": smap.eta, "epochs": smap.epochs, "target": smap.target}))
         write_or_fail(out / "slowdown-map.json", lambda p: write_json(p, smap.to_dict()))
     if as_json:
         click.echo(json.dumps(smap.to_dict(), allow_nan=False))

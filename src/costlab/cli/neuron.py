@@ -64,7 +64,7 @@ def neuron(w, b, x, y, eta, epochs, cost, as_json, plot):
     by gradient descent on the one sample (x, y), one step per epoch.
 
     \b
-    Example (the seed's slow start):
+    Example (the blog post's slow start):
       costlab neuron --w 2 --b 2 --cost quadratic
     """
     if cost != "quadratic" and not 0.0 <= y <= 1.0:

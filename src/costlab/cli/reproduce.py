@@ -1,4 +1,4 @@
-"""``costlab reproduce``: the seed's four runs, their table, figures and results.json."""
+"""``costlab reproduce``: Nielsen's experiment's four runs, their table, figures and results.json."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def write_results(directory: Path, runs, rows, text, caption) -> list[Path]:
     from costlab.fileio import atomic_write, write_json
 
     results = {
-        "experiment": "one sigmoid neuron, x -> y, gradient descent from each seed start under each cost",
+        "experiment": "one sigmoid neuron, x -> y, gradient descent from each of the blog post's starts under each cost",
         "runs": [run.to_dict() for run in runs],
         "table": {"rows": rows, "text": text, "caption": caption},
     }
@@ -109,22 +109,24 @@ def write_figures(directory: Path, runs) -> list[Path]:
 
     data = [run.to_dict() for run in runs]
     paths = []
+    params = {"figure": None, "eta": data[0]["eta"], "epochs": data[0]["epochs"], "x": data[0]["x"], "y": data[0]["y"]}
     for stem, fig in reproduce_figures(data).items():
         for suffix in FORMATS:
             path = directory / f"{stem}{suffix}"
-            write_or_fail(path, lambda p: save_figure(fig, p))
+            write_or_fail(path, lambda p: save_figure(fig, p, {**params, "figure": stem}))
             paths.append(path)
     return paths
 
 
-@click.command(cls=Command, short_help="Reproduce the seed's table, figures and results.json.")
+@click.command(cls=Command, short_help="Reproduce the blog post's experiment: table, figures, results.json.")
 @click.option("--out", "out", metavar="DIR", default="costlab-out", show_default=True,
               help="Directory for the figures, results.json and table.md (created if needed).")
 @click.option("--eta", type=Number(gt=0, le=1000), default=0.15, show_default=True, help="Learning rate eta.")
 @click.option("--epochs", type=Count(0, 100_000), default=300, show_default=True,
               help="Gradient-descent steps.")
 def reproduce(out, eta, epochs):
-    """Run the seed's experiment: its table, its lost figures, results.json.
+    """Run the blog post's experiment (Nielsen's, Neural Networks and Deep Learning,
+    chapter 3): its table, its lost figures, results.json.
 
     One sigmoid neuron learns to output y = 0 from x = 1, started at output
     0.82 (w = 0.6, b = 0.9) and at 0.98 (w = 2, b = 2), under the quadratic

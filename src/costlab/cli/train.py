@@ -109,7 +109,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     """Train a network by mini-batch gradient descent and report cost and accuracy per epoch.
 
     \b
-    Example (digits, the seed's comparison on real data):
+    Example (digits, the blog post's comparison on real data):
       costlab train --data digits --sizes 64,30,10 --cost cross-entropy
       costlab train --data digits --sizes 64,30,10 --cost quadratic
     """

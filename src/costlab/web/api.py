@@ -36,6 +36,7 @@ __all__ = [
     "check_train_params",
     "neuron_curves",
     "presets",
+    "presets_payload",
 ]
 
 NEURON_COSTS = ("quadratic", "cross-entropy")
@@ -169,14 +170,21 @@ def check_train_params(params: Mapping) -> dict:
 # --------------------------------------------------------------------------- #
 
 def presets() -> list[dict]:
-    """The seed's two starts, and its settings, as the page's one-click presets."""
+    """The blog post's two starts, and its settings, as the page's one-click presets."""
     from costlab.neuron import SEED_EPOCHS, SEED_ETA, SEED_STARTS, SEED_X, SEED_Y, initial_output
 
     return [
-        {"name": name, "label": f"seed start a0 = {initial_output(w, b):.2f}",
+        {"name": name, "label": f"blog post: a0 = {initial_output(w, b):.2f}", "a0": initial_output(w, b),
          "w": w, "b": b, "x": SEED_X, "y": SEED_Y, "eta": SEED_ETA, "epochs": SEED_EPOCHS}
         for name, (w, b) in SEED_STARTS.items()
     ]
+
+
+def presets_payload() -> dict:
+    """What the page loads first: the presets, costlab's palette and the Chinese catalogue of its words."""
+    from costlab import i18n, palette
+
+    return {"presets": presets(), "palette": palette.as_json(), "messages": {"zh": dict(i18n.ZH)}}
 
 
 def neuron_curves(p: dict) -> dict:
@@ -230,8 +238,33 @@ def neuron_curves(p: dict) -> dict:
         "z0": p["w"] * p["x"] + p["b"],
         "runs": runs,
         "sigmoid": {"z": zs.tolist(), "a": sigmoid(zs).tolist(), "slope": sigmoid_prime(zs).tolist()},
+        "logit": logit_curves(p["y"]),
         "elapsed_ms": round((time.perf_counter() - t0) * 1000, 2),
     }
+
+
+#: The logit view's grid: z from -10 to 10 in steps of 0.05.
+LOGIT_Z = np.linspace(-10.0, 10.0, 401)
+
+
+def logit_curves(y: float) -> dict:
+    """One output's cost C and |dC/dz| against its weighted input z, for target ``y``, under both costs.
+
+    Each from the cost's own ``fn`` and ``delta`` (the stable forms). Their
+    ratio, cross-entropy over quadratic, is 1/sigma'(z) wherever a != y.
+    """
+    from costlab.activations import ACTIVATIONS, sigmoid_prime
+    from costlab.costs import get_cost
+
+    sigma = ACTIVATIONS["sigmoid"]
+    z = LOGIT_Z[:, None]
+    a = sigma.fn(z)
+    t = np.full_like(z, y)
+    out = {"z": LOGIT_Z.tolist(), "slope": sigmoid_prime(LOGIT_Z).tolist()}
+    for name in NEURON_COSTS:
+        cost = get_cost(name)
+        out[name] = {"C": cost.fn(z, a, t).tolist(), "dC_dz": np.abs(cost.delta(z, a, t, sigma)[:, 0]).tolist()}
+    return out
 
 
 # --------------------------------------------------------------------------- #

@@ -4,7 +4,7 @@ Routes::
 
     GET  /                       the page (static/index.html)
     GET  /static/...             its JavaScript and CSS (shipped in the package)
-    GET  /api/presets            the seed's two starts
+    GET  /api/presets            the blog post's two starts, the palette, the Chinese catalogue
     GET  /api/neuron?w=..&b=..   the neuron trained under each cost (POST: a JSON object)
     GET  /api/train?costs=..     two networks trained on the digits: server-sent events
     POST /api/train/{id}/stop    stop a training (header X-Costlab-Token: its token)
@@ -48,7 +48,7 @@ from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets
+from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets_payload
 
 __all__ = ["ALLOWED_HOSTS", "MAX_BODY_BYTES", "MAX_QUERY_BYTES", "STATIC_DIR", "background_server", "create_app"]
 
@@ -209,7 +209,7 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
         return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def get_presets(request):
-        return JSONResponse({"presets": presets()})
+        return JSONResponse(presets_payload())
 
     async def neuron(request: Request):
         try:

@@ -3,9 +3,151 @@
  * reads controls, asks, and draws. */
 "use strict";
 
-const COLORS = { "quadratic": "#d9480f", "cross-entropy": "#1971c2", "log-likelihood": "#2f9e44" };
 const $ = (sel) => document.querySelector(sel);
 const DEBOUNCE_MS = 90;
+
+/* ------------------------------------------------------------------ palette and words */
+// costlab's palette (costlab.palette) and the Chinese catalogue (costlab.i18n), from /api/presets
+let PALETTE = { costs: {}, formulas: ["#495057"], ink: "#343a40", muted: "#868e96" };
+let ZH = {};
+let LANG = "en";
+
+function crc32(text) {
+  let c, crc = 0xFFFFFFFF;
+  for (const byte of new TextEncoder().encode(text)) {
+    c = (crc ^ byte) & 0xFF;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xEDB88320 : c >>> 1;
+    crc = (crc >>> 8) ^ c;
+  }
+  return (crc ^ 0xFFFFFFFF) >>> 0;
+}
+
+/* The colour of a cost: its base name's for a built-in, else one of the formula colours (as costlab.palette). */
+function color(cost) {
+  const base = cost.split("(")[0].trim();
+  return PALETTE.costs[base] || PALETTE.formulas[crc32(cost) % PALETTE.formulas.length];
+}
+
+/* A message in the page's language, its {fields} filled in. */
+function t(message, fields) {
+  const text = LANG === "zh" && ZH[message] !== undefined ? ZH[message] : message;
+  return text.replace(/\{(\w+)\}/g, (m, k) => (fields && k in fields ? fields[k] : m));
+}
+
+function costName(c) { return { quadratic: t("quadratic"), "cross-entropy": t("cross-entropy"), "log-likelihood": t("log-likelihood") }[c] || c; }
+
+function setLang(lang) {
+  LANG = lang === "zh" ? "zh" : "en";
+  document.documentElement.lang = LANG === "zh" ? "zh-CN" : "en";
+  for (const el of document.querySelectorAll("[data-i18n]")) {
+    if (el.dataset.en === undefined) el.dataset.en = el.innerHTML.replace(/\s+/g, " ").trim();
+    el.innerHTML = LANG === "zh" && ZH[el.dataset.en] !== undefined ? ZH[el.dataset.en] : el.dataset.en;
+  }
+  for (const b of document.querySelectorAll(".preset")) if (b.presetLabel) b.innerHTML = b.presetLabel();
+  $("#lang").textContent = LANG === "zh" ? "English" : "中文";
+  $("#lang").setAttribute("lang", LANG === "zh" ? "en" : "zh-CN");
+  drawNeuron();
+  drawNetwork();
+  saveState();
+}
+
+/* ------------------------------------------------------------------ the page's state in its URL */
+const URL_FIELDS = { w: "#w", b: "#b", a0: "#a0", x: "#x", y: "#y", eta: "#eta", epochs: "#epochs", z: "#logit-z",
+  cost_a: "#cost-a", cost_b: "#cost-b", init: "#init", hidden: "#hidden", net_eta: "#net-eta", net_epochs: "#net-epochs",
+  batch: "#batch", seed: "#seed", pace: "#pace" };
+let saveTimer = null;
+
+function stateQuery() {
+  const q = new URLSearchParams();
+  for (const [k, sel] of Object.entries(URL_FIELDS)) {
+    if ((k === "b" && neuron.startBy === "a0") || (k === "a0" && neuron.startBy !== "a0")) continue;
+    q.set(k, $(sel).value);
+  }
+  q.set("costs", costsShown().join(","));
+  if (neuron.epoch !== null) q.set("epoch", String(neuron.epoch));
+  q.set("tab", $("#view-network").hidden ? "neuron" : "network");
+  q.set("lang", LANG);
+  return q;
+}
+
+function saveState() {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    history.replaceState(null, "", location.pathname + "?" + stateQuery());
+    document.body.dataset.urlSaved = String(Date.now());
+  }, 120);
+}
+
+/* Set every control named in the URL; returns the epoch and tab it asks for. */
+function restoreState() {
+  const q = new URLSearchParams(location.search);
+  for (const [k, sel] of Object.entries(URL_FIELDS)) {
+    if (!q.has(k) || q.get(k) === "") continue;
+    const box = $(sel), range = $(sel + "-range");
+    box.value = q.get(k);
+    if (range) range.value = q.get(k);
+  }
+  if (q.has("a0") && !q.has("b")) neuron.startBy = "a0";
+  if (q.has("costs")) {
+    const chosen = q.get("costs").split(",");
+    for (const c of ["quadratic", "cross-entropy"]) $(`#show-${c}`).checked = chosen.includes(c);
+  }
+  if (q.has("epoch") && isFinite(+q.get("epoch"))) neuron.pendingEpoch = Math.max(0, Math.round(+q.get("epoch")));
+  return { tab: q.get("tab") === "network" ? "network" : "neuron", lang: q.get("lang") === "zh" ? "zh" : "en" };
+}
+
+async function copyLink() {
+  clearTimeout(saveTimer);
+  history.replaceState(null, "", location.pathname + "?" + stateQuery());
+  const status = $("#copy-status");
+  try {
+    await navigator.clipboard.writeText(location.href);
+    status.textContent = t("Link copied");
+  } catch (e) {
+    // no clipboard (an insecure page, a refused permission): offer the link to copy by hand
+    window.prompt(t("Copy this link:"), location.href);
+    status.textContent = "";
+  }
+  setTimeout(() => { status.textContent = ""; }, 2500);
+}
+
+/* ------------------------------------------------------------------ exporting a chart */
+function download(blob, name) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+async function exportChart(figure, fmt) {
+  const svg = figure.querySelector("svg.chart");
+  const title = figure.querySelector("figcaption .title").textContent.replace(/\s+/g, " ").trim();
+  const keys = [...figure.querySelectorAll(".legend .key")].map((k) => ({
+    label: k.textContent, color: k.style.getPropertyValue("--c"), dash: k.classList.contains("dashed") }));
+  const text = Chart.toSVG(svg, title, keys);
+  const name = `costlab-${svg.id.replace(/^chart-/, "")}.${fmt}`;
+  if (fmt === "svg") download(new Blob([text], { type: "image/svg+xml" }), name);
+  else download(await Chart.toPNG(text, 2), name);
+}
+
+function addExportButtons() {
+  for (const fig of document.querySelectorAll("figure.chart-card")) {
+    const box = document.createElement("span");
+    box.className = "export";
+    for (const fmt of ["svg", "png"]) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.fmt = fmt;
+      b.textContent = fmt.toUpperCase();
+      b.title = t("Download this chart as {fmt}", { fmt: fmt.toUpperCase() });
+      b.addEventListener("click", () => exportChart(fig, fmt));
+      box.appendChild(b);
+    }
+    fig.querySelector("figcaption").appendChild(box);
+  }
+}
 
 /* ------------------------------------------------------------------ tabs */
 function showTab(name) {
@@ -14,13 +156,14 @@ function showTab(name) {
     $(`#view-${t}`).hidden = t !== name;
   }
   if (name === "neuron") drawNeuron(); else drawNetwork();
+  saveState();
 }
 $("#tab-neuron").addEventListener("click", () => showTab("neuron"));
 $("#tab-network").addEventListener("click", () => showTab("network"));
 
 /* ------------------------------------------------------------------ one neuron */
 const FIELDS = ["w", "b", "a0", "x", "y", "eta", "epochs"];
-const neuron = { data: null, epoch: null, startBy: "b", seq: 0, abort: null, timer: null, playing: null };
+const neuron = { data: null, epoch: null, pendingEpoch: null, startBy: "b", seq: 0, abort: null, timer: null, playing: null };
 
 function setField(name, value) {
   const v = String(+(+value).toPrecision(6));
@@ -48,14 +191,14 @@ function scheduleNeuron() {
 async function updateNeuron() {
   const status = $("#neuron-status");
   if (!costsShown().length) {
-    status.textContent = "Choose at least one cost.";
+    status.textContent = t("Choose at least one cost.");
     status.className = "status error";
     return;
   }
   if (neuron.abort) neuron.abort.abort();
   const abort = neuron.abort = new AbortController();
   const seq = ++neuron.seq;
-  status.textContent = "computing…";
+  status.textContent = t("computing…");
   status.className = "status busy";
   try {
     const r = await fetch("/api/neuron?" + neuronQuery(), { signal: abort.signal });
@@ -71,16 +214,18 @@ async function updateNeuron() {
     // the API answers with the start in both forms: keep the other control in step
     if (neuron.startBy === "a0") setField("b", j.params.b); else setField("a0", j.a0);
     neuron.epoch = wasAtEnd ? j.params.epochs : Math.min(neuron.epoch, j.params.epochs);
+    if (neuron.pendingEpoch !== null) { neuron.epoch = Math.min(neuron.pendingEpoch, j.params.epochs); neuron.pendingEpoch = null; }
     const slider = $("#epoch");
     slider.max = j.params.epochs;
     slider.value = neuron.epoch;
-    status.textContent = `computed in ${j.elapsed_ms.toFixed(0)} ms by costlab's engine`;
+    status.textContent = t("computed in {ms} ms by costlab's engine", { ms: j.elapsed_ms.toFixed(0) });
     status.className = "status ok";
     document.body.dataset.neuronSeq = String(seq);
     drawNeuron();
+    saveState();
   } catch (e) {
     if (e.name === "AbortError") return;
-    status.textContent = "The server did not answer: " + e.message;
+    status.textContent = t("The server did not answer:") + " " + e.message;
     status.className = "status error";
   }
 }
@@ -97,6 +242,11 @@ function legend(id, items) {
   }
 }
 
+/* Give every element marked data-cost its cost's colour (--c), through the CSSOM (the page's CSP allows no inline style). */
+function paintCosts(box) {
+  for (const el of box.querySelectorAll("[data-cost]")) el.style.setProperty("--c", color(el.dataset.cost));
+}
+
 function fixed(v, n) { return v === null || v === undefined ? "–" : (+v).toFixed(n); }
 function sig(v) { return Math.abs(v) >= 0.001 || v === 0 ? (+v).toPrecision(3) : (+v).toExponential(2); }
 
@@ -109,13 +259,13 @@ function drawResults(d) {
     const card = document.createElement("div");
     card.className = "result card";
     card.id = `final-${cost}`;
-    card.style.setProperty("--c", COLORS[cost]);
+    card.style.setProperty("--c", color(cost));
     const first = run.first_below_half;
     card.innerHTML =
-      `<div class="result-head">${cost}<span class="word"> cost</span></div>` +
+      `<div class="result-head">${t("{cost} cost", { cost: costName(cost) })}</div>` +
       `<div class="big"><span class="label">a(${E}) =</span> <span class="final-a">${fixed(a, 4)}</span></div>` +
-      `<div class="small">from a(0) = ${fixed(run.a[0], 4)}; C(${E}) = <span class="final-C">${sig(C)}</span></div>` +
-      `<div class="small">first a &lt; 0.5: <strong class="first">${first === null ? "never" : "epoch " + first}</strong></div>`;
+      `<div class="small">${t("from")} a(0) = ${fixed(run.a[0], 4)}; C(${E}) = <span class="final-C">${sig(C)}</span></div>` +
+      `<div class="small">${t("first a &lt; 0.5:")} <strong class="first">${first === null ? t("never") : t("epoch {e}", { e: first })}</strong></div>`;
     box.appendChild(card);
   }
 }
@@ -124,10 +274,11 @@ function drawReadout(d, e) {
   const parts = [];
   for (const [cost, run] of Object.entries(d.runs)) {
     const kv = (k, v) => `<span class="kv">${k} = ${v}</span>`;
-    parts.push(`<span class="ro c-${cost}"><b>${cost}</b> ` + [kv("a", fixed(run.a[e], 4)), kv("z", fixed(run.z[e], 3)),
+    parts.push(`<span class="ro" data-cost="${cost}"><b>${costName(cost)}</b> ` + [kv("a", fixed(run.a[e], 4)), kv("z", fixed(run.z[e], 3)),
       kv("&sigma;′(z)", sig(run.slope[e])), kv("|∂C/∂b|", sig(Math.abs(run.dC_db[e])))].join(", ") + "</span>");
   }
   $("#readout").innerHTML = parts.join("");
+  paintCosts($("#readout"));
   $("#epoch-value").textContent = String(e);
 }
 
@@ -142,22 +293,23 @@ function drawNeuron() {
   drawReadout(d, e);
   const y = d.params.y;
 
-  legend("chart-output", runs.map(([c]) => ({ label: c, color: COLORS[c] })));
+  legend("chart-output", [...runs.map(([c]) => ({ label: costName(c), color: color(c) })),
+    { label: t("target y = {y}", { y }), color: "#adb5bd", dash: true }]);
   Chart.draw($("#chart-output"), {
-    x: epochs, y: [0, 1], xlabel: "epoch", ylabel: "output a",
-    hlines: [{ y, label: `target y = ${y}` }, { y: 0.5, label: "" }],
-    series: runs.map(([c, r]) => ({ name: c, color: COLORS[c], x: r.epoch, y: r.a })),
-    points: runs.map(([c, r]) => ({ name: c, x: e, y: r.a[e], color: COLORS[c], r: 4.5 })),
+    x: epochs, y: [0, 1], xlabel: t("epoch"), ylabel: t("output a"),
+    hlines: [{ y, label: "" }, { y: 0.5, label: "" }],
+    series: runs.map(([c, r]) => ({ name: c, color: color(c), x: r.epoch, y: r.a })),
+    points: runs.map(([c, r]) => ({ name: c, x: e, y: r.a[e], color: color(c), r: 4.5 })),
     vline: e,
   });
 
-  legend("chart-cost", runs.map(([c, r]) => ({ label: `${c}, C(0) = ${sig(r.C[0])}`, color: COLORS[c] })));
+  legend("chart-cost", runs.map(([c, r]) => ({ label: `${costName(c)}, C(0) = ${sig(r.C[0])}`, color: color(c) })));
   const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 ? v / r.C[0] : 0))]);
   const relMax = Math.max(1, ...rel.map(([, , v]) => Math.max(...v)));
   Chart.draw($("#chart-cost"), {
-    x: epochs, y: [0, relMax * 1.02], xlabel: "epoch", ylabel: "C / C(0)",
-    series: rel.map(([c, r, v]) => ({ name: c, color: COLORS[c], x: r.epoch, y: v })),
-    points: rel.map(([c, , v]) => ({ name: c, x: e, y: v[e], color: COLORS[c], r: 4.5 })),
+    x: epochs, y: [0, relMax * 1.02], xlabel: t("epoch"), ylabel: "C / C(0)",
+    series: rel.map(([c, r, v]) => ({ name: c, color: color(c), x: r.epoch, y: v })),
+    points: rel.map(([c, , v]) => ({ name: c, x: e, y: v[e], color: color(c), r: 4.5 })),
     vline: e,
   });
 
@@ -167,28 +319,67 @@ function drawNeuron() {
   const span = (zhi - zlo) / 14;
   for (const [c, r] of runs) {
     const z = r.z[e], a = r.a[e], k = r.slope[e];
-    segs.push({ x1: z - span, y1: a - k * span, x2: z + span, y2: a + k * span, color: COLORS[c], width: 3 });
-    pts.push({ name: c, x: z, y: a, color: COLORS[c], r: 6 });
+    segs.push({ x1: z - span, y1: a - k * span, x2: z + span, y2: a + k * span, color: color(c), width: 3 });
+    pts.push({ name: c, x: z, y: a, color: color(c), r: 6 });
   }
-  legend("chart-sigmoid", [{ label: "σ(z)", color: "#343a40" }, { label: "start", color: "#868e96", dash: true },
-    ...runs.map(([c]) => ({ label: `${c} at epoch ${e}, with tangent`, color: COLORS[c] }))]);
+  legend("chart-sigmoid", [{ label: "σ(z)", color: PALETTE.ink }, { label: t("start"), color: PALETTE.muted, dash: true },
+    ...runs.map(([c]) => ({ label: t("{cost} at epoch {e}, with tangent", { cost: costName(c), e }), color: color(c) }))]);
   Chart.draw($("#chart-sigmoid"), {
-    x: [zlo, zhi], y: [-0.04, 1.04], xlabel: "weighted input z = w x + b", ylabel: "a = σ(z)",
-    series: [{ name: "sigmoid", color: "#343a40", x: s.z, y: s.a, width: 2 }],
+    x: [zlo, zhi], y: [-0.04, 1.04], xlabel: t("weighted input z = w x + b"), ylabel: "a = σ(z)",
+    series: [{ name: "sigmoid", color: PALETTE.ink, x: s.z, y: s.a, width: 2 }],
     segments: segs, points: pts, hlines: [{ y, label: "" }],
   });
 
-  legend("chart-grad", runs.map(([c]) => ({ label: c, color: COLORS[c] })));
+  legend("chart-grad", runs.map(([c]) => ({ label: costName(c), color: color(c) })));
   const g = runs.map(([c, r]) => [c, r, r.dC_db.map(Math.abs)]);
   const gpos = g.flatMap(([, , v]) => v.filter((x) => x > 0));
   const gmax = gpos.length ? Math.max(...gpos) : 1, gmin = gpos.length ? Math.min(...gpos) : 1e-3;
   const hi = Math.pow(10, Math.ceil(Math.log10(gmax) + 0.01));
   const lo = Math.max(Math.pow(10, Math.floor(Math.log10(gmin))), hi * 1e-8);
   Chart.draw($("#chart-grad"), {
-    x: epochs, y: [lo, hi], ylog: true, xlabel: "epoch", ylabel: "|∂C/∂b|",
-    series: g.map(([c, r, v]) => ({ name: c, color: COLORS[c], x: r.epoch, y: v })),
-    points: g.map(([c, , v]) => ({ name: c, x: e, y: Math.max(v[e], lo), color: COLORS[c], r: 4.5 })),
+    x: epochs, y: [lo, hi], ylog: true, xlabel: t("epoch"), ylabel: "|∂C/∂b|",
+    series: g.map(([c, r, v]) => ({ name: c, color: color(c), x: r.epoch, y: v })),
+    points: g.map(([c, , v]) => ({ name: c, x: e, y: Math.max(v[e], lo), color: color(c), r: 4.5 })),
     vline: e,
+  });
+  drawLogit();
+}
+
+/* One output's z on a slider: C and |dC/dz| under both costs, and their ratio 1/sigma'(z). */
+function drawLogit() {
+  const d = neuron.data;
+  if (!d || !d.logit || $("#view-neuron").hidden) return;
+  const L = d.logit, costs = ["quadratic", "cross-entropy"];
+  const z = Math.min(10, Math.max(-10, +$("#logit-z").value || 0));
+  const i = Math.round((z - L.z[0]) / (L.z[1] - L.z[0]));
+  const zi = L.z[i], slope = L.slope[i];
+  const ratio = L["cross-entropy"].dC_dz[i] / L.quadratic.dC_dz[i];
+  const row = (label, cells, cls) => `<tr${cls || ""}><td>${label}</td>${cells.map((c) => `<td>${c}</td>`).join("")}</tr>`;
+  $("#logit-table").innerHTML =
+    `<thead><tr><th>z = ${zi.toFixed(2)}, a = ${sig(1 / (1 + Math.exp(-zi)))}, y = ${d.params.y}</th><th>C</th><th>|∂C/∂z|</th></tr></thead><tbody>` +
+    costs.map((c) => row(`<span class="c" data-cost="${c}">${costName(c)}</span>`,
+      [sig(L[c].C[i]), sig(L[c].dC_dz[i])])).join("") +
+    row(t("ratio, cross-entropy / quadratic"), ["", `<strong id="logit-ratio">${sig(ratio)}</strong>`]) +
+    row("1/σ′(z)", ["", `<strong id="logit-inverse-slope">${sig(1 / slope)}</strong>`]) + "</tbody>";
+  paintCosts($("#logit-table"));
+  const keys = costs.map((c) => ({ label: costName(c), color: color(c) }));
+  legend("chart-logit-cost", keys);
+  const cmax = Math.max(...costs.flatMap((c) => L[c].C));
+  Chart.draw($("#chart-logit-cost"), {
+    x: [L.z[0], L.z[L.z.length - 1]], y: [0, cmax * 1.04], xlabel: "z", ylabel: "C",
+    series: costs.map((c) => ({ name: c, color: color(c), x: L.z, y: L[c].C })),
+    points: costs.map((c) => ({ name: c, x: zi, y: L[c].C[i], color: color(c), r: 4.5 })), vline: zi,
+  });
+  legend("chart-logit-grad", [...keys, { label: t("ratio") + " = 1/σ′(z)", color: PALETTE.ink, dash: true }]);
+  const inv = L.slope.map((v) => 1 / v);
+  const all = [...costs.flatMap((c) => L[c].dC_dz), ...inv].filter((v) => v > 0);
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all)))), hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all))));
+  Chart.draw($("#chart-logit-grad"), {
+    x: [L.z[0], L.z[L.z.length - 1]], y: [lo, hi], ylog: true, xlabel: "z", ylabel: "|∂C/∂z|",
+    series: [...costs.map((c) => ({ name: c, color: color(c), x: L.z, y: L[c].dC_dz })),
+      { name: "ratio", color: PALETTE.ink, x: L.z, y: inv, dash: "6 4", width: 1.8 }],
+    points: [...costs.map((c) => ({ name: c, x: zi, y: Math.max(L[c].dC_dz[i], lo), color: color(c), r: 4.5 })),
+      { name: "ratio", x: zi, y: inv[i], color: PALETTE.ink, r: 4 }], vline: zi,
   });
 }
 
@@ -197,6 +388,7 @@ function setEpoch(e) {
   neuron.epoch = Math.round(Math.min(Math.max(e, 0), neuron.data.params.epochs));
   $("#epoch").value = neuron.epoch;
   drawNeuron();
+  saveState();
 }
 
 function stopPlaying() {
@@ -238,6 +430,15 @@ function wireNeuron() {
     box.addEventListener("input", () => { if (box.value !== "") changed(box.value, box); });
   }
   for (const c of ["quadratic", "cross-entropy"]) $(`#show-${c}`).addEventListener("change", scheduleNeuron);
+  const zbox = $("#logit-z"), zrange = $("#logit-z-range");
+  const zchanged = (v, source) => {
+    if (source !== zbox) zbox.value = v;
+    if (source !== zrange) zrange.value = v;
+    drawLogit();
+    saveState();
+  };
+  zrange.addEventListener("input", () => zchanged(zrange.value, zrange));
+  zbox.addEventListener("input", () => { if (zbox.value !== "") zchanged(zbox.value, zbox); });
   $("#epoch").addEventListener("input", () => { stopPlaying(); setEpoch(+$("#epoch").value); });
   $("#play").addEventListener("click", play);
   for (const id of ["chart-output", "chart-cost", "chart-grad"]) {
@@ -253,11 +454,16 @@ async function loadPresets() {
   try {
     const r = await fetch("/api/presets");
     const j = await r.json();
+    PALETTE = j.palette;
+    ZH = j.messages.zh;
+    document.documentElement.style.setProperty("--quad", color("quadratic"));
+    document.documentElement.style.setProperty("--ce", color("cross-entropy"));
     for (const p of j.presets) {
       const b = document.createElement("button");
       b.className = "preset";
       b.dataset.preset = p.name;
-      b.innerHTML = `${p.label}<small>w = ${p.w}, b = ${p.b}, η = ${p.eta}, ${p.epochs} epochs</small>`;
+      b.presetLabel = () => `${t("blog post: a0 = {a0}", { a0: p.a0.toFixed(2) })}<small>w = ${p.w}, b = ${p.b}, η = ${p.eta}, ${t("{n} epochs", { n: p.epochs })}</small>`;
+      b.innerHTML = b.presetLabel();
       b.addEventListener("click", () => {
         for (const k of ["w", "b", "x", "y", "eta", "epochs"]) setField(k, p[k]);
         neuron.startBy = "b";
@@ -269,7 +475,7 @@ async function loadPresets() {
       box.appendChild(b);
     }
   } catch (e) {
-    box.textContent = "presets unavailable: " + e.message;
+    box.textContent = t("presets unavailable:") + " " + e.message;
   }
 }
 
@@ -377,24 +583,24 @@ function drawNetwork() {
   if ($("#view-network").hidden) return;
   const costs = net.costs.length ? net.costs : [$("#cost-a").value, $("#cost-b").value];
   const E = Math.max(net.epochs, 1);
-  legend("chart-acc", costs.map((c) => ({ label: c, color: COLORS[c] })));
+  legend("chart-acc", costs.map((c) => ({ label: costName(c), color: color(c) })));
   const series = [];
   for (const c of costs) {
     const s = net.series[c];
     if (!s) continue;
-    series.push({ name: `${c} test`, color: COLORS[c], x: s.epoch, y: s.test });
-    series.push({ name: `${c} training`, color: COLORS[c], x: s.epoch, y: s.train, dash: "6 4", width: 1.6 });
+    series.push({ name: `${c} test`, color: color(c), x: s.epoch, y: s.test });
+    series.push({ name: `${c} training`, color: color(c), x: s.epoch, y: s.train, dash: "6 4", width: 1.6 });
   }
   Chart.draw($("#chart-acc"), {
-    x: [0, E], y: [0, 100], xlabel: "epoch", ylabel: "accuracy (%)", series,
+    x: [0, E], y: [0, 100], xlabel: t("epoch"), ylabel: t("accuracy (%)"), series,
     yformat: (v) => v + "%",
   });
-  legend("chart-netcost", costs.map((c) => ({ label: c, color: COLORS[c] })));
-  const cseries = costs.filter((c) => net.series[c]).map((c) => ({ name: c, color: COLORS[c], x: net.series[c].epoch, y: net.series[c].cost }));
+  legend("chart-netcost", costs.map((c) => ({ label: costName(c), color: color(c) })));
+  const cseries = costs.filter((c) => net.series[c]).map((c) => ({ name: c, color: color(c), x: net.series[c].epoch, y: net.series[c].cost }));
   const cvals = cseries.flatMap((s) => s.y.filter((v) => v !== null && isFinite(v) && v > 0));
   const chi = Math.pow(10, Math.ceil(Math.log10(Math.max(1, ...cvals)) + 0.01));
   const clo = Math.pow(10, Math.floor(Math.log10(Math.min(chi / 10, ...cvals))));
-  Chart.draw($("#chart-netcost"), { x: [0, E], y: [clo, chi], ylog: true, xlabel: "epoch", ylabel: "test cost C", series: cseries });
+  Chart.draw($("#chart-netcost"), { x: [0, E], y: [clo, chi], ylog: true, xlabel: t("epoch"), ylabel: t("test cost C"), series: cseries });
 
   const box = $("#net-results");
   box.innerHTML = "";
@@ -403,13 +609,13 @@ function drawNetwork() {
     const card = document.createElement("div");
     card.className = "result card";
     card.id = `net-${c}`;
-    card.style.setProperty("--c", COLORS[c]);
+    card.style.setProperty("--c", color(c));
     const n = s ? s.epoch.length : 0;
     const last = n ? s.test[n - 1] : null;
     const best = n ? Math.max(...s.test) : null;
-    card.innerHTML = `<div class="result-head">${c}</div>` +
-      `<div class="big"><span class="label">test accuracy</span> <span class="acc">${last === null ? "–" : last.toFixed(1) + "%"}</span></div>` +
-      `<div class="small">epoch ${n ? s.epoch[n - 1] : "–"}; best ${best === null ? "–" : best.toFixed(1) + "%"}</div>`;
+    card.innerHTML = `<div class="result-head">${costName(c)}</div>` +
+      `<div class="big"><span class="label">${t("test accuracy")}</span> <span class="acc">${last === null ? "–" : last.toFixed(1) + "%"}</span></div>` +
+      `<div class="small">${t("epoch {e}", { e: n ? s.epoch[n - 1] : "–" })}; ${t("best")} ${best === null ? "–" : best.toFixed(1) + "%"}</div>`;
     box.appendChild(card);
   }
 }
@@ -420,9 +626,15 @@ wireNeuron();
 $("#train-start").addEventListener("click", startTraining);
 $("#train-stop").addEventListener("click", stopTraining);
 for (const id of ["cost-a", "cost-b"]) $(`#${id}`).addEventListener("change", () => { if (!net.running) { net.costs = []; net.series = {}; drawNetwork(); } });
+for (const id of ["cost-a", "cost-b", "init", "hidden", "net-eta", "net-epochs", "batch", "seed", "pace"]) $(`#${id}`).addEventListener("change", saveState);
+$("#lang").addEventListener("click", () => setLang(LANG === "zh" ? "en" : "zh"));
+$("#copy-link").addEventListener("click", copyLink);
+addExportButtons();
 let resizeTimer = null;
 new ResizeObserver(() => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => { drawNeuron(); drawNetwork(); }, 50);
 }).observe(document.body);
-loadPresets().then(updateNeuron);
+const restored = restoreState();
+if (restored.tab === "network") showTab("network");
+loadPresets().then(() => { if (restored.lang === "zh") setLang("zh"); updateNeuron(); });

@@ -5,7 +5,7 @@
  *   series:   [{name, color, dash, width, x: [...], y: [...]}]
  *   segments: [{x1, y1, x2, y2, color, dash, width}]
  *   points:   [{x, y, color, r, hollow, name}]
- *   vline:    x (a marker across the plot), hlines: [{y, label}]
+ *   vline:    x (a marker across the plot), hlines: [{y, label}] (each label placed where no curve runs)
  * The svg keeps its scales as data attributes (data-x0, data-x1, data-y0, data-y1,
  * data-left, data-right, data-top, data-bottom, data-ylog), and each series path its
  * name (data-series) and number of points (data-n), so a reader can map pixels back.
@@ -102,14 +102,15 @@ const Chart = (() => {
 
     for (const h of spec.hlines || []) {
       el("line", { x1: m.left, x2: W - m.right, y1: py(h.y), y2: py(h.y), class: "hline" }, plot);
-      if (h.label) el("text", { x: W - m.right - 4, y: py(h.y) - 4, class: "hline-label", "text-anchor": "end" }, plot).textContent = h.label;
     }
+    const drawn = [];  // every drawn series' points, in pixels, to keep labels off the curves
     for (const s of spec.series || []) {
       const parts = [];
       for (let i = 0; i < s.x.length; i++) {
         const yv = s.y[i];
         if (yv === null || yv === undefined || !isFinite(yv)) continue;
         parts.push((parts.length ? "L" : "M") + px(s.x[i]).toFixed(2) + "," + py(yv).toFixed(2));
+        drawn.push([px(s.x[i]), py(yv)]);
       }
       el("path", {
         d: parts.join(""), class: "series", stroke: s.color, "stroke-width": s.width || 2.2,
@@ -127,7 +128,100 @@ const Chart = (() => {
       el("circle", { cx: px(p.x), cy: py(p.y), r: p.r || 5, class: "point" + (p.hollow ? " hollow" : ""),
         stroke: p.color, fill: p.hollow ? "white" : p.color, "data-point": p.name || "" }, plot);
     }
+    // labels of horizontal lines: the first place (right, left, middle; above, below) that no curve crosses
+    for (const h of spec.hlines || []) {
+      if (!h.label) continue;
+      const t = el("text", { x: 0, y: 0, class: "hline-label" }, plot);
+      t.textContent = h.label;
+      const w = t.getComputedTextLength ? t.getComputedTextLength() : h.label.length * 6;
+      const y = py(h.y);
+      const spots = [];
+      for (const dy of [-4, 13]) {
+        for (const x of [W - m.right - 4 - w, m.left + 4, (m.left + W - m.right - w) / 2, m.left + (W - m.left - m.right) * 0.25]) {
+          spots.push([x, y + dy]);
+        }
+      }
+      const fits = ([x, yb]) => yb - 11 >= m.top && yb <= H - m.bottom &&
+        !segmentsCross(drawn, x - 3, yb - 12, x + w + 3, yb + 3);
+      const spot = spots.find(fits);
+      if (!spot) { t.remove(); continue; }  // nowhere free: the legend says it instead
+      t.setAttribute("x", spot[0].toFixed(1));
+      t.setAttribute("y", spot[1].toFixed(1));
+    }
     return { px, py, W, H, m };
+  }
+
+  /* Whether any segment between consecutive points (one series after another) enters the box. */
+  function segmentsCross(points, x0, y0, x1, y1) {
+    const inside = ([x, y]) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
+    for (let i = 0; i < points.length; i++) {
+      if (inside(points[i])) return true;
+      if (i > 0) {
+        const [ax, ay] = points[i - 1], [bx, by] = points[i];
+        for (let k = 1; k < 8; k++) {  // sample the segment: curves here are drawn from hundreds of points
+          if (inside([ax + (bx - ax) * k / 8, ay + (by - ay) * k / 8])) return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  const STYLE_PROPS = ["stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin", "stroke-linecap", "fill",
+    "font-size", "font-family", "font-weight", "font-style", "opacity", "text-anchor"];
+
+  /* A drawn chart as a stand-alone SVG document: styles inlined, a title and a legend on top. */
+  function toSVG(svg, title, keys) {
+    const W = svg.viewBox.baseVal.width || svg.clientWidth, H = svg.viewBox.baseVal.height || svg.clientHeight;
+    const head = 24 + (keys.length ? 18 : 0);
+    const out = document.createElementNS(NS, "svg");
+    out.setAttribute("xmlns", NS);
+    out.setAttribute("width", W);
+    out.setAttribute("height", H + head);
+    out.setAttribute("viewBox", `0 0 ${W} ${H + head}`);
+    el("rect", { x: 0, y: 0, width: W, height: H + head, fill: "white" }, out);
+    const font = "DejaVu Sans, Arial, sans-serif";
+    el("text", { x: 8, y: 17, "font-size": 13, "font-weight": 600, "font-family": font, fill: "#1f2933" }, out).textContent = title;
+    let x = 8;
+    for (const k of keys) {
+      el("line", { x1: x, x2: x + 16, y1: 33, y2: 33, stroke: k.color, "stroke-width": 3,
+        "stroke-dasharray": k.dash ? "5 3" : "none" }, out);
+      const t = el("text", { x: x + 21, y: 37, "font-size": 11, "font-family": font, fill: "#5f6b7a" }, out);
+      t.textContent = k.label;
+      x += 30 + k.label.length * 6.2;
+    }
+    const body = svg.cloneNode(true);
+    const src = [svg, ...svg.querySelectorAll("*")], dst = [body, ...body.querySelectorAll("*")];
+    src.forEach((node, i) => {  // the page's CSS, written out as presentation attributes
+      const cs = getComputedStyle(node);
+      for (const p of STYLE_PROPS) {
+        const v = cs.getPropertyValue(p);
+        if (v) dst[i].setAttribute(p, v);
+      }
+    });
+    const g = el("g", { transform: `translate(0, ${head})` }, out);
+    for (const a of ["class", "id", "role", "aria-label"]) body.removeAttribute(a);
+    body.setAttribute("width", W);
+    body.setAttribute("height", H);
+    g.appendChild(body);
+    return new XMLSerializer().serializeToString(out);
+  }
+
+  /* The same as a PNG blob, drawn at ``scale`` times its size. */
+  function toPNG(svgText, scale) {
+    return new Promise((resolve, reject) => {
+      const img = new Image();
+      img.onload = () => {
+        const c = document.createElement("canvas");
+        c.width = Math.round(img.width * scale);
+        c.height = Math.round(img.height * scale);
+        const ctx = c.getContext("2d");
+        ctx.scale(scale, scale);
+        ctx.drawImage(img, 0, 0);
+        c.toBlob((b) => (b ? resolve(b) : reject(new Error("no PNG"))), "image/png");
+      };
+      img.onerror = () => reject(new Error("the SVG did not load"));
+      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svgText);
+    });
   }
 
   /* The data x of a pointer event over a chart drawn by draw(). */
@@ -141,5 +235,5 @@ const Chart = (() => {
     return +d.x0 + Math.min(1, Math.max(0, f)) * (+d.x1 - +d.x0);
   }
 
-  return { draw, xAt, ticks, fmt };
+  return { draw, xAt, ticks, fmt, toSVG, toPNG };
 })();

@@ -1,0 +1,240 @@
+"""Draw every image of the README and docs/ (run by scripts/figures.sh).
+
+Each image is an entry of :data:`GALLERY`: its path, the parameters it is
+drawn with and the code that decides how it looks. Every file is stamped with
+costlab's version, those parameters and a fingerprint of that code
+(:func:`stamp`); tests/test_gallery.py reads the stamps back and fails when a
+committed image was drawn by other code or with other parameters than these.
+
+    python scripts/figures.py            # all of them
+    python scripts/figures.py slowdown   # those whose path contains "slowdown"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass
+class Entry:
+    """One image: where it goes, what it shows, how (``draw(path, params)``), and the code it depends on."""
+
+    path: str
+    params: dict
+    draw: object
+    code: list = field(default_factory=list)  # callables, modules, or paths (str) under ROOT
+
+
+def _source(thing) -> str:
+    if isinstance(thing, str):
+        return (ROOT / thing).read_text()
+    return inspect.getsource(thing)
+
+
+def fingerprint(entry: Entry) -> str:
+    """The first 16 hex digits of SHA-256 over the source of everything that decides how ``entry`` looks."""
+    h = hashlib.sha256()
+    for thing in entry.code:
+        h.update(_source(thing).encode())
+    return h.hexdigest()[:16]
+
+
+def stamp(entry: Entry) -> dict:
+    """What the image carries in its metadata: costlab's version, the figure, its parameters, the code's fingerprint."""
+    from costlab import __version__
+
+    return {"costlab": __version__, "parameters": {"figure": entry.path, **entry.params, "code": fingerprint(entry)}}
+
+
+def read_stamp(path) -> dict | None:
+    """The stamp of a PNG written here, or None."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        text = im.text.get("costlab") if hasattr(im, "text") else None
+    return json.loads(text) if text else None
+
+
+def _stamp_png(path: Path, entry: Entry):
+    """Add the stamp to a PNG written by something else (a browser's screenshot)."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from costlab import __version__
+
+    info = PngInfo()
+    info.add_text("Software", f"costlab {__version__}")
+    info.add_text("costlab", json.dumps(stamp(entry), sort_keys=True))
+    with Image.open(path) as im:
+        im.load()
+        im.save(path, pnginfo=info, optimize=True)
+
+
+# --------------------------------------------------------------------------- #
+# Figures drawn by costlab.plots
+# --------------------------------------------------------------------------- #
+
+def _save(fig, path, entry):
+    from costlab.plots import save_figure
+
+    save_figure(fig, path, stamp(entry)["parameters"])
+
+
+def draw_cost_grid(path, entry):
+    from costlab import plots
+    from costlab.neuron import reproduce
+
+    runs = [r.to_dict() for r in reproduce(eta=entry.params["eta"], epochs=entry.params["epochs"])]
+    _save(plots.cost_grid_figure(runs), path, entry)
+
+
+def draw_map(path, entry):
+    from costlab import plots
+    from costlab.slowdown import parse_range, slowdown_map
+
+    p = entry.params
+    smap = slowdown_map(w=parse_range(p["w"], "w"), b=parse_range(p["b"], "b"))
+    _save(plots.slowdown_figure(smap), path, entry)
+
+
+def draw_compare(path, entry):
+    from costlab import plots
+    from costlab.compare import compare
+
+    p = entry.params
+    result = compare(p["data"], costs=tuple(p["costs"]), etas=(p["eta"],), seeds=p["seeds"], epochs=p["epochs"],
+                     inits=tuple(p["inits"]), batch_size=p["batch_size"])
+    _save(plots.comparison_figure(result.summary, result.config), path, entry)
+
+
+# --------------------------------------------------------------------------- #
+# Screenshots (Debian's chromium through Playwright)
+# --------------------------------------------------------------------------- #
+
+_browser = None
+
+
+def _chromium():
+    global _browser
+    if _browser is None:
+        from playwright.sync_api import sync_playwright
+
+        pw = sync_playwright().start()
+        _browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    return _browser
+
+
+def _wait_page(page):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#final-quadratic .final-a")).to_have_text("0.2028", timeout=15000)
+    page.wait_for_timeout(300)
+
+
+def draw_page(path, entry):
+    from costlab.web.app import background_server
+
+    p = entry.params
+    with background_server() as url:
+        phone = p["viewport"] == "phone"
+        page = _chromium().new_page(viewport=PHONE if phone else LAPTOP, device_scale_factor=2 if phone else 1,
+                                    is_mobile=phone, has_touch=phone)
+        page.goto(url + p.get("query", ""))
+        _wait_page(page)
+        if p.get("epoch") is not None:
+            page.eval_on_selector("#epoch", f"e => {{ e.value = {p['epoch']}; e.dispatchEvent(new Event('input')); }}")
+        if p.get("scroll_to"):
+            page.evaluate(f"window.scrollTo(0, document.querySelector('{p['scroll_to']}').getBoundingClientRect().top"
+                          " + window.scrollY - 8)")
+        page.wait_for_timeout(200)
+        page.screenshot(path=path)
+        page.close()
+    _stamp_png(Path(path), entry)
+
+
+_report_cache = {}
+
+
+def draw_report(path, entry):
+    from costlab.report import report_data, report_html
+
+    p = entry.params
+    key = (p["data"], p["map_points"])
+    if key not in _report_cache:
+        _report_cache[key] = report_data(data=p["data"], map_points=p["map_points"])
+    with tempfile.TemporaryDirectory() as tmp:
+        html = Path(tmp) / "report.html"
+        html.write_text(report_html(_report_cache[key], lang=p["lang"]))
+        page = _chromium().new_page(viewport=LAPTOP)
+        page.goto(html.as_uri())
+        page.wait_for_load_state("load")
+        page.evaluate(f"window.scrollTo(0, document.querySelector('{p['scroll_to']}').offsetTop - 12)")
+        page.screenshot(path=path)
+        page.close()
+    _stamp_png(Path(path), entry)
+
+
+def _gallery() -> list[Entry]:
+    from costlab import palette, plots, report
+
+    figure_code = [palette, plots.figure_bytes, plots.figure_metadata, plots._style, plots.key_handles]
+    page_code = [palette, "src/costlab/web/static/style.css", "src/costlab/web/static/charts.js",
+                 "src/costlab/web/static/index.html"]
+    report_code = [palette, report]
+    return [
+        Entry("docs/figures/cost-vs-epoch.png", {"eta": 0.15, "epochs": 300}, draw_cost_grid,
+              figure_code + [plots.cost_grid_figure, plots.start_label]),
+        Entry("docs/figures/slowdown-map.png", {"w": "-6:6:401", "b": "-6:6:401"}, draw_map,
+              figure_code + [plots.slowdown_figure, plots.plot_slowdown_map, plots.plot_slowdown_by_a0,
+                             plots._map_colorbar, plots._map_title]),
+        Entry("docs/figures/compare-accuracy.png",
+              {"data": "digits", "costs": ["quadratic", "cross-entropy", "log-likelihood"], "eta": 0.5, "seeds": 5,
+               "epochs": 30, "inits": ["default", "large"], "batch_size": 10}, draw_compare,
+              figure_code + [plots.comparison_figure, plots.plot_comparison]),
+        Entry("docs/screenshots/serve-laptop.png", {"viewport": "laptop", "query": "?w=2&b=2", "epoch": 150},
+              draw_page, page_code),
+        Entry("docs/screenshots/serve-phone.png", {"viewport": "phone", "scroll_to": "#results"}, draw_page, page_code),
+        Entry("docs/screenshots/serve-logit.png", {"viewport": "laptop", "query": "?w=2&b=2&z=4", "scroll_to": "#logit"},
+              draw_page, page_code),
+        Entry("docs/screenshots/report.png", {"lang": "en", "data": "digits", "map_points": 201,
+                                              "scroll_to": "#experiment"}, draw_report, report_code),
+        Entry("docs/screenshots/report-zh.png", {"lang": "zh", "data": "digits", "map_points": 201,
+                                                 "scroll_to": "#experiment"}, draw_report, report_code),
+    ]
+
+
+def gallery() -> list[Entry]:
+    """Every image of the README and docs/, in drawing order."""
+    return _gallery()
+
+
+def main(argv) -> int:
+    chosen = [e for e in gallery() if not argv or any(a in e.path for a in argv)]
+    if not chosen:
+        print(f"figures.py: no image matches {' '.join(argv)}", file=sys.stderr)
+        return 2
+    for entry in chosen:
+        path = ROOT / entry.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"drawing {entry.path}", flush=True)
+        entry.draw(path, entry)
+    if _browser is not None:
+        _browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

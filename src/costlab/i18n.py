@@ -1,0 +1,307 @@
+"""The words costlab shows, in English and in Chinese: one catalogue for the report, the figures and the page.
+
+Messages are written in English in the code, as ``tr("cost C against epoch")``
+or with named fields, ``tr("start a = {a0:.2f}", a0=a0)``; :data:`ZH` maps each
+English message to its Chinese form, with the same fields. :func:`language`
+chooses the language for the code it wraps (a context variable, so threads
+and the web server's requests do not share it). The page reads the same
+catalogue from ``/api/messages``. The tests check that every message used in
+the code has its Chinese form and that the catalogue holds nothing unused.
+
+The terms follow the blog post: 交叉熵代价函数 (the cross-entropy cost),
+二次代价函数 (the quadratic cost), 学习速率 (the learning rate), 饱和 (saturated).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+
+__all__ = ["LANGUAGES", "ZH", "catalogue", "current", "language", "tr"]
+
+#: Languages costlab speaks, with the value of HTML's ``lang`` attribute.
+LANGUAGES = {"en": "en", "zh": "zh-CN"}
+
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("costlab_language", default="en")
+
+
+def current() -> str:
+    """The language in use ("en" or "zh")."""
+    return _LANG.get()
+
+
+@contextmanager
+def language(lang: str):
+    """Use ``lang`` ("en" or "zh") for every :func:`tr` inside the ``with`` block."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of: {', '.join(LANGUAGES)}; got {lang!r}")
+    token = _LANG.set(lang)
+    try:
+        yield lang
+    finally:
+        _LANG.reset(token)
+
+
+def tr(message: str, /, **fields) -> str:
+    """``message`` in the current language, its ``{fields}`` filled in."""
+    text = ZH.get(message, message) if _LANG.get() == "zh" else message
+    return text.format(**fields) if fields else text
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """English message -> its form in ``lang`` (the identity for English)."""
+    return {k: (v if lang == "zh" else k) for k, v in ZH.items()}
+
+
+# The cost names as the blog post writes them.
+_Q, _CE, _LL = "二次代价函数", "交叉熵代价函数", "对数似然代价函数"
+
+#: English message -> Chinese.
+ZH: dict[str, str] = {
+    # cost names and short words
+    "quadratic": "二次", "cross-entropy": "交叉熵", "log-likelihood": "对数似然",
+    "{cost} cost": "{cost}代价函数",
+    "epoch": "迭代次数",
+    "cost C": "代价 C",
+    "output a": "输出 a",
+    "never": "从未",
+    "{epochs} epochs": "{epochs} 次迭代",
+    # figures of the single neuron
+    "start a = {a0:.2f} (w = {w:g}, b = {b:g})": "起点 a = {a0:.2f}（w = {w:g}，b = {b:g}）",
+    "cost relative to epoch 0, C / C(0)": "相对初始代价的比值 C / C(0)",
+    "target y = {y:g}": "目标 y = {y:g}",
+    "tangent at {start}": "{start} 处的切线",
+    "weighted input z = w x + b": "带权输入 z = w x + b",
+    "output a = $\\sigma(z)$": "输出 a = σ(z)",
+    "slope $\\sigma'(z)$": "斜率 σ′(z)",
+    "output a (target y = {y:g})": "输出 a（目标 y = {y:g}）",
+    "gradient size $|\\partial C/\\partial b|$": "梯度大小 |∂C/∂b|",
+    "output a against epoch": "输出 a 随迭代次数的变化",
+    "{cost} cost C against epoch": "{cost}代价函数的代价 C 随迭代次数的变化",
+    "Sigmoid neuron, {cost} cost, {start}; {settings}": "S 型神经元，{cost}代价函数，{start}；{settings}",
+    "Cost against epoch for each start and cost ({settings})": "每个起点和每个代价函数的代价随迭代次数的变化（{settings}）",
+    "{start}, {cost} cost": "{start}，{cost}代价函数",
+    "How fast each run learns: C / C(0) against epoch ({settings})":
+        "每次训练学得多快：C / C(0) 随迭代次数的变化（{settings}）",
+    "Output a against epoch ({settings})": "输出 a 随迭代次数的变化（{settings}）",
+    "Each start on the sigmoid, with its tangent": "S 型函数上的每个起点及其切线",
+    "The slope $\\sigma'(z)$: the factor in every quadratic-cost gradient":
+        "斜率 σ′(z)：二次代价函数每个梯度中的因子",
+    "Why the quadratic cost stalls: the bias gradient against the output": "二次代价函数为何停滞：偏置梯度与输出的关系",
+    # the map
+    "{cost}: {share:.0%} of starts reach the target": "{cost}代价函数：{share:.0%} 的起点达到目标",
+    "initial weight w": "初始权重 w",
+    "initial bias b": "初始偏置 b",
+    "first epoch at the target": "首次达到目标的迭代次数",
+    "grey: not within {epochs} epochs": "灰色：{epochs} 次迭代内未达到",
+    "initial output a0 (target: |a - y| <= {tol:g}, y = {y:g})": "初始输出 a0（目标：|a - y| <= {tol:g}，y = {y:g}）",
+    "The same against a0 alone (gaps: never)": "同一结果只对 a0 作图（空缺：从未达到）",
+    "How long the sigmoid neuron takes to reach a = {target:g} from each start ({settings})":
+        "S 型神经元从每个起点到达 a = {target:g} 需要多久（{settings}）",
+    # comparisons on data
+    "test accuracy (%)": "测试准确率 (%)",
+    "test cost C / C(0) (each cost on its own scale)": "测试代价 C / C(0)（各代价函数刻度不同）",
+    "init = {init} (w ~ N(0, 1): saturated sigmoids)": "初始化 = {init}（w ~ N(0, 1)：S 型神经元饱和）",
+    "init = {init} (w ~ N(0, 1/n_in))": "初始化 = {init}（w ~ N(0, 1/n_in)）",
+    "Test accuracy": "测试准确率",
+    "Test cost relative to epoch 0": "相对初始值的测试代价",
+    "{what} per epoch on {data}, {sizes}, batch {batch}: mean and spread over {n} random seeds":
+        "{data} 上每次迭代的{what}，网络 {sizes}，批大小 {batch}：{n} 个随机种子的均值与离散范围",
+    # the report
+    "Why cross-entropy: the learning slowdown of the quadratic cost": "为什么用交叉熵：二次代价函数的学习缓慢",
+    "costlab report": "costlab 报告",
+    "A costlab {version} report. Every number and figure below was computed by costlab on the machine that wrote this file; the page loads nothing from anywhere.":
+        "costlab {version} 生成的报告。下面的每个数字和图都由 costlab 在写出本文件的机器上算出；本页面不从任何地方加载内容。",
+    "A sigmoid neuron trained with the quadratic cost learns slowest when it is most wrong, because every gradient carries the slope of the sigmoid, which is tiny on its flat ends. The cross-entropy cost cancels that factor: its gradient is the error itself. This report retells that argument, from a blog post on the cross-entropy cost that follows Nielsen's experiment (<i>Neural Networks and Deep Learning</i>, chapter 3), with costlab's own runs, derivations and measurements.":
+        "用二次代价函数训练的 S 型神经元，在错得最厉害时学得最慢：每个梯度都带有 S 型函数的斜率，而它在两端平坦处非常小。"
+        "交叉熵代价函数消去了这个因子：它的梯度就是误差本身。本报告用 costlab 自己的训练、推导和测量，复述一篇关于交叉熵代价函数的博客文章中的论证；"
+        "该文沿用 Nielsen 的实验（《Neural Networks and Deep Learning》第 3 章）。",
+    "Contents": "目录",
+    "Made with {command}. The same results on the command line: {commands}; interactively: {serve}.":
+        "由 {command} 生成。命令行上的相同结果：{commands}；交互式页面：{serve}。",
+    "The experiment: two starts, two costs": "实验：两个起点，两个代价函数",
+    "One sigmoid neuron, <i>a</i> = &sigma;(<i>w x</i> + <i>b</i>), gets one input <i>x</i> = {x:g} and should output <i>y</i> = {y:g}. It is trained by plain gradient descent, learning rate &eta; = {eta:g}, for {E} epochs (one step each), from two starts: <i>w</i> = 0.6, <i>b</i> = 0.9 (output 0.82) and <i>w</i> = 2, <i>b</i> = 2 (output 0.98), once with the quadratic cost and once with the cross-entropy, both with their true gradients.":
+        "一个 S 型神经元 <i>a</i> = &sigma;(<i>w x</i> + <i>b</i>)，输入 <i>x</i> = {x:g}，实际值应为 <i>y</i> = {y:g}。"
+        "它用普通的梯度下降训练，学习速率 &eta; = {eta:g}，共 {E} 次迭代（每次一步），从两个起点出发："
+        "<i>w</i> = 0.6，<i>b</i> = 0.9（输出值 0.82）和 <i>w</i> = 2，<i>b</i> = 2（输出值 0.98），"
+        "分别用二次代价函数和交叉熵代价函数训练，都用各自真实的梯度。",
+    "start a0": "起点 a0",
+    "cost": "代价函数",
+    "first a < 0.5": "首次 a < 0.5",
+    "The four runs of the blog post's experiment, as costlab trains them.": "博客文章实验的四次训练，由 costlab 完成。",
+    "With the quadratic cost the neuron that starts <em>more</em> wrong learns <em>slower</em>: from 0.98 its output first falls below 0.5 at epoch {sq} and is still {slow_end:.2f} after {E} epochs, while from 0.82 it is below 0.5 after {fq} epochs and ends at {fast_end:.3f}. With the cross-entropy both starts learn fast: below 0.5 after {fce} and {sce} epochs, and about {ce_end:.3f} after {E}.":
+        "用二次代价函数时，起点错得<em>越多</em>，神经元学得<em>越慢</em>：从 0.98 出发，输出值在第 {sq} 次迭代才首次低于 0.5，"
+        "{E} 次迭代后仍为 {slow_end:.2f}；而从 0.82 出发，{fq} 次迭代后就低于 0.5，最终为 {fast_end:.3f}。"
+        "用交叉熵代价函数时两个起点都学得很快：分别在 {fce} 和 {sce} 次迭代后低于 0.5，{E} 次迭代后约为 {ce_end:.3f}。",
+    "output a against epoch for all four runs": "四次训练的输出 a 随迭代次数的变化",
+    "cost C against epoch, one panel per start and cost": "代价 C 随迭代次数的变化，每个起点和代价函数一幅",
+    "Output <i>a</i> against epoch for the four runs: colour is the cost, line style the start.":
+        "四次训练的输出 <i>a</i> 随迭代次数的变化：颜色表示代价函数，线型表示起点。",
+    "Cost against epoch, one panel per start (rows) and cost (columns), each on its own scale: the quadratic cost from 0.98 stays flat for about two hundred epochs.":
+        "代价随迭代次数的变化，每个起点（行）和代价函数（列）一幅，各自的刻度不同：从 0.98 出发的二次代价函数在约两百次迭代内几乎不变。",
+    "The mechanism: the slope of the sigmoid": "机制：S 型函数的斜率",
+    "Both gradients of the quadratic cost carry the factor {prime}:": "二次代价函数的两个梯度都带有因子 {prime}：",
+    "On the flat ends of the sigmoid that factor is tiny, so a neuron whose output is near 1 while its target is 0, the worst possible start, gets the smallest steps. The cross-entropy's gradients have no such factor:":
+        "在 S 型函数两端的平坦处这个因子非常小（神经元饱和），所以输出接近 1 而实际值为 0 的神经元——最差的起点——步子反而最小。交叉熵代价函数的梯度没有这个因子：",
+    "The bigger the error, the faster the neuron learns.": "误差越大，神经元学得越快。",
+    "the sigmoid with both starts and their slopes": "S 型函数及两个起点处的斜率",
+    "bias gradient against output for both costs": "两个代价函数的偏置梯度与输出值的关系",
+    "slope": "斜率",
+    "ratio": "比值",
+    "At the two starts: the slope and the size of the bias gradient under each cost.": "两个起点处：斜率，以及每个代价函数下偏置梯度的大小。",
+    "The sigmoid with each start and its tangent (top), and the slope {prime} (bottom): 0.149 at <i>z</i> = 1.5, 0.0177 at <i>z</i> = 4.":
+        "S 型函数上的每个起点及其切线（上），以及斜率 {prime}（下）：在 <i>z</i> = 1.5 处为 0.149，在 <i>z</i> = 4 处为 0.0177。",
+    "|&part;<i>C</i>/&part;<i>b</i>| against the output <i>a</i> for target <i>y</i> = 0 (log scale): the quadratic cost's gradient vanishes as <i>a</i> &rarr; 1, the cross-entropy's grows.":
+        "实际值 <i>y</i> = 0 时 |&part;<i>C</i>/&part;<i>b</i>| 与输出 <i>a</i> 的关系（对数刻度）：当 <i>a</i> &rarr; 1 时二次代价函数的梯度趋于 0，交叉熵代价函数的梯度反而变大。",
+    "The derivations": "推导",
+    "Every step below is done by SymPy in <code>costlab derive</code> (and checked there); the equations are its LaTeX, typeset here by matplotlib's mathtext.":
+        "下面每一步都由 <code>costlab derive</code> 中的 SymPy 完成（并在那里检验）；公式是它输出的 LaTeX，由 matplotlib 的 mathtext 排版。",
+    "The map of the slowdown: every start": "学习缓慢的全景图：所有起点",
+    "The blog post shows two starts. Here are {n:,} of them: <i>w</i> and <i>b</i> each from {lo:g} to {hi:g} ({k} values), each trained for {epochs} epochs at &eta; = {eta:g}, all of one cost at once as one group of networks. The colour is the first epoch at which the output is within {tol:g} of the target <i>y</i> = {y:g}; grey means not within {epochs} epochs. With <i>x</i> = 1 the time depends on the start only through <i>a</i><sub>0</sub> = &sigma;(<i>w</i> + <i>b</i>): the diagonal bands, and the curve below.":
+        "博客文章展示了两个起点。这里有 {n:,} 个：<i>w</i> 和 <i>b</i> 各从 {lo:g} 到 {hi:g}（{k} 个值），每个以学习速率 &eta; = {eta:g} 训练 {epochs} 次迭代，"
+        "同一代价函数的所有起点作为一组网络同时训练。颜色表示输出值首次与实际值 <i>y</i> = {y:g} 相差不超过 {tol:g} 的迭代次数；灰色表示 {epochs} 次迭代内未达到。"
+        "当 <i>x</i> = 1 时，所需时间只通过 <i>a</i><sub>0</sub> = &sigma;(<i>w</i> + <i>b</i>) 依赖于起点：图中的斜带，以及下面的曲线。",
+    "starts that reach the target": "达到目标的起点",
+    "slowest start": "最慢的起点",
+    "its first epoch at the target": "它首次达到目标的迭代次数",
+    "Over all {n:,} starts.": "在全部 {n:,} 个起点上。",
+    "first epoch at the target from every start, per cost": "每个起点首次达到目标的迭代次数，每个代价函数一幅",
+    "first epoch at the target against the initial output": "首次达到目标的迭代次数与初始输出值的关系",
+    "First epoch at the target from each start (<i>w</i>, <i>b</i>), one panel per cost on one colour scale, the blog post's two starts marked.":
+        "每个起点（<i>w</i>，<i>b</i>）首次达到目标的迭代次数，每个代价函数一幅，使用同一色标，并标出博客文章的两个起点。",
+    "The same against the initial output <i>a</i><sub>0</sub> alone; the dotted lines are the blog post's two starts.":
+        "同一结果只对初始输出值 <i>a</i><sub>0</sub> 作图；虚线是博客文章的两个起点。",
+    "On real data: {data}": "真实数据：{data}",
+    "A sigmoid network [{sizes}] learns {data} ({n_train:,} training and {n_test:,} test images), batch {batch}, &eta; = {eta:g}, {epochs} epochs, with each cost from the same initial weights and the same batch order per random seed ({seeds} random seeds: mean &plusmn; standard deviation of the test accuracy).":
+        "一个 S 型网络 [{sizes}] 学习 {data}（{n_train:,} 张训练图像，{n_test:,} 张测试图像），批大小 {batch}，学习速率 &eta; = {eta:g}，{epochs} 次迭代；"
+        "对每个随机种子，各代价函数从相同的初始权重、按相同的批次顺序训练（{seeds} 个随机种子：测试准确率的均值 &plusmn; 标准差）。",
+    "With the <b>large</b> initial weights (<i>w</i> ~ N(0, 1)), whose sigmoids start saturated,":
+        "使用<b>大</b>初始权重（<i>w</i> ~ N(0, 1)）时，S 型神经元一开始就饱和，",
+    "With the <b>default</b> initial weights (<i>w</i> ~ N(0, 1/<i>n</i><sub>in</sub>)),":
+        "使用<b>默认</b>初始权重（<i>w</i> ~ N(0, 1/<i>n</i><sub>in</sub>)）时，",
+    "{what} the quadratic cost's network is at {q1:.1f}% after one epoch, the cross-entropy's at {c1:.1f}%; after {epochs} epochs they stand at {qe:.1f}% and {ce:.1f}%.":
+        "{what}二次代价函数的网络在一次迭代后为 {q1:.1f}%，交叉熵代价函数的为 {c1:.1f}%；{epochs} 次迭代后分别为 {qe:.1f}% 和 {ce:.1f}%。",
+    "init": "初始化",
+    "epoch {e}": "第 {e} 次迭代",
+    "best (any random seed)": "最佳（任一随机种子）",
+    "Test accuracy per epoch, mean &plusmn; standard deviation over random seeds.": "每次迭代的测试准确率，各随机种子的均值 &plusmn; 标准差。",
+    "test accuracy per epoch on real data": "真实数据上每次迭代的测试准确率",
+    "Test accuracy against epoch, mean (line) and one standard deviation (band) over the random seeds, per initializer; colour is the cost.":
+        "测试准确率随迭代次数的变化：各随机种子的均值（线）和一个标准差（带），每种初始化一幅；颜色表示代价函数。",
+    # the derivations of costlab derive (their formulas stay as they are)
+    "The sigmoid's derivative (the blog post's appendix)": "S 型函数的导数（博客文章的附录）",
+    "The quadratic cost's gradients: the factor {0} (the blog post's section 1)": "二次代价函数的梯度：因子 {0}（博客文章第 1 节）",
+    "The cross-entropy's gradients: {0} cancels (the blog post's section 2)": "交叉熵代价函数的梯度：{0} 被消去（博客文章第 2 节）",
+    "Where the cross-entropy comes from (the blog post's section 3)": "交叉熵代价函数从何而来（博客文章第 3 节）",
+    "Definition of the sigmoid": "S 型函数的定义",
+    "Differentiate": "求导",
+    "Chain rule: {0}, with {1}": "链式法则：{0}，其中 {1}",
+    "{0}": "{0}",
+    "The two minus signs cancel": "两个负号抵消",
+    "Split into two fractions": "拆成两个分式",
+    "In the second, {0}": "第二个分式中，{0}",
+    "Recognise {0}": "认出 {0}",
+    "With {0}": "代入 {0}",
+    "{0} is largest where {1}, at {2}, where it is {3}; it tends to 0 as {4} and to 0 as {5}: the flat ends of the sigmoid, where it learns slowly.":
+        "{0} 在 {1} 处，即 {2} 处最大，为 {3}；当 {4} 时和当 {5} 时都趋于 0：这是 S 型函数两端的平坦处（饱和），学习在那里很慢。",
+    "The neuron's weighted input": "神经元的带权输入",
+    "Its output": "它的输出",
+    "The activation (sigmoid)": "激活函数（S 型函数）",
+    "The quadratic cost of one sample": "一个样本的二次代价函数",
+    "The cross-entropy cost of one sample": "一个样本的交叉熵代价函数",
+    "Differentiate the cost with respect to the output {0}": "代价对输出 {0} 求导",
+    "Differentiate the activation": "激活函数求导",
+    "Invert {0}": "求 {0} 的反函数",
+    "Put {0} into {1}: written with {2}": "把 {0} 代入 {1}：用 {2} 表示",
+    "Chain rule: the output error {0}": "链式法则：输出误差 {0}",
+    "Put in {0}, and {1}": "代入 {0}，以及 {1}",
+    "Chain rule for the weight: {0}": "权重的链式法则：{0}",
+    "The output error times {0}": "输出误差乘以 {0}",
+    "Chain rule for the bias: {0}": "偏置的链式法则：{0}",
+    "Chain rule for the bias {0}": "偏置的链式法则 {0}",
+    "The output error itself": "就是输出误差本身",
+    "Over a common denominator": "通分",
+    "The factor {0} cancels": "因子 {0} 被消去",
+    "Learning slowdown: {0} carries the factor {1}, which tends to 0 as {2} and as {3}: when the output saturates, the gradient is tiny however wrong the output is.":
+        "学习缓慢：{0} 带有因子 {1}，当 {2} 以及 {3} 时它趋于 0：输出饱和时，无论输出错得多厉害，梯度都非常小。",
+    "No learning slowdown: the factor {0} cancels, so {1}: the gradient is proportional to the error, and the further the output is from y, the faster the neuron learns.":
+        "没有学习缓慢：因子 {0} 被消去，所以 {1}：梯度与误差成正比，输出离 y 越远，神经元学得越快。",
+    "costlab's numeric engine trains this pair (quadratic with a sigmoid output).": "costlab 的数值引擎可以训练这一组合（二次代价函数配 S 型输出）。",
+    "costlab's numeric engine trains this pair (cross-entropy with a sigmoid output).": "costlab 的数值引擎可以训练这一组合（交叉熵代价函数配 S 型输出）。",
+    "Ask for {0}, so": "要求 {0}，于是",
+    "Divide by {0}": "两边除以 {0}",
+    "Partial fractions": "部分分式",
+    "Integrate over {0}": "对 {0} 积分",
+    "Minus sign outside: the cross-entropy": "把负号提到外面：这就是交叉熵代价函数",
+    "Asking for a bias gradient that is just the error {0} forces the cross-entropy; the constant does not change any gradient. {1} chooses it so that {2} when {3}.":
+        "要求偏置梯度恰好是误差 {0}，就必然得到交叉熵代价函数；常数不改变任何梯度。{1} 选取常数使得 {3} 时 {2}。",
+    # the page (costlab serve)
+    "· the learning slowdown, live": "· 学习缓慢，实时演示",
+    "Why a sigmoid neuron trained with the quadratic cost learns slowest when it is most wrong, and how the cross-entropy fixes it.":
+        "为什么用二次代价函数训练的 S 型神经元在错得最厉害时学得最慢，以及交叉熵代价函数如何解决这个问题。",
+    "Copy link": "复制链接",
+    "Link copied": "链接已复制",
+    "Copy this link:": "复制这个链接：",
+    "Download this chart as {fmt}": "把这幅图下载为 {fmt}",
+    "One neuron": "一个神经元",
+    "A network on digits": "手写数字上的网络",
+    "Start and settings": "起点与设置",
+    "One neuron, a = σ(w x + b), trained by gradient descent on one sample (x, y).":
+        "一个神经元 a = σ(w x + b)，在一个样本 (x, y) 上用梯度下降训练。",
+    "initial weight <var>w</var>": "初始权重 <var>w</var>",
+    "initial bias <var>b</var>": "初始偏置 <var>b</var>",
+    "initial output <var>a</var><sub>0</sub>": "初始输出值 <var>a</var><sub>0</sub>",
+    "sample and learning": "样本与学习",
+    "input <var>x</var>": "输入 <var>x</var>",
+    "target <var>y</var>": "实际值 <var>y</var>",
+    "learning rate <var>η</var>": "学习速率 <var>η</var>",
+    "epochs": "迭代次数",
+    "costs to show": "显示的代价函数",
+    "Output <var>a</var> against epoch": "输出 <var>a</var> 随迭代次数的变化",
+    "Cost relative to its start, <var>C</var> / <var>C</var>(0)":
+        "代价相对初始值的比值 <var>C</var> / <var>C</var>(0)",
+    "The sigmoid and each neuron's operating point": "S 型函数与每个神经元的工作点",
+    "Bias gradient |∂<var>C</var>/∂<var>b</var>| against epoch (log scale)": "偏置梯度 |∂<var>C</var>/∂<var>b</var>| 随迭代次数的变化（对数刻度）",
+    "One output's weighted input <var>z</var>: the whole argument in one picture": "一个输出的带权输入 <var>z</var>：一幅图说明全部论证",
+    "weighted input <var>z</var>": "带权输入 <var>z</var>",
+    "Cost <var>C</var> against <var>z</var> (each cost on its own scale)": "代价 <var>C</var> 与 <var>z</var> 的关系（各代价函数刻度不同）",
+    "|∂<var>C</var>/∂<var>z</var>| and their ratio 1/σ′(<var>z</var>) (log scale)": "|∂<var>C</var>/∂<var>z</var>| 及其比值 1/σ′(<var>z</var>)（对数刻度）",
+    "ratio, cross-entropy / quadratic": "比值，交叉熵 / 二次",
+    "With the quadratic cost every gradient carries the slope σ′(<var>z</var>) of the sigmoid, tiny on its flat ends: a neuron that starts confidently wrong (output near 1 for a target 0) barely moves. The cross-entropy's bias gradient is just <var>a</var> − <var>y</var>: the bigger the error, the faster it learns. Every number here is computed by costlab's Python engine.":
+        "用二次代价函数时，每个梯度都带有 S 型函数的斜率 σ′(<var>z</var>)，它在两端平坦处（饱和）非常小：一开始就错得很自信的神经元（实际值为 0 而输出接近 1）几乎不动。"
+        "交叉熵代价函数的偏置梯度就是 <var>a</var> − <var>y</var>：误差越大，学得越快。这里的每个数字都由 costlab 的 Python 引擎算出。",
+    "Two networks, two costs": "两个网络，两个代价函数",
+    "Two sigmoid networks, each with its own cost, learn the 8×8 digits (1,347 training, 450 test images) from the same initial weights and batch order:":
+        "两个 S 型网络各用一个代价函数，从相同的初始权重、按相同的批次顺序学习 8×8 手写数字（1,347 张训练图像，450 张测试图像）：",
+    "first cost": "第一个代价函数",
+    "second cost": "第二个代价函数",
+    "initial weights": "初始权重",
+    "hidden neurons": "隐藏神经元",
+    "batch size": "批大小",
+    "random seed": "随机种子",
+    "ms per epoch (at least)": "每次迭代至少的毫秒数",
+    "Train": "训练",
+    "Stop": "停止",
+    "Accuracy against epoch: test (solid), training (dashed)": "准确率随迭代次数的变化：测试（实线），训练（虚线）",
+    "Test cost against epoch (log scale; each cost on its own scale)": "测试代价随迭代次数的变化（对数刻度；各代价函数刻度不同）",
+    "With the large initial weights the hidden and output sigmoids start saturated: the quadratic cost's gradients carry their tiny slopes and its network lags for many epochs, the cross-entropy's does not. The two networks are trained side by side as one group by costlab's engine; each epoch streams to the page as soon as it is computed.":
+        "使用大初始权重时，隐藏层和输出层的 S 型神经元一开始就饱和：二次代价函数的梯度带着它们很小的斜率，它的网络会落后许多次迭代，交叉熵代价函数的网络则不会。"
+        "两个网络由 costlab 的引擎作为一组并排训练；每次迭代一算完就传到页面上。",
+    "costlab · computed by costlab's engine on this machine; no network needed.": "costlab · 由 costlab 的引擎在本机计算；无需联网。",
+    "Choose at least one cost.": "请至少选择一个代价函数。",
+    "computing…": "计算中…",
+    "computed in {ms} ms by costlab's engine": "costlab 引擎用 {ms} 毫秒算完",
+    "The server did not answer:": "服务器没有响应：",
+    "presets unavailable:": "预设不可用：",
+    "from": "起始",
+    "first a &lt; 0.5:": "首次 a &lt; 0.5：",
+    "target y = {y}": "实际值 y = {y}",
+    "start": "起点",
+    "{cost} at epoch {e}, with tangent": "{cost}，第 {e} 次迭代，及其切线",
+    "{n} epochs": "{n} 次迭代",
+    "accuracy (%)": "准确率 (%)",
+    "test cost C": "测试代价 C",
+    "test accuracy": "测试准确率",
+    "best": "最佳",
+    "blog post: a0 = {a0}": "博客文章：a0 = {a0}",
+}
