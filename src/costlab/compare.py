@@ -110,6 +110,17 @@ class Comparison:
             for i in range(len(h["epoch"])):
                 yield (r["init"], r["cost"], r["eta"], r["seed"], *(h[k][i] for k in HISTORY_KEYS), diverged)
 
+    def _repr_html_(self) -> str:
+        from costlab.display import comparison_html
+
+        return comparison_html(self)
+
+    def plot(self, ax=None, *, init: str | None = None, measure: str = "eval_accuracy"):
+        """Test accuracy (or ``measure="eval_cost"``) per epoch, mean and spread over seeds, for one ``init``; returns the axes."""
+        from costlab.display import plot_comparison
+
+        return plot_comparison(self, ax, init=init, measure=measure)
+
 
 def compare(
     data: str = "digits",

@@ -49,3 +49,15 @@ class History:
 
     def __len__(self):
         return len(self.epoch)
+
+    # -- notebooks: the views live in costlab.display, imported on first use --
+    def _repr_html_(self) -> str:
+        from costlab.display import history_html
+
+        return history_html(self)
+
+    def plot(self, ax=None, *, measure: str = "cost"):
+        """Training and test ``measure`` ("cost" or "accuracy") against epoch; returns the matplotlib axes."""
+        from costlab.display import plot_history
+
+        return plot_history(self, ax, measure=measure)

@@ -73,6 +73,21 @@ class NeuronRun:
             "history": {k: list(v) for k, v in self.history.items()},
         }
 
+    # -- notebooks: the views live in costlab.display, imported on first use --
+    def _repr_html_(self) -> str:
+        from costlab.display import neuron_html
+
+        return neuron_html(self)
+
+    def plot(self, ax=None, *, measure: str = "a"):
+        """The output a (``measure="a"``) or the cost C (``"C"``) against epoch; returns the matplotlib axes.
+
+        Several runs on one axes: :func:`costlab.display.plot_runs`.
+        """
+        from costlab.display import plot_neuron
+
+        return plot_neuron(self, ax, measure=measure)
+
 
 def train_neuron(
     w: float,

@@ -114,6 +114,17 @@ class SlowdownMap:
             },
         }
 
+    def _repr_html_(self) -> str:
+        from costlab.display import map_html
+
+        return map_html(self)
+
+    def plot(self, ax=None, *, cost: str | None = None):
+        """The first epoch at the target against a0 for every cost, or over (w, b) for one ``cost``; returns the axes."""
+        from costlab.display import plot_map
+
+        return plot_map(self, ax, cost=cost)
+
 
 def _first_epochs(cost: str, w, b, x, y, eta, epochs, target) -> np.ndarray:
     """Train one neuron per start (a NetworkGroup) and return the first epoch at the target."""
