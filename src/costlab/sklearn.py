@@ -231,22 +231,31 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
 class NetworkRegressor(RegressorMixin, _NetworkEstimator):
     """A regressor trained with the cost of your choice: y = a^L.
 
-    Parameters are those of :class:`NetworkClassifier`, with these defaults
-    and one more:
-
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (30,)
+        Neurons per hidden layer (``()`` for none).
     cost : str, default "quadratic"
         The cost C. The cross-entropy takes targets in [0, 1] and a sigmoid
         output (``output_activation="sigmoid"``).
+    activation : {"sigmoid", "tanh", "relu", "identity"}, default "sigmoid"
+        Activation of the hidden layers.
     output_activation : {"identity", "sigmoid", "tanh", "relu"}, default "identity"
         Activation of the output layer; ``"identity"`` fits any real target.
     eta : float, default 0.05
+        Learning rate.
+    batch_size, epochs, lmbda, mu, init, dtype, random_state
+        As for :class:`NetworkClassifier`.
 
     Attributes
     ----------
     n_features_in_ : int
     network_ : costlab.Network
+        The trained network, one output neuron per target column.
     history_ : costlab.History
+        Training cost per epoch (entry 0: before training).
     n_iter_ : int
+        Epochs trained.
     """
 
     def __init__(self, hidden_layer_sizes=(30,), *, cost="quadratic", activation="sigmoid",
