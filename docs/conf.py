@@ -11,6 +11,7 @@ import click
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE / "_ext"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import costlab  # noqa: E402
@@ -24,7 +25,7 @@ release = version = costlab.__version__
 extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
-    "sphinx.ext.mathjax",
+    "mathsvg",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -32,8 +33,10 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip",
-                    "auto_examples/*.md5", "auto_examples/*.codeobj.json", "guide/_help"]
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+                    "auto_examples/*.md5", "auto_examples/*.codeobj.json", "guide/_help", "_ext"]
+myst_enable_extensions = ["dollarmath", "colon_fence"]
+# formulas are typeset while the pages are built (docs/_ext/mathsvg.py): no script, works offline
+html_math_renderer = "mathsvg"
 myst_heading_anchors = 3
 
 # the JSON examples in model-format.md and derivations.md elide with "...": shown unhighlighted
