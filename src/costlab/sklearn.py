@@ -26,6 +26,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -77,6 +78,55 @@ class _NetworkEstimator(BaseEstimator):
             history=getattr(self, "history_", None),
         )
         self.n_iter_ = self.network_.epochs_trained
+        return self
+
+    def _fit_new(self, X, Y, stratify=None):
+        """Train the new network for ``epochs`` epochs, with a validation set and early stopping if asked."""
+        fraction = self.validation_fraction
+        if fraction is None and self.early_stopping:
+            fraction = 0.1
+        if fraction is None:
+            return self._train(X, Y, self.epochs)
+        if not (isinstance(fraction, numbers.Real) and 0.0 < fraction < 1.0):
+            raise ValueError(f"validation_fraction must lie in (0, 1), got {fraction!r}")
+        n_valid = int(np.ceil(fraction * X.shape[0]))
+        if n_valid < 1 or n_valid >= X.shape[0]:
+            raise ValueError(f"validation_fraction {fraction} leaves no samples to train or to validate "
+                             f"({X.shape[0]} samples)")
+        if stratify is not None and np.min(np.unique(stratify, return_counts=True)[1]) < 2:
+            stratify = None
+        X, X_valid, Y, Y_valid = train_test_split(X, Y, test_size=n_valid, random_state=_seed(self.random_state),
+                                                  stratify=stratify)
+        settings = dict(batch_size=self.batch_size, eta=self.eta, lmbda=self.lmbda, mu=self.mu,
+                        eval_data=(X_valid, Y_valid))
+        net = self.network_
+        if not self.early_stopping:
+            self.history_ = net.fit(X, Y, epochs=self.epochs, **settings)
+            self.n_iter_ = net.epochs_trained
+            return self
+        patience = self.n_iter_no_change
+        if not (isinstance(patience, numbers.Integral) and not isinstance(patience, bool) and patience >= 1):
+            raise ValueError(f"n_iter_no_change must be a whole number >= 1, got {patience!r}")
+        history = None
+        best_cost, best_params, waited = np.inf, None, 0
+        for _ in range(self.epochs):
+            history = net.fit(X, Y, epochs=1, history=history, **settings)
+            if best_params is None:  # the start counts as the first epoch to beat
+                best_cost, self.best_epoch_ = history.eval_cost[0], 0
+                best_params = ([w.copy() for w in net.weights], [b.copy() for b in net.biases])
+            if history.eval_cost[-1] < best_cost:
+                best_cost, self.best_epoch_, waited = history.eval_cost[-1], history.epoch[-1], 0
+                best_params = ([w.copy() for w in net.weights], [b.copy() for b in net.biases])
+            else:
+                waited += 1
+                if waited >= patience:
+                    break
+        if best_params is not None:
+            net.weights, net.biases = best_params
+        if history is None:  # epochs = 0
+            history, self.best_epoch_ = net.fit(X, Y, epochs=0, **settings), 0
+        self.history_ = history
+        self.n_iter_ = net.epochs_trained
         return self
 
     # pickling: numpy stores the network's weight views as copies, so the
@@ -137,7 +187,18 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         Initial weights: N(0, 1/n_in), or N(0, 1) as in the blog post's era.
     dtype : {"float64", "float32"}, default "float64"
     random_state : int, RandomState or None, default None
-        Seeds the initial weights and the shuffling.
+        Seeds the initial weights, the shuffling and the validation split.
+    validation_fraction : float in (0, 1) or None, default None
+        Hold out this fraction of the training data in ``fit`` (stratified
+        by class) and evaluate it after every epoch: ``history_.eval_cost``
+        and ``history_.eval_accuracy`` are the validation curves.
+    early_stopping : bool, default False
+        Stop ``fit`` when the validation cost has not fallen for
+        ``n_iter_no_change`` epochs, and keep the weights of the epoch with
+        the lowest validation cost (``best_epoch_``). Holds out 10% when
+        ``validation_fraction`` is None.
+    n_iter_no_change : int, default 5
+        Patience of the early stopping, in epochs.
 
     Attributes
     ----------
@@ -149,11 +210,13 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         Training cost and accuracy per epoch (entry 0: before training).
     n_iter_ : int
         Epochs trained.
+    best_epoch_ : int
+        With early stopping: the epoch whose weights the network keeps.
     """
 
     def __init__(self, hidden_layer_sizes=(30,), *, cost="cross-entropy", activation="sigmoid", eta=0.5,
                  batch_size=10, epochs=30, lmbda=0.0, mu=0.0, init="default", dtype="float64",
-                 random_state=None):
+                 random_state=None, validation_fraction=None, early_stopping=False, n_iter_no_change=5):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.cost = cost
         self.activation = activation
@@ -165,6 +228,9 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         self.init = init
         self.dtype = dtype
         self.random_state = random_state
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
 
     def _n_outputs(self, n_classes: int) -> int:
         """One sigmoid neuron for two classes under an elementwise output; else one per class."""
@@ -192,7 +258,8 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         X, y = _validate_data(self, X, y, dtype=_FLOATS)
         check_classification_targets(y)
         self._start(X, y, y)
-        return self._train(X, self._labels(y), self.epochs)
+        labels = self._labels(y)
+        return self._fit_new(X, labels, stratify=labels)
 
     def partial_fit(self, X, y, classes=None):
         """One epoch of gradient descent on (X, y); ``classes`` is required on the first call."""
@@ -246,6 +313,8 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
         Learning rate.
     batch_size, epochs, lmbda, mu, init, dtype, random_state
         As for :class:`NetworkClassifier`.
+    validation_fraction, early_stopping, n_iter_no_change
+        As for :class:`NetworkClassifier` (the split is not stratified).
 
     Attributes
     ----------
@@ -256,11 +325,14 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
         Training cost per epoch (entry 0: before training).
     n_iter_ : int
         Epochs trained.
+    best_epoch_ : int
+        With early stopping: the epoch whose weights the network keeps.
     """
 
     def __init__(self, hidden_layer_sizes=(30,), *, cost="quadratic", activation="sigmoid",
                  output_activation="identity", eta=0.05, batch_size=10, epochs=30, lmbda=0.0, mu=0.0,
-                 init="default", dtype="float64", random_state=None):
+                 init="default", dtype="float64", random_state=None, validation_fraction=None,
+                 early_stopping=False, n_iter_no_change=5):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.cost = cost
         self.activation = activation
@@ -273,6 +345,9 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
         self.init = init
         self.dtype = dtype
         self.random_state = random_state
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
 
     @property
     def _output_activation(self):
@@ -290,7 +365,7 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
         self.network_ = self._new_network(X.shape[1], Y.shape[1])
         if hasattr(self, "history_"):
             del self.history_
-        return self._train(X, Y, self.epochs)
+        return self._fit_new(X, Y)
 
     def partial_fit(self, X, y):
         """One epoch of gradient descent on (X, y); returns self."""
