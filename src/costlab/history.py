@@ -1,6 +1,8 @@
 """The record of a training run: cost and accuracy per epoch.
 
-Part of the numerical core: plain data, no printing, no files.
+Part of the numerical core: plain data, no printing, no files. Its HTML
+table (for notebooks) is made with the standard library; its plot is drawn by
+:mod:`costlab.display`, imported only when ``plot`` is called.
 """
 
 from __future__ import annotations
