@@ -42,7 +42,8 @@ def test_result_types_are_exported():
 
 def test_history_table_shows_every_epoch_and_the_settings(history):
     page = history._repr_html_()
-    assert page.startswith('<table class="costlab"><caption>History: 3 epochs (eta = 0.5, lmbda = 0')
+    assert page.startswith('<table class="costlab"><caption>History: 3 epochs (')
+    assert "eta = 0.5" in page and "batch_size = 10" in page
     assert page.count("<tr>") == 1 + 4  # header and epochs 0..3
     assert f"{100 * history.eval_accuracy[-1]:.1f}%" in page
     assert "test cost C" in page
