@@ -71,7 +71,10 @@ def test_history_plot_draws_on_the_given_axes_or_a_new_one(history):
     assert history.plot(ax) is ax
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["training", "test"]
-    np.testing.assert_allclose(lines[0].get_ydata(), history.train_cost)
+    # epochs without a value (a running record has none before training) are left out
+    drawn = [(e, c) for e, c in zip(history.epoch, history.train_cost) if c is not None]
+    np.testing.assert_allclose(lines[0].get_xdata(), [e for e, _ in drawn])
+    np.testing.assert_allclose(lines[0].get_ydata(), [c for _, c in drawn])
     acc = history.plot(measure="accuracy")
     np.testing.assert_allclose(acc.get_lines()[1].get_ydata(), np.array(history.eval_accuracy) * 100)
     assert acc.get_ylabel() == "accuracy (%)"
