@@ -31,15 +31,20 @@ print("chosen:", search.best_params_["networkclassifier__cost"])
 print(f"test accuracy: {search.score(data.X_test, data.y_test):.1%}")
 
 # %%
-# The training cost and accuracy per epoch of each cost, refitted on the whole training set.
+# The training cost and accuracy per epoch of each cost (``history_``), refitted on the whole
+# training set.
 
 fig, (ax_cost, ax_acc) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
 for cost in costs:
     clf = pipe.set_params(networkclassifier__cost=cost).fit(data.X_train, data.y_train)[-1]
     h = clf.history_
-    ax_cost.plot(h.epoch, np.array(h.train_cost) / h.train_cost[0], label=cost)
-    ax_acc.plot(h.epoch, 100 * np.array(h.train_accuracy), label=cost)
-ax_cost.set(xlabel="epoch", ylabel="training cost C / C(0)", title="cost, relative to the start")
+    # the epochs with a training record (a running record has none before training)
+    epochs, C, accuracy = (np.array(v, dtype=float) for v in zip(
+        *[(e, c, a) for e, c, a in zip(h.epoch, h.train_cost, h.train_accuracy) if c is not None]))
+    ax_cost.plot(epochs, C / C[0], marker="o", label=cost)
+    ax_acc.plot(epochs, 100 * accuracy, marker="o", label=cost)
+ax_cost.set(xlabel="epoch", ylabel="training cost C, relative to its first record",
+            title="cost, relative to its first record")
 ax_acc.set(xlabel="epoch", ylabel="training accuracy (%)", title="accuracy")
 for ax in (ax_cost, ax_acc):
     ax.grid(True, alpha=0.3)
