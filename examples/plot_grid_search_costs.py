@@ -12,6 +12,7 @@ Run:  python examples/plot_grid_search_costs.py
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -47,6 +48,7 @@ ax_cost.set(xlabel="epoch", ylabel="training cost C, relative to its first recor
             title="cost, relative to its first record")
 ax_acc.set(xlabel="epoch", ylabel="training accuracy (%)", title="accuracy")
 for ax in (ax_cost, ax_acc):
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
     ax.legend()
 plt.show()
