@@ -1,4 +1,8 @@
-"""Quadratic against cross-entropy on real data, from the same start and batch order.
+"""
+Quadratic against cross-entropy on the digits
+=============================================
+
+Quadratic against cross-entropy on real data, from the same start and batch order.
 
 Run:  python examples/costs_on_digits.py
 

@@ -1,4 +1,8 @@
-"""The seed's argument in numbers: why the quadratic cost stalls and the cross-entropy does not.
+"""
+The slowdown in numbers
+=======================
+
+The seed's argument in numbers: why the quadratic cost stalls and the cross-entropy does not.
 
 Run:  python examples/slowdown_in_numbers.py
 

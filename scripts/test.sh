@@ -41,6 +41,7 @@ if [[ ! -x .venv/bin/python ]]; then
         fi
     fi
 fi
-.venv/bin/pip install -q -e '.[test]'
+# the docs extra too: tests/test_docs.py builds the documentation site
+.venv/bin/pip install -q -e '.[test,docs]'
 
 .venv/bin/python -m pytest "$@"

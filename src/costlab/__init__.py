@@ -19,6 +19,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "History": "costlab.history",
+    "Comparison": "costlab.compare",
+    "NeuronRun": "costlab.neuron",
+    "SlowdownMap": "costlab.slowdown",
     "Network": "costlab.network",
     "NetworkGroup": "costlab.group",
     "TrainingDiverged": "costlab.training",

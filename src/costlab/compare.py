@@ -110,6 +110,27 @@ class Comparison:
             for i in range(len(h["epoch"])):
                 yield (r["init"], r["cost"], r["eta"], r["seed"], *(h[k][i] for k in HISTORY_KEYS), diverged)
 
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table: final and best test accuracy, epochs to the target, per (init, cost, eta)."""
+        from costlab.history import fmt, html_table, pct
+
+        c = self.config
+        target = c.get("target_accuracy")
+        rows = [[r["init"], r["cost"], fmt(r["eta"]), r["runs"],
+                 f"{pct(r['final_accuracy_mean'])} ± {pct(r['final_accuracy_std'])}", pct(r["best_accuracy"]),
+                 fmt(r["epochs_to_target_mean"], ".1f"), f"{r['reached_target']}/{r['runs']}", r["diverged"]]
+                for r in self.summary]
+        caption = (f"Comparison on {c.get('data')}: sizes {c.get('sizes')}, {c.get('epochs')} epochs, "
+                   f"batch {c.get('batch_size')}, {len(c.get('seeds', []))} seeds")
+        return html_table(["init", "cost", "eta", "runs", "final test accuracy", "best", "epochs to target",
+                           f"reached {pct(target)}" if target is not None else "reached", "diverged"], rows, caption)
+
+    def plot(self, ax=None, *, init: str | None = None, measure: str = "eval_accuracy"):
+        """Test accuracy (or ``measure="eval_cost"``) per epoch, mean and spread over seeds, for one ``init``; returns the axes."""
+        from costlab.display import plot_comparison
+
+        return plot_comparison(self, ax, init=init, measure=measure)
+
 
 def compare(
     data: str = "digits",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from costlab.activations import sigmoid
+from costlab.history import fmt, html_table
 from costlab.network import Network
 
 __all__ = [
@@ -72,6 +73,32 @@ class NeuronRun:
             "b0": self.b0,
             "history": {k: list(v) for k, v in self.history.items()},
         }
+
+    # -- notebooks --------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        """w, b, a and C at epochs 0, 1, 2, 5, 10, 20, 50, ... and the last, as an HTML table."""
+        h = self.history
+        n = len(h.get("epoch", [])) - 1
+        shown, step = {0, n}, 1
+        while step <= n:
+            shown.update(e for e in (step, 2 * step, 5 * step) if e <= n)
+            step *= 10
+        rows = [[h["epoch"][i], fmt(h["w"][i]), fmt(h["b"][i]), fmt(h["a"][i]), fmt(h["C"][i])]
+                for i in sorted(shown)] if n >= 0 else []
+        caption = (f"Neuron run: {self.cost} cost, eta = {self.eta:g}, x = {self.x:g}, y = {self.y:g}, "
+                   f"start w = {self.w0:g}, b = {self.b0:g}")
+        return html_table(["epoch", "w", "b", "output a", "cost C"], rows, caption)
+
+    def plot(self, ax=None, *, measure: str = "a"):
+        """The output a (``measure="a"``) or the cost C (``"C"``) against epoch; returns the matplotlib axes.
+
+        Drawn by :func:`costlab.display.plot_neuron` (imported here, on first
+        use, so that the core does not load matplotlib); several runs on one
+        axes: :func:`costlab.display.plot_runs`.
+        """
+        from costlab.display import plot_neuron
+
+        return plot_neuron(self, ax, measure=measure)
 
 
 def train_neuron(

@@ -116,6 +116,26 @@ class SlowdownMap:
             },
         }
 
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table: per cost, the share of starts at the target and the slowest start."""
+        from costlab.history import fmt, html_table, pct
+
+        rows = []
+        for row in self.summary():
+            worst = row["worst_start"]
+            rows.append([row["cost"], pct(row["share_reached"]), fmt(worst["w"]), fmt(worst["b"]),
+                         fmt(worst["a0"], ".3f"), "never" if worst["first_epoch"] is None else worst["first_epoch"]])
+        caption = (f"Slowdown map: {len(self.w)} x {len(self.b)} starts (w, b), x = {self.x:g}, y = {self.y:g}, "
+                   f"eta = {self.eta:g}, {self.epochs} epochs, target |a - y| <= {abs(self.target - self.y):g}")
+        return html_table(["cost", "starts at the target", "slowest start w", "b", "a0", "its first epoch"],
+                          rows, caption)
+
+    def plot(self, ax=None, *, cost: str | None = None):
+        """The first epoch at the target against a0 for every cost, or over (w, b) for one ``cost``; returns the axes."""
+        from costlab.display import plot_map
+
+        return plot_map(self, ax, cost=cost)
+
 
 def _first_epochs(cost: str, w, b, x, y, eta, epochs, target) -> np.ndarray:
     """The first epoch at the target from every start (w, b): one neuron trained per distinct z0.

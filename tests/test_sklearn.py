@@ -1,0 +1,167 @@
+"""costlab.sklearn: scikit-learn's estimator checks, pipelines, searches over costs."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from costlab import Network, load_data
+from costlab.sklearn import NetworkClassifier, NetworkRegressor
+
+# Small settings: the checks fit on a few hundred rows, many times.
+ESTIMATORS = [NetworkClassifier(epochs=10, random_state=0), NetworkRegressor(epochs=20, random_state=0)]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible(estimator, check):
+    if "check_array_api_input" in repr(check):
+        pytest.xfail("needs SCIPY_ARRAY_API=1 before SciPy is imported: run in test_array_api_dispatch_with_numpy")
+    check(estimator)
+
+
+def test_array_api_dispatch_with_numpy():
+    code = (
+        "from sklearn.utils.estimator_checks import check_array_api_input\n"
+        "from costlab.sklearn import NetworkClassifier, NetworkRegressor\n"
+        "for est in (NetworkClassifier(epochs=5, random_state=0), NetworkRegressor(epochs=5, random_state=0)):\n"
+        "    check_array_api_input(type(est).__name__, est, array_namespace='numpy', expect_only_array_outputs=False)\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "SCIPY_ARRAY_API": "1", "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("ok")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = load_data("digits")
+    return np.concatenate([data.X_train, data.X_test]), np.concatenate([data.y_train, data.y_test])
+
+
+def test_the_estimator_trains_costlabs_network(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    clf = NetworkClassifier((20,), cost="quadratic", eta=1.0, epochs=3, random_state=7).fit(X, y)
+    net = Network([64, 20, 10], cost="quadratic", seed=7)
+    history = net.fit(X, y, epochs=3, batch_size=10, eta=1.0)
+    for w_est, w_net in zip(clf.network_.weights, net.weights):
+        np.testing.assert_array_equal(w_est, w_net)
+    assert clf.history_.train_cost == history.train_cost
+    assert clf.n_iter_ == 3 and len(clf.history_) == 4
+    np.testing.assert_array_equal(clf.predict(X), net.predict(X))
+
+
+def test_grid_search_over_costs_prefers_the_cross_entropy(digits):
+    # the blog post's point on real data: saturated hidden neurons ("large"
+    # initial weights) and three epochs; the quadratic cost lags behind
+    X, y = digits
+    search = GridSearchCV(
+        make_pipeline(MinMaxScaler(), NetworkClassifier(epochs=3, init="large", random_state=1)),
+        {"networkclassifier__cost": ["quadratic", "cross-entropy", "log-likelihood"]}, cv=3,
+    ).fit(X, y)
+    scores = dict(zip([p["networkclassifier__cost"] for p in search.cv_results_["params"]],
+                      search.cv_results_["mean_test_score"]))
+    assert search.best_params_["networkclassifier__cost"] != "quadratic"
+    assert scores["cross-entropy"] > scores["quadratic"] + 0.05, scores
+    assert search.best_estimator_[-1].history_.config["eta"] == 0.5
+
+
+def test_cross_val_score_on_the_digits(digits):
+    X, y = digits
+    scores = cross_val_score(make_pipeline(MinMaxScaler(), NetworkClassifier(epochs=5, random_state=0)), X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.85, scores
+
+
+def test_string_labels_probabilities_and_two_classes():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(-1, 0.5, (50, 2)), rng.normal(1, 0.5, (50, 2))])
+    y = np.array(["cat"] * 50 + ["dog"] * 50)
+    clf = NetworkClassifier((5,), epochs=20, random_state=0).fit(X, y)
+    assert clf.network_.sizes == [2, 5, 1]  # one sigmoid neuron for two classes
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X, y) > 0.95
+    assert set(clf.predict(X)) == {"cat", "dog"}
+    softmax = NetworkClassifier((5,), cost="log-likelihood", epochs=20, random_state=0).fit(X, y)
+    assert softmax.network_.sizes == [2, 5, 2] and softmax.score(X, y) > 0.95
+
+
+def test_partial_fit_continues_one_epoch_at_a_time(digits):
+    X, y = digits[0][:200], digits[1][:200]
+    clf = NetworkClassifier(random_state=3)
+    with pytest.raises(ValueError, match="classes must be given"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 2 and len(clf.history_) == 3
+    full = NetworkClassifier(epochs=2, random_state=3).fit(X, y)
+    np.testing.assert_allclose(clf.network_.weights[0], full.network_.weights[0])
+    with pytest.raises(ValueError, match="not in classes_"):
+        NetworkClassifier().partial_fit(X, y, classes=np.arange(5))
+
+
+def test_pickled_estimator_keeps_training_the_same_network(digits):
+    X, y = digits[0][:200], digits[1][:200]
+    clf = NetworkClassifier(epochs=1, random_state=0).fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+    copy.partial_fit(X, y)
+    clf.partial_fit(X, y)
+    np.testing.assert_array_equal(copy.network_.weights[0], clf.network_.weights[0])
+    copy.network_.weights[0][...] = 0.0  # the views still act on the network
+    assert not np.array_equal(copy.predict_proba(X), clf.predict_proba(X))
+
+
+def test_regressor_fits_a_curve_and_several_outputs():
+    x = np.linspace(-2, 2, 200)[:, None]
+    y = np.sin(x[:, 0])
+    reg = NetworkRegressor((20,), eta=0.1, epochs=200, random_state=0).fit(x, y)
+    assert reg.predict(x).shape == (200,)
+    assert reg.score(x, y) > 0.95
+    Y = np.column_stack([y, 0.5 * x[:, 0]])
+    two = NetworkRegressor((20,), eta=0.1, epochs=100, random_state=0).fit(x, Y)
+    assert two.predict(x).shape == (200, 2) and two.score(x, Y) > 0.9
+    # the cross-entropy needs a sigmoid output and targets in [0, 1]
+    with pytest.raises(ValueError, match="output activation"):
+        NetworkRegressor(cost="cross-entropy").fit(x, (y + 1) / 2)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        NetworkRegressor(cost="cross-entropy", output_activation="sigmoid").fit(x, y)
+
+
+def test_bad_parameters_fail_in_fit_with_one_line():
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    NetworkClassifier(cost="no-such-cost")  # __init__ only stores
+    with pytest.raises(ValueError, match="unknown cost 'no-such-cost'"):
+        NetworkClassifier(cost="no-such-cost").fit(X, y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        NetworkClassifier(hidden_layer_sizes=(0,)).fit(X, y)
+    with pytest.raises(ValueError, match="eta"):
+        NetworkClassifier(eta=-1).fit(X, y)
+
+
+def test_validation_curves_and_early_stopping(digits):
+    X, y = digits[0][:400], digits[1][:400]
+    clf = NetworkClassifier(epochs=4, validation_fraction=0.25, random_state=0).fit(X, y)
+    assert clf.network_.training["n"] == 300  # 100 rows held out, the rest trained on
+    assert len(clf.history_.eval_cost) == 5 and None not in clf.history_.eval_cost
+    assert clf.history_.eval_accuracy[-1] > 0.6
+    # labels that are pure noise: the validation cost soon stops falling
+    noise = np.random.default_rng(0).integers(0, 10, len(y))
+    stopped = NetworkClassifier((50,), eta=2.0, epochs=300, early_stopping=True, n_iter_no_change=3,
+                                random_state=0).fit(X, noise)
+    assert stopped.n_iter_ < 300 and stopped.n_iter_ == stopped.best_epoch_ + 3
+    # the network keeps the weights of its best epoch: those of a run that ends there
+    plain = NetworkClassifier((50,), eta=2.0, epochs=stopped.best_epoch_, validation_fraction=0.1,
+                              random_state=0).fit(X, noise)
+    np.testing.assert_allclose(stopped.network_.weights[0], plain.network_.weights[0])
+    with pytest.raises(ValueError, match="validation_fraction must lie in"):
+        NetworkClassifier(validation_fraction=1.5).fit(X, y)
