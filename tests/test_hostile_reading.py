@@ -92,7 +92,7 @@ def test_model_and_training_blocks_must_agree(tmp_path, checkpoint, key, value):
 
 @pytest.mark.parametrize("damage", [
     lambda h: h["train_cost"].__setitem__(1, None),
-    lambda h: h["train_accuracy"].__setitem__(0, None),
+    lambda h: h["train_accuracy"].__setitem__(1, None),  # entry 0 of a running record is null
     lambda h: h["epoch"].__setitem__(0, None),
     lambda h: h["epoch"].__setitem__(1, 0),
     lambda h: h["train_accuracy"].__setitem__(1, 7.5),

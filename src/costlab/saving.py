@@ -86,7 +86,7 @@ def save(net: Network, path, training: dict | None = None) -> None:
 def save_checkpoint(net: Network, path, history: History, training: dict) -> None:
     """Write a checkpoint: the model, the generator state, momentum and history."""
     _check_finite_params(net)
-    d = _model_dict(net, training)
+    d = _model_dict(net, {**net.training, **(training or {})})
     d["format"] = CHECKPOINT_FORMAT
     d["rng"] = net.rng.bit_generator.state
     # net.velocities holds the momentum of [w | b] per layer: stored as weights and biases
@@ -267,17 +267,22 @@ def _model_agrees_with_training(d: dict, net: Network, path) -> None:
                                  f"{training[key]!r}; the checkpoint is inconsistent")
 
 
-def _check_history(cols, path) -> None:
+def _check_history(cols, path, monitor=None) -> None:
     """Epochs: increasing whole numbers; costs: finite, >= 0; accuracies: in [0, 1]; training
-    cost and accuracy present at every epoch (evaluation entries may be null)."""
+    cost and accuracy present where ``monitor`` records them (evaluation entries may be null).
+
+    ``monitor`` is the training's record: "exact" (or None, files written before it was
+    named) at every epoch, "running" at every epoch after the first entry, "off" nowhere.
+    """
     epoch, train_cost, train_acc, eval_cost, eval_acc = cols
+    first_required = {None: 0, "exact": 0, "running": 1}.get(monitor, len(epoch))
     if any(type(e) is not int or e < 0 for e in epoch) or any(b <= a for a, b in zip(epoch, epoch[1:])):
         raise ModelFileError(f"{path}: history 'epoch' must be increasing whole numbers")
     for name, col, required in (("train_cost", train_cost, True), ("train_accuracy", train_acc, True),
                                 ("eval_cost", eval_cost, False), ("eval_accuracy", eval_acc, False)):
         for i, v in enumerate(col):
             if v is None:
-                if required:
+                if required and i >= first_required:
                     raise ModelFileError(f"{path}: history {name!r} has no value at entry {i}")
                 continue
             if v < 0 or (name.endswith("accuracy") and v > 1):
@@ -315,6 +320,6 @@ def load_checkpoint(path) -> tuple[Network, History, dict]:
         cols.append(col)
     if len({len(c) for c in cols}) != 1 or not cols[0] or cols[0][-1] != net.epochs_trained:
         raise ModelFileError(f"{path}: history does not match 'epochs_trained'")
-    _check_history(cols, path)
+    _check_history(cols, path, net.training.get("monitor") if isinstance(net.training, dict) else None)
     history = History(*[list(c) for c in cols])
     return net, history, net.training
