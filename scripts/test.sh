@@ -40,6 +40,6 @@ if [[ ! -x .venv/bin/python ]]; then
         fi
     fi
 fi
-.venv/bin/pip install -q -e '.[test]'
+.venv/bin/pip install -q -e '.[test,cluster]'
 
 .venv/bin/python -m pytest "$@"
