@@ -4,7 +4,8 @@
 scheduler: ``scheduler="tcp://host:port"`` (or a ``distributed.Client``).
 Each task is one Dask task; the data every task shares is sent to the workers
 once (scattered to all of them, so that losing a worker loses no data), and
-each worker process limits BLAS to one thread per task slot. A task whose
+each task limits BLAS to one thread in its worker process, so that a
+worker uses one core per task slot. A task whose
 worker is lost is run again on another worker by the scheduler; since every
 task is deterministic on its own, the results are those of a serial run.
 
@@ -15,6 +16,7 @@ module only when a scheduler is given.
 from __future__ import annotations
 
 import re
+import uuid
 from contextlib import contextmanager
 from typing import Callable
 
@@ -54,24 +56,16 @@ def check_timeout(timeout) -> float:
     return float(check_number("scheduler_timeout", timeout, Bound(0, None, lo_open=True)))
 
 
-def _one_blas_thread_plugin():
-    """A worker plugin that limits BLAS to one thread in every worker process, new ones included."""
-    from distributed.diagnostics.plugin import WorkerPlugin
+def _in_one_blas_thread(fn, *args):
+    """fn(*args) with BLAS limited to one thread in this worker process, so that each task slot uses one core.
 
-    class OneBlasThread(WorkerPlugin):
-        idempotent = True
-
-        def setup(self, worker):
-            _limit_blas()
-
-    return OneBlasThread()
-
-
-def _limit_blas():
-    """One BLAS thread in this process: each task slot of a worker runs one task on one core."""
+    The limit is set before every task, not once, because a task may load a
+    BLAS library (SciPy's own, say) that the process had not loaded before.
+    """
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+    return fn(*args)
 
 
 def _connect(address: str, timeout: float):
@@ -90,11 +84,6 @@ def _connect(address: str, timeout: float):
             f"the Dask scheduler at {address} has no workers (waited {timeout:g} s); start some with "
             f"'dask worker {address}'"
         ) from None
-    try:
-        client.register_plugin(_one_blas_thread_plugin(), name="costlab-one-blas-thread")
-    except BaseException:
-        client.close()
-        raise
     return client
 
 
@@ -142,7 +131,9 @@ def run_on_cluster(fn: Callable, tasks: list[tuple], scheduler, *, shared: tuple
         try:
             # to every worker, so that a lost worker takes no data with it
             shared_futures = client.scatter(list(shared), broadcast=True, hash=False) if shared else []
-            futures = [client.submit(fn, *shared_futures, *task, pure=False) for task in tasks]
+            name = getattr(fn, "__name__", "task").strip("_")
+            futures = [client.submit(_in_one_blas_thread, fn, *shared_futures, *task, key=f"{name}-{uuid.uuid4().hex}")
+                       for task in tasks]
             for future in distributed.as_completed(futures, loop=client.loop):
                 result = future.result()
                 if on_done is not None:

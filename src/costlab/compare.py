@@ -159,6 +159,16 @@ def compare(
     from costlab.data import load_data
     from costlab.parallel import run_all
 
+    if isinstance(scheduler, str):
+        # connect first: an unreachable scheduler fails before the data is loaded
+        from costlab.cluster import connected
+
+        with connected(scheduler, scheduler_timeout) as client:
+            return compare(
+                data, sizes=sizes, costs=costs, etas=etas, seeds=seeds, epochs=epochs, batch_size=batch_size,
+                inits=inits, lmbda=lmbda, dtype=dtype, limit=limit, target_accuracy=target_accuracy,
+                workers=workers, on_done=on_done, scheduler=client, scheduler_timeout=scheduler_timeout,
+            )
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
     if not seeds or not costs or not etas or not inits:
         raise ValueError("give at least one seed, cost, eta and init")
