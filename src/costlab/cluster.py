@@ -134,11 +134,12 @@ def run_on_cluster(fn: Callable, tasks: list[tuple], scheduler, *, shared: tuple
             name = getattr(fn, "__name__", "task").strip("_")
             futures = [client.submit(_in_one_blas_thread, fn, *shared_futures, *task, key=f"{name}-{uuid.uuid4().hex}")
                        for task in tasks]
-            for future in distributed.as_completed(futures, loop=client.loop):
-                result = future.result()
+            results = {}
+            for future, result in distributed.as_completed(futures, loop=client.loop, with_results=True):
+                results[future.key] = result
                 if on_done is not None:
                     on_done(result)
-            return [future.result() for future in futures]
+            return [results[future.key] for future in futures]
         except BaseException:
             if futures:
                 client.cancel(futures, force=True)
