@@ -259,6 +259,13 @@ def test_a_malformed_address_is_refused(address):
         assert code == 2 and err.count("\n") == 1 and "--scheduler must be an address" in err
 
 
+def test_without_dask_the_scheduler_option_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    code, out, err = run_main("map", "--w", "0", "--b", "0", "--scheduler", "tcp://127.0.0.1:8786")
+    assert code == 2
+    assert err == "costlab map: error: running on a scheduler needs Dask distributed: pip install 'costlab[cluster]'\n"
+
+
 def test_scheduler_timeout_must_be_positive():
     code, out, err = run_main("compare", "--scheduler", "tcp://127.0.0.1:1", "--scheduler-timeout", 0)
     assert code == 2 and "--scheduler-timeout must be" in err

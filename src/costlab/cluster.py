@@ -20,7 +20,7 @@ import uuid
 from contextlib import contextmanager
 from typing import Callable
 
-__all__ = ["SchedulerUnreachable", "connected", "run_on_cluster", "task_slots"]
+__all__ = ["SchedulerUnreachable", "check_address", "check_timeout", "connected", "run_on_cluster", "task_slots"]
 
 #: Seconds to wait for the scheduler, and for its first worker, unless told otherwise.
 DEFAULT_TIMEOUT = 10.0
