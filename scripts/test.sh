@@ -41,7 +41,7 @@ if [[ ! -x .venv/bin/python ]]; then
         fi
     fi
 fi
-# the docs extra too: tests/test_docs.py builds the documentation site
-.venv/bin/pip install -q -e '.[test,docs]'
+# the docs extra too: tests/test_docs.py builds the documentation site; the cluster extra: tests/test_cluster.py
+.venv/bin/pip install -q -e '.[test,docs,cluster]'
 
 .venv/bin/python -m pytest "$@"

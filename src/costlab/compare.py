@@ -22,12 +22,16 @@ HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accu
 
 
 def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size, lmbda, dtype):
-    """Train every (cost, eta) from one seed's weights and batch order, as one group."""
-    from costlab.data import load_data
+    """Train every (cost, eta) from one seed's weights and batch order, as one group.
+
+    ``data`` is a data set spec that the worker loads, or the loaded
+    :class:`~costlab.data.Dataset` (sent once to a cluster's workers).
+    """
+    from costlab.data import Dataset, load_data
     from costlab.group import NetworkGroup
     from costlab.network import Network
 
-    dataset = load_data(data).limit(limit)
+    dataset = data.limit(limit) if isinstance(data, Dataset) else load_data(data).limit(limit)
     pairs = [(cost, eta) for cost in costs for eta in etas]
     networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
     histories = NetworkGroup(networks).fit(
@@ -148,6 +152,8 @@ def compare(
     target_accuracy: float = 0.9,
     workers: int = 1,
     on_done=None,
+    scheduler=None,
+    scheduler_timeout: float = 10.0,
 ) -> Comparison:
     """Train every (init, cost, eta, seed) and collect their histories.
 
@@ -161,6 +167,11 @@ def compare(
     target_accuracy : the test accuracy whose first epoch is reported
     workers : processes over the (init, seed) groups; the results are identical
     on_done : called with each (init, seed) group's runs as it finishes
+    scheduler : run the (init, seed) groups as tasks on this Dask scheduler
+        ("tcp://host:port", or a ``distributed.Client``) instead of ``workers``
+        local processes; the data is sent to the workers once, and the results
+        are identical
+    scheduler_timeout : seconds to wait for the scheduler and its first worker
 
     Returns
     -------
@@ -169,6 +180,16 @@ def compare(
     from costlab.data import load_data
     from costlab.parallel import run_all
 
+    if isinstance(scheduler, str):
+        # connect first: an unreachable scheduler fails before the data is loaded
+        from costlab.cluster import connected
+
+        with connected(scheduler, scheduler_timeout) as client:
+            return compare(
+                data, sizes=sizes, costs=costs, etas=etas, seeds=seeds, epochs=epochs, batch_size=batch_size,
+                inits=inits, lmbda=lmbda, dtype=dtype, limit=limit, target_accuracy=target_accuracy,
+                workers=workers, on_done=on_done, scheduler=client, scheduler_timeout=scheduler_timeout,
+            )
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
     if not seeds or not costs or not etas or not inits:
         raise ValueError("give at least one seed, cost, eta and init")
@@ -192,8 +213,11 @@ def compare(
         "n_test": len(dataset.X_test),
     }
     tasks = [
-        (data, limit, sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype)
+        (sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype)
         for init in inits for seed in seeds
     ]
-    results = run_all(_train_seed, tasks, workers, on_done=on_done)
+    # local workers load the data themselves; a cluster's workers get it sent once
+    shared = (data, limit) if scheduler is None else (dataset, None)
+    results = run_all(_train_seed, tasks, workers, on_done=on_done, shared=shared, scheduler=scheduler,
+                      scheduler_timeout=scheduler_timeout)
     return Comparison(config, [run for runs in results for run in runs])

@@ -1,4 +1,4 @@
-"""Running independent pieces of work in parallel worker processes.
+"""Running independent pieces of work in parallel worker processes, or on a Dask cluster.
 
 Each worker limits BLAS to one thread: several BLAS thread pools busy-waiting
 for each other on a 2-core machine can make a run ten times slower than the
@@ -29,14 +29,22 @@ def _one_blas_thread():
     threadpool_limits(1)
 
 
-def run_all(fn: Callable, tasks: Iterable[tuple], workers: int = 1, on_done: Callable | None = None) -> list:
-    """[fn(*task) for task in tasks], in ``workers`` processes when more than one.
+def run_all(fn: Callable, tasks: Iterable[tuple], workers: int = 1, on_done: Callable | None = None, *,
+            shared: tuple = (), scheduler=None, scheduler_timeout: float = 10.0) -> list:
+    """[fn(*shared, *task) for task in tasks], in ``workers`` processes when more than one.
 
     Results come back in the order of ``tasks``; ``on_done(result)`` is called
     as each one finishes. ``fn`` must be a module-level function and the tasks
-    picklable.
+    picklable. With ``scheduler`` (``"tcp://host:port"`` or a
+    ``distributed.Client``) the tasks run on that Dask cluster instead and
+    ``shared`` is sent to its workers once; see :mod:`costlab.cluster`.
     """
-    tasks = list(tasks)
+    if scheduler is not None:
+        from costlab.cluster import run_on_cluster
+
+        return run_on_cluster(fn, list(tasks), scheduler, shared=tuple(shared), on_done=on_done,
+                              timeout=scheduler_timeout)
+    tasks = [(*shared, *task) for task in tasks]
     if workers <= 1 or len(tasks) <= 1:
         results = []
         for task in tasks:

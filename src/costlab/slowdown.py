@@ -183,6 +183,9 @@ def slowdown_map(
     epochs: int = 300,
     target: float = 0.1,
     workers: int = 1,
+    on_done=None,
+    scheduler=None,
+    scheduler_timeout: float = 10.0,
 ) -> SlowdownMap:
     """The first epoch at which the seed's neuron reaches ``target`` from every start (w, b).
 
@@ -194,7 +197,13 @@ def slowdown_map(
     eta : learning rate
     epochs : gradient steps per start
     target : the output counts as arrived when |a - y| <= |target - y|
-    workers : processes to spread the costs over (the results are the same)
+    workers : processes to spread the costs (and blocks of starts) over; the
+        results are the same
+    on_done : called with each finished block's first epochs (a progress hook)
+    scheduler : run the costs and blocks of starts as tasks on this Dask
+        scheduler ("tcp://host:port", or a ``distributed.Client``) instead of
+        ``workers`` local processes; the results are the same
+    scheduler_timeout : seconds to wait for the scheduler and its first worker
 
     Returns
     -------
@@ -216,7 +225,34 @@ def slowdown_map(
             raise ValueError(f"y must lie in [0, 1] for the {cost} cost, got {y}")
     from costlab.parallel import run_all
 
+    def run(slots, scheduler):
+        blocks = np.array_split(b, _n_blocks(len(costs), w.size * b.size, len(b), slots))
+        tasks = [(cost, w, rows, x, y, eta, epochs, target) for cost in costs for rows in blocks]
+        parts = run_all(_first_epochs, tasks, workers, on_done=on_done, scheduler=scheduler,
+                        scheduler_timeout=scheduler_timeout)
+        return [np.vstack(parts[i * len(blocks):(i + 1) * len(blocks)]) for i in range(len(costs))]
+
     result = SlowdownMap(w, b, float(x), float(y), float(eta), int(epochs), float(target))
-    grids = run_all(_first_epochs, [(cost, w, b, x, y, eta, epochs, target) for cost in costs], workers)
+    if scheduler is None:
+        grids = run(workers, None)
+    else:
+        from costlab.cluster import connected, task_slots
+
+        with connected(scheduler, scheduler_timeout) as client:
+            grids = run(task_slots(client), client)
     result.first_epoch = dict(zip(costs, grids))
     return result
+
+
+#: Fewest starts worth a task of their own: a block pays a fixed cost per epoch.
+MIN_BLOCK_STARTS = 20_000
+
+
+def _n_blocks(n_costs: int, starts: int, rows: int, slots: int) -> int:
+    """Blocks of rows (biases) per cost: enough to keep ``slots`` busy, none under MIN_BLOCK_STARTS.
+
+    Each start is trained on its own, so the first epochs do not depend on
+    the blocks: any split gives the same map.
+    """
+    wanted = -(-max(1, slots) // n_costs)  # ceil(slots / costs)
+    return max(1, min(wanted, starts // MIN_BLOCK_STARTS, rows))

@@ -19,6 +19,7 @@ from costlab.cli._common import (
     stdout_console,
     write_or_fail,
 )
+from costlab.cli._cluster import call_on, check_scheduler, scheduler_options
 from costlab.cli.train import parse_sizes
 
 __all__ = ["compare_command"]
@@ -65,8 +66,9 @@ def _etas(text):
               help="Write figures (PNG, SVG), runs.csv and compare.json into DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config, summary and every run.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@scheduler_options
 def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, lmbda, dtype, limit,
-                    target_accuracy, workers, out, as_json, quiet):
+                    target_accuracy, workers, out, as_json, quiet, scheduler, scheduler_timeout):
     """Train every (cost, eta, seed) from the same initial weights and batch order per seed.
 
     \b
@@ -79,6 +81,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     inits = _names(inits, "--init", list(INITIALIZERS))
     etas = _etas(etas)
     layer_sizes = parse_sizes(sizes) if sizes else None
+    scheduler = check_scheduler(scheduler)
     if out is not None:
         out = out_dir(out, files=(*(f"compare-{m}{s}" for m in ("accuracy", "cost") for s in (".png", ".svg")),
                                   "runs.csv", "compare.json"))
@@ -98,14 +101,16 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
 
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), console=err, transient=True)
-        task = progress.add_task(f"seeds x inits ({workers} workers)", total=n_tasks)
+        where = f"on {scheduler}" if scheduler else f"({workers} workers)"
+        task = progress.add_task(f"seeds x inits {where}", total=n_tasks)
         progress.start()
     try:
-        result = call_core(
-            compare, data, sizes=layer_sizes, costs=costs, etas=etas, seeds=seeds, epochs=epochs,
+        result = call_on(
+            scheduler, compare, data, sizes=layer_sizes, costs=costs, etas=etas, seeds=seeds, epochs=epochs,
             batch_size=batch_size, inits=inits, lmbda=lmbda, dtype=dtype, limit=limit,
             target_accuracy=target_accuracy, workers=workers,
             on_done=None if progress is None else (lambda runs: progress.advance(task)),
+            scheduler=scheduler, scheduler_timeout=scheduler_timeout,
         )
     except DataError as e:
         raise InputError(str(e)) from None

@@ -18,6 +18,7 @@ from costlab.cli._common import (
     stdout_console,
     write_or_fail,
 )
+from costlab.cli._cluster import call_on, check_scheduler, scheduler_options
 
 __all__ = ["map_command"]
 
@@ -55,7 +56,10 @@ def _grid(text: str, option: str):
               help="Processes to spread the costs over, at most the cores (a map takes well under a second per cost).")
 @click.option("--out", default=None, metavar="DIR", help="Write slowdown-map.png, .svg and .json into DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (with the whole grid).")
-def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out, as_json):
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@scheduler_options
+def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out, as_json, quiet, scheduler,
+                scheduler_timeout):
     """For every start (w, b), the first epoch at which the neuron's output reaches the target.
 
     \b
@@ -66,13 +70,32 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
     w, b = _grid(w_range, "--w"), _grid(b_range, "--b")
     if "cross-entropy" in costs and not 0.0 <= y <= 1.0:
         raise InputError(f"--y must lie in [0, 1] for the cross-entropy cost, got {y:g}")
+    scheduler = check_scheduler(scheduler)
     if out is not None:
         out = out_dir(out, files=("slowdown-map.png", "slowdown-map.svg", "slowdown-map.json"))
 
+    from rich.console import Console
+
     from costlab.slowdown import slowdown_map
 
+    err = Console(stderr=True)
+    progress = None
+    if not quiet and err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=err, transient=True)
+        where = f"on {scheduler}" if scheduler else f"({workers} workers)"
+        task = progress.add_task(f"starts {where}", total=len(costs) * len(w) * len(b))
+        progress.start()
     t = time.perf_counter()
-    smap = call_core(slowdown_map, costs, w, b, x=x, y=y, eta=eta, epochs=epochs, target=target, workers=workers)
+    try:
+        smap = call_on(scheduler, slowdown_map, costs, w, b, x=x, y=y, eta=eta, epochs=epochs, target=target,
+                       workers=workers, scheduler=scheduler, scheduler_timeout=scheduler_timeout,
+                       on_done=None if progress is None else (lambda grid: progress.advance(task, grid.size)))
+    finally:
+        if progress is not None:
+            progress.stop()
     seconds = time.perf_counter() - t
 
     if out is not None:
@@ -101,6 +124,6 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
                       f"{worst['a0']:.6f}", "never" if worst["first_epoch"] is None else str(worst["first_epoch"]))
     console = stdout_console()
     console.print(table)
-    console.print(f"computed in {seconds:.2f} s with {workers} worker(s)")
+    console.print(f"computed in {seconds:.2f} s " + (f"on {scheduler}" if scheduler else f"with {workers} worker(s)"))
     if out is not None:
         console.print(f"wrote {out / 'slowdown-map.png'}, .svg and .json")
