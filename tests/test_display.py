@@ -101,7 +101,7 @@ def test_map_table_and_plots(smap):
         assert f"{100 * row['share_reached']:.1f}%" in page
     ax = smap.plot()
     assert [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")] == \
-        ["quadratic", "cross-entropy"]
+        ["quadratic cost", "cross-entropy cost"]
     image_ax = smap.plot(cost="quadratic")
     np.testing.assert_array_equal(image_ax.get_images()[0].get_array().filled(-1), smap.first_epoch["quadratic"])
     with pytest.raises(ValueError, match="no cost 'focal'"):
@@ -112,7 +112,7 @@ def test_comparison_table_and_plot(comparison):
     page = comparison._repr_html_()
     assert page.count("<tr>") == 1 + 2 and "quadratic" in page and "cross-entropy" in page
     ax = comparison.plot()
-    assert {line.get_label() for line in ax.get_lines()} == {"quadratic", "cross-entropy"}
+    assert {line.get_label() for line in ax.get_lines()} == {"quadratic cost", "cross-entropy cost"}
     row = comparison.summary[0]
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), np.array(row["eval_accuracy_mean"]) * 100)
     with pytest.raises(ValueError, match="no init 'default'"):
