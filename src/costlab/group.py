@@ -157,6 +157,7 @@ class NetworkGroup:
         self._wb = wb
         self.velocities = None
         self.rngs = rngs
+        self._costs, self._outputs = list(costs), list(outputs)
         pairs = {}
         members = range(self.K) if len(costs) > 1 else [slice(None)]
         for k, cost, out in zip(members, costs, outputs):
@@ -250,6 +251,7 @@ class NetworkGroup:
         K = self.K
         n = X.shape[0]
         Y = self._targets(Y, n)
+        self._prepare_costs(Y)
         if eval_data is not None:
             eval_data = (eval_data[0], self._targets(eval_data[1], len(eval_data[0])))
         epochs = check_int("epochs", epochs, 0)
@@ -355,6 +357,17 @@ class NetworkGroup:
         finally:
             limits.restore_original_limits()
         return histories
+
+    def _prepare_costs(self, Y):
+        """Costs that depend on the training targets (class_weight=balanced) take their weights from Y."""
+        if not any(cost.prepare is not None for cost in self._costs):
+            return
+        costs = [cost.prepare(Y) if cost.prepare is not None else cost for cost in self._costs]
+        velocities = self.velocities
+        self._setup(self.sizes, self._hidden, costs, self._outputs, self._wb, self.rngs)
+        self.velocities = velocities
+        for net, cost in zip(self.networks or [], costs):
+            net._cost = cost
 
     def _targets(self, Y, n):
         """Targets as floats of the group's dtype: one-hot rows for integer labels."""

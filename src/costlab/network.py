@@ -36,7 +36,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from costlab.activations import Activation, get_activation
-from costlab.costs import Cost, get_cost
+from costlab.costs import Cost, check_targets, get_cost
 from costlab.history import History
 
 __all__ = [
@@ -503,8 +503,12 @@ class Network:
     sizes : sequence of int
         Neurons per layer, input first: ``[1, 1]`` is the seed's single
         neuron, ``[784, 30, 10]`` a digit classifier.
-    cost : {"quadratic", "cross-entropy", "log-likelihood"}
-        The cost function C.
+    cost : str
+        The cost function C, as a spec: ``"quadratic"``, ``"cross-entropy"``,
+        ``"log-likelihood"``, ``"focal"``, one of them with parameters
+        (``"cross-entropy(pos_weight=3)"``, ``"focal(gamma=2, alpha=0.25)"``,
+        ``"log-likelihood(class_weight=balanced, smoothing=0.1)"``), or a
+        formula in a and y (``"(a - y)**4/4"``); see :func:`costlab.costs.get_cost`.
     activation : {"sigmoid", "tanh", "relu", "identity"}
         Activation of the hidden layers.
     output_activation : str, optional
@@ -651,8 +655,7 @@ class Network:
         if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
             raise ValueError(f"{name} must hold finite numbers")
         Y = y.astype(self.dtype)
-        if self.cost != "quadratic" and (Y.min() < 0 or Y.max() > 1):
-            raise ValueError(f"{name}: targets of the {self.cost} cost must lie in [0, 1]")
+        check_targets(self._cost, Y, name)
         return Y
 
     # -- the network as a function --------------------------------------------

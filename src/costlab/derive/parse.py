@@ -16,7 +16,7 @@ import sympy as sp
 from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr
 
 from costlab.derive.render import _text
-from costlab.derive.symbols import DeriveError, _rebuild, z
+from costlab.derive.symbols import DeriveError, _rebuild, a, y, z
 
 @dataclass(frozen=True)
 class ActivationFormula:
@@ -54,14 +54,16 @@ _BUILTIN = {
 MAX_FORMULA_LENGTH = 200
 
 #: Names a formula may use, and what they mean. Nothing else is ever looked up.
-_FORMULA_NAMES = {
-    "z": z,
+_FUNCTION_NAMES = {
     "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan, "arctan": sp.atan,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "asinh": sp.asinh, "arcsinh": sp.asinh,
     "erf": sp.erf, "abs": sp.Abs, "Abs": sp.Abs, "max": sp.Max, "min": sp.Min,
     "pi": sp.pi, "E": sp.E, "e": sp.E,
 }
+_FORMULA_NAMES = {"z": z, **_FUNCTION_NAMES}
+#: Names a cost formula may use: the output a, the target y, and the same functions.
+_COST_FORMULA_NAMES = {"a": a, "y": y, **_FUNCTION_NAMES}
 _FORMULA_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 +-*/^().,")
 _TOKEN = re.compile(
     r" *(?:(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
@@ -105,6 +107,42 @@ def parse_activation(text) -> sp.Expr:
     """
     if not isinstance(text, str):
         raise DeriveError("the activation must be a formula in z given as text")
+    expr = _parse(text, _FORMULA_NAMES, "z")
+    if not expr.has(z):
+        raise DeriveError(f"the formula must depend on z, got {text.strip()!r}")
+    if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise DeriveError(f"sigma(z) must be real and finite for real z, got {_text(expr)}")
+    for z0 in (sp.Rational(3, 10), sp.Rational(-7, 10)):
+        v = sp.N(expr.subs(z, z0), 15)
+        if not (v.is_real and v.is_finite):
+            raise DeriveError(f"sigma(z) must be real and finite for real z; at z = {z0} it is {v}")
+    return expr
+
+
+def parse_cost(text) -> sp.Expr:
+    """C(a, y), the cost of one output neuron from the user's formula in a and y; DeriveError if refused.
+
+    Read exactly as :func:`parse_activation` reads sigma(z) (the same checks,
+    the same allowed functions), with the names a and y in place of z. The
+    formula must depend on a, and be real and finite at a few points with
+    0 < a < 1 and 0 <= y <= 1.
+    """
+    if not isinstance(text, str):
+        raise DeriveError("the cost formula must be text in a and y")
+    expr = _parse(text, _COST_FORMULA_NAMES, "a and y")
+    if not expr.has(a):
+        raise DeriveError(f"the cost formula must depend on the output a, got {text.strip()!r}")
+    if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise DeriveError(f"the cost must be real and finite, got {_text(expr)}")
+    for a0, y0 in ((sp.Rational(3, 10), 1), (sp.Rational(7, 10), 0), (sp.Rational(2, 5), sp.Rational(1, 4))):
+        v = sp.N(expr.subs({a: a0, y: y0}), 15)
+        if not (v.is_real and v.is_finite):
+            raise DeriveError(f"the cost must be real and finite for 0 < a < 1; at a = {a0}, y = {y0} it is {v}")
+    return expr
+
+
+def _parse(text: str, names: dict, what: str) -> sp.Expr:
+    """The formula ``text`` in the variables ``what``, parsed with only ``names`` in reach."""
     if len(text) > MAX_FORMULA_LENGTH:
         raise DeriveError(f"the formula is too long ({len(text)} characters; at most {MAX_FORMULA_LENGTH})")
     if not text.isascii():
@@ -133,8 +171,8 @@ def parse_activation(text) -> sp.Expr:
             raise DeriveError(f"cannot read the formula at {text[pos:pos + 10]!r}")
         kind = m.lastgroup
         token = m.group(kind)
-        if kind == "name" and token not in _FORMULA_NAMES:
-            allowed = ", ".join(sorted(_FORMULA_NAMES, key=str.lower))
+        if kind == "name" and token not in names:
+            allowed = ", ".join(sorted(names, key=str.lower))
             raise DeriveError(f"unknown name {token!r} in the formula; allowed: {allowed}")
         if kind in ("name", "number") and previous in ("name", "number"):
             raise DeriveError(f"write products with '*' (at {token!r})")
@@ -146,29 +184,23 @@ def parse_activation(text) -> sp.Expr:
         "Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational,
         "Add": sp.Add, "Mul": sp.Mul, "Pow": sp.Pow,
     }
-    local_dict = dict(_FORMULA_NAMES)
+    local_dict = dict(names)
     try:
         expr = parse_expr(
             text, local_dict=local_dict, global_dict=global_dict,
             transformations=(auto_number, convert_xor), evaluate=False,
         )
     except Exception as e:  # SyntaxError, TypeError (z(2)), ...: the text is not a formula
-        raise DeriveError(f"not a formula in z: {text.strip()!r} ({type(e).__name__})") from None
+        raise DeriveError(f"not a formula in {what}: {text.strip()!r} ({type(e).__name__})") from None
     if not isinstance(expr, sp.Expr):
-        raise DeriveError(f"not a formula in z: {text.strip()!r}")
+        raise DeriveError(f"not a formula in {what}: {text.strip()!r}")
     _check_sizes(expr)
     try:
         expr = _rebuild(expr)
     except Exception as e:
-        raise DeriveError(f"not a formula in z: {text.strip()!r} ({type(e).__name__})") from None
-    if not isinstance(expr, sp.Expr) or not expr.has(z):
-        raise DeriveError(f"the formula must depend on z, got {text.strip()!r}")
-    if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise DeriveError(f"sigma(z) must be real and finite for real z, got {_text(expr)}")
-    for z0 in (sp.Rational(3, 10), sp.Rational(-7, 10)):
-        v = sp.N(expr.subs(z, z0), 15)
-        if not (v.is_real and v.is_finite):
-            raise DeriveError(f"sigma(z) must be real and finite for real z; at z = {z0} it is {v}")
+        raise DeriveError(f"not a formula in {what}: {text.strip()!r} ({type(e).__name__})") from None
+    if not isinstance(expr, sp.Expr):
+        raise DeriveError(f"not a formula in {what}: {text.strip()!r}")
     return expr
 
 
@@ -178,7 +210,7 @@ def _check_sizes(expr):
     if len(nodes) > _MAX_NODES:
         raise DeriveError(f"the formula is too large ({len(nodes)} terms; at most {_MAX_NODES})")
     for node in nodes:  # children before parents: each value below is of checked parts only
-        if not isinstance(node, sp.Expr) or node.has(z):
+        if not isinstance(node, sp.Expr) or node.free_symbols:
             continue
         if isinstance(node, sp.Pow):
             e = _constant_value(node.exp)
@@ -188,7 +220,7 @@ def _check_sizes(expr):
         if not abs(v) <= _MAX_CONSTANT:
             raise DeriveError(f"number too large in the formula (at most {_MAX_CONSTANT:.0e})")
     for node in nodes:
-        if isinstance(node, sp.Pow) and node.has(z) and not node.exp.has(z):
+        if isinstance(node, sp.Pow) and node.free_symbols and not node.exp.free_symbols:
             if not abs(_constant_value(node.exp)) <= _MAX_EXPONENT:
                 raise DeriveError(f"exponent too large in the formula (|exponent| at most {_MAX_EXPONENT})")
 

@@ -69,6 +69,20 @@ class Derivation:
             kept.append(step)
         self.steps = kept
 
+    def _repr_latex_(self) -> str:
+        """The steps as one LaTeX ``aligned`` block, for Jupyter (MathJax typesets it)."""
+        rows = []
+        previous = None
+        for step in self.steps:
+            lhs = "" if previous is not None and step.lhs == previous else _latex(step.lhs)
+            rows.append(f"{lhs} &= {_latex(step.rhs)} && \\text{{{_latex_label(step.label)}}}")
+            previous = step.lhs
+        return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+
+    def _repr_markdown_(self) -> str:
+        """The derivation as Markdown with ``$$`` equations (:func:`to_markdown`), for Jupyter."""
+        return to_markdown([self])
+
 
 
 def _add_priority(term) -> int:
