@@ -14,6 +14,7 @@ from costlab.cli._common import (
     InputError,
     Number,
     call_core,
+    cost_specs,
     out_dir,
     stdout_console,
     write_or_fail,
@@ -48,7 +49,9 @@ def _etas(text):
 @click.option("--data", default="digits", show_default=True, metavar="SPEC",
               help="digits, fashion-mnist, mnist:DIR, fashion-mnist:DIR or a .npz file.")
 @click.option("--sizes", default=None, metavar="N,N,...", help="Layer sizes [default: features,30,classes].")
-@click.option("--costs", default=",".join(COSTS), show_default=True, help="Costs, comma-separated.")
+@click.option("--costs", default=",".join(COSTS), show_default=True, metavar="SPECS",
+              help="Costs, comma-separated outside parentheses: names, names with parameters "
+                   "(cross-entropy(pos_weight=9), focal(gamma=2)) or formulas in a and y.")
 @click.option("--etas", default="0.5", show_default=True, help="Learning rates, comma-separated.")
 @click.option("--seeds", type=Count(1), default=5, show_default=True, help="Seeds 0..N-1: initial weights and batch order.")
 @click.option("--epochs", type=Count(1), default=30, show_default=True)
@@ -73,7 +76,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     Example (the seed's slowdown on real data):
       costlab compare --data digits --costs quadratic,cross-entropy --seeds 5 --epochs 30
     """
-    costs = _names(costs, "--costs", COSTS)
+    costs = cost_specs(costs, "--costs")
     inits = _names(inits, "--init", INITS)
     etas = _etas(etas)
     if target_accuracy > 1:

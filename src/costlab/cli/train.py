@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from costlab.cli._common import (
+    COST_SPEC_HELP,
+    cost_spec,
     Command,
     CommandFailed,
     Count,
@@ -66,8 +68,8 @@ def _table(history, console):
               help="digits, fashion-mnist, mnist:DIR, fashion-mnist:DIR or a .npz file.")
 @click.option("--sizes", default=None, metavar="N,N,...",
               help="Layer sizes, input first [default: features,30,classes].")
-@click.option("--cost", type=click.Choice(["quadratic", "cross-entropy", "log-likelihood"]),
-              default="cross-entropy", show_default=True, help="The cost function C.")
+@click.option("--cost", default="cross-entropy", show_default=True, metavar="SPEC",
+              help="The cost function C. " + COST_SPEC_HELP)
 @click.option("--activation", type=click.Choice(["sigmoid", "tanh", "relu", "identity"]),
               default="sigmoid", show_default=True, help="Activation of the hidden layers.")
 @click.option("--output-activation", type=click.Choice(["sigmoid", "tanh", "relu", "identity", "softmax"]),
@@ -108,6 +110,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     for option, path in (("--save", save_path), ("--checkpoint", checkpoint)):
         if path is not None:
             file_path(path, option)
+
+    cost = cost_spec(cost)
 
     from costlab.data import DataError, load_data
 

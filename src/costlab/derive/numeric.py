@@ -110,7 +110,10 @@ def to_numpy(expr: sp.Expr, variables: tuple):
     def compute(*arrays):
         with np.errstate(all="ignore"):  # a non-finite value is caught by the training loop
             out = f(arrays)
-        return np.broadcast_to(np.asarray(out, dtype=float), np.broadcast_shapes(*(np.shape(x) for x in arrays)))
+        dtype = np.result_type(*arrays, np.float32)
+        shape = np.broadcast_shapes(*(np.shape(x) for x in arrays))
+        out = np.asarray(out, dtype=dtype)
+        return out if out.shape == shape else np.broadcast_to(out, shape).copy()
 
     return compute
 
