@@ -428,7 +428,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "focal": {"gamma": "a number in [0, 100]", "alpha": "a number in [0, 1]"},
 }
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
 _SPEC = re.compile(r"\s*([A-Za-z][A-Za-z0-9-]*)\s*\((.*)\)\s*\Z", re.S)
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _MAX_SPEC_LENGTH = 200
@@ -566,7 +566,8 @@ def _resolve(text: str) -> Cost:
     if m and m.group(1) in PARAMETERS:
         return _with_parameters(m.group(1), _parameters(m.group(1), m.group(2)))
     head = m.group(1) if m else text
-    if _NAME.fullmatch(head) or (m and head.lower() in ("quadratic", "cross", "likelihood", "focal")):
+    if _NAME.fullmatch(head) and ("-" in head or "_" in head or (m is None and head not in ("a", "y"))
+                                  or head.lower() in PARAMETERS):
         raise ValueError(f"unknown cost {head!r}; choose one of: {', '.join(PARAMETERS)}, "
                          "with parameters in parentheses, or a formula in a and y")
     try:
