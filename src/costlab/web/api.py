@@ -95,10 +95,13 @@ def _cost_specs(name: str, raw, *, count: tuple[int, int], activation: str | Non
     parentheses or given as a JSON list; each resolved by costlab.costs.get_cost (its canonical text)."""
     from costlab.costs import get_cost, split_specs
 
+    if not isinstance(raw, (str, list, tuple)):
+        raise ApiError(f"{name} must be a comma-separated list of costs (quadratic, cross-entropy, ...); got {raw!r}")
     if isinstance(raw, str) and len(raw) > 400:
         raise ApiError(f"{name} is too long ({len(raw)} characters)")
     try:
-        items = [str(v) for v in raw] if isinstance(raw, (list, tuple)) else split_specs(raw)
+        items = ([str(v) for v in raw] if isinstance(raw, (list, tuple))
+                 else split_specs(raw) if raw.strip() else [])
         costs = [get_cost(item) for item in items]
     except ValueError as e:
         raise ApiError(f"{name}: {e}") from None
