@@ -592,6 +592,9 @@ def get_cost(spec) -> Cost:
         raise ValueError(f"a cost is named by text ({', '.join(PARAMETERS)}, ...), got {type(spec).__name__}")
     if spec in COSTS:
         return COSTS[spec]
+    if not spec.isprintable():
+        bad = next(c for c in spec if not c.isprintable())
+        raise ValueError(f"the cost may not contain the control character {bad!r}")
     text = spec.strip()
     if not text:
         raise ValueError(f"the cost is empty; choose one of: {', '.join(PARAMETERS)}")

@@ -341,7 +341,8 @@ class NetworkGroup:
                     if on_diverge == "raise":
                         k = min(reasons)
                         self._write_back()
-                        raise TrainingDiverged(int(epoch_of[k]), reasons[k], float(etas[k]))
+                        cost = self._costs[k if len(self._costs) > 1 else 0].name
+                        raise TrainingDiverged(int(epoch_of[k]), f"{reasons[k]} (cost {cost})", float(etas[k]))
                 for k, reason in reasons.items():
                     self.diverged_at[k] = epoch_of[k]
                     if histories is not None:
