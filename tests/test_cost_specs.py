@@ -307,3 +307,51 @@ def test_a_model_file_with_a_hostile_cost_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match="cost"):
         costlab.load(path)
     assert not (tmp_path / "x").exists()
+
+
+# --------------------------------------------------------------------------- #
+# costlab derive: specs, the KL divergence, maximum likelihood
+# --------------------------------------------------------------------------- #
+
+@pytest.mark.parametrize("spec", ["cross-entropy(pos_weight=3)", "cross-entropy(smoothing=0.1)",
+                                  "focal(gamma=2, alpha=0.25)", "(a - y)**4/4", "abs(a - y)"])
+def test_the_derived_gradient_of_a_spec_is_the_engines(spec):
+    from costlab import derive as D
+
+    d = D.gradient(spec)
+    f = sp.lambdify((D.a, D.y), d.result["dC/dz"], modules="numpy")
+    rng = np.random.default_rng(3)
+    z = rng.uniform(-6, 6, (300, 1))
+    y = rng.integers(0, 2, z.shape).astype(float)
+    a = SIGMOID(z)
+    np.testing.assert_allclose(np.broadcast_to(f(a, y), z.shape), get_cost(spec).delta(z, a, y, SIGMOID),
+                               rtol=1e-9, atol=1e-13)
+
+
+@pytest.mark.parametrize("spec", ["log-likelihood(smoothing=0.1)", "log-likelihood(class_weight=[1, 2, 3])",
+                                  "log-likelihood(gamma=2)"])
+def test_the_derived_softmax_gradient_of_a_spec_is_the_engines(spec):
+    from costlab import derive as D
+
+    d = D.gradient(spec)
+    fs = [sp.lambdify((*D.As, *D.ys), d.result[f"dC/dz{j}"].subs(d.assume), modules="numpy") for j in (1, 2, 3)]
+    rng = np.random.default_rng(6)
+    z = rng.uniform(-4, 4, (200, 3))
+    y = np.eye(3)[rng.integers(0, 3, len(z))]
+    a = SOFTMAX(z)
+    derived = np.stack([np.broadcast_to(f(*a.T, *y.T), len(z)) for f in fs], axis=1)
+    np.testing.assert_allclose(derived, get_cost(spec).delta(z, a, y, SOFTMAX), rtol=1e-9, atol=1e-13)
+
+
+def test_the_entropy_and_likelihood_derivations_hold_step_by_step():
+    from costlab import derive as D
+
+    for d in (D.entropy(), D.likelihood()):
+        assert D.failing_steps(d) == []
+        assert d._repr_latex_().startswith("$$\\begin{aligned}") and d._repr_markdown_().startswith("## ")
+    code, out, err = run_main("derive", "entropy", "--json")
+    assert code == 0 and "KL(y || a)" in json.loads(out)["steps"][-1]["text"]
+    code, out, err = run_main("derive", "gradient", "--cost", "-(y*log(a) + (1 - y)*log(1 - a))", "--json")
+    assert code == 0 and json.loads(out)["sections"][0]["result"]["dC/dz"] == "a - y"
+    code, out, err = run_main("derive", "gradient", "--cost", "focl(gamma=2)")
+    assert code == 2 and "unknown cost 'focl'" in err

@@ -567,7 +567,7 @@ def _resolve(text: str) -> Cost:
         return _with_parameters(m.group(1), _parameters(m.group(1), m.group(2)))
     head = m.group(1) if m else text
     if _NAME.fullmatch(head) and ("-" in head or "_" in head or (m is None and head not in ("a", "y"))
-                                  or head.lower() in PARAMETERS):
+                                  or head.lower() in PARAMETERS or (m is not None and "=" in m.group(2))):
         raise ValueError(f"unknown cost {head!r}; choose one of: {', '.join(PARAMETERS)}, "
                          "with parameters in parentheses, or a formula in a and y")
     try:
@@ -626,3 +626,19 @@ def check_targets(cost: Cost, Y, name: str = "y") -> None:
             f"{name}: rows with several targets of 1 are multi-label, but the {cost.name} cost needs one "
             "class per row (its softmax output is one distribution over the classes); for multi-label "
             "targets use a sigmoid output: cross-entropy or focal")
+
+
+def parse_spec(text: str) -> tuple[str, dict] | None:
+    """(name, parameters) of a spec of a registered cost, checked; None when the text is a formula.
+
+    ``parse_spec("focal(gamma=2)") == ("focal", {"gamma": 2.0})``; ValueError
+    for a bad parameter or an unknown hyphenated name.
+    """
+    text = text.strip()
+    if text in PARAMETERS:
+        return text, {}
+    m = _SPEC.match(text)
+    if m and m.group(1) in PARAMETERS:
+        return m.group(1), _parameters(m.group(1), m.group(2))
+    get_cost(text)   # an unknown name raises here; a formula resolves
+    return None

@@ -38,7 +38,7 @@ time to import. The numerical core never imports it.
 from __future__ import annotations
 
 from costlab.derive.calculus import failing_steps
-from costlab.derive.derivations import _seed_cached, gradient, matching, seed
+from costlab.derive.derivations import _seed_cached, entropy, gradient, likelihood, matching, seed
 from costlab.derive.parse import (
     _FORMULA_NAMES, MAX_FORMULA_LENGTH, ActivationFormula, activation, parse_activation, parse_expr,
 )
@@ -58,7 +58,9 @@ __all__ = [
     "Step",
     "activation",
     "failing_steps",
+    "entropy",
     "gradient",
+    "likelihood",
     "matching",
     "parse_activation",
     "seed",

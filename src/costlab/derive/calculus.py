@@ -271,6 +271,8 @@ def failing_steps(d: Derivation, points: int = 3, seed_: int = 0) -> list[int]:
             for s in free:
                 if s.name.startswith("y"):
                     vals[s] = sp.Float(rng.uniform(0.05, 0.45), 30)
+                elif s.is_positive:
+                    vals[s] = sp.Float(rng.uniform(0.05, 1.5), 30)
                 else:
                     vals[s] = sp.Float(rng.uniform(-1.5, 1.5), 30)
             lv = complex(sp.N(lhs.subs(vals), 25))

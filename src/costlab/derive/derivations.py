@@ -10,18 +10,31 @@ from costlab.derive.calculus import (
     _an, _clean_antiderivative, _collect_logs, _integrate, _limits, _log_ratios, _minus_outside,
     _prime_in_a, _real_logs, _same, _samples, _shortest, _tidy,
 )
-from costlab.derive.parse import _BUILTIN, ActivationFormula, activation
+from costlab.costs import COSTS, get_cost, parse_spec
+from costlab.derive.parse import _BUILTIN, ActivationFormula, activation, parse_cost
 from costlab.derive.render import Derivation, Step, _text
 from costlab.derive.symbols import (
     COST_NAMES, K_CLASSES, As, C, DeriveError, NoClosedForm, _is_product, _plus, _times,
     a, b, bs, constant, sigma, w, ws, x, y, ys, z, zs,
 )
 
-def _engine_pairs():
-    """The (cost, activation) pairs that costlab's numeric engine trains."""
-    from costlab.costs import COSTS
+def _spec(cost: str):
+    """(canonical spec, name, parameters) of a cost spec; parameters None for a formula. DeriveError if refused."""
+    if not isinstance(cost, str):
+        raise DeriveError(f"unknown cost {cost!r}; choose one of: {', '.join(COST_NAMES)}")
+    try:
+        parsed = parse_spec(cost)
+        canonical = get_cost(cost).name
+    except ValueError as e:
+        raise DeriveError(str(e)) from None
+    if parsed is None:
+        return canonical, None, None
+    return canonical, parsed[0], parsed[1]
 
-    return {(name, act) for name, cost in COSTS.items() for act in cost.activations}
+
+def _exact(v):
+    """A parameter as SymPy shows it: 3 for 3.0, 1/10 for 0.1."""
+    return sp.nsimplify(v, rational=True) if isinstance(v, float) else v
 
 
 # --------------------------------------------------------------------------- #
@@ -29,6 +42,8 @@ def _engine_pairs():
 # --------------------------------------------------------------------------- #
 
 def _cost_expr(cost: str, outputs, targets):
+    if cost not in COST_NAMES:
+        return _spec_expr(cost, outputs, targets)
     if cost == "quadratic":
         return sp.Add(*((t - o) ** 2 for o, t in zip(outputs, targets))) / 2
     if cost == "cross-entropy":
@@ -36,6 +51,49 @@ def _cost_expr(cost: str, outputs, targets):
     if cost == "log-likelihood":
         return -sp.Add(*(t * sp.log(o) for o, t in zip(outputs, targets)))
     raise DeriveError(f"unknown cost {cost!r}; choose one of: {', '.join(COST_NAMES)}")
+
+
+def _spec_expr(cost: str, outputs, targets):
+    """C of a cost spec: a registered cost with parameters, or the user's formula in a and y."""
+    canonical, name, params = _spec(cost)
+    if name is None:
+        C = parse_cost(canonical)
+        return sp.Add(*(C.subs({a: o, y: t}, simultaneous=True) for o, t in zip(outputs, targets)))
+    k = len(outputs)
+    eps = _exact(params.get("smoothing", 0.0))
+    if name == "quadratic":
+        return _cost_expr("quadratic", outputs, targets)
+    if name == "cross-entropy":
+        p = _exact(params.get("pos_weight", 1.0))
+        ts = [t * (1 - eps) + eps / 2 for t in targets]
+        return -sp.Add(*(p * t * sp.log(o) + (1 - t) * sp.log(1 - o) for o, t in zip(outputs, ts)))
+    if name == "focal":
+        g, alpha = _exact(params.get("gamma", 2.0)), params.get("alpha")
+        terms = []
+        for o, t in zip(outputs, targets):
+            term = (t * (1 - o) + (1 - t) * o) ** g * -(t * sp.log(o) + (1 - t) * sp.log(1 - o))
+            if alpha is not None:
+                term = (_exact(alpha) * t + (1 - _exact(alpha)) * (1 - t)) * term
+            terms.append(term)
+        return sp.Add(*terms)
+    # log-likelihood: class weights, smoothing, focusing
+    weights = params.get("class_weight")
+    if weights is None:
+        ws_ = [1] * k
+    elif weights == "balanced":
+        ws_ = list(sp.symbols(f"omega1:{k + 1}", positive=True))
+    elif len(weights) != k:
+        raise DeriveError(f"the derivation works with {k} classes written out: give {k} class weights "
+                          "or class_weight=balanced")
+    else:
+        ws_ = [_exact(w_) for w_ in weights]
+    g = _exact(params.get("gamma", 0.0))
+    ts = [t * (1 - eps) + eps / k for t in targets]
+    return -sp.Add(*(w_ * t * (1 - o) ** g * sp.log(o) for w_, o, t in zip(ws_, outputs, ts)))
+
+
+def _title(cost: str) -> str:
+    return _COST_TITLES.get(cost) or f"cost {_spec(cost)[0]}"
 
 
 _COST_TITLES = {
@@ -58,13 +116,12 @@ def gradient(cost: str, act: str | ActivationFormula | None = None) -> Derivatio
     with a note that C is not real there. ``act`` defaults to the activation
     the cost is made for (sigmoid; softmax for the log-likelihood).
     """
-    if cost not in COST_NAMES:
-        raise DeriveError(f"unknown cost {cost!r}; choose one of: {', '.join(COST_NAMES)}")
+    canonical, base, _ = _spec(cost) if cost not in COST_NAMES else (cost, cost, {})
     if act is None:
-        act = "softmax" if cost == "log-likelihood" else "sigmoid"
+        act = get_cost(canonical).default_activation
     if not isinstance(act, ActivationFormula):
         act = activation(act)
-    if cost == "log-likelihood" and not act.softmax:
+    if base == "log-likelihood" and not act.softmax:
         raise DeriveError(
             "the log-likelihood cost needs the softmax output (a probability distribution "
             f"over classes), not {act.title}; use --activation softmax, or the cross-entropy"
@@ -74,7 +131,7 @@ def gradient(cost: str, act: str | ActivationFormula | None = None) -> Derivatio
     else:
         d = _elementwise_gradient(cost, act)
     if act.builtin:
-        if (cost, act.name) in _engine_pairs():
+        if act.name in get_cost(canonical).activations:
             d.notes.append(f"costlab's numeric engine trains this pair ({cost} with {_an(act.name)} output).")
         else:
             d.notes.append(f"costlab's numeric engine does not train this pair ({cost} with {_an(act.name)} "
@@ -90,7 +147,7 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
         Step("The neuron's weighted input", z, _plus(w * x, b)),
         Step("Its output", a, sigma(z)),
         Step(f"The activation ({act.name})" if act.builtin else "The activation (your formula)", sigma(z), e),
-        Step(f"The {_COST_TITLES[cost]} of one sample", C, cost_a),
+        Step(f"The {_title(cost)} of one sample", C, cost_a),
     ]
     notes = []
 
@@ -188,7 +245,7 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
             notes.append(f"dC/dz carries the factor {factor_name}; it does not tend to 0 as |z| grows, "
                          "so it causes no saturation slowdown.")
 
-    if cost == "cross-entropy":
+    if cost.partition("(")[0].strip() in ("cross-entropy", "focal"):
         rng = [v for v in (lo, hi) if v is not None]
         if len(rng) < 2:
             notes.append("The cross-entropy needs 0 < a < 1; SymPy could not find the range of this activation.")
@@ -198,8 +255,8 @@ def _elementwise_gradient(cost: str, act: ActivationFormula) -> Derivation:
 
     where = {z: w * x + b, a: sigma(z), sigma: sp.Lambda(z, e), C: cost_a}
     result = {"dC/dz": delta, "dC/dw": dCdw_value, "dC/db": delta, "slowdown_factor": slowdown}
-    title = f"Gradient of the {_COST_TITLES[cost]} for a neuron with {_an(act.name)} output" if act.builtin \
-        else f"Gradient of the {_COST_TITLES[cost]} for sigma(z) = {_text(e)}"
+    title = f"Gradient of the {_title(cost)} for a neuron with {_an(act.name)} output" if act.builtin \
+        else f"Gradient of the {_title(cost)} for sigma(z) = {_text(e)}"
     return Derivation(title, steps, notes, where, result)
 
 
@@ -230,7 +287,7 @@ def _softmax_gradient(cost: str) -> Derivation:
     k = K_CLASSES
     steps = [
         Step(f"Softmax output, {k} classes written out (a2, a3 alike)", As[0], soft[0]),
-        Step(f"The {_COST_TITLES[cost]} of one sample", C, cost_a),
+        Step(f"The {_title(cost)} of one sample", C, cost_a),
     ]
     for kk in range(k):
         label = ("Softmax derivatives, written with the outputs: da_k/dz_1 = a_k (delta_k1 - a_1)"
@@ -273,8 +330,18 @@ def _softmax_gradient(cost: str) -> Derivation:
 
     notes = []
     plain = all(sp.simplify(d - (ak - yk)) == 0 for d, ak, yk in zip(deltas, As, ys))
+    if not plain and cost not in COST_NAMES:
+        # a weighted or smoothed log-likelihood: the error is still linear in the outputs, no softmax derivative
+        linear = all(not d.has(sp.log) and sp.Poly(sp.expand(d), *As).total_degree() <= 1
+                     if sp.expand(d).is_polynomial(*As) else False for d in deltas)
+        if linear:
+            notes.append(f"No learning slowdown: each dC/dz_j ({_text(deltas[0])} for j = 1) is linear in the "
+                         "outputs, with no softmax derivative left in it: the gradient grows with the error.")
+            plain = None
     slowdown = None
-    if plain:
+    if plain is None:
+        pass
+    elif plain:
         notes.append("No learning slowdown: the softmax's derivatives cancel, dC/dz_j = a_j - y_j for a "
                      "one-hot target (sum_k y_k = 1); with k classes the sums run over k terms and the "
                      "result is the same.")
@@ -290,7 +357,7 @@ def _softmax_gradient(cost: str) -> Derivation:
     where.update({t: wk * x + bk for t, wk, bk in zip(zs, ws, bs)})
     result = {f"dC/dz{j + 1}": d for j, d in enumerate(deltas)}
     result.update({"dC/dw1": dCdw1, "dC/db1": deltas[0], "slowdown_factor": slowdown})
-    title = f"Gradient of the {_COST_TITLES[cost]} for a softmax output ({k} classes)"
+    title = f"Gradient of the {_title(cost)} for a softmax output ({k} classes)"
     return Derivation(title, steps, notes, where, result, assume=one_hot)
 
 
@@ -548,3 +615,81 @@ def seed() -> list[Derivation]:
     cross-entropy's gradients for a sigmoid neuron; the cross-entropy from dC/db = a - y."""
     return list(_seed_cached())
 
+
+
+# --------------------------------------------------------------------------- #
+# Information: cross-entropy = entropy + KL divergence; log-likelihood = maximum likelihood
+# --------------------------------------------------------------------------- #
+
+#: H(y, a), H(y), KL(y || a): the cross-entropy of the target distribution y and the output a, ...
+H_ya, H_y, KL = sp.Symbol("H(y, a)"), sp.Symbol("H(y)"), sp.Symbol("KL(y || a)")
+
+
+def entropy() -> Derivation:
+    """H(y, a) = H(y) + KL(y || a): the cross-entropy is the entropy of the target plus the KL divergence.
+
+    y is the target distribution over K classes (written out with K = 3), a
+    the network's output distribution (a softmax). Every step is an identity
+    of SymPy expressions (:func:`costlab.derive.failing_steps` checks them).
+    """
+    k = K_CLASSES
+    # probabilities: positive, so that ln(y/a) = ln y - ln a
+    pairs = list(zip(sp.symbols(f"y1:{k + 1}", positive=True), sp.symbols(f"a1:{k + 1}", positive=True)))
+    cross = -sp.Add(*(t * sp.log(o) for t, o in pairs))
+    ent = -sp.Add(*(t * sp.log(t) for t, _ in pairs))
+    kl = sp.Add(*(t * sp.log(t / o) for t, o in pairs))
+    steps = [
+        Step(f"The cross-entropy of the target y and the output a ({k} classes written out)", H_ya, cross),
+        Step("Add and take away sum_j y_j ln y_j", H_ya,
+             _plus(ent, sp.Add(*(t * sp.log(t) for t, _ in pairs)), cross)),
+        Step("ln y_j - ln a_j = ln(y_j/a_j)", H_ya, _plus(ent, kl)),
+        Step("The entropy of y, and the Kullback-Leibler divergence of a from y", H_ya, _plus(H_y, KL)),
+    ]
+    notes = [
+        "KL(y || a) >= 0, and it is 0 only when a = y (Gibbs' inequality): the cross-entropy is never below "
+        "the entropy H(y), and reaches it only when the output is the target distribution.",
+        "H(y) does not depend on the network, so minimizing the cross-entropy over the weights minimizes "
+        "KL(y || a): it pulls the output distribution towards the target.",
+        "For a one-hot target (one class y = 1), H(y) = 0 (1 ln 1 = 0, and 0 ln 0 = 0 in the limit), and the "
+        "cross-entropy is the KL divergence itself: -ln a_y, the log-likelihood cost.",
+    ]
+    where = {H_ya: cross, H_y: ent, KL: kl}
+    return Derivation("The cross-entropy is the entropy plus the Kullback-Leibler divergence", steps, notes,
+                      where, {"H(y, a)": _plus(H_y, KL)})
+
+
+def likelihood() -> Derivation:
+    """Minimizing the log-likelihood cost is maximum-likelihood estimation (n = 3 samples written out).
+
+    The network gives sample x the probability a_{y(x)} of its label; the
+    likelihood of the labels is the product of those probabilities, and the
+    log-likelihood cost is -1/n times its logarithm.
+    """
+    n = 3
+    p = sp.symbols(f"p1:{n + 1}", positive=True)       # p_i = a_{y(x_i)}: the probability of the right label
+    L, lnL = sp.Symbol("L"), sp.Symbol("ln L")
+    product = sp.Mul(*p)
+    log_sum = sp.Add(*(sp.log(q) for q in p))
+    cost = -log_sum / n
+    t, o = y, a
+    bernoulli = o ** t * (1 - o) ** (1 - t)
+    steps = [
+        Step("The likelihood of the labels: the product over the samples of p_i = a_y(x_i), the probability "
+             "the network gives each its label", L, product),
+        Step("Its logarithm (ln is increasing: the same weights maximize both)", lnL, sp.expand_log(sp.log(product))),
+        Step(f"The log-likelihood cost averages -ln a_y(x) over the n = {n} samples", C, cost),
+        Step("So the cost is -1/n times the log-likelihood", C, -lnL / n),
+        Step("For a sigmoid output and a label y in {0, 1}, the probability of the label is "
+             "a^y (1 - a)^(1 - y); minus its logarithm", sp.Symbol("-ln P(y)"),
+             sp.expand_log(-sp.log(bernoulli), force=True)),
+    ]
+    notes = [
+        "Minimizing C = -1/n ln L over the weights maximizes the likelihood L of the training labels: "
+        "gradient descent on the log-likelihood cost is maximum-likelihood estimation.",
+        "The last step is the cross-entropy -[y ln a + (1 - y) ln(1 - a)]: for a sigmoid output the "
+        "cross-entropy cost is the log-likelihood of a Bernoulli (yes/no) label, and maximum likelihood too.",
+        f"Worked with n = {n} samples written out; the same steps hold for any n.",
+    ]
+    where = {L: product, lnL: sp.log(product), C: cost, sp.Symbol("-ln P(y)"): -sp.log(bernoulli)}
+    return Derivation("Minimizing the log-likelihood cost is maximum-likelihood estimation", steps, notes, where,
+                      {"C": -lnL / n})
