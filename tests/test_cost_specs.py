@@ -355,3 +355,46 @@ def test_the_entropy_and_likelihood_derivations_hold_step_by_step():
     assert code == 0 and json.loads(out)["sections"][0]["result"]["dC/dz"] == "a - y"
     code, out, err = run_main("derive", "gradient", "--cost", "focl(gamma=2)")
     assert code == 2 and "unknown cost 'focl'" in err
+
+
+# --------------------------------------------------------------------------- #
+# The rare-class task: one digit against the rest, per-class figures
+# --------------------------------------------------------------------------- #
+
+def test_one_digit_against_the_rest_is_a_rare_binary_task():
+    d = costlab.load_data("digits").one_vs_rest(0)
+    assert d.binary and d.n_outputs == 1 and set(np.unique(d.y_train)) == {0, 1}
+    assert 0.08 < d.y_train.mean() < 0.12 and d.class_names == ("not 0", "0")
+    with pytest.raises(ValueError, match="0..9"):
+        costlab.load_data("digits").one_vs_rest(10)
+
+
+def test_compare_on_the_rare_class_prints_per_class_figures():
+    code, out, err = run_main("compare", "--data", "digits", "--positive", "0", "--limit", "400", "--seeds", "1",
+                              "--epochs", "2", "--init", "default", "--workers", "1", "-q", "--json",
+                              "--costs", "cross-entropy, cross-entropy(pos_weight=9), focal(gamma=2)")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [r["cost"] for r in result["summary"]] == ["cross-entropy", "cross-entropy(pos_weight=9)", "focal(gamma=2)"]
+    for r in result["summary"]:
+        assert 0.5 <= r["balanced_accuracy_mean"] <= 1 and [c["class"] for c in r["classes"]] == ["not 0", "0"]
+        assert r["classes"][1]["support"] == 45
+    weighted = result["summary"][1]["classes"][1]
+    plain = result["summary"][0]["classes"][1]
+    assert weighted["recall_mean"] >= plain["recall_mean"]       # the weight raises the rare class's recall
+    code, out, err = run_main("compare", "--data", "digits", "--positive", "0", "--limit", "200", "--seeds", "1",
+                              "--epochs", "1", "--init", "default", "--workers", "1", "-q",
+                              "--costs", "cross-entropy(pos_weight=9)")
+    assert code == 0 and "balanced acc." in out and "0 recall" in out
+
+
+def test_train_reports_precision_and_recall_per_class():
+    code, out, err = run_main("train", "--data", "digits", "--positive", "0", "--limit", "300", "--epochs", "1",
+                              "--cost", "focal(gamma=2, alpha=0.25)", "-q", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["config"]["sizes"] == [64, 30, 1] and d["config"]["cost"] == "focal(gamma=2, alpha=0.25)"
+    assert [c["class"] for c in d["test_classes"]["classes"]] == ["not 0", "0"]
+    code, out, err = run_main("train", "--data", "digits", "--limit", "300", "--epochs", "1", "-q",
+                              "--cost", "log-likelihood(class_weight=balanced)")
+    assert code == 0 and "balanced accuracy" in out and "precision" in out

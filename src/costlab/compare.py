@@ -21,13 +21,22 @@ __all__ = ["Comparison", "compare", "summarize"]
 HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accuracy")
 
 
-def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size, lmbda, dtype):
-    """Train every (cost, eta) from one seed's weights and batch order, as one group."""
+def _dataset(data, limit, positive=None):
     from costlab.data import load_data
+
+    dataset = load_data(data)
+    if positive is not None:
+        dataset = dataset.one_vs_rest(positive)
+    return dataset.limit(limit)
+
+
+def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size, lmbda, dtype, positive=None):
+    """Train every (cost, eta) from one seed's weights and batch order, as one group."""
     from costlab.group import NetworkGroup
+    from costlab.metrics import class_metrics
     from costlab.network import Network
 
-    dataset = load_data(data).limit(limit)
+    dataset = _dataset(data, limit, positive)
     pairs = [(cost, eta) for cost in costs for eta in etas]
     networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
     histories = NetworkGroup(networks).fit(
@@ -35,8 +44,10 @@ def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size,
         eta=[eta for _, eta in pairs], lmbda=lmbda, eval_data=(dataset.X_test, dataset.y_test),
     )
     return [
-        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict()}
-        for (cost, eta), h in zip(pairs, histories)
+        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict(),
+         "test_classes": class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes,
+                                       dataset.class_names)}
+        for (cost, eta), h, net in zip(pairs, histories, networks)
     ]
 
 
@@ -79,8 +90,25 @@ def summarize(runs, target_accuracy: float) -> list[dict]:
             "epochs_to_target": to_target,
             "epochs_to_target_mean": float(np.mean(reached)) if reached else None,
             "reached_target": len(reached),
+            **_class_summary(rs),
         })
     return out
+
+
+def _class_summary(runs) -> dict:
+    """Mean over runs of the final test balanced accuracy and of each class's precision and recall."""
+    if not all("test_classes" in r for r in runs):
+        return {}
+    first = runs[0]["test_classes"]["classes"]
+    return {
+        "balanced_accuracy_mean": float(np.mean([r["test_classes"]["balanced_accuracy"] for r in runs])),
+        "classes": [
+            {"class": c["class"], "support": c["support"],
+             "precision_mean": float(np.mean([r["test_classes"]["classes"][k]["precision"] for r in runs])),
+             "recall_mean": float(np.mean([r["test_classes"]["classes"][k]["recall"] for r in runs]))}
+            for k, c in enumerate(first)
+        ],
+    }
 
 
 def _plain(values):
@@ -127,6 +155,7 @@ def compare(
     target_accuracy: float = 0.9,
     workers: int = 1,
     on_done=None,
+    positive: int | None = None,
 ) -> Comparison:
     """Train every (init, cost, eta, seed) and collect their histories.
 
@@ -140,12 +169,14 @@ def compare(
     target_accuracy : the test accuracy whose first epoch is reported
     workers : processes over the (init, seed) groups; the results are identical
     on_done : called with each (init, seed) group's runs as it finishes
+    positive : a class to train against all the others (one sigmoid output; the digits'
+        ``positive=0`` is a rare class of about 10%); each run also reports the test set's
+        per-class precision and recall and its balanced accuracy
 
     Returns
     -------
     Comparison
     """
-    from costlab.data import load_data
     from costlab.parallel import run_all
 
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
@@ -153,11 +184,11 @@ def compare(
         raise ValueError("give at least one seed, cost, eta and init")
     if not 0.0 < target_accuracy <= 1.0:
         raise ValueError(f"target_accuracy must lie in (0, 1], got {target_accuracy}")
-    dataset = load_data(data).limit(limit)
-    sizes = list(sizes) if sizes else [dataset.n_features, 30, dataset.n_classes]
-    if sizes[0] != dataset.n_features or sizes[-1] != dataset.n_classes:
+    dataset = _dataset(data, limit, positive)
+    sizes = list(sizes) if sizes else [dataset.n_features, 30, dataset.n_outputs]
+    if sizes[0] != dataset.n_features or sizes[-1] != dataset.n_outputs:
         raise ValueError(
-            f"sizes must start with {dataset.n_features} and end with {dataset.n_classes} for {dataset.name}, got {sizes}"
+            f"sizes must start with {dataset.n_features} and end with {dataset.n_outputs} for {dataset.name}, got {sizes}"
         )
     # build one network per cost now, so that bad settings fail before any work
     from costlab.network import Network
@@ -168,10 +199,11 @@ def compare(
         "data": data, "limit": limit, "sizes": sizes, "costs": list(costs), "etas": [float(e) for e in etas],
         "seeds": seeds, "epochs": epochs, "batch_size": batch_size, "inits": list(inits), "lmbda": lmbda,
         "dtype": dtype, "target_accuracy": target_accuracy, "n_train": len(dataset.X_train),
-        "n_test": len(dataset.X_test),
+        "n_test": len(dataset.X_test), "positive": positive, "task": dataset.name,
     }
     tasks = [
-        (data, limit, sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype)
+        (data, limit, sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype,
+         positive)
         for init in inits for seed in seeds
     ]
     results = run_all(_train_seed, tasks, workers, on_done=on_done)

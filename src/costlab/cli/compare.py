@@ -61,6 +61,9 @@ def _etas(text):
 @click.option("--lmbda", type=Number(ge=0), default=0.0, show_default=True, help="L2 regularization.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
 @click.option("--limit", type=Count(1), default=None, help="Train on the first N training samples.")
+@click.option("--positive", type=Count(0), default=None, metavar="CLASS",
+              help="Train class CLASS against all the others, with one sigmoid output (on the digits: "
+                   "a rare class of about 10%); the table shows each class's precision and recall.")
 @click.option("--target-accuracy", type=Number(gt=0), default=0.9, show_default=True,
               help="Report the first epoch at this test accuracy.")
 @click.option("--workers", type=Count(1), default=None, help="Processes [default: the cores].")
@@ -68,7 +71,7 @@ def _etas(text):
               help="Write figures (PNG, SVG), runs.csv and compare.json into DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config, summary and every run.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, lmbda, dtype, limit,
+def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, lmbda, dtype, limit, positive,
                     target_accuracy, workers, out, as_json, quiet):
     """Train every (cost, eta, seed) from the same initial weights and batch order per seed.
 
@@ -106,7 +109,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
         result = call_core(
             compare, data, sizes=layer_sizes, costs=costs, etas=etas, seeds=seeds, epochs=epochs,
             batch_size=batch_size, inits=inits, lmbda=lmbda, dtype=dtype, limit=limit,
-            target_accuracy=target_accuracy, workers=workers,
+            target_accuracy=target_accuracy, workers=workers, positive=positive,
             on_done=None if progress is None else (lambda runs: progress.advance(task)),
         )
     except DataError as e:
@@ -160,5 +163,26 @@ def _print_table(summary, config):
             cells.append("never")
         if r["diverged"]:
             cells[-1] += f", {r['diverged']} diverged"
+        table.add_row(*cells)
+    stdout_console().print(table)
+    if summary and "classes" in summary[0]:
+        _print_classes(summary, config)
+
+
+def _print_classes(summary, config):
+    """Balanced accuracy, and each class's precision and recall on the test set after the last epoch."""
+    from rich.table import Table
+
+    classes = [c["class"] for c in summary[0]["classes"]]
+    if len(classes) > 4:   # ten classes of ten columns each would not fit: the balanced accuracy only
+        classes = []
+    table = Table(title=f"{config.get('task') or config['data']}: per class on the test set after epoch "
+                        f"{config['epochs']}, mean over {len(config['seeds'])} seeds", title_justify="left")
+    for col in ("init", "cost", "eta", "balanced acc.", *(f"{k} {m}" for k in classes for m in ("precision", "recall"))):
+        table.add_column(col, justify="right", no_wrap=col == "cost")
+    for r in summary:
+        cells = [r["init"], r["cost"], f"{r['eta']:g}", f"{100 * r['balanced_accuracy_mean']:.1f}"]
+        for c in r["classes"][:len(classes)]:
+            cells += [f"{100 * c['precision_mean']:.1f}", f"{100 * c['recall_mean']:.1f}"]
         table.add_row(*cells)
     stdout_console().print(table)

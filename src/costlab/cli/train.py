@@ -91,9 +91,12 @@ def _table(history, console):
 @click.option("--resume", is_flag=True, help="Continue from --checkpoint up to --epochs.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config and history.")
 @click.option("--plot", default=None, metavar="FILE", help="Write the cost and accuracy curves (.png or .svg).")
+@click.option("--positive", type=Count(0), default=None, metavar="CLASS",
+              help="Train class CLASS against all the others, with one sigmoid output (on the digits: "
+                   "a rare class of about 10%); reports each class's precision and recall.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(data, sizes, cost, activation, output_activation, init, dtype, epochs, batch_size, eta,
-          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, quiet):
+          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, quiet, positive):
     """Train a network by mini-batch gradient descent and report cost and accuracy per epoch.
 
     \b
@@ -116,20 +119,25 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     from costlab.data import DataError, load_data
 
     try:
-        dataset = load_data(data).limit(limit)
+        dataset = load_data(data)
+        if positive is not None:
+            dataset = dataset.one_vs_rest(positive)
+        dataset = dataset.limit(limit)
     except DataError as e:
         raise InputError(str(e)) from None
-    layer_sizes = parse_sizes(sizes) if sizes else [dataset.n_features, 30, dataset.n_classes]
+    layer_sizes = parse_sizes(sizes) if sizes else [dataset.n_features, 30, dataset.n_outputs]
     if layer_sizes[0] != dataset.n_features:
         raise InputError(f"--sizes must start with {dataset.n_features} (the features of {dataset.name}), got {layer_sizes[0]}")
-    if layer_sizes[-1] != dataset.n_classes:
-        raise InputError(f"--sizes must end with {dataset.n_classes} (the classes of {dataset.name}), got {layer_sizes[-1]}")
+    if layer_sizes[-1] != dataset.n_outputs:
+        raise InputError(f"--sizes must end with {dataset.n_outputs} (the outputs of {dataset.name}), got {layer_sizes[-1]}")
 
     config = {
         "data": data, "limit": limit, "sizes": layer_sizes, "cost": cost, "activation": activation,
         "output_activation": output_activation, "init": init, "dtype": dtype, "seed": seed,
         "batch_size": batch_size, "eta": eta, "lmbda": lmbda, "mu": mu, "epochs": epochs,
     }
+    if positive is not None:
+        config["positive"] = positive
 
     from costlab.network import Network, TrainingDiverged
 
@@ -189,15 +197,33 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
 
         title = f"{dataset.name}, {' x '.join(map(str, layer_sizes))}, {cost}, eta = {eta:g}"
         write_or_fail(plot, lambda p: save_figure(training_figure(history.to_dict(), title), p))
+    from costlab.metrics import class_metrics
+
+    classes = class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
     if as_json:
-        click.echo(json.dumps({"config": config, "history": history.to_dict()}, allow_nan=False))
+        click.echo(json.dumps({"config": config, "history": history.to_dict(), "test_classes": classes},
+                              allow_nan=False))
     else:
         out = stdout_console()
         out.print(dataset.describe())
         _table(history, out)
+        _class_table(classes, out)
         written = [p for p in (save_path, checkpoint, plot) if p is not None]
         if written:
             out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+def _class_table(classes, out):
+    """Each class's precision and recall on the test set, and the balanced accuracy (their mean recall)."""
+    from rich.table import Table
+
+    table = Table(title="Test set, per class", title_justify="left",
+                  caption=f"balanced accuracy {classes['balanced_accuracy']:.2%}", caption_justify="left")
+    for col in ("class", "samples", "precision", "recall"):
+        table.add_column(col, justify="right")
+    for c in classes["classes"]:
+        table.add_row(c["class"], str(c["support"]), f"{c['precision']:.2%}", f"{c['recall']:.2%}")
+    out.print(table)
 
 
 def _epoch_text(hist) -> str:
