@@ -395,6 +395,9 @@ def test_train_reports_precision_and_recall_per_class():
     d = json.loads(out)
     assert d["config"]["sizes"] == [64, 30, 1] and d["config"]["cost"] == "focal(gamma=2, alpha=0.25)"
     assert [c["class"] for c in d["test_classes"]["classes"]] == ["not 0", "0"]
-    code, out, err = run_main("train", "--data", "digits", "--limit", "300", "--epochs", "1", "-q",
+    code, out, err = run_main("train", "--data", "digits", "--limit", "300", "--epochs", "1", "-q", "--json",
                               "--cost", "log-likelihood(class_weight=balanced)")
+    assert code == 0 and len(json.loads(out)["test_classes"]["classes"]) == 10
+    code, out, err = run_main("train", "--data", "digits", "--positive", "0", "--limit", "300", "--epochs", "1", "-q",
+                              "--cost", "cross-entropy(pos_weight=9)")
     assert code == 0 and "balanced accuracy" in out and "precision" in out

@@ -207,7 +207,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         out = stdout_console()
         out.print(dataset.describe())
         _table(history, out)
-        _class_table(classes, out)
+        if positive is not None:
+            _class_table(classes, out)
         written = [p for p in (save_path, checkpoint, plot) if p is not None]
         if written:
             out.print("wrote " + ", ".join(str(p) for p in written))
