@@ -401,3 +401,15 @@ def test_train_reports_precision_and_recall_per_class():
     code, out, err = run_main("train", "--data", "digits", "--positive", "0", "--limit", "300", "--epochs", "1", "-q",
                               "--cost", "cross-entropy(pos_weight=9)")
     assert code == 0 and "balanced accuracy" in out and "precision" in out
+
+
+def test_the_weighted_and_focal_costs_example_prints_its_numbers():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "weighted_and_focal_costs.py"
+    p = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in p.stdout.splitlines()[1:]}
+    assert rows[("cross-entropy", "1")][:3] == ["4.0181", "0.6931", "0.0181"]
+    assert rows[("cross-entropy(pos_weight=3)", "1")][:3] == ["12.0544", "2.0794", "0.0544"]   # three times
+    assert rows[("cross-entropy(pos_weight=3)", "0")] == rows[("cross-entropy", "0")]

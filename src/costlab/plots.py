@@ -430,7 +430,9 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
         mean = np.array([np.nan if v is None else v for v in r[f"{measure}_mean"]]) * scale
         std = np.array([np.nan if v is None else v for v in r[f"{measure}_std"]]) * scale
         epochs = np.arange(len(mean))
-        color = _COST_COLORS.get(r["cost"], "black")
+        others = [c for c in dict.fromkeys(x["cost"] for x in rows) if c not in _COST_COLORS]  # specs, formulas
+        color = _COST_COLORS.get(r["cost"]) or ("tab:purple", "tab:orange", "tab:brown", "tab:olive", "tab:cyan",
+                                                "black")[min(others.index(r["cost"]), 5)]
         label = r["cost"] + (f", eta = {r['eta']:g}" if len(etas) > 1 else "")
         ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label)
         ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.15, linewidth=0)
