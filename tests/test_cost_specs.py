@@ -413,3 +413,13 @@ def test_the_weighted_and_focal_costs_example_prints_its_numbers():
     assert rows[("cross-entropy", "1")][:3] == ["4.0181", "0.6931", "0.0181"]
     assert rows[("cross-entropy(pos_weight=3)", "1")][:3] == ["12.0544", "2.0794", "0.0544"]   # three times
     assert rows[("cross-entropy(pos_weight=3)", "0")] == rows[("cross-entropy", "0")]
+
+
+def test_reproduce_takes_cost_specs(tmp_path):
+    code, out, err = run_main("reproduce", "--out", tmp_path, "--epochs", "10",
+                              "--costs", "quadratic, focal(gamma=2)")
+    assert code == 0, err
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert "focal(gamma=2)" in json.dumps(results)
+    code, out, err = run_main("reproduce", "--out", tmp_path / "x", "--costs", "log-likelihood")
+    assert code == 2 and "sigmoid" in err and not (tmp_path / "x").exists()
