@@ -260,3 +260,16 @@ def test_report_opens_offline_and_every_figure_renders(browser, report_file):
     phone.goto(report_file.as_uri())
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.close()
+
+
+def test_your_own_cost_trains_next_to_the_built_ins(laptop, server):
+    from playwright.sync_api import expect
+
+    page = laptop.page
+    page.goto(server)
+    page.wait_for_selector("#final-quadratic .final-a")
+    page.fill("#own-cost", "(a - y)**4/4")
+    page.check("#show-own")
+    expected = api(server, w=2, b=2, costs="(a - y)**4/4")["runs"]["(a - y)**4/4"]["a"][300]
+    expect(page.locator('[id="final-(a - y)**4/4"] .final-a')).to_have_text(f"{expected:.4f}", timeout=5000)
+    expect(page.locator("#final-quadratic .final-a")).to_be_visible()

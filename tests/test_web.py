@@ -152,7 +152,7 @@ BAD_NEURON = [
     ({"a0": "0.999999", "w": "-50"}, "outside [-50, 50]"),
     ({"costs": "hinge"}, "unknown cost 'hinge'"),
     ({"costs": "log-likelihood"}, "log-likelihood cost does not fit a sigmoid output"),
-    ({"costs": ""}, "costs must name 1 to 2 costs"),
+    ({"costs": ""}, "costs must name 1 to 3 costs"),
     ({"costs": "quadratic,quadratic"}, "the same one twice"),
     ({"gamma": "1"}, "unknown parameter 'gamma'"),
     ({"w": "1" * 100}, "w is too long"),

@@ -146,7 +146,7 @@ def check_neuron_params(params: Mapping) -> dict:
             raise ApiError(f"a0 = {a0:g} with w = {p['w']:g} and x = {p['x']:g} needs b = {b:.4g}, "
                            "outside [-50, 50]")
         p["b"] = b
-    p["costs"] = _cost_specs("costs", params.get("costs", ",".join(NEURON_COSTS)), count=(1, 2), activation="sigmoid")
+    p["costs"] = _cost_specs("costs", params.get("costs", ",".join(NEURON_COSTS)), count=(1, 3), activation="sigmoid")
     return p
 
 

@@ -3,7 +3,9 @@
  * reads controls, asks, and draws. */
 "use strict";
 
-const COLORS = { "quadratic": "#d9480f", "cross-entropy": "#1971c2", "log-likelihood": "#2f9e44" };
+// any other cost (a spec or a formula typed on the page) is drawn in violet
+const COLORS = new Proxy({ "quadratic": "#d9480f", "cross-entropy": "#1971c2", "log-likelihood": "#2f9e44" },
+  { get: (known, name) => known[name] || "#7048e8" });
 const $ = (sel) => document.querySelector(sel);
 const DEBOUNCE_MS = 90;
 
@@ -29,7 +31,9 @@ function setField(name, value) {
 }
 
 function costsShown() {
-  return ["quadratic", "cross-entropy"].filter((c) => $(`#show-${c}`).checked);
+  const own = $("#own-cost").value.trim();   // a cost spec or a formula in a and y, checked by the server
+  return [...["quadratic", "cross-entropy"].filter((c) => $(`#show-${c}`).checked),
+    ...($("#show-own").checked && own ? [own] : [])];
 }
 
 function neuronQuery() {
@@ -237,7 +241,8 @@ function wireNeuron() {
     range.addEventListener("input", () => changed(range.value, range));
     box.addEventListener("input", () => { if (box.value !== "") changed(box.value, box); });
   }
-  for (const c of ["quadratic", "cross-entropy"]) $(`#show-${c}`).addEventListener("change", scheduleNeuron);
+  for (const c of ["quadratic", "cross-entropy", "own"]) $(`#show-${c}`).addEventListener("change", scheduleNeuron);
+  $("#own-cost").addEventListener("input", () => { if ($("#show-own").checked) scheduleNeuron(); });
   $("#epoch").addEventListener("input", () => { stopPlaying(); setEpoch(+$("#epoch").value); });
   $("#play").addEventListener("click", play);
   for (const id of ["chart-output", "chart-cost", "chart-grad"]) {
