@@ -423,3 +423,12 @@ def test_reproduce_takes_cost_specs(tmp_path):
     assert "focal(gamma=2)" in json.dumps(results)
     code, out, err = run_main("reproduce", "--out", tmp_path / "x", "--costs", "log-likelihood")
     assert code == 2 and "sigmoid" in err and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("command", [["report", "--out", "r.html"], ["map", "--w", "0:1:3", "--b", "0:1:3"],
+                                     ["compare", "--epochs", "1", "--seeds", "1"]])
+def test_every_costs_option_refuses_a_bad_list_with_exit_2(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(*command, "--costs", "quadratic, focal(gamma=2")
+    assert (code, out) == (2, "") and "--costs" in err and "unclosed parenthesis" in err
+    assert list(tmp_path.iterdir()) == []
