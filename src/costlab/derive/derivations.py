@@ -10,7 +10,6 @@ from costlab.derive.calculus import (
     _an, _clean_antiderivative, _collect_logs, _integrate, _limits, _log_ratios, _minus_outside,
     _prime_in_a, _real_logs, _same, _samples, _shortest, _tidy,
 )
-from costlab.costs import COSTS, get_cost, parse_spec
 from costlab.derive.parse import _BUILTIN, ActivationFormula, activation, parse_cost
 from costlab.derive.render import Derivation, Step, _text
 from costlab.derive.symbols import (
@@ -20,6 +19,8 @@ from costlab.derive.symbols import (
 
 def _spec(cost: str):
     """(canonical spec, name, parameters) of a cost spec; parameters None for a formula. DeriveError if refused."""
+    from costlab.costs import get_cost, parse_spec  # NumPy and SciPy: only when a spec is derived
+
     if not isinstance(cost, str):
         raise DeriveError(f"unknown cost {cost!r}; choose one of: {', '.join(COST_NAMES)}")
     try:
@@ -116,6 +117,8 @@ def gradient(cost: str, act: str | ActivationFormula | None = None) -> Derivatio
     with a note that C is not real there. ``act`` defaults to the activation
     the cost is made for (sigmoid; softmax for the log-likelihood).
     """
+    from costlab.costs import get_cost
+
     canonical, base, _ = _spec(cost) if cost not in COST_NAMES else (cost, cost, {})
     if act is None:
         act = get_cost(canonical).default_activation
