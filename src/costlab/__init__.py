@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from costlab import hooks
+from costlab.hooks import register_cost_formula_compiler
 
 __version__ = "0.1.0"
 
@@ -28,7 +28,7 @@ def _compile_cost_formula(text):
 
 
 # the numerical core resolves cost formulas through this hook, never importing costlab.derive itself
-hooks.register_cost_formula_compiler(_compile_cost_formula)
+register_cost_formula_compiler(_compile_cost_formula)
 
 _LAZY = {
     "History": "costlab.history",

@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit
 
-from costlab import hooks
+from costlab.hooks import compile_cost_formula
 from costlab.activations import Activation
 
 __all__ = [
@@ -571,7 +571,7 @@ def _resolve(text: str) -> Cost:
         raise ValueError(f"unknown cost {head!r}; choose one of: {', '.join(PARAMETERS)}, "
                          "with parameters in parentheses, or a formula in a and y")
     try:
-        return hooks.compile_cost_formula(text)
+        return compile_cost_formula(text)
     except ValueError as e:
         raise ValueError(f"cost {text!r} is neither one of {', '.join(PARAMETERS)} (with parameters in "
                          f"parentheses) nor a formula in a and y: {e}") from None
