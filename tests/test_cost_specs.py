@@ -432,3 +432,18 @@ def test_every_costs_option_refuses_a_bad_list_with_exit_2(command, tmp_path, mo
     code, out, err = run_main(*command, "--costs", "quadratic, focal(gamma=2")
     assert (code, out) == (2, "") and "--costs" in err and "unclosed parenthesis" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("spec", [*SIGMOID_SPECS, *SOFTMAX_SPECS, "log-likelihood(class_weight=balanced)",
+                                  "(a - y)**4/4"])
+def test_every_spec_trains_a_digits_network_and_saves_and_loads(spec, tmp_path):
+    d = costlab.load_data("digits").limit(200)
+    if "[" in spec:   # the oracle's four class weights, for the digits' ten classes
+        spec = "log-likelihood(class_weight=[0.5, 2, 1, 3, 1, 1, 1, 1, 1, 1])"
+    net = costlab.Network([64, 10, 10], cost=spec, seed=0)
+    h = net.fit(d.X_train, d.y_train, epochs=2, batch_size=10, eta=0.5)
+    assert np.all(np.isfinite(h.train_cost)) and h.train_cost[-1] < h.train_cost[0]
+    net.save(tmp_path / "m.json")
+    loaded = costlab.load(tmp_path / "m.json")
+    assert loaded.cost == net.cost
+    np.testing.assert_array_equal(loaded.predict(d.X_test), net.predict(d.X_test))
