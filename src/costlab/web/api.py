@@ -127,8 +127,9 @@ def _unknown(params: Mapping, known) -> None:
 def check_neuron_params(params: Mapping) -> dict:
     """The single neuron's parameters, checked and with defaults filled in.
 
-    ``b`` or ``a0`` gives the start (not both); ``costs`` is a comma-separated
-    list of ``quadratic`` and ``cross-entropy``. Raises :class:`ApiError`.
+    ``b`` or ``a0`` gives the start (not both); ``costs`` is one to three cost
+    specs for a sigmoid output, comma-separated outside parentheses (``quadratic``,
+    ``cross-entropy``, ``focal(gamma=2)``, a formula in a and y). Raises :class:`ApiError`.
     """
     _unknown(params, [*NEURON_LIMITS, "costs"])
     p = {}
@@ -153,8 +154,8 @@ def check_neuron_params(params: Mapping) -> dict:
 def check_train_params(params: Mapping) -> dict:
     """The digits network's parameters, checked and with defaults filled in.
 
-    ``costs``: two of quadratic, cross-entropy, log-likelihood (default the
-    first two); ``init``: ``default`` or ``large``. Raises :class:`ApiError`.
+    ``costs``: two cost specs (names, names with parameters, formulas in a
+    and y; default quadratic and cross-entropy); ``init``: ``default`` or ``large``. Raises :class:`ApiError`.
     """
     _unknown(params, [*TRAIN_LIMITS, "costs", "init"])
     p = {name: (_number(name, params[name], bound) if name in params else bound.default)
