@@ -376,3 +376,16 @@ def test_no_label_is_drawn_over_a_curve_at_the_posts_settings(browser, server, v
       p.parentNode.appendChild(t); }""")
     assert page.evaluate(NO_LABEL_ON_A_CURVE) == ['chart-output: "over the curve" over quadratic']
     w.close()
+
+
+def test_your_own_cost_trains_next_to_the_built_ins(laptop, server):
+    from playwright.sync_api import expect
+
+    page = laptop.page
+    page.goto(server)
+    page.wait_for_selector("#final-quadratic .final-a")
+    page.fill("#own-cost", "(a - y)**4/4")
+    page.check("#show-own")
+    expected = api(server, w=2, b=2, costs="(a - y)**4/4")["runs"]["(a - y)**4/4"]["a"][300]
+    expect(page.locator('[id="final-(a - y)**4/4"] .final-a')).to_have_text(f"{expected:.4f}", timeout=5000)
+    expect(page.locator("#final-quadratic .final-a")).to_be_visible()

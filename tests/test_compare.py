@@ -358,7 +358,7 @@ def test_compare_json_has_config_summary_and_runs():
     assert len(d["runs"]) == 2 * 2 * 2
     assert len(d["summary"]) == 2 * 2
     for r in d["runs"]:
-        assert set(r) == {"init", "seed", "cost", "eta", "history"}
+        assert set(r) == {"init", "seed", "cost", "eta", "history", "test_classes"}
         assert all(len(r["history"][k]) == 4 for k in HISTORY_KEYS)
     for row in d["summary"]:
         assert len(row["eval_accuracy_mean"]) == 4 and row["runs"] == 2
@@ -414,7 +414,7 @@ def test_compare_table_for_people():
 
 
 BAD_COMPARE = [
-    (["--costs", "foo"], "--costs must be a comma-separated list of quadratic, cross-entropy, log-likelihood"),
+    (["--costs", "foo"], "--costs: unknown cost 'foo'; choose one of: quadratic, cross-entropy, log-likelihood"),
     (["--etas", "0"], "--etas must be numbers > 0"),
     (["--etas", "0.5,-1"], "--etas must be numbers > 0"),
     (["--etas", "x"], "--etas must be comma-separated numbers"),

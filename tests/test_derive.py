@@ -557,20 +557,20 @@ def test_text_refused_before_the_parser_sees_it(text, monkeypatch):
     def no_parse(*args, **kwargs):
         raise AssertionError("parse_expr reached")
 
-    monkeypatch.setattr(D, "parse_expr", no_parse)
+    monkeypatch.setattr(D.parse, "parse_expr", no_parse)
     with pytest.raises(D.DeriveError):
         D.parse_activation(text)
 
 
 def test_the_parser_gets_only_allowed_names(monkeypatch):
     seen = {}
-    real = D.parse_expr
+    real = D.parse.parse_expr
 
     def spy(text, local_dict, global_dict, **kwargs):
         seen.update(local=dict(local_dict), glob=dict(global_dict))
         return real(text, local_dict=local_dict, global_dict=global_dict, **kwargs)
 
-    monkeypatch.setattr(D, "parse_expr", spy)
+    monkeypatch.setattr(D.parse, "parse_expr", spy)
     D.parse_activation("1/(1+exp(-2*z))")
     assert seen["glob"]["__builtins__"] == {}
     assert set(seen["glob"]) == {"__builtins__", "Integer", "Float", "Rational", "Add", "Mul", "Pow"}

@@ -390,9 +390,9 @@ def test_map_of_one_cost_draws_its_figure(tmp_path):
 
 
 BAD_MAP = [
-    (["--costs", "foo"], "--costs must be a comma-separated list of quadratic, cross-entropy"),
-    (["--costs", "log-likelihood"], "--costs must be a comma-separated list"),
-    (["--costs", ","], "--costs must be"),
+    (["--costs", "foo"], "--costs: unknown cost 'foo'; choose one of: quadratic, cross-entropy"),
+    (["--costs", "log-likelihood"], "--costs: the log-likelihood cost does not fit a sigmoid output"),
+    (["--costs", ","], "--costs: empty cost in the list"),
     (["--w", "1:0:5"], "--w: LO must be below HI"),
     (["--w", "abc"], "--w must be a number or LO:HI:N"),
     (["--b", "abc"], "--b must be a number or LO:HI:N"),

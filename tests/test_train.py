@@ -135,7 +135,7 @@ def test_json_has_config_and_history():
     d, out = train_json("--data", "digits", "--sizes", "64,30,10", "--epochs", "4", "--eta", "0.5",
                         "--batch-size", "10", "--seed", "3", "--lmbda", "0.1")
     assert out.count("\n") == 1  # exactly one object on one line
-    assert set(d) == {"config", "history"}
+    assert set(d) == {"config", "history", "test_classes"}
     c = d["config"]
     assert c["data"] == "digits" and c["sizes"] == [64, 30, 10] and c["cost"] == "cross-entropy"
     assert (c["eta"], c["batch_size"], c["epochs"], c["seed"], c["lmbda"]) == (0.5, 10, 4, 3, 0.1)

@@ -15,7 +15,20 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from costlab.hooks import register_cost_formula_compiler
+
 __version__ = "0.1.0"
+
+
+def _compile_cost_formula(text):
+    """A cost formula in a and y, as a Cost: SymPy (costlab.derive) is imported on the first one."""
+    from costlab.derive.numeric import cost_formula
+
+    return cost_formula(text)
+
+
+# the numerical core resolves cost formulas through this hook, never importing costlab.derive itself
+register_cost_formula_compiler(_compile_cost_formula)
 
 _LAZY = {
     "History": "costlab.history",

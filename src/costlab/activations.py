@@ -59,7 +59,7 @@ def sigmoid_prime(z):
 
     Notes
     -----
-    The appendix of the seed: d/dz (1 + e^-z)^-1 = e^-z / (1 + e^-z)^2
+    The appendix of the blog post: d/dz (1 + e^-z)^-1 = e^-z / (1 + e^-z)^2
     = sigma(z) * (1 - sigma(z)). It is at most 1/4 (at z = 0) and tends to 0
     on both flat ends of the sigmoid: the factor behind the learning slowdown.
     Written as ``e / (1 + e)^2`` with ``e = exp(-|z|)`` so that it stays

@@ -21,17 +21,29 @@ __all__ = ["Comparison", "compare", "summarize"]
 HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accuracy")
 
 
-def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size, lmbda, dtype):
+def _dataset(data, limit, positive=None):
+    """The data set of a comparison: ``data`` a spec (loaded here; class ``positive`` against the rest
+    when given), or a :class:`~costlab.data.Dataset` already made (sent once to a cluster's workers)."""
+    from costlab.data import Dataset, load_data
+
+    if isinstance(data, Dataset):
+        return data.limit(limit)
+    dataset = load_data(data)
+    if positive is not None:
+        dataset = dataset.one_vs_rest(positive)
+    return dataset.limit(limit)
+
+
+def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size, lmbda, dtype, positive=None):
     """Train every (cost, eta) from one seed's weights and batch order, as one group.
 
-    ``data`` is a data set spec that the worker loads, or the loaded
-    :class:`~costlab.data.Dataset` (sent once to a cluster's workers).
+    ``data`` and ``limit`` are as :func:`_dataset` takes them.
     """
-    from costlab.data import Dataset, load_data
     from costlab.group import NetworkGroup
+    from costlab.metrics import class_metrics
     from costlab.network import Network
 
-    dataset = data.limit(limit) if isinstance(data, Dataset) else load_data(data).limit(limit)
+    dataset = _dataset(data, limit, positive)
     pairs = [(cost, eta) for cost in costs for eta in etas]
     networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
     histories = NetworkGroup(networks).fit(
@@ -39,8 +51,10 @@ def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size,
         eta=[eta for _, eta in pairs], lmbda=lmbda, eval_data=(dataset.X_test, dataset.y_test),
     )
     return [
-        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict()}
-        for (cost, eta), h in zip(pairs, histories)
+        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict(),
+         "test_classes": class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes,
+                                       dataset.class_names)}
+        for (cost, eta), h, net in zip(pairs, histories, networks)
     ]
 
 
@@ -83,8 +97,25 @@ def summarize(runs, target_accuracy: float) -> list[dict]:
             "epochs_to_target": to_target,
             "epochs_to_target_mean": float(np.mean(reached)) if reached else None,
             "reached_target": len(reached),
+            **_class_summary(rs),
         })
     return out
+
+
+def _class_summary(runs) -> dict:
+    """Mean over runs of the final test balanced accuracy and of each class's precision and recall."""
+    if not all("test_classes" in r for r in runs):
+        return {}
+    first = runs[0]["test_classes"]["classes"]
+    return {
+        "balanced_accuracy_mean": float(np.mean([r["test_classes"]["balanced_accuracy"] for r in runs])),
+        "classes": [
+            {"class": c["class"], "support": c["support"],
+             "precision_mean": float(np.mean([r["test_classes"]["classes"][k]["precision"] for r in runs])),
+             "recall_mean": float(np.mean([r["test_classes"]["classes"][k]["recall"] for r in runs]))}
+            for k, c in enumerate(first)
+        ],
+    }
 
 
 def _plain(values):
@@ -154,6 +185,7 @@ def compare(
     on_done=None,
     scheduler=None,
     scheduler_timeout: float = 10.0,
+    positive: int | None = None,
 ) -> Comparison:
     """Train every (init, cost, eta, seed) and collect their histories.
 
@@ -172,12 +204,14 @@ def compare(
         local processes; the data is sent to the workers once, and the results
         are identical
     scheduler_timeout : seconds to wait for the scheduler and its first worker
+    positive : a class to train against all the others (one sigmoid output; the digits'
+        ``positive=0`` is a rare class of about 10%); each run also reports the test set's
+        per-class precision and recall and its balanced accuracy
 
     Returns
     -------
     Comparison
     """
-    from costlab.data import load_data
     from costlab.parallel import run_all
 
     if isinstance(scheduler, str):
@@ -189,17 +223,18 @@ def compare(
                 data, sizes=sizes, costs=costs, etas=etas, seeds=seeds, epochs=epochs, batch_size=batch_size,
                 inits=inits, lmbda=lmbda, dtype=dtype, limit=limit, target_accuracy=target_accuracy,
                 workers=workers, on_done=on_done, scheduler=client, scheduler_timeout=scheduler_timeout,
+                positive=positive,
             )
     seeds = list(range(seeds)) if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
     if not seeds or not costs or not etas or not inits:
         raise ValueError("give at least one seed, cost, eta and init")
     if not 0.0 < target_accuracy <= 1.0:
         raise ValueError(f"target_accuracy must lie in (0, 1], got {target_accuracy}")
-    dataset = load_data(data).limit(limit)
-    sizes = list(sizes) if sizes else [dataset.n_features, 30, dataset.n_classes]
-    if sizes[0] != dataset.n_features or sizes[-1] != dataset.n_classes:
+    dataset = _dataset(data, limit, positive)
+    sizes = list(sizes) if sizes else [dataset.n_features, 30, dataset.n_outputs]
+    if sizes[0] != dataset.n_features or sizes[-1] != dataset.n_outputs:
         raise ValueError(
-            f"sizes must start with {dataset.n_features} and end with {dataset.n_classes} for {dataset.name}, got {sizes}"
+            f"sizes must start with {dataset.n_features} and end with {dataset.n_outputs} for {dataset.name}, got {sizes}"
         )
     # build one network per cost now, so that bad settings fail before any work
     from costlab.network import Network
@@ -210,10 +245,10 @@ def compare(
         "data": data, "limit": limit, "sizes": sizes, "costs": list(costs), "etas": [float(e) for e in etas],
         "seeds": seeds, "epochs": epochs, "batch_size": batch_size, "inits": list(inits), "lmbda": lmbda,
         "dtype": dtype, "target_accuracy": target_accuracy, "n_train": len(dataset.X_train),
-        "n_test": len(dataset.X_test),
+        "n_test": len(dataset.X_test), "positive": positive, "task": dataset.name,
     }
     tasks = [
-        (sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype)
+        (sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype, positive)
         for init in inits for seed in seeds
     ]
     # local workers load the data themselves; a cluster's workers get it sent once

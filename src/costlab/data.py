@@ -105,10 +105,32 @@ class Dataset:
     n_classes: int
     image_shape: tuple | None = None
     class_names: tuple | None = None
+    #: one class against the rest (labels 0/1), trained with one sigmoid output
+    binary: bool = False
 
     @property
     def n_features(self) -> int:
         return self.X_train.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        """Output neurons of a network for this data: one for a binary task, else one per class."""
+        return 1 if self.binary else self.n_classes
+
+    def one_vs_rest(self, positive: int) -> "Dataset":
+        """The binary task of class ``positive`` (label 1) against all the others (label 0).
+
+        On the digits, one digit against the rest: about 10% positives, a rare class.
+        """
+        if isinstance(positive, bool) or not isinstance(positive, (int, np.integer)) \
+                or not 0 <= positive < self.n_classes:
+            raise DataError(f"the positive class must be one of 0..{self.n_classes - 1} for {self.name}, got {positive!r}")
+        label = self.class_names[positive] if self.class_names else str(positive)
+        return Dataset(
+            f"{self.name}, {label} against the rest", (self.X_train), (self.y_train == positive).astype(np.int64),
+            self.X_test, (self.y_test == positive).astype(np.int64), 2, self.image_shape,
+            (f"not {label}", label), True,
+        )
 
     def limit(self, n: int | None) -> "Dataset":
         """The same data set with only the first ``n`` training samples."""
@@ -118,7 +140,7 @@ class Dataset:
             raise DataError(f"limit must be >= 1, got {n}")
         return Dataset(
             self.name, self.X_train[:n], self.y_train[:n], self.X_test, self.y_test,
-            self.n_classes, self.image_shape, self.class_names,
+            self.n_classes, self.image_shape, self.class_names, self.binary,
         )
 
     def describe(self) -> str:

@@ -58,6 +58,19 @@ class _PerMember:
         return c
 
 
+def _per_member_pairs(K, costs, outputs):
+    """(output, cost) for the training loop: the members' own pair, or one that computes each with its own."""
+    pairs = {}
+    members = range(K) if len(costs) > 1 else [slice(None)]
+    for k, cost, out in zip(members, costs, outputs):
+        pairs.setdefault((cost.name, out.name), (cost, out, []))[2].append(k)
+    if len(pairs) == 1:
+        (cost, out, _), = pairs.values()
+        return out, cost
+    per_member = _PerMember(tuple((c, o, np.array(idx)) for c, o, idx in pairs.values()))
+    return per_member, _CostView(per_member)
+
+
 class _CostView:
     """A per-member cost seen through the Cost interface (fn, delta)."""
 
@@ -79,7 +92,7 @@ class NetworkGroup:
     Notes
     -----
     ``NetworkGroup.of_arrays`` builds a group without Network objects, for
-    groups of many thousands of small networks (the map of the seed's neuron
+    groups of many thousands of small networks (the map of the blog post's neuron
     over all starts).
     """
 
@@ -117,16 +130,10 @@ class NetworkGroup:
         self.sizes = sizes
         self.K = wb[0].shape[0]
         self._wb = wb
-        pairs = {}
-        members = range(self.K) if len(costs) > 1 else [slice(None)]
-        for k, cost, out in zip(members, costs, outputs):
-            pairs.setdefault((cost.name, out.name), (cost, out, []))[2].append(k)
-        if len(pairs) == 1:
-            (cost, out, _), = pairs.values()
-        else:
-            per_member = _PerMember(tuple((c, o, np.array(idx)) for c, o, idx in pairs.values()))
-            out, cost = per_member, _CostView(per_member)
-        self._members = Members(wb, hidden, out, cost, rngs, sync=self._write_back)
+        self._costs, self._outputs = list(costs), list(outputs)
+        out, cost = _per_member_pairs(self.K, costs, outputs)
+        self._members = Members(wb, hidden, out, cost, rngs, sync=self._write_back,
+                                cost_names=[c.name for c in self._costs])
 
     # -- state ------------------------------------------------------------------
     @property
@@ -222,6 +229,7 @@ class NetworkGroup:
         """
         n = np.asarray(X).shape[0]
         Y = self._targets(Y, n)
+        self._prepare_costs(Y)
         if eval_data is not None:
             eval_data = (eval_data[0], self._targets(eval_data[1], len(eval_data[0]), "Y_eval"))
         return train(
@@ -233,8 +241,17 @@ class NetworkGroup:
 
     def _targets(self, Y, n, name="targets"):
         """Targets as floats of the group's dtype: one-hot rows for class labels."""
-        quadratic = getattr(self._members.cost, "name", None) == "quadratic"
-        return as_targets(Y, n, self.sizes[-1], self._wb[0].dtype, name=name, unit_interval=not quadratic)
+        return as_targets(Y, n, self.sizes[-1], self._wb[0].dtype, costs=self._costs, name=name)
+
+    def _prepare_costs(self, Y):
+        """Costs that depend on the training targets (class_weight=balanced) take their weights from Y."""
+        if not any(cost.prepare is not None for cost in self._costs):
+            return
+        costs = [cost.prepare(Y) if cost.prepare is not None else cost for cost in self._costs]
+        self._costs = costs
+        self._members.output, self._members.cost = _per_member_pairs(self.K, costs, self._outputs)
+        for net, cost in zip(self.networks or [], costs):
+            net._cost = cost
 
     def _write_back(self):
         """Copy the trained parameters into the member networks (a lone one trains in place)."""

@@ -46,7 +46,7 @@ def _init_default(rng, n_out, n_in, dtype):
 
 
 def _init_large(rng, n_out, n_in, dtype):
-    # w ~ N(0, 1), b ~ N(0, 1): the seed's era; hidden sigmoids start saturated
+    # w ~ N(0, 1), b ~ N(0, 1): the book's era; hidden sigmoids start saturated
     return rng.standard_normal((n_out, n_in)), rng.standard_normal(n_out)
 
 
@@ -111,10 +111,14 @@ class Network:
     Parameters
     ----------
     sizes : sequence of int
-        Neurons per layer, input first: ``[1, 1]`` is the seed's single
+        Neurons per layer, input first: ``[1, 1]`` is the blog post's single
         neuron, ``[784, 30, 10]`` a digit classifier.
-    cost : {"quadratic", "cross-entropy", "log-likelihood"}
-        The cost function C.
+    cost : str
+        The cost function C, as a spec: ``"quadratic"``, ``"cross-entropy"``,
+        ``"log-likelihood"``, ``"focal"``, one of them with parameters
+        (``"cross-entropy(pos_weight=3)"``, ``"focal(gamma=2, alpha=0.25)"``,
+        ``"log-likelihood(class_weight=balanced, smoothing=0.1)"``), or a
+        formula in a and y (``"(a - y)**4/4"``); see :func:`costlab.costs.get_cost`.
     activation : {"sigmoid", "tanh", "relu", "identity"}
         Activation of the hidden layers.
     output_activation : str, optional
@@ -236,8 +240,7 @@ class Network:
 
     def _targets(self, X, y, name="y"):
         """Targets as an (n, k) array of the network's dtype: one-hot rows for class labels."""
-        return as_targets(y, X.shape[0], self.sizes[-1], self.dtype, name=name,
-                          unit_interval=self.cost != "quadratic")
+        return as_targets(y, X.shape[0], self.sizes[-1], self.dtype, costs=[self._cost], name=name)
 
     # -- the network as a function --------------------------------------------
     def feedforward(self, X):
@@ -336,6 +339,8 @@ class Network:
         if eval_data is not None:
             Xe = self._check_X(eval_data[0], "X_eval")
             eval_data = (Xe, self._targets(Xe, eval_data[1], "y_eval"))
+        if self._cost.prepare is not None:  # weights taken from the training targets (class_weight=balanced)
+            self._cost = self._cost.prepare(Y)
         members = self._members()
 
         def each_epoch(epoch, histories):
@@ -357,7 +362,7 @@ class Network:
         members = Members(
             [wb[None] for wb in self._wb], self._hidden, self._output, self._cost, [self.rng],
             velocities=None if self.velocities is None else [v[None] for v in self.velocities],
-            epochs_trained=np.array([self.epochs_trained]),
+            epochs_trained=np.array([self.epochs_trained]), cost_names=[self.cost],
         )
 
         def sync():

@@ -43,8 +43,11 @@ class ReportData:
     timings: dict = field(default_factory=dict)
 
 
-def report_data(*, data: str | None = "digits", map_points: int = MAP_POINTS, on_step=None) -> ReportData:
+def report_data(*, data: str | None = "digits", map_points: int = MAP_POINTS, on_step=None,
+                costs=None) -> ReportData:
     """Run everything the report shows; ``data=None`` skips the comparison on real data.
+
+    ``costs``: the cost specs compared on real data (default quadratic and cross-entropy).
 
     ``on_step(name)`` is called before each part (for progress).
     """
@@ -71,7 +74,7 @@ def report_data(*, data: str | None = "digits", map_points: int = MAP_POINTS, on
         from costlab.compare import compare
 
         comparison = step(f"the comparison on {data}", lambda: compare(
-            data, costs=COMPARE["costs"], etas=(COMPARE["eta"],), seeds=COMPARE["seeds"],
+            data, costs=tuple(costs or COMPARE["costs"]), etas=(COMPARE["eta"],), seeds=COMPARE["seeds"],
             epochs=COMPARE["epochs"], inits=COMPARE["inits"], batch_size=COMPARE["batch_size"]))
     return ReportData(runs, derivations, smap, comparison, timings)
 

@@ -6,7 +6,7 @@ File format (JSON, UTF-8), version 1::
       "format": "costlab-model",          # or "costlab-checkpoint"
       "version": 1,
       "sizes": [784, 30, 10],
-      "cost": "cross-entropy",            # a key of costlab.costs.COSTS
+      "cost": "cross-entropy",            # a cost spec (costlab.costs.get_cost): name, parameters or formula
       "activation": "sigmoid",            # hidden layers; a key of ACTIVATIONS
       "output_activation": "sigmoid",
       "dtype": "float64",                 # or "float32"
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from costlab.activations import ACTIVATIONS
-from costlab.costs import COSTS
+from costlab.costs import get_cost
 from costlab.fileio import read_regular_file, write_json
 from costlab.network import History, Network
 
@@ -143,6 +143,15 @@ def _name(d, key, path, table):
     return v
 
 
+def _cost_spec(d, path) -> str:
+    """The cost spec stored in the file, read again by costlab.costs.get_cost (a formula by the allow-list parser)."""
+    v = _field(d, "cost", path, str)
+    try:
+        return get_cost(v).name
+    except ValueError as e:
+        raise ModelFileError(f"{path}: cost {v!r} refused: {e}") from None
+
+
 def _is_number(v) -> bool:
     return type(v) is float or type(v) is int  # not bool, not str
 
@@ -177,7 +186,7 @@ def _network_from(d: dict, path) -> Network:
         isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= MAX_LAYER_SIZE for s in sizes
     ):
         raise ModelFileError(f"{path}: 'sizes' must be 2 to {MAX_LAYERS} integers in 1..{MAX_LAYER_SIZE}")
-    cost = _name(d, "cost", path, COSTS)
+    cost = _cost_spec(d, path)
     activation = _name(d, "activation", path, ACTIVATIONS)
     output_activation = _name(d, "output_activation", path, ACTIVATIONS)
     dtype = _field(d, "dtype", path, str)

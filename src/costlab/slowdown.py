@@ -1,4 +1,4 @@
-"""The map of the learning slowdown: how long the seed's neuron takes from every start.
+"""The map of the learning slowdown: how long the blog post's neuron takes from every start.
 
 For each start (w, b) on a grid, the single sigmoid neuron a = sigma(w x + b)
 is trained towards y, and the map records the first epoch at which its output
@@ -187,7 +187,7 @@ def slowdown_map(
     scheduler=None,
     scheduler_timeout: float = 10.0,
 ) -> SlowdownMap:
-    """The first epoch at which the seed's neuron reaches ``target`` from every start (w, b).
+    """The first epoch at which the blog post's neuron reaches ``target`` from every start (w, b).
 
     Parameters
     ----------

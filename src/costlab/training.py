@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 from costlab import fast
 from costlab.activations import Activation
 from costlab.checks import Bound, check_int, check_number
-from costlab.costs import Cost
+from costlab.costs import Cost, check_targets
 from costlab.engine import Settings
 from costlab.history import History
 
@@ -61,12 +61,13 @@ class TrainingDiverged(ArithmeticError):
         )
 
 
-def as_targets(y, n: int, k: int, dtype, *, unit_interval: bool, name: str = "y"):
+def as_targets(y, n: int, k: int, dtype, *, costs=(), name: str = "y"):
     """Targets as an (n, k) float array: one-hot rows for class labels, y[:, None] for 0/1 labels.
 
     ``y`` is either n class labels (integers, or floats with integer values)
-    or an (n, k) array of target outputs, finite, and in [0, 1] when
-    ``unit_interval`` (the costs that take logs of a and 1 - a).
+    or an (n, k) array of target outputs, finite, and suited to each of
+    ``costs`` (:func:`costlab.costs.check_targets`: in [0, 1] for the costs
+    that take logs of a and 1 - a, one class per row for the softmax ones).
     """
     y = np.asarray(y)
     if y.ndim == 1:
@@ -92,8 +93,8 @@ def as_targets(y, n: int, k: int, dtype, *, unit_interval: bool, name: str = "y"
             or not np.all(np.isfinite(y)):
         raise ValueError(f"{name} must hold finite numbers")
     Y = y.astype(dtype)
-    if unit_interval and Y.size and (Y.min() < 0 or Y.max() > 1):
-        raise ValueError(f"{name}: targets of this cost must lie in [0, 1]")
+    for cost in costs:
+        check_targets(cost, Y, name)
     return Y
 
 
@@ -117,6 +118,8 @@ class Members:
     epochs_trained: np.ndarray = None
     diverged_at: np.ndarray = None
     sync: Callable | None = None
+    #: each member's cost, named in the message of a divergence
+    cost_names: list | None = None
     K: int = field(init=False)
 
     def __post_init__(self):
@@ -315,7 +318,10 @@ def train(
                     k = min(reasons)
                     if members.sync is not None:
                         members.sync()
-                    raise TrainingDiverged(int(epoch_of[k]), reasons[k], float(etas[k]))
+                    names = members.cost_names or [getattr(members.cost, "name", None)]
+                    cost = names[k if len(names) > 1 else 0]
+                    raise TrainingDiverged(int(epoch_of[k]), reasons[k] + (f" (cost {cost})" if cost else ""),
+                                           float(etas[k]))
                 for k, reason in reasons.items():
                     members.diverged_at[k] = epoch_of[k]
                     if histories is not None:

@@ -314,3 +314,39 @@ def call_core(fn, *args, **kwargs):
 def checkpoints(epochs: int) -> list[int]:
     """The epochs a summary reports: 0, 50, 150 and the last, as far as training went."""
     return sorted({e for e in (0, 50, 150) if e <= epochs} | {epochs})
+
+
+#: What --cost accepts, for --help (kept here as text so that --help imports no NumPy).
+COST_SPEC_HELP = (
+    "A cost spec: quadratic, cross-entropy, log-likelihood or focal, with optional parameters "
+    "(cross-entropy(pos_weight=3), cross-entropy(smoothing=0.1), log-likelihood(class_weight=balanced), "
+    "focal(gamma=2, alpha=0.25)), or a formula in a and y such as \"(a - y)**4/4\"."
+)
+
+
+def cost_spec(text: str, option: str = "--cost", activation: str | None = None) -> str:
+    """The canonical text of one cost spec; InputError (exit 2) naming ``option`` if it is refused.
+
+    With ``activation``, the cost must also train that output activation.
+    """
+    from costlab.costs import get_cost
+
+    try:
+        cost = get_cost(text)
+    except ValueError as e:
+        raise InputError(f"{option}: {e}") from None
+    if activation is not None and activation not in cost.activations:
+        raise InputError(f"{option}: the {cost.name} cost does not fit a {activation} output "
+                         f"(it takes: {', '.join(cost.activations)})")
+    return cost.name
+
+
+def cost_specs(text: str, option: str = "--costs", activation: str | None = None) -> list[str]:
+    """Cost specs split on the commas outside parentheses, each checked; duplicates dropped."""
+    from costlab.costs import split_specs
+
+    try:
+        items = split_specs(text)
+    except ValueError as e:
+        raise InputError(f"{option}: {e}") from None
+    return list(dict.fromkeys(cost_spec(item, option, activation) for item in items))

@@ -15,6 +15,7 @@ from costlab.cli._common import (
     Number,
     call_core,
     cores,
+    cost_specs,
     out_dir,
     stdout_console,
     write_or_fail,
@@ -49,7 +50,9 @@ def _etas(text):
 @click.option("--data", default="digits", show_default=True, metavar="SPEC",
               help="digits, fashion-mnist, mnist:DIR, fashion-mnist:DIR or a .npz file.")
 @click.option("--sizes", default=None, metavar="N,N,...", help="Layer sizes [default: features,30,classes].")
-@click.option("--costs", default=",".join(COSTS), show_default=True, help="Costs, comma-separated.")
+@click.option("--costs", default=",".join(COSTS), show_default=True, metavar="SPECS",
+              help="Costs, comma-separated outside parentheses: names, names with parameters "
+                   "(cross-entropy(pos_weight=9), focal(gamma=2)) or formulas in a and y.")
 @click.option("--etas", default="0.5", show_default=True, help="Learning rates, comma-separated.")
 @click.option("--seeds", type=Count(1, 1000), default=5, show_default=True, help="Seeds 0..N-1: initial weights and batch order.")
 @click.option("--epochs", type=Count(1, 10_000), default=30, show_default=True)
@@ -59,6 +62,9 @@ def _etas(text):
 @click.option("--lmbda", type=Number(ge=0, le=1e6), default=0.0, show_default=True, help="L2 regularization.")
 @click.option("--dtype", type=click.Choice(["float64", "float32"]), default="float64", show_default=True)
 @click.option("--limit", type=Count(1, 100_000_000), default=None, help="Train on the first N training samples.")
+@click.option("--positive", type=Count(0, 9999), default=None, metavar="CLASS",
+              help="Train class CLASS against all the others, with one sigmoid output (on the digits: "
+                   "a rare class of about 10%); the table shows each class's precision and recall.")
 @click.option("--target-accuracy", type=Number(gt=0, le=1), default=0.9, show_default=True,
               help="Report the first epoch at this test accuracy.")
 @click.option("--workers", type=Count(1, cores()), default=None, help="Processes, at most the cores [default: the cores].")
@@ -67,7 +73,7 @@ def _etas(text):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config, summary and every run.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @scheduler_options
-def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, lmbda, dtype, limit,
+def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, lmbda, dtype, limit, positive,
                     target_accuracy, workers, out, as_json, quiet, scheduler, scheduler_timeout):
     """Train every (cost, eta, seed) from the same initial weights and batch order per seed.
 
@@ -75,7 +81,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     Example (the blog post's slowdown on real data):
       costlab compare --data digits --costs quadratic,cross-entropy --seeds 5 --epochs 30
     """
-    costs = _names(costs, "--costs", COSTS)
+    costs = cost_specs(costs, "--costs")
     from costlab.network import INITIALIZERS
 
     inits = _names(inits, "--init", list(INITIALIZERS))
@@ -108,7 +114,7 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
         result = call_on(
             scheduler, compare, data, sizes=layer_sizes, costs=costs, etas=etas, seeds=seeds, epochs=epochs,
             batch_size=batch_size, inits=inits, lmbda=lmbda, dtype=dtype, limit=limit,
-            target_accuracy=target_accuracy, workers=workers,
+            target_accuracy=target_accuracy, workers=workers, positive=positive,
             on_done=None if progress is None else (lambda runs: progress.advance(task)),
             scheduler=scheduler, scheduler_timeout=scheduler_timeout,
         )
@@ -163,5 +169,26 @@ def _print_table(summary, config):
             cells.append("never")
         if r["diverged"]:
             cells[-1] += f", {r['diverged']} diverged"
+        table.add_row(*cells)
+    stdout_console().print(table)
+    if summary and "classes" in summary[0]:
+        _print_classes(summary, config)
+
+
+def _print_classes(summary, config):
+    """Balanced accuracy, and each class's precision and recall on the test set after the last epoch."""
+    from rich.table import Table
+
+    classes = [c["class"] for c in summary[0]["classes"]]
+    if len(classes) > 4:   # ten classes of ten columns each would not fit: the balanced accuracy only
+        classes = []
+    table = Table(title=f"{config.get('task') or config['data']}: per class on the test set after epoch "
+                        f"{config['epochs']}, mean over {len(config['seeds'])} seeds", title_justify="left")
+    for col in ("init", "cost", "eta", "balanced acc.", *(f"{k} {m}" for k in classes for m in ("precision", "recall"))):
+        table.add_column(col, justify="right", no_wrap=col == "cost")
+    for r in summary:
+        cells = [r["init"], r["cost"], f"{r['eta']:g}", f"{100 * r['balanced_accuracy_mean']:.1f}"]
+        for c in r["classes"][:len(classes)]:
+            cells += [f"{100 * c['precision_mean']:.1f}", f"{100 * c['recall_mean']:.1f}"]
         table.add_row(*cells)
     stdout_console().print(table)

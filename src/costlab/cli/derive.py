@@ -134,6 +134,8 @@ def derive(ctx, fmt, as_json):
       costlab derive
       costlab derive gradient --cost quadratic --activation tanh
       costlab derive matching --activation 'atan(z)' --format latex
+      costlab derive gradient --cost "focal(gamma=2)"
+      costlab derive entropy
     """
     ctx.obj = {"fmt": fmt, "as_json": as_json}
     if ctx.invoked_subcommand is None:
@@ -158,7 +160,10 @@ derive.add_command(click.Command("seed", callback=post.callback, params=post.par
 
 
 @derive.command(cls=Command, short_help="dC/dz, dC/dw and dC/db of a cost for an output activation.")
-@click.option("--cost", type=click.Choice(COST_NAMES), required=True, help="The cost C.")
+@click.option("--cost", required=True, metavar="SPEC",
+              help="The cost C: quadratic, cross-entropy, log-likelihood, focal, with parameters "
+                   "(cross-entropy(pos_weight=3), focal(gamma=2, alpha=0.25), log-likelihood(smoothing=0.1)), "
+                   "or a formula in a and y such as '(a - y)**4/4'.")
 @click.option("--activation", metavar="NAME|EXPR", default=None,
               help=_ACTIVATION_HELP + " Default: the cost's own (sigmoid; softmax for log-likelihood).")
 @_output_options
@@ -181,11 +186,14 @@ def gradient(ctx, cost, activation, fmt, as_json, time_limit):
 
     def make(D):
         act = _activation(D, activation) if activation is not None else None
-        return [D.gradient(cost, act)]
+        try:
+            return [D.gradient(cost, act)]
+        except D.DeriveError as e:
+            raise InputError(f"--cost: {e}") from None
 
     header = {"command": "gradient", "cost": cost, "activation": activation}
     _emit(make, fmt=fmt, as_json=as_json, header=header, time_limit=time_limit,
-          user_formula=_is_formula(activation))
+          user_formula=_is_formula(activation) or cost not in COST_NAMES)
 
 
 @derive.command(cls=Command, short_help="The cost whose output error is dC/dz = a - y for an activation.")
@@ -212,3 +220,31 @@ def matching(ctx, activation, fmt, as_json, time_limit):
     header = {"command": "matching", "activation": activation}
     _emit(make, fmt=fmt, as_json=as_json, header=header, time_limit=time_limit,
           user_formula=_is_formula(activation))
+
+
+@derive.command(cls=Command, short_help="Cross-entropy = entropy + Kullback-Leibler divergence, step by step.")
+@_output_options
+@click.pass_context
+def entropy(ctx, fmt, as_json):
+    """The cross-entropy of a target distribution y and an output a is H(y) + KL(y || a).
+
+    So minimizing it pulls the output distribution towards the target; for a
+    one-hot target it is -ln a_y, the log-likelihood cost.
+    """
+    fmt, as_json = _settings(ctx, fmt, as_json)
+    _emit(lambda D: [D.entropy()], fmt=fmt, as_json=as_json, header={"command": "entropy"},
+          time_limit=DEFAULT_TIME_LIMIT)
+
+
+@derive.command(cls=Command, short_help="Why minimizing the log-likelihood cost is maximum likelihood.")
+@_output_options
+@click.pass_context
+def likelihood(ctx, fmt, as_json):
+    """The log-likelihood cost is -1/n times the log of the likelihood of the labels.
+
+    So gradient descent on it is maximum-likelihood estimation; for a sigmoid
+    output the cross-entropy is the log-likelihood of a yes/no label.
+    """
+    fmt, as_json = _settings(ctx, fmt, as_json)
+    _emit(lambda D: [D.likelihood()], fmt=fmt, as_json=as_json, header={"command": "likelihood"},
+          time_limit=DEFAULT_TIME_LIMIT)

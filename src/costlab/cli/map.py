@@ -14,6 +14,7 @@ from costlab.cli._common import (
     Number,
     call_core,
     cores,
+    cost_specs,
     out_dir,
     stdout_console,
     write_or_fail,
@@ -26,11 +27,8 @@ SIGMOID_COSTS = ("quadratic", "cross-entropy")
 
 
 def _costs(text: str) -> list[str]:
-    costs = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in costs if c not in SIGMOID_COSTS]
-    if not costs or unknown:
-        raise InputError(f"--costs must be a comma-separated list of {', '.join(SIGMOID_COSTS)}, got {text!r}")
-    return list(dict.fromkeys(costs))
+    """Cost specs for the sigmoid neuron, split on the commas outside parentheses."""
+    return cost_specs(text, "--costs", activation="sigmoid")
 
 
 def _grid(text: str, option: str):
@@ -43,7 +41,8 @@ def _grid(text: str, option: str):
 
 
 @click.command(cls=Command, short_help="Map the slowdown of the blog post's neuron over all starts (w, b).")
-@click.option("--costs", default="quadratic,cross-entropy", show_default=True, help="Costs to map, comma-separated.")
+@click.option("--costs", default="quadratic,cross-entropy", show_default=True, metavar="SPECS",
+              help="Costs to map, comma-separated: names, names with parameters (focal(gamma=2)) or formulas in a and y.")
 @click.option("--w", "w_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial weights.")
 @click.option("--b", "b_range", default="-6:6:401", show_default=True, metavar="LO:HI:N", help="Initial biases.")
 @click.option("--x", type=Number(ge=-1e6, le=1e6), default=1.0, show_default=True, help="The input x.")

@@ -7,6 +7,8 @@ import json
 import click
 
 from costlab.cli._common import (
+    COST_SPEC_HELP,
+    cost_spec,
     Command,
     Count,
     InputError,
@@ -52,8 +54,8 @@ def summary_lines(run) -> list[str]:
 @click.option("--eta", type=Number(gt=0, le=1000), default=0.15, show_default=True, help="Learning rate eta.")
 @click.option("--epochs", type=Count(0, 100_000), default=300, show_default=True,
               help="Gradient-descent steps.")
-@click.option("--cost", type=click.Choice(NEURON_COSTS), default="quadratic", show_default=True,
-              help="The cost function C.")
+@click.option("--cost", default="quadratic", show_default=True, metavar="SPEC",
+              help="The cost function C (for a sigmoid output). " + COST_SPEC_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 @click.option("--plot", "plot", metavar="FILE", default=None,
               help="Write output a and cost C against epoch to FILE (.png or .svg).")
@@ -67,7 +69,8 @@ def neuron(w, b, x, y, eta, epochs, cost, as_json, plot):
     Example (the blog post's slow start):
       costlab neuron --w 2 --b 2 --cost quadratic
     """
-    if cost != "quadratic" and not 0.0 <= y <= 1.0:
+    cost = cost_spec(cost, activation="sigmoid")
+    if cost != "quadratic" and cost.partition("(")[0] in NEURON_COSTS + ("focal",) and not 0.0 <= y <= 1.0:
         raise InputError(f"--y must lie in [0, 1] for the {cost} cost, got {y:g}")
     if plot is not None:
         plot = figure_path(plot)

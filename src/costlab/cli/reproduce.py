@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from costlab.cli._common import Command, Count, Number, call_core, checkpoints, out_dir, write_or_fail
+from costlab.cli._common import Command, Count, Number, call_core, checkpoints, cost_specs, out_dir, write_or_fail
 
 __all__ = ["reproduce", "table_rows", "table_text", "write_figures", "write_results"]
 
@@ -124,7 +124,10 @@ def write_figures(directory: Path, runs) -> list[Path]:
 @click.option("--eta", type=Number(gt=0, le=1000), default=0.15, show_default=True, help="Learning rate eta.")
 @click.option("--epochs", type=Count(0, 100_000), default=300, show_default=True,
               help="Gradient-descent steps.")
-def reproduce(out, eta, epochs):
+@click.option("--costs", default="quadratic, cross-entropy", show_default=True, metavar="SPECS",
+              help="Costs for the sigmoid neuron, comma-separated outside parentheses: names, names with "
+                   "parameters (focal(gamma=2)) or formulas in a and y.")
+def reproduce(out, eta, epochs, costs):
     """Run the blog post's experiment (Nielsen's, Neural Networks and Deep Learning,
     chapter 3): its table, its lost figures, results.json.
 
@@ -132,12 +135,13 @@ def reproduce(out, eta, epochs):
     0.82 (w = 0.6, b = 0.9) and at 0.98 (w = 2, b = 2), under the quadratic
     and the cross-entropy cost.
     """
+    costs = cost_specs(costs, "--costs", activation="sigmoid")
     directory = out_dir(out, files=("results.json", "table.md", *(f"{stem}{suffix}" for stem in FIGURE_STEMS
                                                                     for suffix in (".png", ".svg"))))
 
     from costlab.neuron import reproduce as run_seed
 
-    runs = call_core(run_seed, eta=eta, epochs=epochs)
+    runs = call_core(run_seed, eta=eta, epochs=epochs, costs=costs)
     rows = table_rows(runs)
     text = table_text(rows, epochs)
     caption = table_caption(rows)

@@ -91,27 +91,32 @@ def _number(name: str, raw, bound: Bound) -> float | int:
         raise ApiError(str(e)) from None
 
 
-def _choices(name: str, raw, allowed, *, count: tuple[int, int]) -> list[str]:
-    """A comma-separated list (or a JSON list) of names from ``allowed``."""
-    if isinstance(raw, (list, tuple)):
-        items = [str(v).strip() for v in raw]
-    elif isinstance(raw, str):
-        if len(raw) > 200:
-            raise ApiError(f"{name} is too long ({len(raw)} characters)")
-        items = [v.strip() for v in raw.split(",") if v.strip()]
-    else:
-        raise ApiError(f"{name} must be a comma-separated list of: {', '.join(allowed)}; got {raw!r}")
-    for item in items:
-        if item not in allowed:
-            raise ApiError(f"unknown {name[:-1] if name.endswith('s') else name} {item!r} in {name}; "
-                           f"choose from: {', '.join(allowed)}")
-    if len(set(items)) != len(items):
-        raise ApiError(f"{name} names the same one twice: {', '.join(items)}")
+def _cost_specs(name: str, raw, *, count: tuple[int, int], activation: str | None = None) -> list[str]:
+    """Cost specs (names, names with parameters, formulas in a and y), split on commas outside
+    parentheses or given as a JSON list; each resolved by costlab.costs.get_cost (its canonical text)."""
+    from costlab.costs import get_cost, split_specs
+
+    if not isinstance(raw, (str, list, tuple)):
+        raise ApiError(f"{name} must be a comma-separated list of costs (quadratic, cross-entropy, ...); got {raw!r}")
+    if isinstance(raw, str) and len(raw) > 400:
+        raise ApiError(f"{name} is too long ({len(raw)} characters)")
+    try:
+        items = ([str(v) for v in raw] if isinstance(raw, (list, tuple))
+                 else split_specs(raw) if raw.strip() else [])
+        costs = [get_cost(item) for item in items]
+    except ValueError as e:
+        raise ApiError(f"{name}: {e}") from None
+    for cost in costs:
+        if activation is not None and activation not in cost.activations:
+            raise ApiError(f"{name}: the {cost.name} cost does not fit a {activation} output")
+    names = [cost.name for cost in costs]
+    if len(set(names)) != len(names):
+        raise ApiError(f"{name} names the same one twice: {', '.join(names)}")
     lo, hi = count
-    if not lo <= len(items) <= hi:
+    if not lo <= len(names) <= hi:
         want = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
-        raise ApiError(f"{name} must name {want} of: {', '.join(allowed)}; got {len(items)}")
-    return items
+        raise ApiError(f"{name} must name {want} costs; got {len(names)}")
+    return names
 
 
 def _unknown(params: Mapping, known) -> None:
@@ -123,8 +128,9 @@ def _unknown(params: Mapping, known) -> None:
 def check_neuron_params(params: Mapping) -> dict:
     """The single neuron's parameters, checked and with defaults filled in.
 
-    ``b`` or ``a0`` gives the start (not both); ``costs`` is a comma-separated
-    list of ``quadratic`` and ``cross-entropy``. Raises :class:`ApiError`.
+    ``b`` or ``a0`` gives the start (not both); ``costs`` is one to three cost
+    specs for a sigmoid output, comma-separated outside parentheses (``quadratic``,
+    ``cross-entropy``, ``focal(gamma=2)``, a formula in a and y). Raises :class:`ApiError`.
     """
     _unknown(params, [*NEURON_LIMITS, "costs"])
     p = {}
@@ -142,20 +148,20 @@ def check_neuron_params(params: Mapping) -> dict:
             raise ApiError(f"a0 = {a0:g} with w = {p['w']:g} and x = {p['x']:g} needs b = {b:.4g}, "
                            "outside [-50, 50]")
         p["b"] = b
-    p["costs"] = _choices("costs", params.get("costs", ",".join(NEURON_COSTS)), NEURON_COSTS, count=(1, 2))
+    p["costs"] = _cost_specs("costs", params.get("costs", ",".join(NEURON_COSTS)), count=(1, 3), activation="sigmoid")
     return p
 
 
 def check_train_params(params: Mapping) -> dict:
     """The digits network's parameters, checked and with defaults filled in.
 
-    ``costs``: two of quadratic, cross-entropy, log-likelihood (default the
-    first two); ``init``: ``default`` or ``large``. Raises :class:`ApiError`.
+    ``costs``: two cost specs (names, names with parameters, formulas in a
+    and y; default quadratic and cross-entropy); ``init``: ``default`` or ``large``. Raises :class:`ApiError`.
     """
     _unknown(params, [*TRAIN_LIMITS, "costs", "init"])
     p = {name: (_number(name, params[name], bound) if name in params else bound.default)
          for name, bound in TRAIN_LIMITS.items()}
-    p["costs"] = _choices("costs", params.get("costs", "quadratic,cross-entropy"), NETWORK_COSTS, count=(2, 2))
+    p["costs"] = _cost_specs("costs", params.get("costs", "quadratic,cross-entropy"), count=(2, 2))
     from costlab.network import INITIALIZERS
 
     init = str(params.get("init", "large"))

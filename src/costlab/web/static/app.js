@@ -172,7 +172,9 @@ function setField(name, value) {
 }
 
 function costsShown() {
-  return ["quadratic", "cross-entropy"].filter((c) => $(`#show-${c}`).checked);
+  const own = $("#own-cost").value.trim();   // a cost spec or a formula in a and y, checked by the server
+  return [...["quadratic", "cross-entropy"].filter((c) => $(`#show-${c}`).checked),
+    ...($("#show-own").checked && own ? [own] : [])];
 }
 
 function neuronQuery() {
@@ -429,7 +431,8 @@ function wireNeuron() {
     range.addEventListener("input", () => changed(range.value, range));
     box.addEventListener("input", () => { if (box.value !== "") changed(box.value, box); });
   }
-  for (const c of ["quadratic", "cross-entropy"]) $(`#show-${c}`).addEventListener("change", scheduleNeuron);
+  for (const c of ["quadratic", "cross-entropy", "own"]) $(`#show-${c}`).addEventListener("change", scheduleNeuron);
+  $("#own-cost").addEventListener("input", () => { if ($("#show-own").checked) scheduleNeuron(); });
   const zbox = $("#logit-z"), zrange = $("#logit-z-range");
   const zchanged = (v, source) => {
     if (source !== zbox) zbox.value = v;
