@@ -257,6 +257,7 @@ ZH: dict[str, str] = {
     "learning rate <var>η</var>": "学习速率 <var>η</var>",
     "epochs": "迭代次数",
     "costs to show": "显示的代价函数",
+    "your cost": "你的代价函数",
     "Output <var>a</var> against epoch": "输出 <var>a</var> 随迭代次数的变化",
     "Cost relative to its start, <var>C</var> / <var>C</var>(0)":
         "代价相对初始值的比值 <var>C</var> / <var>C</var>(0)",
