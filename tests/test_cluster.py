@@ -227,6 +227,37 @@ def test_ctrl_c_cancels_the_runs_tasks_on_the_cluster(cluster):
     _wait_until(lambda: not cluster.busy(), 30, "the workers to be idle")
 
 
+@pytest.mark.parametrize("args, message", [
+    # compare's data went with the worker: the scheduler drops the tasks that need it
+    (("compare", "--seeds", 4, *SLOW_COMPARE), "dropped the run's tasks; were its workers lost?"),
+    # map's tasks carry their own data: they wait for a worker, until the timeout
+    (("map", "--w", "-6:6:21", "--b", "-6:6:21", "--epochs", 100_000, "-q"), "has had no workers for 2 s"),
+])
+def test_a_run_that_loses_every_worker_stops_with_one_line(tmp_path, args, message):
+    lone = Cluster(tmp_path)  # a cluster of its own, whose only worker is killed
+    try:
+        lone.add_worker("only")
+        lone.wait_for_workers(1)
+        args = (*args, "--scheduler", lone.address, "--scheduler-timeout", 2)
+        run = subprocess.Popen([sys.executable, "-m", "costlab", *map(str, args)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_until(lambda: lone.busy(), 60, "the run's tasks")
+            os.kill(lone.workers["only"].pid, signal.SIGKILL)
+            lone.workers["only"].wait(timeout=10)
+            t = time.monotonic()
+            out, err = run.communicate(timeout=60)
+            seconds = time.monotonic() - t
+        finally:
+            _stop(run)
+    finally:
+        lone.close()
+    assert run.returncode == 2, err
+    assert err.count("\n") == 1
+    assert err.startswith(f"costlab {args[0]}: error: the Dask scheduler at {lone.address} {message}")
+    assert seconds < 15
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

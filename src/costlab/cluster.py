@@ -16,6 +16,8 @@ module only when a scheduler is given.
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import CancelledError
 import uuid
 from contextlib import contextmanager
 from typing import Callable
@@ -29,7 +31,7 @@ _ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+:\d{1,5}$|^(tcp|tls)://\[[0-9a-fA-F
 
 
 class SchedulerUnreachable(ConnectionError):
-    """The scheduler did not answer, or has no workers, within the timeout."""
+    """The scheduler did not answer, or has no workers, within the timeout; or the run lost its workers."""
 
 
 def _import_distributed():
@@ -135,10 +137,35 @@ def run_on_cluster(fn: Callable, tasks: list[tuple], scheduler, *, shared: tuple
             futures = [client.submit(_in_one_blas_thread, fn, *shared_futures, *task, key=f"{name}-{uuid.uuid4().hex}")
                        for task in tasks]
             results = {}
-            for future, result in distributed.as_completed(futures, loop=client.loop, with_results=True):
-                results[future.key] = result
-                if on_done is not None:
-                    on_done(result)
+            finished = distributed.as_completed(futures, loop=client.loop)
+            checked = alone_since = time.monotonic()
+            while not finished.is_empty():
+                batch = finished.next_batch(block=False)
+                if batch:
+                    try:
+                        gathered = client.gather(batch)  # raises a task's own error
+                    except CancelledError as e:
+                        # the scheduler drops tasks whose data went with the last worker that held it
+                        raise SchedulerUnreachable(
+                            f"the Dask scheduler at {client.scheduler.address} dropped the run's tasks; "
+                            f"were its workers lost? ({_reason(e)})"
+                        ) from None
+                    for future, result in zip(batch, gathered):
+                        results[future.key] = result
+                        if on_done is not None:
+                            on_done(result)
+                    continue
+                now = time.monotonic()
+                if now - checked >= 1.0:  # is anyone left to do the work?
+                    checked = now
+                    if client.nthreads():
+                        alone_since = now
+                    elif now - alone_since > timeout:
+                        raise SchedulerUnreachable(
+                            f"the Dask scheduler at {client.scheduler.address} has had no workers for "
+                            f"{timeout:g} s (workers that stop at once may run another version of costlab)"
+                        )
+                time.sleep(0.05)
             return [results[future.key] for future in futures]
         except BaseException:
             if futures:
