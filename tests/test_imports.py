@@ -24,7 +24,7 @@ import costlab
 
 SRC = Path(costlab.__file__).parent
 CORE = {
-    "costlab._kernels", "costlab.activations", "costlab.checks", "costlab.costs", "costlab.engine", "costlab.fast",
+    "costlab._kernels", "costlab.activations", "costlab.hooks", "costlab.checks", "costlab.costs", "costlab.engine", "costlab.fast",
     "costlab.group", "costlab.history", "costlab.network", "costlab.neuron", "costlab.training",
 }
 #: The one arrow out of the core: a result's ``.plot(ax=None)`` (History, NeuronRun) hands the

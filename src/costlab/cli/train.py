@@ -105,7 +105,7 @@ def _shown(value, spec: str) -> str:
 @click.option("--monitor", type=click.Choice(["running", "exact", "off"]), default="running", show_default=True,
               help="Training cost and accuracy: running (the mean over each epoch's mini-batches, free), "
                    "exact (the whole training set evaluated after every epoch), or off.")
-@click.option("--positive", type=Count(0), default=None, metavar="CLASS",
+@click.option("--positive", type=Count(0, 9999), default=None, metavar="CLASS",
               help="Train class CLASS against all the others, with one sigmoid output (on the digits: "
                    "a rare class of about 10%); reports each class's precision and recall.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
