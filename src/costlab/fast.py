@@ -311,12 +311,15 @@ SATURATED_BELOW = 0.01
 _PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0}
 
 
-def _activation_name(act):
-    """The registry name of a layer's activation; for a group of mixed costs, their one output activation."""
+def _saturating_parts(act):
+    """[(activation, members)] of a layer's activation that saturate: members is ... for all of them.
+
+    A group of mixed costs has one output activation per member (``act.pairs``);
+    only the members whose output is a sigmoid or tanh are counted.
+    """
     if isinstance(act, Activation):
-        return act.name
-    names = {out.name for _, out, _ in getattr(act, "pairs", ())}
-    return names.pop() if len(names) == 1 else None
+        return [(act, ...)] if act.name in _PRIME_MAX else []
+    return [(out, idx) for _, out, idx in getattr(act, "pairs", ()) if out.name in _PRIME_MAX]
 
 
 class LayerRecord:
@@ -342,29 +345,31 @@ class LayerRecord:
 
     def __init__(self, wb, hidden, out):
         lead = wb[0].shape[:-2]
-        names = [hidden.name] * (len(wb) - 1) + [_activation_name(out)]
+        L = len(wb)
         self.n = 0
         self.sum_b = [np.zeros(lead + (w.shape[-2],)) for w in wb]
-        self.saturating = [_PRIME_MAX.get(name) for name in names]
-        self.relu = [name == "relu" for name in names]
-        self.saturated_count = [np.zeros(lead + (w.shape[-2],), dtype=np.int64) if s else None
-                                for w, s in zip(wb, self.saturating)]
+        self.parts = [_saturating_parts(hidden)] * (L - 1) + [_saturating_parts(out)]
+        self.relu = [hidden.name == "relu"] * (L - 1) + [getattr(out, "name", None) == "relu"]
+        self.saturated_count = [np.zeros(lead + (w.shape[-2],), dtype=np.int64) if parts else None
+                                for w, parts in zip(wb, self.parts)]
         self.alive = [np.zeros(lead + (w.shape[-2],), dtype=bool) if r else None for w, r in zip(wb, self.relu)]
         self.slowed_count = np.zeros(lead, dtype=np.int64)
-        self.prime = [None if s is None else (hidden if l < len(wb) - 1 else _output_prime(out, names[-1]))
-                      for l, s in enumerate(self.saturating)]
+        # members whose output saturates (all of them, unless a group mixes outputs)
+        self.output_saturates = np.zeros(lead, dtype=bool)
+        for _, idx in self.parts[-1]:
+            self.output_saturates[idx] = True
 
     def add_outputs(self, inputs, a, y):
         """Count saturated neurons and units that fired, from a forward pass over rows (..., m, ...)."""
         self.n += a.shape[-2]
         outs = [a1[..., :-1] for a1 in inputs[1:]] + [a]
         for l, a_l in enumerate(outs):
-            if self.saturating[l] is not None:
-                flat = self.prime[l].prime_from_output(a_l) < SATURATED_BELOW * self.saturating[l]
-                self.saturated_count[l] += np.sum(flat, axis=-2)
+            for act, idx in self.parts[l]:
+                flat = act.prime_from_output(a_l[idx]) < SATURATED_BELOW * _PRIME_MAX[act.name]
+                self.saturated_count[l][idx] += np.sum(flat, axis=-2)
                 if l == len(outs) - 1:
-                    wrong = np.abs(a_l - y) > 0.5
-                    self.slowed_count += np.sum(flat & wrong, axis=(-2, -1))
+                    wrong = np.abs(a_l[idx] - (y[idx] if y.ndim == a.ndim else y)) > 0.5
+                    self.slowed_count[idx] += np.sum(flat & wrong, axis=(-2, -1))
             if self.relu[l]:
                 self.alive[l] |= np.any(a_l > 0, axis=-2)
 
@@ -373,20 +378,21 @@ class LayerRecord:
         self.sum_b[l] += np.sum(delta, axis=-2)
 
     def row(self):
-        """(speed, saturated, dead, slowed): per layer, arrays over the lead axis (None where not applicable)."""
+        """(speed, saturated, dead, slowed): per layer, arrays over the lead axis.
+
+        None for a layer where a figure does not apply; NaN for the members of
+        a mixed group whose output does not saturate.
+        """
         n = max(self.n, 1)
         speed = [np.sqrt(np.sum((s / n) ** 2, axis=-1)) for s in self.sum_b]
         saturated = [None if c is None else np.mean(c > 0.5 * self.n, axis=-1) for c in self.saturated_count]
+        if saturated[-1] is not None:
+            saturated[-1] = np.where(self.output_saturates, saturated[-1], np.nan)
         dead = [None if a is None else np.mean(~a, axis=-1) for a in self.alive]
-        slowed = None if self.saturating[-1] is None else self.slowed_count / (n * self.sum_b[-1].shape[-1])
+        slowed = None
+        if self.parts[-1]:
+            slowed = np.where(self.output_saturates, self.slowed_count / (n * self.sum_b[-1].shape[-1]), np.nan)
         return speed, saturated, dead, slowed
-
-
-def _output_prime(out, name):
-    """The output activation whose prime_from_output gives sigma'(z) (for a mixed group, their common one)."""
-    if isinstance(out, Activation):
-        return out
-    return next(o for _, o, _ in out.pairs if o.name == name)
 
 
 def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost) -> LayerRecord:

@@ -45,7 +45,8 @@ class History:
             # epochs recorded before per-layer records were asked for have none
             self.layers = {key: [None] * (len(self.epoch) - 1) for key in ("speed", "saturated", "dead")}
         for key, values in (("speed", speed), ("saturated", saturated), ("dead", dead)):
-            self.layers[key].append([None if v is None else float(v) for v in values])
+            # None (or NaN) where a figure does not apply
+            self.layers[key].append([None if v is None or v != v else float(v) for v in values])
 
     def to_dict(self) -> dict:
         d = {

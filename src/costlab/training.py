@@ -117,7 +117,7 @@ class _Diagnosis:
                 self._warn(k, ("saturated", l), f"hidden layer {l + 1} ({self.hidden}) is saturated {when}: every "
                            "neuron has sigma'(z) < 1% of its maximum on most samples, so it barely learns; "
                            "try --init default or a smaller learning rate eta")
-        if self.carries[k] is not None and slowed is not None and slowed > SLOWED_WARN:
+        if self.carries[k] is not None and slowed is not None and slowed > SLOWED_WARN:  # NaN: not applicable
             self._warn(k, "slowed", f"the output layer is saturated at the wrong value on {slowed:.0%} of its "
                        f"outputs {when}: with the {self.carries[k]} cost every gradient carries sigma'(z), the "
                        "learning slowdown of the blog post; try the cross-entropy cost")

@@ -1,0 +1,143 @@
+"""Per-layer records: the speed of learning ||nabla_b^l||, saturated and dead units, and the warnings.
+
+The speed is checked against central finite differences of the mean cost (entry
+0, the exact gradient) and against the plain engine stepping batch by batch (an
+epoch's running gradient); dead and saturated fractions on networks built to be
+dead or saturated; a group's members against their solo runs.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import costlab
+from costlab import engine
+from costlab.engine import Settings
+from costlab.group import NetworkGroup
+from costlab.network import Network
+
+
+def small(seed=0, n=23, sizes=(5, 4, 3, 2)):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, sizes[0]))
+    y = rng.integers(0, sizes[-1], n)
+    return X, y
+
+
+@pytest.mark.parametrize("activation,cost", [("sigmoid", "quadratic"), ("tanh", "cross-entropy"),
+                                             ("relu", "log-likelihood")])
+def test_speed_at_the_start_is_the_length_of_the_finite_difference_gradient(activation, cost):
+    X, y = small()
+    net = Network([5, 4, 3, 2], activation=activation, cost=cost, seed=1)
+    h = net.fit(X, y, epochs=0, layers=True)
+    eps = 1e-6
+    for l, b in enumerate(net.biases):
+        grad = np.empty_like(b)
+        for j in range(b.size):
+            b[j] += eps
+            up = net.total_cost(X, y)
+            b[j] -= 2 * eps
+            down = net.total_cost(X, y)
+            b[j] += eps
+            grad[j] = (up - down) / (2 * eps)
+        assert h.layers["speed"][0][l] == pytest.approx(np.linalg.norm(grad), rel=1e-6)
+
+
+def test_speed_of_an_epoch_is_the_mean_gradient_each_batch_takes_before_its_step():
+    X, y = small(n=23)
+    Y = np.eye(2)[y]
+    net = Network([5, 4, 3, 2], activation="sigmoid", cost="cross-entropy", seed=2)
+    W = [w.copy() for w in net.weights]
+    B = [b.copy() for b in net.biases]
+    h = net.fit(X, y, epochs=2, batch_size=5, eta=0.7, shuffle=False, layers=True)
+    act, cost = costlab.activations.ACTIVATIONS["sigmoid"], costlab.costs.COSTS["cross-entropy"]
+    settings = Settings(eta=0.7, n=23)
+    for epoch in (1, 2):
+        total = [np.zeros_like(b) for b in B]
+        for s in range(0, 23, 5):
+            nw, nb = engine.backprop(W, B, X[s:s + 5], Y[s:s + 5], act, act, cost)
+            total = [t + g for t, g in zip(total, nb)]
+            engine.update(W, B, nw, nb, len(X[s:s + 5]), settings)
+        expected = [np.linalg.norm(t / 23) for t in total]
+        np.testing.assert_allclose(h.layers["speed"][epoch], expected, rtol=1e-12)
+    # the records change nothing in the training itself
+    for w, w_ref in zip(net.weights, W):
+        np.testing.assert_allclose(w, w_ref, rtol=1e-12, atol=1e-15)
+
+
+def test_records_leave_training_unchanged_and_appear_in_to_dict(digits):
+    runs = []
+    for layers in (False, True):
+        net = Network([64, 20, 10], activation="relu", seed=3)
+        h = net.fit(digits.X_train[:300], digits.y_train[:300], epochs=2, eta=0.1, layers=layers)
+        runs.append((net, h))
+    (a, ha), (b, hb) = runs
+    for wa, wb in zip(a.weights, b.weights):
+        np.testing.assert_allclose(wa, wb, rtol=1e-12, atol=1e-14)
+    assert ha.train_cost == pytest.approx(hb.train_cost)
+    assert "layers" not in ha.to_dict()
+    d = hb.to_dict()["layers"]
+    assert len(d["speed"]) == 3 and all(len(row) == 2 for row in d["speed"])
+    # relu hidden layer: dead, no saturated; sigmoid output: saturated, no dead
+    assert d["saturated"][0][0] is None and d["dead"][0][1] is None
+    assert d["dead"][0][0] is not None and d["saturated"][0][1] is not None
+
+
+def test_huge_negative_relu_biases_are_dead_and_named(digits):
+    net = Network([64, 20, 15, 10], activation="relu", seed=0)
+    net.biases[1] = np.full(15, -1e3)
+    with pytest.warns(costlab.LayerWarning, match="hidden layer 2 \\(relu\\) is dead before training"):
+        h = net.fit(digits.X_train[:200], digits.y_train[:200], epochs=1, layers=True)
+    assert h.layers["dead"][0][1] == 1.0 and h.layers["dead"][1][1] == 1.0
+    assert h.layers["dead"][0][0] < 0.5
+    # nothing flows back through a dead layer: the layers below it get no gradient
+    assert h.layers["speed"][0][0] == 0.0 and h.layers["speed"][0][1] == 0.0
+
+
+def test_large_sigmoid_weights_are_saturated_and_named(digits):
+    net = Network([64, 20, 10], activation="sigmoid", seed=0)
+    net.weights[0] = net.weights[0] * 300
+    with pytest.warns(costlab.LayerWarning, match="hidden layer 1 \\(sigmoid\\) is saturated"):
+        h = net.fit(digits.X_train[:200], digits.y_train[:200], epochs=1, layers=True)
+    assert h.layers["saturated"][0][0] == 1.0
+    assert h.layers["dead"][0] == [None, None]
+
+
+def test_a_saturated_quadratic_output_names_the_slowdown_and_cross_entropy_does_not(digits):
+    for cost, expect in (("quadratic", True), ("cross-entropy", False)):
+        net = Network([64, 20, 10], cost=cost, seed=0)
+        net.biases[1] = np.full(10, -12.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            h = net.fit(digits.X_train[:200], digits.y_train[:200], epochs=1, eta=0.1, layers=True)
+        messages = [str(w.message) for w in caught if issubclass(w.category, costlab.LayerWarning)]
+        assert h.layers["saturated"][0][1] == 1.0
+        if expect:
+            assert len(messages) == 1 and "slowdown of the blog post" in messages[0]
+            assert "cross-entropy" in messages[0]
+        else:
+            assert messages == []
+
+
+def test_a_healthy_run_warns_of_nothing(digits):
+    # pytest turns every warning into an error: a LayerWarning would fail this test
+    for cost in ("quadratic", "cross-entropy"):
+        net = Network([64, 30, 10], cost=cost, seed=0)
+        net.fit(digits.X_train, digits.y_train, epochs=3, layers=True)
+
+
+def test_group_members_equal_their_solo_runs(digits):
+    X, y = digits.X_train[:400], digits.y_train[:400]
+    costs = ["quadratic", "cross-entropy", "log-likelihood"]
+    # two different outputs (sigmoid, softmax): the saturated fraction of the output only where it applies
+    group = NetworkGroup([Network([64, 12, 11, 10], cost=c, activation="tanh", seed=5) for c in costs])
+    hs = group.fit(X, y, epochs=2, eta=0.3, layers=True)
+    for c, hg in zip(costs, hs):
+        solo = Network([64, 12, 11, 10], cost=c, activation="tanh", seed=5)
+        h = solo.fit(X, y, epochs=2, eta=0.3, layers=True)
+        np.testing.assert_allclose(hg.layers["speed"], h.layers["speed"], rtol=1e-9)
+        assert hg.layers["saturated"][:2] == h.layers["saturated"][:2]
+        assert hg.layers["dead"] == h.layers["dead"]
