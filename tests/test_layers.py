@@ -141,3 +141,41 @@ def test_group_members_equal_their_solo_runs(digits):
         np.testing.assert_allclose(hg.layers["speed"], h.layers["speed"], rtol=1e-9)
         assert hg.layers["saturated"][:2] == h.layers["saturated"][:2]
         assert hg.layers["dead"] == h.layers["dead"]
+
+
+# --------------------------------------------------------------------------- #
+# costlab train: the live diagnosis
+# --------------------------------------------------------------------------- #
+
+def test_costlab_train_names_the_dead_relu_layer_and_trains_on():
+    from clitools import invoke
+
+    code, out, err = invoke("train", "--data", "digits", "--activation", "relu", "--eta", "5", "--epochs", "5",
+                            "--layers")
+    assert code == 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("costlab train: warning: hidden layer 1 (relu) is dead")
+    assert "hidden 1 |nabla_b|" in out and "dead 100%" in out
+    assert len([line for line in out.splitlines() if line.startswith("│")]) == 6  # every epoch trained
+
+
+def test_costlab_train_names_the_slowdown_of_a_saturated_quadratic_output():
+    from clitools import invoke
+
+    code, out, err = invoke("train", "--data", "digits", "--cost", "quadratic", "--eta", "20", "--epochs", "2",
+                            "--json")
+    assert code == 0
+    [line] = err.strip().splitlines()
+    assert "slowdown of the blog post" in line and "try the cross-entropy cost" in line
+    import json
+
+    layers = json.loads(out)["history"]["layers"]
+    assert len(layers["speed"]) == 3 and len(layers["speed"][0]) == 2
+
+
+def test_costlab_train_is_silent_on_a_healthy_run():
+    from clitools import invoke
+
+    for cost in ("quadratic", "cross-entropy"):
+        code, out, err = invoke("train", "--data", "digits", "--cost", cost, "--epochs", "3")
+        assert code == 0 and err == ""
