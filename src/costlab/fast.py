@@ -239,23 +239,19 @@ class _Step:
         wb, hidden, layers = self.wb, self.hidden, self.layers
         z, a, inputs = forward(wb, x1, hidden, self.out, self.scratch, z_first)
         delta = self.cost.delta(z, a, y, self.out)
-        if layers is None:
-            delta *= self.eta / x1.shape[-2]
-        else:
-            # per-layer records: delta stays dC/dz, each update gets its own (eta / m) delta
+        scale = self.eta / x1.shape[-2]
+        delta *= scale
+        if layers is not None:
             layers.add_outputs(inputs, a, y)
-            scale = self.eta / x1.shape[-2]
         for l in range(len(wb) - 1, -1, -1):
             a1 = inputs[l]
             below = hidden.backward(a1[..., :-1], delta @ wb[l][..., :-1]) if l else None
-            step = delta
             if layers is not None:
-                layers.add_delta(l, delta)
-                step = delta * scale
+                layers.add_delta(l, delta, scale)
             if l == 0 and update_first is not None:
-                update_first(step, a1)
+                update_first(delta, a1)
             else:
-                update_layer(wb[l], None if self.velocities is None else self.velocities[l], step, a1,
+                update_layer(wb[l], None if self.velocities is None else self.velocities[l], delta, a1,
                              self.decay, self.mu, self.gemms[l])
             delta = below
         return z, a
@@ -373,9 +369,15 @@ class LayerRecord:
             if self.relu[l]:
                 self.alive[l] |= np.any(a_l > 0, axis=-2)
 
-    def add_delta(self, l, delta):
-        """nabla_b^l of a batch: sum_x delta^l_x (delta = dC/dz, not scaled by eta / m)."""
-        self.sum_b[l] += np.sum(delta, axis=-2)
+    def add_delta(self, l, delta, scale=1.0):
+        """nabla_b^l of a batch: sum_x delta^l_x, from ``delta`` = scale * dC/dz (scale: eta / m).
+
+        ``scale`` is a number, or (K, 1, 1) for a group, where a frozen member's 0 counts nothing.
+        """
+        total = np.sum(delta, axis=-2)
+        if np.ndim(scale):
+            scale = np.reshape(scale, np.shape(scale)[:-1])
+        self.sum_b[l] += np.divide(total, scale, out=np.zeros_like(total), where=np.asarray(scale) != 0)
 
     def row(self):
         """(speed, saturated, dead, slowed): per layer, arrays over the lead axis.
