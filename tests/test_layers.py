@@ -179,3 +179,42 @@ def test_costlab_train_is_silent_on_a_healthy_run():
     for cost in ("quadratic", "cross-entropy"):
         code, out, err = invoke("train", "--data", "digits", "--cost", cost, "--epochs", "3")
         assert code == 0 and err == ""
+
+
+# --------------------------------------------------------------------------- #
+# costlab layers: Nielsen's chapter 5, and what ReLU and the cross-entropy change
+# --------------------------------------------------------------------------- #
+
+def test_costlab_layers_reproduces_chapter_5_and_writes_its_figure(tmp_path):
+    import json
+
+    from clitools import PNG_MAGIC, invoke
+
+    code, out, err = invoke("layers", "--data", "digits", "--sizes", "64,30,30,30,10", "--epochs", "3",
+                            "--limit", "500", "--out", tmp_path, "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert [(r["cost"], r["activation"]) for r in d["runs"]] == [
+        ("quadratic", "sigmoid"), ("cross-entropy", "sigmoid"), ("quadratic", "relu"), ("cross-entropy", "relu")]
+    runs = {(r["cost"], r["activation"]): r for r in d["runs"]}
+    for r in d["runs"]:
+        assert len(r["speed"]) == 4 and all(len(row) == 4 for row in r["speed"])
+    for cost in ("quadratic", "cross-entropy"):
+        sig, relu = runs[cost, "sigmoid"]["speed"][0], runs[cost, "relu"]["speed"][0]
+        # chapter 5: in the sigmoid network the first hidden layer learns several times slower than the last
+        assert sig[0] < sig[1] < sig[2] and sig[2] / sig[0] > 5
+        # ReLU carries no factor sigma'(z) <= 1/4: the first layer is far less behind
+        assert relu[2] / relu[0] < sig[2] / sig[0] / 3
+    # the same start: the cross-entropy's output error is the quadratic's without sigma'(z), so it is larger
+    assert runs["cross-entropy", "sigmoid"]["speed"][0][3] > runs["quadratic", "sigmoid"]["speed"][0][3]
+    assert runs["quadratic", "relu"]["saturated"][0][:3] == [None] * 3
+    assert runs["quadratic", "sigmoid"]["dead"][0] == [None] * 4
+    assert (tmp_path / "layers.png").read_bytes().startswith(PNG_MAGIC)
+    assert json.loads((tmp_path / "layers.json").read_text()) == d
+
+
+def test_costlab_layers_rejects_unknown_names_in_one_line():
+    from clitools import run_main
+
+    code, out, err = run_main("layers", "--activations", "sigmoid,swish")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--activations" in err

@@ -104,7 +104,7 @@ def _print_table(result, dataset):
             row = run.speed[e]
             ratio = run.ratio(e)
             shares = []
-            for key in ("saturated", "dead"):
+            for key in ("dead", "saturated"):
                 values = [v for v in getattr(run, key)[e] if v is not None]
                 if values:
                     shares.append(f"{'sat' if key == 'saturated' else 'dead'} "
