@@ -242,12 +242,12 @@ class _Step:
         scale = self.eta / x1.shape[-2]
         delta *= scale
         if layers is not None:
-            layers.add_outputs(inputs, a, y)
+            layers.keep(inputs, a, y)
         for l in range(len(wb) - 1, -1, -1):
             a1 = inputs[l]
             below = hidden.backward(a1[..., :-1], delta @ wb[l][..., :-1]) if l else None
             if layers is not None:
-                layers.add_delta(l, delta, scale)
+                layers.add_delta(l, delta, x1.shape[-2])
             if l == 0 and update_first is not None:
                 update_first(delta, a1)
             else:
@@ -339,10 +339,14 @@ class LayerRecord:
     layer does not saturate.
     """
 
-    def __init__(self, wb, hidden, out):
+    def __init__(self, wb, hidden, out, eta=None):
         lead = wb[0].shape[:-2]
         L = len(wb)
         self.n = 0
+        # in training: eta (a number, or (K, 1, 1)) and, per batch size m, the sums of (eta / m) delta
+        self.eta = eta
+        self.scaled = {}
+        self.pending = []
         self.sum_b = [np.zeros(lead + (w.shape[-2],)) for w in wb]
         self.parts = [_saturating_parts(hidden)] * (L - 1) + [_saturating_parts(out)]
         self.relu = [hidden.name == "relu"] * (L - 1) + [getattr(out, "name", None) == "relu"]
@@ -357,8 +361,12 @@ class LayerRecord:
 
     def add_outputs(self, inputs, a, y):
         """Count saturated neurons and units that fired, from a forward pass over rows (..., m, ...)."""
+        self._count([a1[..., :-1] for a1 in inputs[1:]] + [a], y)
+
+    def _count(self, outs, y):
+        """The counts of add_outputs from the outputs a^l of every layer."""
+        a = outs[-1]
         self.n += a.shape[-2]
-        outs = [a1[..., :-1] for a1 in inputs[1:]] + [a]
         for l, a_l in enumerate(outs):
             for act, idx in self.parts[l]:
                 flat = act.prime_from_output(a_l[idx]) < SATURATED_BELOW * _PRIME_MAX[act.name]
@@ -369,15 +377,32 @@ class LayerRecord:
             if self.relu[l]:
                 self.alive[l] |= np.any(a_l > 0, axis=-2)
 
-    def add_delta(self, l, delta, scale=1.0):
-        """nabla_b^l of a batch: sum_x delta^l_x, from ``delta`` = scale * dC/dz (scale: eta / m).
+    def keep(self, inputs, a, y):
+        """Keep a batch's outputs, to be counted by :meth:`flush` a chunk of batches at a time."""
+        self.pending.append(([a1[..., :-1].copy() for a1 in inputs[1:]] + [a], y))
 
-        ``scale`` is a number, or (K, 1, 1) for a group, where a frozen member's 0 counts nothing.
+    def flush(self):
+        """Count the outputs kept since the last flush."""
+        if not self.pending:
+            return
+        outs = [np.concatenate(parts, axis=-2) for parts in zip(*(p[0] for p in self.pending))]
+        y = np.concatenate([p[1] for p in self.pending], axis=-2)
+        self.pending = []
+        self._count(outs, y)
+
+    def add_delta(self, l, delta, m=None):
+        """nabla_b^l of a batch: sum_x delta^l_x.
+
+        In training (``m`` given) ``delta`` is (eta / m) dC/dz: its sums are kept
+        per batch size and divided by eta / m once, in :meth:`row`.
         """
-        total = np.sum(delta, axis=-2)
-        if np.ndim(scale):
-            scale = np.reshape(scale, np.shape(scale)[:-1])
-        self.sum_b[l] += np.divide(total, scale, out=np.zeros_like(total), where=np.asarray(scale) != 0)
+        if m is None:
+            self.sum_b[l] += np.sum(delta, axis=-2)
+            return
+        sums = self.scaled.get(m)
+        if sums is None:
+            sums = self.scaled[m] = [np.zeros_like(s) for s in self.sum_b]
+        sums[l] += np.sum(delta, axis=-2)
 
     def row(self):
         """(speed, saturated, dead, slowed): per layer, arrays over the lead axis.
@@ -385,6 +410,15 @@ class LayerRecord:
         None for a layer where a figure does not apply; NaN for the members of
         a mixed group whose output does not saturate.
         """
+        self.flush()
+        if self.scaled:
+            eta = np.asarray(self.eta, dtype=float)
+            eta = eta.reshape(eta.shape[:-2] + (1,)) if eta.ndim else eta
+            # (eta / m) sum_x delta, divided by eta / m; a frozen member (eta = 0) learned nothing
+            for m, sums in self.scaled.items():
+                for l, total in enumerate(sums):
+                    self.sum_b[l] += np.divide(total * m, eta, out=np.zeros_like(total), where=eta != 0)
+            self.scaled = {}
         n = max(self.n, 1)
         speed = [np.sqrt(np.sum((s / n) ** 2, axis=-1)) for s in self.sum_b]
         saturated = [None if c is None else np.mean(c > 0.5 * self.n, axis=-1) for c in self.saturated_count]
@@ -468,6 +502,8 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
                 as_[..., t:t + m, :] = a
         if record is not None:
             record.add(cost, zs, as_, ys)
+        if layers is not None:
+            layers.flush()
         done += len(batches)
         if on_batch is not None:
             on_batch(done, n_batches)

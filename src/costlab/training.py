@@ -363,7 +363,7 @@ def train(
                 break
             last_good = [w.copy() for w in members.wb], None if members.velocities is None else [v.copy() for v in members.velocities]
             running = fast._Record(wb[0].shape[:-2], m) if monitor == "running" else None
-            by_layer = fast.LayerRecord(wb, members.hidden, members.output) if layers else None
+            by_layer = fast.LayerRecord(wb, members.hidden, members.output, steps.eta) if layers else None
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging member overflows; it is caught below, once per epoch
                 fast.train_epoch(wb, velocities, X, Y, members.orders(n, shuffle), m, steps.eta, steps.decay, mu,
