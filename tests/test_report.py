@@ -66,7 +66,7 @@ def test_every_inline_svg_parses_and_ids_are_unique(report):
     svgs = SVG.findall(report)
     figures = [s for s in svgs if 'class="figure"' in s[:400]]
     maths = [s for s in svgs if 'class="math"' in s[:400]]
-    assert len(figures) == 6  # output, cost grid, sigmoid, gradient, map, comparison
+    assert len(figures) == 7  # output, cost grid, sigmoid, gradient, map, comparison, layers
     assert len(maths) >= 50
     for svg in svgs:
         root = ET.fromstring(svg)
@@ -131,3 +131,11 @@ def test_report_to_a_directory_is_refused(tmp_path):
     (tmp_path / "taken.html").mkdir()
     code, _, err = run_main("report", "--out", str(tmp_path / "taken.html"))
     assert code == 2 and "is a directory" in err
+
+
+def test_report_shows_each_layers_speed(report, report_without_data):
+    assert '<section id="layers">' in report and '<section id="layers">' not in report_without_data
+    text = re.sub(SVG, "", report)
+    # Nielsen's chapter 5, measured: the first hidden layer of the sigmoid networks is the slowest
+    m = re.search(r"the first hidden layer learns (\d+) to (\d+) times slower", text)
+    assert m and int(m.group(1)) >= 5
