@@ -12,9 +12,6 @@ from costlab.cli.train import parse_sizes
 
 __all__ = ["layers_command"]
 
-COSTS = ("quadratic", "cross-entropy", "log-likelihood")
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
-
 
 @click.command(cls=Command, short_help="Each layer's speed of learning, saturated and dead units.")
 @click.option("--data", default="digits", show_default=True, metavar="SPEC",
@@ -48,8 +45,11 @@ def layers_command(data, sizes, costs, activations, epochs, eta, batch_size, ini
     Example (Nielsen's chapter 5: the first hidden layer learns slowest):
       costlab layers --data digits --sizes 64,30,30,30,10 --epochs 30 --out layers/
     """
-    cost_names = _names(costs, "--costs", COSTS)
-    activation_names = _names(activations, "--activations", ACTIVATIONS)
+    from costlab.activations import ACTIVATIONS
+    from costlab.costs import COSTS
+
+    cost_names = _names(costs, "--costs", list(COSTS))
+    activation_names = _names(activations, "--activations", [a.name for a in ACTIVATIONS.values() if a.elementwise])
     if out is not None:
         out = out_dir(out)
 
