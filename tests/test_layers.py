@@ -218,3 +218,18 @@ def test_costlab_layers_rejects_unknown_names_in_one_line():
 
     code, out, err = run_main("layers", "--activations", "sigmoid,swish")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--activations" in err
+
+
+def test_costlab_layers_shows_a_diverged_run_where_it_ends():
+    import json
+
+    from clitools import invoke
+
+    args = ("layers", "--init", "large", "--activations", "relu", "--costs", "cross-entropy", "--epochs", "2",
+            "--limit", "300", "--sizes", "64,30,30,30,10")
+    code, out, err = invoke(*args)
+    assert code == 0, err
+    assert "0 (diverged)" in out
+    code, out, err = invoke(*args, "--json")
+    [run] = json.loads(out)["runs"]
+    assert run["diverged"] == 1 and len(run["speed"]) == 1  # only the state before training

@@ -35,7 +35,8 @@ class LayerRun:
     With several seeds every figure is the mean over the seeds. ``speed`` is
     ||nabla_b^l||; ``saturated`` and ``dead`` are fractions of the layer's
     neurons (None where they do not apply); ``eval_accuracy`` the test
-    accuracy per epoch (None without test data).
+    accuracy per epoch (None without test data). ``diverged`` counts the seeds
+    whose training diverged: the lists end where the shortest run ends.
     """
 
     cost: str

@@ -90,7 +90,6 @@ def layers_command(data, sizes, costs, activations, epochs, eta, batch_size, ini
 def _print_table(result, dataset):
     from rich.table import Table
 
-    E = len(result.runs[0].speed) - 1
     L = len(result.runs[0].speed[0])
     names = [f"h{l + 1}" for l in range(L - 1)] + ["out"]
     console = stdout_console()
@@ -100,6 +99,7 @@ def _print_table(result, dataset):
     for col in ("cost", "activation", "epoch", *names, "h1 / last hidden", "sat/dead", "test acc"):
         table.add_column(col, justify="right", no_wrap=col in ("cost",))
     for run in result.runs:
+        E = len(run.speed) - 1  # a run that diverged (every seed) ends early
         for e in sorted({0, E}):
             row = run.speed[e]
             ratio = run.ratio(e)
@@ -110,7 +110,7 @@ def _print_table(result, dataset):
                     shares.append(f"{'sat' if key == 'saturated' else 'dead'} "
                                   + "/".join(f"{100 * v:.0f}" for v in values) + "%")
             acc = run.eval_accuracy[e] if e < len(run.eval_accuracy) else None
-            table.add_row(run.cost, run.activation, str(e), *(f"{v:.2e}" for v in row),
+            table.add_row(run.cost, run.activation, f"{e}" + (" (diverged)" if e == E and run.diverged else ""), *(f"{v:.2e}" for v in row),
                           "-" if ratio is None else f"{ratio:.3f}", ", ".join(shares) or "-",
                           "-" if acc is None else f"{acc:.1%}")
     console.print(table)
