@@ -104,15 +104,17 @@ class _Diagnosis:
             return
         self.said.add((k, key))
         who = f"network {k}: " if self.members.K > 1 else ""
-        warnings.warn(who + message, LayerWarning, stacklevel=4)
+        # stacklevel: _warn, check, layer_rows, train, fit, and the caller of fit
+        warnings.warn(who + message, LayerWarning, stacklevel=6)
 
     def check(self, k, epoch, speed, saturated, dead, slowed):
         L = len(speed)
         when = "before training" if epoch == 0 else f"in epoch {epoch}"
         for l in range(L - 1):
             if dead[l] == 1.0:
+                cure = "check its initial biases" if epoch == 0 else "try a smaller learning rate eta"
                 self._warn(k, ("dead", l), f"hidden layer {l + 1} ({self.hidden}) is dead {when}: no unit was "
-                           "positive on any sample, so it no longer learns; try a smaller learning rate eta")
+                           f"positive on any sample, so it no longer learns; {cure}")
             if saturated[l] == 1.0:
                 self._warn(k, ("saturated", l), f"hidden layer {l + 1} ({self.hidden}) is saturated {when}: every "
                            "neuron has sigma'(z) < 1% of its maximum on most samples, so it barely learns; "
