@@ -233,3 +233,13 @@ def test_costlab_layers_shows_a_diverged_run_where_it_ends():
     code, out, err = invoke(*args, "--json")
     [run] = json.loads(out)["runs"]
     assert run["diverged"] == 1 and len(run["speed"]) == 1  # only the state before training
+
+
+def test_group_of_own_batch_orders_with_momentum_equals_its_solo_runs(digits):
+    X, y = digits.X_train[:300], digits.y_train[:300]
+    group = NetworkGroup([Network([64, 16, 10], activation="relu", seed=s) for s in (1, 2)])
+    hs = group.fit(X, y, epochs=2, eta=0.2, mu=0.5, layers=True)
+    for s, hg in zip((1, 2), hs):
+        h = Network([64, 16, 10], activation="relu", seed=s).fit(X, y, epochs=2, eta=0.2, mu=0.5, layers=True)
+        np.testing.assert_allclose(hg.layers["speed"], h.layers["speed"], rtol=1e-9)
+        assert hg.layers["dead"] == h.layers["dead"] and hg.layers["saturated"] == h.layers["saturated"]
