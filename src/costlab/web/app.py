@@ -9,6 +9,8 @@ Routes::
     GET  /api/train?costs=..     two networks trained on the digits: server-sent events
     POST /api/train/{id}/stop    stop a training
     GET  /api/train/status       the trainings running now
+    GET  /api/layers?depth=..    deep networks' per-layer speeds of learning: server-sent events
+                                 (stopped like a training, at /api/train/{id}/stop)
 
 Every refusal is a JSON object ``{"error": message}`` with a 4xx status.
 Requests are bounded before any work: a query string over 2 KiB gets 414, a
@@ -35,6 +37,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets
+from costlab.web.api import LayersJob, TrainingJob, check_layers_params
 
 __all__ = ["MAX_BODY_BYTES", "MAX_QUERY_BYTES", "STATIC_DIR", "background_server", "create_app"]
 
@@ -130,10 +133,10 @@ def create_app(*, max_trainings: int = 2) -> Starlette:
         except ApiError as e:
             return _error(e.message, e.status)
 
-    async def train(request: Request):
+    async def train(request: Request, check=None, job_class=None):
         try:
-            params = check_train_params(dict(request.query_params))
-            job = trainer.start(params)
+            params = (check or check_train_params)(dict(request.query_params))
+            job = trainer.start(params, job_class or TrainingJob)
         except ApiError as e:
             return _error(e.message, e.status)
 
@@ -155,6 +158,9 @@ def create_app(*, max_trainings: int = 2) -> Starlette:
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def layers(request: Request):
+        return await train(request, check_layers_params, LayersJob)
 
     async def stop(request: Request):
         job = trainer.get(request.path_params["job_id"])
@@ -182,6 +188,7 @@ def create_app(*, max_trainings: int = 2) -> Starlette:
             Route("/api/neuron", neuron, methods=["GET", "POST"]),
             Route("/api/train/status", running),
             Route("/api/train", train),
+            Route("/api/layers", layers),
             Route("/api/train/{job_id}/stop", stop, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
