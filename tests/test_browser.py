@@ -260,3 +260,27 @@ def test_report_opens_offline_and_every_figure_renders(browser, report_file):
     phone.goto(report_file.as_uri())
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.close()
+
+
+def test_layers_view_streams_each_layers_speed(laptop, server):
+    from playwright.sync_api import expect
+
+    page = laptop.page
+    page.goto(server)
+    page.click("#tab-layers")
+    page.fill("#lay-epochs", "4")
+    page.fill("#lay-depth", "3")
+    page.click("#lay-start")
+    expect(page.locator("#lay-status")).to_contain_text("done in", timeout=30000)
+    # one chart per (cost, activation), one line per layer, entry 0 and 4 epochs each
+    charts = page.locator("#lay-charts svg")
+    assert charts.count() == 4
+    svg = "lay-chart-quadratic-sigmoid-svg"
+    assert page.get_attribute(f"#{svg}", "data-ylog") == "1" or page.get_attribute(f"#{svg}", "data-ylog") == "true"
+    for layer in ("hidden 1", "hidden 3", "output"):
+        assert page.get_attribute(f"#{svg} path[data-series='{layer}']", "data-n") == "5"
+    # the first hidden layer is drawn below the last: it learns slowest (Nielsen's chapter 5)
+    first = page.eval_on_selector(f"#{svg} path[data-series='hidden 1']", "p => p.getBBox().y")
+    last = page.eval_on_selector(f"#{svg} path[data-series='hidden 3']", "p => p.getBBox().y")
+    assert first > last
+    page.screenshot(path=ARTIFACTS / "serve-layers.png")
