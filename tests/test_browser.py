@@ -240,7 +240,7 @@ def test_report_opens_offline_and_every_figure_renders(browser, report_file):
         "svg.figure, svg.math",
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.getAttribute('class'), r.width, r.height]; })",
     )
-    assert sum(1 for c, _, _ in sizes if c == "figure") == 6
+    assert sum(1 for c, _, _ in sizes if c == "figure") == 7  # with the layers section
     assert sum(1 for c, _, _ in sizes if c == "math") >= 50
     assert all(w > 5 and h > 5 for _, w, h in sizes), [s for s in sizes if not (s[1] > 5 and s[2] > 5)]
     # the figures fill the text column; equations keep their own size
