@@ -276,7 +276,7 @@ def test_layers_view_streams_each_layers_speed(laptop, server):
     charts = page.locator("#lay-charts svg")
     assert charts.count() == 4
     svg = "lay-chart-quadratic-sigmoid-svg"
-    assert page.get_attribute(f"#{svg}", "data-ylog") == "1" or page.get_attribute(f"#{svg}", "data-ylog") == "true"
+    assert page.get_attribute(f"#{svg}", "data-ylog") == "1"  # a log scale
     for layer in ("hidden 1", "hidden 3", "output"):
         assert page.get_attribute(f"#{svg} path[data-series='{layer}']", "data-n") == "5"
     # the first hidden layer is drawn below the last: it learns slowest (Nielsen's chapter 5)
