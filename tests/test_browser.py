@@ -265,7 +265,7 @@ def test_report_opens_offline_and_every_figure_renders(browser, report_file):
         "svg.figure, svg.math",
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [e.getAttribute('class'), r.width, r.height]; })",
     )
-    assert sum(1 for c, _, _ in sizes if c == "figure") == 7
+    assert sum(1 for c, _, _ in sizes if c == "figure") == 8  # with the layers section
     assert sum(1 for c, _, _ in sizes if c == "math") >= 50
     assert all(w > 5 and h > 5 for _, w, h in sizes), [s for s in sizes if not (s[1] > 5 and s[2] > 5)]
     # the figures fill the text column; equations keep their own size
@@ -379,6 +379,9 @@ def test_no_label_is_drawn_over_a_curve_at_the_posts_settings(browser, server, v
 
 
 def test_your_own_cost_trains_next_to_the_built_ins(laptop, server):
+
+
+def test_layers_view_streams_each_layers_speed(laptop, server):
     from playwright.sync_api import expect
 
     page = laptop.page
@@ -389,3 +392,22 @@ def test_your_own_cost_trains_next_to_the_built_ins(laptop, server):
     expected = api(server, w=2, b=2, costs="(a - y)**4/4")["runs"]["(a - y)**4/4"]["a"][300]
     expect(page.locator('[id="final-(a - y)**4/4"] .final-a')).to_have_text(f"{expected:.4f}", timeout=5000)
     expect(page.locator("#final-quadratic .final-a")).to_be_visible()
+
+
+    page.click("#tab-layers")
+    page.fill("#lay-epochs", "4")
+    page.fill("#lay-depth", "3")
+    page.click("#lay-start")
+    expect(page.locator("#lay-status")).to_contain_text("done in", timeout=30000)
+    # one chart per (cost, activation), one line per layer, entry 0 and 4 epochs each
+    charts = page.locator("#lay-charts svg")
+    assert charts.count() == 4
+    svg = "lay-chart-quadratic-sigmoid-svg"
+    assert page.get_attribute(f"#{svg}", "data-ylog") == "1"  # a log scale
+    for layer in ("hidden 1", "hidden 3", "output"):
+        assert page.get_attribute(f"#{svg} path[data-series='{layer}']", "data-n") == "5"
+    # the first hidden layer is drawn below the last: it learns slowest (Nielsen's chapter 5)
+    first = page.eval_on_selector(f"#{svg} path[data-series='hidden 1']", "p => p.getBBox().y")
+    last = page.eval_on_selector(f"#{svg} path[data-series='hidden 3']", "p => p.getBBox().y")
+    assert first > last
+    page.screenshot(path=ARTIFACTS / "serve-layers.png")

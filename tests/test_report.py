@@ -74,7 +74,7 @@ def test_every_inline_svg_parses_and_ids_are_unique(report):
     svgs = SVG.findall(report)
     figures = [s for s in svgs if 'class="figure"' in s[:400]]
     maths = [s for s in svgs if 'class="math"' in s[:400]]
-    assert len(figures) == 7  # output, cost grid, sigmoid, gradient, map, map against a0, comparison
+    assert len(figures) == 8  # output, cost grid, sigmoid, gradient, map, map against a0, comparison, layers
     assert len(maths) >= 50
     for svg in svgs:
         root = ET.fromstring(svg)
@@ -178,3 +178,11 @@ def test_blog_post_not_seed(report):
     prose = _prose(report)
     assert "blog post" in prose and "Nielsen" in prose
     assert not re.search(r"\bthe seed\b|\bseed's\b", prose)
+
+
+def test_report_shows_each_layers_speed(report, report_without_data):
+    assert '<section id="layers">' in report and '<section id="layers">' not in report_without_data
+    text = re.sub(SVG, "", report)
+    # Nielsen's chapter 5, measured: the first hidden layer of the sigmoid networks is the slowest
+    m = re.search(r"the first hidden layer learns (\d+) to (\d+) times slower", text)
+    assert m and int(m.group(1)) >= 5

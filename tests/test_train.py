@@ -142,7 +142,7 @@ def test_json_has_config_and_history():
     assert c["activation"] == "sigmoid" and c["output_activation"] == "sigmoid"
     assert c["dtype"] == "float64" and c["limit"] is None
     h = d["history"]
-    assert set(h) == set(HISTORY_KEYS)
+    assert set(h) == set(HISTORY_KEYS) | {"layers"}  # layers: the per-layer records of the diagnosis
     for key in HISTORY_KEYS:
         assert len(h[key]) == 5
     assert h["epoch"] == [0, 1, 2, 3, 4]
@@ -165,7 +165,7 @@ def test_cli_run_equals_the_api_and_limit_trains_on_n_samples(tmp_path, digits):
     assert d["config"]["limit"] == 100
     net = costlab.Network([64, 30, 10], cost="cross-entropy", seed=4)
     h = net.fit(digits.X_train[:100], digits.y_train[:100], epochs=5, batch_size=10, eta=0.5,
-                eval_data=(digits.X_test, digits.y_test))
+                eval_data=(digits.X_test, digits.y_test), layers=True)  # costlab train diagnoses the layers
     assert d["history"] == h.to_dict()
     w, b = weights_of(path)
     assert w == [x.tolist() for x in net.weights]

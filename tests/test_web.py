@@ -529,3 +529,40 @@ def test_neuron_answers_the_logit_view(client):
     np.testing.assert_allclose(ce["C"], -(0.25 * np.log(a) + 0.75 * np.log1p(-a)), rtol=1e-10)
     np.testing.assert_allclose(ce["dC_dz"], np.abs(a - 0.25), rtol=1e-12)
     np.testing.assert_allclose(np.array(ce["dC_dz"]) / np.array(q["dC_dz"]), 1 / (a * (1 - a)), rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- #
+# The third tab: each layer's speed of learning
+# --------------------------------------------------------------------------- #
+
+def test_layers_stream_is_the_engines_per_layer_record(client):
+    from costlab.group import NetworkGroup
+    from costlab.network import Network
+    from costlab.web.api import digits
+
+    r = client.get("/api/layers", params={"epochs": 2, "pace": 0, "depth": 2, "hidden": 12,
+                                          "costs": "quadratic,cross-entropy", "activations": "sigmoid,relu"})
+    assert r.status_code == 200
+    events = parse_events(r.text)
+    assert [k for k, _ in events] == ["start"] + ["epoch"] * 6 + ["done"]
+    epochs = [d for k, d in events if k == "epoch"]
+    assert [(d["activation"], d["epoch"]) for d in epochs] == [(a, e) for a in ("sigmoid", "relu") for e in (0, 1, 2)]
+    data, Y, _ = digits()
+    for activation in ("sigmoid", "relu"):
+        nets = [Network([64, 12, 12, 10], cost=c, activation=activation, seed=0) for c in ("quadratic", "cross-entropy")]
+        hs = NetworkGroup(nets).fit(data.X_train, Y, epochs=2, eta=0.1, layers=True)
+        for cost, h in zip(("quadratic", "cross-entropy"), hs):
+            assert [d["runs"][cost]["speed"] for d in epochs if d["activation"] == activation] == h.layers["speed"]
+    sig0 = epochs[0]["runs"]["quadratic"]["speed"]
+    assert len(sig0) == 3 and sig0[0] < sig0[1]  # the first hidden layer is the slowest
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"depth": "5"}, "depth must be a whole number in [1, 4]"),
+    ({"epochs": "61"}, "epochs must be a whole number in [1, 60]"),
+    ({"activations": "sigmoid,softmax"}, "unknown activation 'softmax'"),
+    ({"costs": ""}, "costs must name 1 to 3"),
+])
+def test_layers_refuses_bad_parameters(client, params, message):
+    r = client.get("/api/layers", params=params)
+    assert r.status_code == 400 and message in r.json()["error"]

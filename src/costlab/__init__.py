@@ -38,6 +38,7 @@ _LAZY = {
     "Network": "costlab.network",
     "NetworkGroup": "costlab.group",
     "TrainingDiverged": "costlab.training",
+    "LayerWarning": "costlab.training",
     "load": "costlab.saving",
     "save": "costlab.saving",
     "load_data": "costlab.data",

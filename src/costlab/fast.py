@@ -40,7 +40,8 @@ import numpy as np
 from costlab.activations import Activation
 from costlab.costs import Cost
 
-__all__ = ["EVAL_CHUNK", "evaluate", "output", "stack", "train_epoch"]
+__all__ = ["EVAL_CHUNK", "SATURATED_BELOW", "LayerRecord", "evaluate", "layer_state", "output", "stack",
+           "train_epoch"]
 
 #: Rows converted at a time when a whole data set is evaluated (bounds memory).
 EVAL_CHUNK = 4096
@@ -219,9 +220,9 @@ def update_layer(wb, v, delta, a1, decay, mu, gemm):
 class _Step:
     """What every step of an epoch shares: the layers, their gemm routines and scratch arrays."""
 
-    def __init__(self, wb, velocities, m, eta, decay, mu, hidden, out, cost):
+    def __init__(self, wb, velocities, m, eta, decay, mu, hidden, out, cost, layers=None):
         dt = wb[0].dtype.type
-        self.wb, self.velocities = wb, velocities
+        self.wb, self.velocities, self.layers = wb, velocities, layers
         self.eta, self.decay, self.mu = eta, decay, mu
         self.hidden, self.out, self.cost = hidden, out, cost
         self.gemms = [gemm_for(w) for w in wb]
@@ -235,13 +236,18 @@ class _Step:
         ``update_first(delta, a1)``, if given, updates the first layer instead
         of :func:`update_layer`.
         """
-        wb, hidden = self.wb, self.hidden
+        wb, hidden, layers = self.wb, self.hidden, self.layers
         z, a, inputs = forward(wb, x1, hidden, self.out, self.scratch, z_first)
         delta = self.cost.delta(z, a, y, self.out)
-        delta *= self.eta / x1.shape[-2]
+        scale = self.eta / x1.shape[-2]
+        delta *= scale
+        if layers is not None:
+            layers.keep(inputs, a, y)
         for l in range(len(wb) - 1, -1, -1):
             a1 = inputs[l]
             below = hidden.backward(a1[..., :-1], delta @ wb[l][..., :-1]) if l else None
+            if layers is not None:
+                layers.add_delta(l, delta, x1.shape[-2])
             if l == 0 and update_first is not None:
                 update_first(delta, a1)
             else:
@@ -294,8 +300,158 @@ class _Record:
         self.correct += _correct(a, y)
 
 
+#: A sigmoid or tanh neuron is saturated on a sample when sigma'(z) is below this fraction of its maximum
+#: (sigmoid: a (1 - a) < 0.0025, so a < 0.0025 or a > 0.9975; tanh: 1 - a^2 < 0.01, so |a| > 0.995).
+SATURATED_BELOW = 0.01
+#: The maximum of sigma'(z) of the activations that saturate.
+_PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0}
+
+
+def _saturating_parts(act):
+    """[(activation, members)] of a layer's activation that saturate: members is ... for all of them.
+
+    A group of mixed costs has one output activation per member (``act.pairs``);
+    only the members whose output is a sigmoid or tanh are counted.
+    """
+    if isinstance(act, Activation):
+        return [(act, ...)] if act.name in _PRIME_MAX else []
+    return [(out, idx) for _, out, idx in getattr(act, "pairs", ()) if out.name in _PRIME_MAX]
+
+
+class LayerRecord:
+    """Per-layer records of an epoch (or of one pass over the data), for every layer with weights.
+
+    Over the samples x it sees, for each layer l (first hidden layer to output):
+
+    * ``speed``: ||nabla_b^l||, the length of the mean bias gradient
+      ``(1/n) sum_x delta^l_x`` (Nielsen's "speed of learning" of the layer).
+      In training each mini-batch's delta is taken at the weights before its
+      step (the running analogue of the gradient over the training data);
+    * ``saturated`` (sigmoid and tanh layers; None for others): the fraction of
+      the layer's neurons that are saturated on more than half of the samples,
+      saturated meaning sigma'(z) < SATURATED_BELOW times its maximum;
+    * ``dead`` (ReLU layers; None for others): the fraction of the layer's
+      units whose output a = max(0, z) is positive on no sample.
+
+    ``slowed`` is the fraction of (sample, output neuron) pairs where the output
+    neuron is saturated and wrong (|a - y| > 1/2): where a cost that carries
+    sigma'(z) learns slowest (the blog post's slowdown). None when the output
+    layer does not saturate.
+    """
+
+    def __init__(self, wb, hidden, out, eta=None):
+        lead = wb[0].shape[:-2]
+        L = len(wb)
+        self.n = 0
+        # in training: eta (a number, or (K, 1, 1)) and, per batch size m, the sums of (eta / m) delta
+        self.eta = eta
+        self.scaled = {}
+        self.pending = []
+        self.sum_b = [np.zeros(lead + (w.shape[-2],)) for w in wb]
+        self.parts = [_saturating_parts(hidden)] * (L - 1) + [_saturating_parts(out)]
+        self.relu = [hidden.name == "relu"] * (L - 1) + [getattr(out, "name", None) == "relu"]
+        self.saturated_count = [np.zeros(lead + (w.shape[-2],), dtype=np.int64) if parts else None
+                                for w, parts in zip(wb, self.parts)]
+        self.alive = [np.zeros(lead + (w.shape[-2],), dtype=bool) if r else None for w, r in zip(wb, self.relu)]
+        self.slowed_count = np.zeros(lead, dtype=np.int64)
+        # members whose output saturates (all of them, unless a group mixes outputs)
+        self.output_saturates = np.zeros(lead, dtype=bool)
+        for _, idx in self.parts[-1]:
+            self.output_saturates[idx] = True
+
+    def add_outputs(self, inputs, a, y):
+        """Count saturated neurons and units that fired, from a forward pass over rows (..., m, ...)."""
+        self._count([a1[..., :-1] for a1 in inputs[1:]] + [a], y)
+
+    def _count(self, outs, y):
+        """The counts of add_outputs from the outputs a^l of every layer."""
+        a = outs[-1]
+        self.n += a.shape[-2]
+        for l, a_l in enumerate(outs):
+            for act, idx in self.parts[l]:
+                flat = act.prime_from_output(a_l[idx]) < SATURATED_BELOW * _PRIME_MAX[act.name]
+                self.saturated_count[l][idx] += np.sum(flat, axis=-2)
+                if l == len(outs) - 1:
+                    wrong = np.abs(a_l[idx] - (y[idx] if y.ndim == a.ndim else y)) > 0.5
+                    self.slowed_count[idx] += np.sum(flat & wrong, axis=(-2, -1))
+            if self.relu[l]:
+                self.alive[l] |= np.any(a_l > 0, axis=-2)
+
+    def keep(self, inputs, a, y):
+        """Keep a batch's outputs, to be counted by :meth:`flush` a chunk of batches at a time."""
+        self.pending.append(([a1[..., :-1].copy() for a1 in inputs[1:]] + [a], y))
+
+    def flush(self):
+        """Count the outputs kept since the last flush."""
+        if not self.pending:
+            return
+        outs = [np.concatenate(parts, axis=-2) for parts in zip(*(p[0] for p in self.pending))]
+        y = np.concatenate([p[1] for p in self.pending], axis=-2)
+        self.pending = []
+        self._count(outs, y)
+
+    def add_delta(self, l, delta, m=None):
+        """nabla_b^l of a batch: sum_x delta^l_x.
+
+        In training (``m`` given) ``delta`` is (eta / m) dC/dz: its sums are kept
+        per batch size and divided by eta / m once, in :meth:`row`.
+        """
+        if m is None:
+            self.sum_b[l] += np.sum(delta, axis=-2)
+            return
+        sums = self.scaled.get(m)
+        if sums is None:
+            sums = self.scaled[m] = [np.zeros_like(s) for s in self.sum_b]
+        sums[l] += np.sum(delta, axis=-2)
+
+    def row(self):
+        """(speed, saturated, dead, slowed): per layer, arrays over the lead axis.
+
+        None for a layer where a figure does not apply; NaN for the members of
+        a mixed group whose output does not saturate.
+        """
+        self.flush()
+        if self.scaled:
+            eta = np.asarray(self.eta, dtype=float)
+            eta = eta.reshape(eta.shape[:-2] + (1,)) if eta.ndim else eta
+            # (eta / m) sum_x delta, divided by eta / m; a frozen member (eta = 0) learned nothing
+            for m, sums in self.scaled.items():
+                for l, total in enumerate(sums):
+                    self.sum_b[l] += np.divide(total * m, eta, out=np.zeros_like(total), where=eta != 0)
+            self.scaled = {}
+        n = max(self.n, 1)
+        speed = [np.sqrt(np.sum((s / n) ** 2, axis=-1)) for s in self.sum_b]
+        saturated = [None if c is None else np.mean(c > 0.5 * self.n, axis=-1) for c in self.saturated_count]
+        if saturated[-1] is not None:
+            saturated[-1] = np.where(self.output_saturates, saturated[-1], np.nan)
+        dead = [None if a is None else np.mean(~a, axis=-1) for a in self.alive]
+        slowed = None
+        if self.parts[-1]:
+            slowed = np.where(self.output_saturates, self.slowed_count / (n * self.sum_b[-1].shape[-1]), np.nan)
+        return speed, saturated, dead, slowed
+
+
+def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost) -> LayerRecord:
+    """The per-layer record of the current weights over all rows of (X, Y): no update.
+
+    One forward and backward pass, EVAL_CHUNK rows at a time: ``speed`` is the
+    length of the exact gradient (1/n) sum_x delta^l_x of the mean cost.
+    """
+    record = LayerRecord(wb, hidden, out)
+    for s in range(0, X.shape[0], EVAL_CHUNK):
+        y = Y[s:s + EVAL_CHUNK]
+        z, a, inputs = forward(wb, rows(X, slice(s, s + EVAL_CHUNK), wb[0].dtype.type), hidden, out)
+        record.add_outputs(inputs, a, y)
+        delta = cost.delta(z, a, y, out)
+        for l in range(len(wb) - 1, -1, -1):
+            record.add_delta(l, delta)
+            if l:
+                delta = hidden.backward(inputs[l][..., :-1], delta @ wb[l][..., :-1])
+    return record
+
+
 def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activation, out: Activation,
-                cost: Cost, record=None, on_batch=None):
+                cost: Cost, record=None, on_batch=None, layers=None):
     """One epoch of mini-batch gradient descent on (X, Y), in place: the fast path's entry point.
 
     Parameters
@@ -319,15 +475,18 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         Receives the cost and right answers of each batch before its step.
     on_batch : callable, optional
         ``on_batch(batches_done, n_batches)`` after every chunk of batches.
+    layers : LayerRecord, optional
+        Receives each batch's per-layer figures before its step (the
+        compiled kernel is not used then).
     """
     n_batches = -(-order.shape[-1] // m)
-    kernel = _kernel_for(wb, X, Y, order, n_batches, hidden, out, cost)
+    kernel = None if layers is not None else _kernel_for(wb, X, Y, order, n_batches, hidden, out, cost)
     if kernel is not None:
         _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, record)
         if on_batch is not None:
             on_batch(n_batches, n_batches)
         return
-    step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost)
+    step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost, layers)
     grouped = wb[0].ndim == 3
     done = 0
     for xs, ys in _chunks(X, Y, order, m, wb[0].dtype.type):
@@ -343,6 +502,8 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
                 as_[..., t:t + m, :] = a
         if record is not None:
             record.add(cost, zs, as_, ys)
+        if layers is not None:
+            layers.flush()
         done += len(batches)
         if on_batch is not None:
             on_batch(done, n_batches)

@@ -190,6 +190,7 @@ class NetworkGroup:
         on_epoch: Callable | None = None,
         on_batch: Callable | None = None,
         on_diverge: str = "freeze",
+        layers: bool = False,
     ) -> list[History] | None:
         """Train every member by mini-batch gradient descent on (X, Y).
 
@@ -221,6 +222,8 @@ class NetworkGroup:
             training cost grows tenfold: leave it at its last good epoch and
             stop training it (its History gets ``diverged``), or raise
             TrainingDiverged.
+        layers : bool
+            Per-layer records and warnings, as in :meth:`costlab.Network.fit`.
 
         Returns
         -------
@@ -236,7 +239,7 @@ class NetworkGroup:
             self._members, X, Y, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
             eval_data=eval_data, shuffle=shuffle, monitor=monitor, histories=histories, record=record,
             on_epoch=None if on_epoch is None else (lambda epoch, histories: on_epoch(self, epoch, histories)),
-            on_batch=on_batch, on_diverge=on_diverge,
+            on_batch=on_batch, on_diverge=on_diverge, layers=layers,
         )
 
     def _targets(self, Y, n, name="targets"):

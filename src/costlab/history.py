@@ -68,6 +68,10 @@ class History:
     diverged: dict | None = None
     #: the training settings: eta, lmbda, mu, batch_size, n
     config: dict = field(default_factory=dict)
+    #: per-layer records when trained with ``layers=True``, else None: {"speed", "saturated", "dead"},
+    #: each a list over epochs of one value per layer with weights (first hidden layer to output),
+    #: None where a figure does not apply (see costlab.fast.LayerRecord)
+    layers: dict | None = None
 
     def append(self, epoch, train_cost, train_accuracy, eval_cost=None, eval_accuracy=None):
         self.epoch.append(int(epoch))
@@ -75,6 +79,15 @@ class History:
         self.train_accuracy.append(None if train_accuracy is None else float(train_accuracy))
         self.eval_cost.append(None if eval_cost is None else float(eval_cost))
         self.eval_accuracy.append(None if eval_accuracy is None else float(eval_accuracy))
+
+    def append_layers(self, speed, saturated, dead):
+        """Add one epoch's per-layer figures (lists over layers; None where not applicable)."""
+        if self.layers is None:
+            # epochs recorded before per-layer records were asked for have none
+            self.layers = {key: [None] * (len(self.epoch) - 1) for key in ("speed", "saturated", "dead")}
+        for key, values in (("speed", speed), ("saturated", saturated), ("dead", dead)):
+            # None (or NaN) where a figure does not apply
+            self.layers[key].append([None if v is None or v != v else float(v) for v in values])
 
     def to_dict(self) -> dict:
         d = {
@@ -86,6 +99,8 @@ class History:
         }
         if self.diverged is not None:
             d["diverged"] = dict(self.diverged)
+        if self.layers is not None:
+            d["layers"] = {key: [None if row is None else list(row) for row in rows] for key, rows in self.layers.items()}
         return d
 
     def __len__(self):

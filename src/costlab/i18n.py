@@ -171,6 +171,24 @@ ZH: dict[str, str] = {
         "每个起点（<i>w</i>，<i>b</i>）首次达到目标的迭代次数，每个代价函数一幅，使用同一色标，并标出博客文章的两个起点。",
     "The same against the initial output <i>a</i><sub>0</sub> alone; the dotted lines are the blog post's two starts.":
         "同一结果只对初始输出值 <i>a</i><sub>0</sub> 作图；虚线是博客文章的两个起点。",
+    "Inside the network: each layer's speed of learning": "网络内部：每一层的学习速率",
+    "Inside the network": "网络内部",
+    "speed of learning of each layer": "每一层的学习速率",
+    "hidden {l}": "隐藏层 {l}",
+    "output": "输出层",
+    "activation": "激活函数",
+    "first / last hidden": "第一 / 最后隐藏层",
+    "test accuracy, epoch {epochs}": "测试准确率，第 {epochs} 次迭代",
+    "In the sigmoid networks the first hidden layer learns {lo} to {hi} times slower than the last at the start.":
+        "在 sigmoid 网络中，训练开始时第一个隐藏层的学习速率比最后一个慢 {lo} 到 {hi} 倍。",
+    "The factor &sigma;'(z) at the output is, in a deep network, multiplied in once more at every layer on the way back. Nielsen's chapter 5 measures each layer's speed of learning as the length of its bias gradient ||&nabla;b<sup>l</sup>||. Here networks [{sizes}] on {data}, &eta; = {eta}, batch {batch}, every (cost, activation) from the same initial weights and batch order.":
+        "输出层的因子 &sigma;'(z) 在深层网络中反向传播时每经过一层就再乘一次。Nielsen 第五章用每一层偏置梯度的长度 ||&nabla;b<sup>l</sup>|| 衡量该层的学习速率。这里是在 {data} 上的网络 [{sizes}]，&eta; = {eta}，小批量 {batch}，每组（代价函数，激活函数）都从相同的初始权重和相同的批次顺序开始。",
+    "The cross-entropy removes &sigma;'(z) at the output only, so it scales every layer up but leaves their ratio; ReLU, whose slope is 1 where it is active, narrows the gap.":
+        "交叉熵代价函数只去掉输出层的 &sigma;'(z)，因此它让每一层都变快，但不改变它们之间的比例；ReLU 在激活处斜率为 1，缩小了这个差距。",
+    "||&nabla;b|| per layer before training (the exact gradient over the training data).":
+        "训练前每一层的 ||&nabla;b||（在训练数据上精确计算的梯度）。",
+    "Speed of learning of each layer against epoch (log scale, top) and the saturated (sigmoid) or dead (ReLU) fraction of its neurons (below).":
+        "每一层的学习速率随迭代次数的变化（对数坐标，上图），以及其神经元中饱和（sigmoid）或死亡（ReLU）的比例（下图）。",
     "On real data: {data}": "真实数据：{data}",
     "A sigmoid network [{sizes}] learns {data} ({n_train:,} training and {n_test:,} test images), batch {batch}, &eta; = {eta:g}, {epochs} epochs, with each cost from the same initial weights and the same batch order per random seed ({seeds} random seeds: mean &plusmn; standard deviation of the test accuracy).":
         "一个 S 型网络 [{sizes}] 学习 {data}（{n_train:,} 张训练图像，{n_test:,} 张测试图像），批大小 {batch}，学习速率 &eta; = {eta:g}，{epochs} 次迭代；"

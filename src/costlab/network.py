@@ -286,6 +286,7 @@ class Network:
         on_epoch: Callable | None = None,
         on_batch: Callable | None = None,
         history: History | None = None,
+        layers: bool = False,
     ) -> History:
         """Train by mini-batch stochastic gradient descent.
 
@@ -322,6 +323,12 @@ class Network:
             ``on_batch(batches_done, n_batches)`` after every few gradient steps.
         history : History, optional
             A history to continue (when resuming).
+        layers : bool
+            Record, per layer with weights and per epoch, the speed of learning
+            ||nabla_b^l|| and the fractions of saturated and dead units in
+            ``history.layers`` (see :class:`costlab.fast.LayerRecord`), and warn
+            (:class:`costlab.LayerWarning`) as soon as a hidden layer is entirely
+            dead or saturated, or the output is slowed down by sigma'(z).
 
         Returns
         -------
@@ -352,7 +359,7 @@ class Network:
             members, X, Y, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
             eval_data=eval_data, shuffle=shuffle, monitor=monitor,
             histories=None if history is None else [history],
-            on_epoch=each_epoch, on_batch=on_batch, on_diverge="raise",
+            on_epoch=each_epoch, on_batch=on_batch, on_diverge="raise", layers=layers,
         )
         self.training.update(history.config)
         return history

@@ -37,6 +37,7 @@ __all__ = [
     "cost_grid_figure",
     "cost_figure",
     "gradient_figure",
+    "layers_figure",
     "neuron_figure",
     "output_figure",
     "plot_cost",
@@ -631,3 +632,75 @@ def save_figure(fig: Figure, path, parameters: dict | None = None) -> Path:
         raise ValueError(f"figure file must end in {' or '.join(FORMATS)}, got {str(path)!r}")
     atomic_write(path, figure_bytes(fig, fmt, parameters))
     return path
+
+
+# --------------------------------------------------------------------------- #
+# Inside the network: each layer's speed of learning
+# --------------------------------------------------------------------------- #
+
+def _layer_names(L: int) -> list[str]:
+    return [f"hidden layer {l + 1}" for l in range(L - 1)] + ["output layer"]
+
+
+def plot_layer_speeds(ax, run):
+    """||nabla_b^l|| of every layer against the epoch, on a log scale; ``run`` as LayerRun.to_dict() writes it."""
+    speed = np.array([[np.nan if v is None or v <= 0 else v for v in row] for row in run["speed"]])
+    L = speed.shape[1]
+    colors = [_layer_color(l, L) for l in range(L)]
+    for l, name in enumerate(_layer_names(L)):
+        ax.plot(np.arange(len(speed)), speed[:, l], color=colors[l], label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("speed of learning ||nabla_b||")
+    ax.set_xlim(left=0)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title(f"{run['cost']}, {run['activation']}")
+
+
+def plot_layer_fractions(ax, run):
+    """The saturated (sigmoid, tanh) or dead (ReLU) fraction of every layer's neurons against the epoch."""
+    L = len(run["speed"][0])
+    for l, name in enumerate(_layer_names(L)):
+        for key, style in (("saturated", "-"), ("dead", ":")):
+            values = [row[l] if row is not None else None for row in run[key]]
+            if all(v is None for v in values):
+                continue
+            ax.plot(np.arange(len(values)), [np.nan if v is None else 100 * v for v in values],
+                    color=_layer_color(l, L), linestyle=style, label=f"{name} {key}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("neurons saturated (solid) / dead (dotted), %")
+    ax.set_ylim(-3, 103)
+    ax.set_xlim(left=0)
+    ax.grid(True, alpha=0.3)
+
+
+def _layer_color(l: int, L: int):
+    from matplotlib import colormaps
+
+    return colormaps["viridis"](0.85 * l / max(L - 1, 1))
+
+
+def layers_figure(result) -> Figure:
+    """Per (cost, activation): each layer's speed of learning (top, log scale) and saturated/dead neurons (below).
+
+    ``result`` as :meth:`costlab.layers.LayersResult.to_dict` writes it.
+    """
+    runs, config = result["runs"], result["config"]
+    fig = Figure(figsize=(4.2 * len(runs), 7.4), layout="constrained")
+    axes = fig.subplots(2, len(runs), squeeze=False, sharex=True, sharey="row")
+    for j, run in enumerate(runs):
+        plot_layer_speeds(axes[0, j], run)
+        plot_layer_fractions(axes[1, j], run)
+        axes[0, j].set_xlabel("")
+        if j:
+            axes[0, j].set_ylabel("")
+            axes[1, j].set_ylabel("")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
+    seeds = config["seeds"]
+    fig.suptitle(
+        f"Speed of learning of each layer: {' x '.join(map(str, config['sizes']))}, eta = {config['eta']:g}, "
+        f"batch {config['batch_size']}, init {config['init']}"
+        + (f", mean over {seeds} seeds" if seeds > 1 else "")
+    )
+    return fig

@@ -41,6 +41,7 @@ class ReportData:
     slowdown: object  # costlab.slowdown.SlowdownMap
     comparison: object | None  # costlab.compare.Comparison, or None
     timings: dict = field(default_factory=dict)
+    layers: object | None = None  # costlab.layers.LayersResult, or None
 
 
 def report_data(*, data: str | None = "digits", map_points: int = MAP_POINTS, on_step=None,
@@ -76,7 +77,26 @@ def report_data(*, data: str | None = "digits", map_points: int = MAP_POINTS, on
         comparison = step(f"the comparison on {data}", lambda: compare(
             data, costs=tuple(costs or COMPARE["costs"]), etas=(COMPARE["eta"],), seeds=COMPARE["seeds"],
             epochs=COMPARE["epochs"], inits=COMPARE["inits"], batch_size=COMPARE["batch_size"]))
-    return ReportData(runs, derivations, smap, comparison, timings)
+    layers = None
+    if data is not None:
+        layers = step(f"each layer's speed on {data}", lambda: _layers(data))
+    return ReportData(runs, derivations, smap, comparison, timings, layers)
+
+
+#: The deep networks of the per-layer section: hidden layers of the sizes below, Nielsen's chapter 5.
+LAYERS = {"hidden": (30, 30, 30), "epochs": 10, "eta": 0.1, "batch_size": 10}
+
+
+def _layers(data: str):
+    from costlab.data import load_data
+    from costlab.layers import layer_speeds
+
+    ds = load_data(data)
+    result = layer_speeds(ds.X_train, ds.y_train, sizes=[ds.n_features, *LAYERS["hidden"], ds.n_classes],
+                          epochs=LAYERS["epochs"], eta=LAYERS["eta"], batch_size=LAYERS["batch_size"],
+                          eval_data=(ds.X_test, ds.y_test))
+    result.config["data"] = data
+    return result
 
 
 # --------------------------------------------------------------------------- #
@@ -405,6 +425,41 @@ def _section_data(d: ReportData, figs, M) -> str:
 </section>"""
 
 
+def _section_layers(d: ReportData, figs, M) -> str:
+    from costlab.plots import layers_figure
+
+    r = d.layers
+    if r is None:
+        return ""
+    cfg = r.config
+    figs["layers"] = figure_svg(layers_figure(r.to_dict()), "f-layers", tr("speed of learning of each layer"))
+    L = len(r.runs[0].speed[0])
+    names = [tr("hidden {l}", l=l + 1) for l in range(L - 1)] + [tr("output")]
+    header = [tr("cost"), tr("activation"), *names, tr("first / last hidden"),
+              tr("test accuracy, epoch {epochs}", epochs=cfg["epochs"])]
+    rows = [[run.cost, run.activation, *(f"{v:.2e}" for v in run.speed[0]),
+             "-" if run.ratio(0) is None else f"{run.ratio(0):.3f}",
+             "-" if run.eval_accuracy[-1] is None else f"{100 * run.eval_accuracy[-1]:.1f}%"] for run in r.runs]
+    sig = [run.ratio(0) for run in r.runs if run.activation == "sigmoid" and run.ratio(0)]
+    claim = (tr("In the sigmoid networks the first hidden layer learns {lo} to {hi} times slower than the last "
+                "at the start.", lo=f"{1 / max(sig):.0f}", hi=f"{1 / min(sig):.0f}") + " " if sig else "")
+    sizes = " x ".join(map(str, cfg["sizes"]))
+    intro = tr("The factor &sigma;'(z) at the output is, in a deep network, multiplied in once more at every layer "
+               "on the way back. Nielsen's chapter 5 measures each layer's speed of learning as the length of its "
+               "bias gradient ||&nabla;b<sup>l</sup>||. Here networks [{sizes}] on {data}, &eta; = {eta}, batch "
+               "{batch}, every (cost, activation) from the same initial weights and batch order.",
+               sizes=sizes, data=_e(cfg["data"]), eta=f"{cfg['eta']:g}", batch=cfg["batch_size"])
+    outro = tr("The cross-entropy removes &sigma;'(z) at the output only, so it scales every layer up but leaves "
+               "their ratio; ReLU, whose slope is 1 where it is active, narrows the gap.")
+    return f"""
+<section id="layers">
+<h2><span class="n">6</span> {tr("Inside the network: each layer's speed of learning")}</h2>
+<p>{intro} {claim}{outro}</p>
+{_table(header, rows, numeric_from=2, caption=tr("||&nabla;b|| per layer before training (the exact gradient over the training data)."), css_class="data")}
+{_figure(figs['layers'], tr("Speed of learning of each layer against epoch (log scale, top) and the saturated (sigmoid) or dead (ReLU) fraction of its neurons (below)."), "fig-layers")}
+</section>"""
+
+
 def _data_claims(summary, epochs: int) -> str:
     """Sentences with the measured accuracies after one epoch and at the end, per initializer."""
     acc = {(r["init"], r["cost"]): r["eval_accuracy_mean"] for r in summary}
@@ -502,12 +557,15 @@ def _report_html(d: ReportData, lang: str) -> str:
         _section_derivations(d, M),
         _section_map(d, figs, M),
         _section_data(d, figs, M),
+        _section_layers(d, figs, M),
     ]
     toc = [("experiment", tr("The experiment: two starts, two costs")),
            ("mechanism", tr("The mechanism: the slope of the sigmoid")),
            ("derivations", tr("The derivations")), ("map", tr("The map of the slowdown: every start"))]
     if d.comparison is not None:
         toc.append(("data", tr("On real data: {data}", data=_e(d.comparison.config["data"]))))
+    if d.layers is not None:
+        toc.append(("layers", tr("Inside the network: each layer's speed of learning")))
     data_cmd = f" --data {d.comparison.config['data']}" if d.comparison is not None else " --data none"
     lang_cmd = "" if lang == "en" else f" --lang {lang}"
     title = tr("Why cross-entropy: the learning slowdown of the quadratic cost")

@@ -331,4 +331,19 @@ def load_checkpoint(path) -> tuple[Network, History, dict]:
         raise ModelFileError(f"{path}: history does not match 'epochs_trained'")
     _check_history(cols, path, net.training.get("monitor") if isinstance(net.training, dict) else None)
     history = History(*[list(c) for c in cols])
+    if h.get("layers") is not None:
+        history.layers = _layers_from(h["layers"], len(history), path)
     return net, history, net.training
+
+
+def _layers_from(layers, epochs: int, path) -> dict:
+    """A history's per-layer records: {"speed", "saturated", "dead"}, each one row (or null) per epoch."""
+    keys = ("speed", "saturated", "dead")
+    if not isinstance(layers, dict) or set(layers) != set(keys):
+        raise ModelFileError(f"{path}: history field 'layers' must hold speed, saturated and dead")
+    for key in keys:
+        rows = layers[key]
+        if not isinstance(rows, list) or len(rows) != epochs or not all(
+                row is None or (isinstance(row, list) and all(map(_is_history_value, row))) for row in rows):
+            raise ModelFileError(f"{path}: history field 'layers' {key!r} must hold one list of numbers per epoch")
+    return {key: [None if row is None else list(row) for row in layers[key]] for key in keys}

@@ -14,7 +14,13 @@ Per epoch it records, as Nielsen's ``monitor_*`` flags do:
   same figure as ``loss``). With ``monitor="exact"`` the whole training set
   is evaluated after every epoch (and before the first), one more forward
   pass each; with ``monitor="off"`` nothing is recorded;
-* the cost and accuracy on evaluation data, when given: always exact.
+* the cost and accuracy on evaluation data, when given: always exact;
+* with ``layers=True``, per layer with weights: the speed of learning
+  ||nabla_b^l||, the saturated and the dead fractions
+  (:class:`costlab.fast.LayerRecord`; entry 0 exact, at the initial weights).
+  A hidden layer that is entirely dead or saturated, or an output layer
+  saturated at wrong values under a cost that carries sigma'(z), is named
+  by a :class:`LayerWarning` as soon as it is seen; training goes on.
 
 A network whose weights stop being finite, or whose training cost grows
 tenfold, has diverged: it goes back to its last good epoch and is frozen (a
@@ -24,6 +30,7 @@ group trains on without it), or TrainingDiverged is raised.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -36,7 +43,7 @@ from costlab.costs import Cost, check_targets
 from costlab.engine import Settings
 from costlab.history import History
 
-__all__ = ["EXPLODE_FACTOR", "MONITORS", "Members", "TrainingDiverged", "as_targets", "train"]
+__all__ = ["EXPLODE_FACTOR", "MONITORS", "LayerWarning", "Members", "TrainingDiverged", "as_targets", "train"]
 
 #: The training cost may grow to this many times its first value before
 #: training is declared to have exploded.
@@ -59,6 +66,63 @@ class TrainingDiverged(ArithmeticError):
             f"training diverged in epoch {epoch}: {reason}; "
             f"try a smaller learning rate than eta = {eta:g}"
         )
+
+
+class LayerWarning(UserWarning):
+    """A layer that has stopped learning: entirely dead or saturated, or an output slowed down by sigma'(z).
+
+    Filter it as any warning: ``warnings.simplefilter("ignore", costlab.LayerWarning)``.
+    """
+
+
+#: The output layer is named slowed down when it is saturated at a wrong value (|a - y| > 1/2) on more
+#: than this fraction of (sample, output neuron) pairs, under a cost whose gradient carries sigma'(z).
+SLOWED_WARN = 0.05
+
+
+class _Diagnosis:
+    """Warns once per member and finding, from each row of per-layer records."""
+
+    def __init__(self, members):
+        self.members = members
+        self.said = set()
+        self.hidden = members.hidden.name
+        self.carries = [self._carries_prime(k) for k in range(members.K)]
+
+    def _carries_prime(self, k):
+        """The cost's name when its output error carries sigma'(z) (quadratic on a saturating output), else None."""
+        out, cost = self.members.output, self.members.cost
+        for c, o, idx in getattr(out, "pairs", ()):
+            if k in np.arange(self.members.K)[idx]:
+                cost, out = c, o
+        if getattr(cost, "name", None) == "quadratic" and getattr(out, "name", None) in ("sigmoid", "tanh"):
+            return cost.name
+        return None
+
+    def _warn(self, k, key, message):
+        if (k, key) in self.said:
+            return
+        self.said.add((k, key))
+        who = f"network {k}: " if self.members.K > 1 else ""
+        # stacklevel: _warn, check, layer_rows, train, fit, and the caller of fit
+        warnings.warn(who + message, LayerWarning, stacklevel=6)
+
+    def check(self, k, epoch, speed, saturated, dead, slowed):
+        L = len(speed)
+        when = "before training" if epoch == 0 else f"in epoch {epoch}"
+        for l in range(L - 1):
+            if dead[l] == 1.0:
+                cure = "check its initial biases" if epoch == 0 else "try a smaller learning rate eta"
+                self._warn(k, ("dead", l), f"hidden layer {l + 1} ({self.hidden}) is dead {when}: no unit was "
+                           f"positive on any sample, so it no longer learns; {cure}")
+            if saturated[l] == 1.0:
+                self._warn(k, ("saturated", l), f"hidden layer {l + 1} ({self.hidden}) is saturated {when}: every "
+                           "neuron has sigma'(z) < 1% of its maximum on most samples, so it barely learns; "
+                           "try --init default or a smaller learning rate eta")
+        if self.carries[k] is not None and slowed is not None and slowed > SLOWED_WARN:  # NaN: not applicable
+            self._warn(k, "slowed", f"the output layer is saturated at the wrong value on {slowed:.0%} of its "
+                       f"outputs {when}: with the {self.carries[k]} cost every gradient carries sigma'(z), the "
+                       "learning slowdown of the blog post; try the cross-entropy cost")
 
 
 def as_targets(y, n: int, k: int, dtype, *, costs=(), name: str = "y"):
@@ -207,6 +271,7 @@ def train(
     on_epoch: Callable | None = None,
     on_batch: Callable | None = None,
     on_diverge: str = "freeze",
+    layers: bool = False,
 ) -> list[History] | None:
     """Train every member by mini-batch gradient descent on (X, Y); the loop behind every fit.
 
@@ -216,7 +281,9 @@ def train(
     (for groups of many thousands of networks) and returns None.
     ``on_epoch(epoch, histories)`` runs after every epoch, and once with
     epoch 0 for new histories; ``on_batch(done, n_batches)`` every few steps.
-    ``on_diverge`` is ``"freeze"`` or ``"raise"``.
+    ``on_diverge`` is ``"freeze"`` or ``"raise"``. ``layers=True`` records
+    the per-layer figures in ``history.layers`` and warns (LayerWarning) of
+    layers that stopped learning.
     """
     K = members.K
     n = X.shape[0]
@@ -243,6 +310,18 @@ def train(
     def append_row(k, epoch, row):
         histories[k].append(epoch, *(None if v is None else v[k] for v in row))
 
+    diagnosis = _Diagnosis(members) if layers else None
+
+    def layer_rows(record, ks, epochs_of):
+        """Append the per-layer figures of members ``ks`` to their histories, and diagnose them."""
+        speed, saturated, dead, slowed = record.row()
+        pick = lambda values, k: [None if v is None else np.reshape(v, K)[k] for v in values]  # noqa: E731
+        for k in ks:
+            row = pick(speed, k), pick(saturated, k), pick(dead, k)
+            if histories is not None:
+                histories[k].append_layers(*row)
+            diagnosis.check(k, int(epochs_of[k]), *row, None if slowed is None else np.reshape(slowed, K)[k])
+
     if not record:
         histories = None
     elif histories is None:
@@ -265,6 +344,9 @@ def train(
         if histories is not None:
             for k in new:
                 append_row(k, members.epochs_trained[k], row)
+        if layers:
+            layer_rows(fast.layer_state(members.wb, X, Y, members.hidden, members.output, members.cost),
+                       new, members.epochs_trained)
         if on_epoch is not None:
             if members.sync is not None:
                 members.sync()
@@ -286,10 +368,11 @@ def train(
                 break
             last_good = [w.copy() for w in members.wb], None if members.velocities is None else [v.copy() for v in members.velocities]
             running = fast._Record(wb[0].shape[:-2], m) if monitor == "running" else None
+            by_layer = fast.LayerRecord(wb, members.hidden, members.output, steps.eta) if layers else None
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging member overflows; it is caught below, once per epoch
                 fast.train_epoch(wb, velocities, X, Y, members.orders(n, shuffle), m, steps.eta, steps.decay, mu,
-                                 members.hidden, members.output, members.cost, running, on_batch)
+                                 members.hidden, members.output, members.cost, running, on_batch, by_layer)
                 if running is not None:
                     C = running.cost / n + 0.5 * (lmbdas / n) * members.squares()
                     row = (C.reshape(K), (running.correct / n).reshape(K), *exact_row(False)[2:])
@@ -331,6 +414,9 @@ def train(
             if histories is not None:
                 for k in np.flatnonzero(active):
                     append_row(k, epoch_of[k], row)
+            if layers:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    layer_rows(by_layer, np.flatnonzero(active), epoch_of)
             members.epochs_trained = np.where(active, epoch_of, members.epochs_trained)
             if members.sync is not None:
                 members.sync()

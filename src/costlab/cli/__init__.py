@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "train": "costlab.cli.train:train",
     "map": "costlab.cli.map:map_command",
     "compare": "costlab.cli.compare:compare_command",
+    "layers": "costlab.cli.layers:layers_command",
     "serve": "costlab.cli.serve:serve",
     "report": "costlab.cli.report:report",
 }

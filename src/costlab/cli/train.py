@@ -47,7 +47,17 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _table(history, console):
+def _layer_cells(layers, i, L):
+    """Per layer: the speed of learning and the saturated (sigmoid, tanh) or dead (ReLU) fraction."""
+    speed, sat, dead = (layers[key][i] or [None] * L for key in ("speed", "saturated", "dead"))
+    cells = []
+    for l in range(L):
+        share = f"sat {sat[l]:.0%}" if sat[l] is not None else f"dead {dead[l]:.0%}" if dead[l] is not None else "-"
+        cells += [_shown(speed[l], ".2e"), share]
+    return cells
+
+
+def _table(history, console, show_layers=False):
     from rich.table import Table
 
     table = Table(title="Cost C and accuracy per epoch", title_justify="left")
@@ -58,15 +68,28 @@ def _table(history, console):
     if has_eval:
         table.add_column("test C", justify="right")
         table.add_column("test acc", justify="right")
+    layers = history.layers if show_layers else None
+    if layers is not None:
+        L = len(next(row for row in layers["speed"] if row is not None))
+        for l in range(L):
+            name = "output" if l == L - 1 else f"hidden {l + 1}"
+            table.add_column(f"{name} |nabla_b|", justify="right")
+            table.add_column(f"{name} sat/dead", justify="right")
     for i, e in enumerate(history.epoch):
         row = [str(e), _shown(history.train_cost[i], ".4f"), _shown(history.train_accuracy[i], ".2%")]
         if has_eval:
             row += [_shown(history.eval_cost[i], ".4f"), _shown(history.eval_accuracy[i], ".2%")]
+        if layers is not None:
+            row += _layer_cells(layers, i, L)
         table.add_row(*row)
     console.print(table)
     if history.config.get("monitor") == "running":
         console.print("train C and acc: the mean over each epoch's mini-batches, each taken before its step "
                       "(--monitor exact evaluates the training set after every epoch)")
+    if show_layers and history.layers is not None:
+        console.print("|nabla_b|: the length of the layer's mean bias gradient over the epoch's samples "
+                      "(epoch 0: exact, before training); sat: neurons with sigma'(z) < 1% of its maximum on most "
+                      "samples; dead: ReLU units positive on no sample")
 
 
 def _shown(value, spec: str) -> str:
@@ -108,9 +131,15 @@ def _shown(value, spec: str) -> str:
 @click.option("--positive", type=Count(0, 9999), default=None, metavar="CLASS",
               help="Train class CLASS against all the others, with one sigmoid output (on the digits: "
                    "a rare class of about 10%); reports each class's precision and recall.")
+@click.option("--layers", "show_layers", is_flag=True,
+              help="Show each layer's speed of learning |nabla_b| and saturated or dead fraction per epoch.")
+@click.option("--diagnose/--no-diagnose", default=True, show_default=True,
+              help="Record each layer per epoch and warn as soon as a layer stops learning (dead, saturated, "
+                   "or the output slowed down by sigma'(z)).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(data, sizes, cost, activation, output_activation, init, dtype, epochs, batch_size, eta,
-          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, quiet, positive):
+          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, positive, show_layers,
+          diagnose, quiet):
     """Train a network by mini-batch gradient descent and report cost and accuracy per epoch.
 
     \b
@@ -187,6 +216,22 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
 
     n_batches = -(-len(dataset.X_train) // batch_size)
     every = max(1, n_batches // 100)
+
+    def show_warning(message, category, *args, **kwargs):
+        line = f"costlab train: warning: {message}"
+        if progress is not None:
+            progress.console.print(line, markup=False, highlight=False)
+        else:
+            click.echo(line, err=True)
+
+    import warnings
+
+    from costlab.training import LayerWarning
+
+    catch = warnings.catch_warnings()
+    catch.__enter__()
+    warnings.simplefilter("always", LayerWarning)
+    warnings.showwarning = show_warning
     try:
         if progress is not None:
             progress.start()
@@ -196,12 +241,14 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
             dataset.X_train, dataset.y_train, epochs=remaining, batch_size=batch_size, eta=eta,
             lmbda=lmbda, mu=mu, eval_data=(dataset.X_test, dataset.y_test), history=history, monitor=monitor,
             on_epoch=on_epoch, on_batch=on_batch if progress is not None else None,
+            layers=diagnose or show_layers,
         )
     except TrainingDiverged as e:
         raise CommandFailed(str(e)) from None
     except ValueError as e:
         raise InputError(str(e)) from None
     finally:
+        catch.__exit__(None, None, None)
         if progress is not None:
             progress.stop()
 
@@ -223,7 +270,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     else:
         out = stdout_console()
         out.print(dataset.describe())
-        _table(history, out)
+        _table(history, out, show_layers)
         if positive is not None:
             _class_table(classes, out)
         written = [p for p in (save_path, checkpoint, plot) if p is not None]

@@ -74,6 +74,16 @@ TRAIN_LIMITS: dict[str, Bound] = {
     "pace": Bound(0, 1000, 80, integer=True,
                   help="shortest time per epoch in milliseconds, to watch the curves grow (0: full speed)"),
 }
+#: Deep networks on the digits, each layer's speed of learning (the page's third tab).
+LAYERS_LIMITS: dict[str, Bound] = {
+    "depth": Bound(1, 4, 3, integer=True, help="hidden layers"),
+    "hidden": Bound(1, 60, 30, integer=True, help="neurons per hidden layer"),
+    "eta": Bound(0, 10, 0.1, lo_open=True, help="learning rate"),
+    "epochs": Bound(1, 60, 20, integer=True, help="passes over the training images"),
+    "batch_size": Bound(1, 100, 10, integer=True, help="images per gradient step"),
+    "seed": Bound(0, 2**31 - 1, 0, integer=True, help="seed of the initial weights and batch order"),
+    "pace": Bound(0, 1000, 40, integer=True, help="shortest time per epoch in milliseconds"),
+}
 #: Longest a training may run, in seconds, whatever its parameters.
 MAX_TRAINING_SECONDS = 120.0
 
@@ -165,6 +175,29 @@ def check_train_params(params: Mapping) -> dict:
     from costlab.network import INITIALIZERS
 
     init = str(params.get("init", "large"))
+    if init not in INITIALIZERS:
+        raise ApiError(f"init must be one of: {', '.join(INITIALIZERS)}; got {init[:40]!r}")
+    p["init"] = init
+    return p
+
+
+def check_layers_params(params: Mapping) -> dict:
+    """The deep networks' parameters, checked and with defaults filled in.
+
+    ``costs``: one to three of the network costs; ``activations``: one to three
+    hidden activations of the registry (sigmoid, tanh, relu); ``init``.
+    Raises :class:`ApiError`.
+    """
+    from costlab.activations import ACTIVATIONS
+    from costlab.network import INITIALIZERS
+
+    _unknown(params, [*LAYERS_LIMITS, "costs", "activations", "init"])
+    p = {name: (_number(name, params[name], bound) if name in params else bound.default)
+         for name, bound in LAYERS_LIMITS.items()}
+    p["costs"] = _choices("costs", params.get("costs", "quadratic,cross-entropy"), NETWORK_COSTS, count=(1, 3))
+    hidden = [a.name for a in ACTIVATIONS.values() if a.elementwise and a.name != "identity"]
+    p["activations"] = _choices("activations", params.get("activations", "sigmoid,relu"), hidden, count=(1, 3))
+    init = str(params.get("init", "default"))
     if init not in INITIALIZERS:
         raise ApiError(f"init must be one of: {', '.join(INITIALIZERS)}; got {init[:40]!r}")
     p["init"] = init
@@ -380,6 +413,51 @@ class TrainingJob:
         self.events.put(("done", {"epochs": p["epochs"], "elapsed_s": round(time.perf_counter() - t0, 3)}))
 
 
+class LayersJob(TrainingJob):
+    """Deep networks on the digits, every (cost, activation) from the same start: each layer's speed, per epoch.
+
+    Events: ``epoch`` with ``activation``, ``epoch`` and per cost the per-layer
+    ``speed``, ``saturated`` and ``dead`` of :class:`costlab.fast.LayerRecord`
+    (one :class:`NetworkGroup` per activation, trained one after another).
+    """
+
+    def _train(self) -> None:
+        import warnings
+
+        from costlab.group import NetworkGroup
+        from costlab.network import Network
+        from costlab.training import LayerWarning
+
+        p = self.params
+        self._deadline = time.monotonic() + MAX_TRAINING_SECONDS
+        data, Y, _ = digits()
+        sizes = [data.n_features, *[p["hidden"]] * p["depth"], data.n_classes]
+        t0 = time.perf_counter()
+        pace = p["pace"] / 1000.0
+        for activation in p["activations"]:
+            nets = [Network(sizes, cost=cost, activation=activation, init=p["init"], seed=p["seed"])
+                    for cost in p["costs"]]
+            next_time = [time.monotonic()]
+
+            def on_epoch(group, epoch, histories, activation=activation):
+                self._check()
+                runs = {cost: {key: h.layers[key][-1] for key in ("speed", "saturated", "dead")}
+                        for cost, h in zip(p["costs"], histories) if h.diverged is None}
+                self.events.put(("epoch", {"activation": activation, "epoch": int(epoch), "runs": runs,
+                                           "elapsed_s": round(time.perf_counter() - t0, 3)}))
+                next_time[0] += pace
+                delay = next_time[0] - time.monotonic()
+                if delay > 0 and self._stop.wait(delay):
+                    raise _Stop()
+                next_time[0] = max(next_time[0], time.monotonic())
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", LayerWarning)  # the figures show what they would say
+                NetworkGroup(nets).fit(data.X_train, Y, epochs=p["epochs"], batch_size=p["batch_size"],
+                                       eta=p["eta"], layers=True, on_epoch=on_epoch, on_batch=self._check)
+        self.events.put(("done", {"epochs": p["epochs"], "elapsed_s": round(time.perf_counter() - t0, 3)}))
+
+
 class Trainer:
     """Starts training jobs, at most ``max_jobs`` at once, and finds them by id."""
 
@@ -388,12 +466,12 @@ class Trainer:
         self._jobs: dict[str, TrainingJob] = {}
         self._lock = threading.Lock()
 
-    def start(self, params: dict) -> TrainingJob:
+    def start(self, params: dict, job_class=TrainingJob) -> TrainingJob:
         with self._lock:
             if len(self._jobs) >= self.max_jobs:
                 raise ApiError(f"{len(self._jobs)} trainings are running, the most this server runs at once; "
                                "stop one or wait for it to end", status=429)
-            job = TrainingJob(params, on_end=self._ended)
+            job = job_class(params, on_end=self._ended)
             self._jobs[job.id] = job
         return job.start()
 

@@ -9,6 +9,8 @@ Routes::
     GET  /api/train?costs=..     two networks trained on the digits: server-sent events
     POST /api/train/{id}/stop    stop a training (header X-Costlab-Token: its token)
     GET  /api/train/status       how many trainings run now, and which of them are yours
+    GET  /api/layers?depth=..    deep networks' per-layer speeds of learning: server-sent events
+                                 (stopped like a training, with its token)
 
 Every refusal is a JSON object ``{"error": message}`` with a 4xx status (503 when busy).
 
@@ -49,6 +51,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets_payload
+from costlab.web.api import LayersJob, TrainingJob, check_layers_params
 
 __all__ = ["ALLOWED_HOSTS", "MAX_BODY_BYTES", "MAX_QUERY_BYTES", "STATIC_DIR", "background_server", "create_app"]
 
@@ -226,10 +229,10 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
         except ApiError as e:
             return _error(e.message, e.status)
 
-    async def train(request: Request):
+    async def train(request: Request, check=None, job_class=None):
         try:
-            params = check_train_params(dict(request.query_params))
-            job = trainer.start(params)
+            params = (check or check_train_params)(dict(request.query_params))
+            job = trainer.start(params, job_class or TrainingJob)
         except ApiError as e:
             return _error(e.message, e.status)
 
@@ -254,6 +257,9 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
 
     def token_of(request: Request) -> str:
         return request.headers.get(TOKEN_HEADER, "")
+
+    async def layers(request: Request):
+        return await train(request, check_layers_params, LayersJob)
 
     async def stop(request: Request):
         job = trainer.get(request.path_params["job_id"])
@@ -285,6 +291,7 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
             Route("/api/neuron", neuron, methods=["GET", "POST"]),
             Route("/api/train/status", running),
             Route("/api/train", train),
+            Route("/api/layers", layers),
             Route("/api/train/{job_id}/stop", stop, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

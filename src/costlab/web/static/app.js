@@ -151,15 +151,16 @@ function addExportButtons() {
 
 /* ------------------------------------------------------------------ tabs */
 function showTab(name) {
-  for (const t of ["neuron", "network"]) {
+  for (const t of ["neuron", "network", "layers"]) {
     $(`#tab-${t}`).setAttribute("aria-selected", String(t === name));
     $(`#view-${t}`).hidden = t !== name;
   }
-  if (name === "neuron") drawNeuron(); else drawNetwork();
+  if (name === "neuron") drawNeuron(); else if (name === "network") drawNetwork(); else drawLayers();
   saveState();
 }
 $("#tab-neuron").addEventListener("click", () => showTab("neuron"));
 $("#tab-network").addEventListener("click", () => showTab("network"));
+$("#tab-layers").addEventListener("click", () => showTab("layers"));
 
 /* ------------------------------------------------------------------ one neuron */
 const FIELDS = ["w", "b", "a0", "x", "y", "eta", "epochs"];
@@ -623,11 +624,130 @@ function drawNetwork() {
   }
 }
 
+/* ------------------------------------------------------------------ inside the network */
+const LAYER_COLORS = ["#440154", "#31688e", "#35b779", "#90d743", "#fde725"];
+const lay = { running: false, id: null, abort: null, params: null, series: {} };
+
+function checked(name) { return [...document.querySelectorAll(`input[name=${name}]:checked`)].map((e) => e.value); }
+
+function setLayers(running, message, kind) {
+  lay.running = running;
+  $("#lay-start").disabled = running;
+  $("#lay-stop").disabled = !running;
+  $("#lay-status").textContent = message;
+  $("#lay-status").className = "status " + (kind || "");
+  document.body.dataset.layers = running ? "running" : "idle";
+}
+
+function handleLayersEvent({ event, data }) {
+  if (event === "start") {
+    lay.id = data.id;
+    lay.token = data.token; // only this page holds it
+    lay.params = data.params;
+    lay.series = {};
+    setLayers(true, "training…", "busy");
+  } else if (event === "epoch") {
+    for (const [cost, r] of Object.entries(data.runs)) {
+      const key = `${cost}, ${data.activation}`;
+      const s = lay.series[key] || (lay.series[key] = { epoch: [], speed: [] });
+      s.epoch.push(data.epoch);
+      s.speed.push(r.speed);
+    }
+    $("#lay-status").textContent = `${data.activation}: epoch ${data.epoch} of ${lay.params.epochs} (${data.elapsed_s.toFixed(1)} s)`;
+    document.body.dataset.layersEpoch = `${data.activation} ${data.epoch}`;
+    drawLayers();
+  } else if (event === "done") {
+    setLayers(false, `done in ${data.elapsed_s.toFixed(1)} s`, "ok");
+  } else if (event === "stopped") {
+    setLayers(false, `stopped (${data.reason})`, "");
+  } else if (event === "error") {
+    setLayers(false, data.error, "error");
+  }
+}
+
+async function startLayers() {
+  if (lay.running) return;
+  const q = new URLSearchParams({
+    costs: checked("lay-cost").join(","), activations: checked("lay-act").join(","),
+    depth: $("#lay-depth").value, hidden: $("#lay-hidden").value, eta: $("#lay-eta").value, epochs: $("#lay-epochs").value,
+  });
+  const abort = lay.abort = new AbortController();
+  setLayers(true, "starting…", "busy");
+  try {
+    const r = await fetch("/api/layers?" + q, { signal: abort.signal });
+    if (!r.ok) {
+      const j = await r.json();
+      setLayers(false, j.error || `error ${r.status}`, "error");
+      return;
+    }
+    const reader = r.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let i;
+      while ((i = buffer.indexOf("\n\n")) >= 0) {
+        handleLayersEvent(parseEvent(buffer.slice(0, i)));
+        buffer = buffer.slice(i + 2);
+      }
+    }
+    if (lay.running) setLayers(false, "the stream ended", "");
+  } catch (e) {
+    if (e.name === "AbortError") setLayers(false, "stopped", "");
+    else setLayers(false, "The server did not answer: " + e.message, "error");
+  }
+}
+
+async function stopLayers() {
+  if (lay.id) {
+    try {
+      await fetch(`/api/train/${lay.id}/stop`, { method: "POST", headers: { "X-Costlab-Token": lay.token } });
+    } catch (e) { /* closing is enough */ }
+  }
+  setTimeout(() => { if (lay.running && lay.abort) lay.abort.abort(); }, 1500);
+}
+
+function drawLayers() {
+  if ($("#view-layers").hidden) return;
+  const box = $("#lay-charts");
+  const keys = Object.keys(lay.series);
+  const values = keys.flatMap((k) => lay.series[k].speed.flat()).filter((v) => v !== null && v > 0 && isFinite(v));
+  if (!values.length) { box.innerHTML = ""; return; }
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...values)) + 0.01));
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...values))));
+  const E = Math.max(lay.params ? lay.params.epochs : 1, 1);
+  for (const key of keys) {
+    const id = "lay-chart-" + key.replace(/[^a-z]+/g, "-");
+    let fig = document.getElementById(id);
+    if (!fig) {
+      fig = document.createElement("figure");
+      fig.className = "card chart-card";
+      fig.id = id;
+      fig.innerHTML = `<figcaption><span class="title">${key}: ||&nabla;b|| per layer (log scale)</span> <span class="legend" data-for="${id}-svg"></span></figcaption>` +
+        `<svg id="${id}-svg" class="chart" role="img" aria-label="speed of learning of each layer, ${key}"></svg>`;
+      box.appendChild(fig);
+    }
+    const s = lay.series[key];
+    const L = s.speed[0].length;
+    const names = [...Array(L).keys()].map((l) => (l === L - 1 ? "output" : `hidden ${l + 1}`));
+    legend(`${id}-svg`, names.map((n, l) => ({ label: n, color: LAYER_COLORS[Math.round(l * 4 / Math.max(L - 1, 1))] })));
+    const series = names.map((n, l) => ({
+      name: n, color: LAYER_COLORS[Math.round(l * 4 / Math.max(L - 1, 1))], x: s.epoch,
+      y: s.speed.map((row) => (row[l] > 0 ? row[l] : null)),
+    }));
+    Chart.draw($(`#${id}-svg`), { x: [0, E], y: [lo, hi], ylog: true, xlabel: "epoch", ylabel: "||∇b||", series });
+  }
+}
+
 /* ------------------------------------------------------------------ start */
 if (window.matchMedia("(max-width: 760px)").matches) $("details.more").open = false;
 wireNeuron();
 $("#train-start").addEventListener("click", startTraining);
 $("#train-stop").addEventListener("click", stopTraining);
+$("#lay-start").addEventListener("click", startLayers);
+$("#lay-stop").addEventListener("click", stopLayers);
 for (const id of ["cost-a", "cost-b"]) $(`#${id}`).addEventListener("change", () => { if (!net.running) { net.costs = []; net.series = {}; drawNetwork(); } });
 for (const id of ["cost-a", "cost-b", "init", "hidden", "net-eta", "net-epochs", "batch", "seed", "pace"]) $(`#${id}`).addEventListener("change", saveState);
 $("#lang").addEventListener("click", () => setLang(LANG === "zh" ? "en" : "zh"));
@@ -636,7 +756,7 @@ addExportButtons();
 let resizeTimer = null;
 new ResizeObserver(() => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => { drawNeuron(); drawNetwork(); }, 50);
+  resizeTimer = setTimeout(() => { drawNeuron(); drawNetwork(); drawLayers(); }, 50);
 }).observe(document.body);
 const restored = restoreState();
 if (restored.tab === "network") showTab("network");
