@@ -120,6 +120,27 @@ def draw_compare(path, entry):
     _save(plots.comparison_figure(result.summary, result.config), path, entry)
 
 
+def draw_layers(path, entry):
+    from costlab import plots
+    from costlab.data import load_data
+    from costlab.layers import layer_speeds
+
+    p = entry.params
+    d = load_data(p["data"])
+    result = layer_speeds(d.X_train, d.y_train, sizes=p["sizes"], costs=tuple(p["costs"]),
+                          activations=tuple(p["activations"]), epochs=p["epochs"], eval_data=(d.X_test, d.y_test))
+    _save(plots.layers_figure(result.to_dict()), path, entry)
+
+
+def draw_example(path, entry):
+    """An example script that draws its own figure: run it with the path, then stamp the PNG."""
+    import subprocess
+
+    subprocess.run([sys.executable, str(ROOT / entry.params["script"]), str(path)], check=True,
+                   stdout=subprocess.DEVNULL)
+    _stamp_png(Path(path), entry)
+
+
 # --------------------------------------------------------------------------- #
 # Screenshots (Debian's chromium through Playwright)
 # --------------------------------------------------------------------------- #
@@ -204,6 +225,12 @@ def _gallery() -> list[Entry]:
               {"data": "digits", "costs": ["quadratic", "cross-entropy", "log-likelihood"], "eta": 0.5, "seeds": 5,
                "epochs": 30, "inits": ["default", "large"], "batch_size": 10}, draw_compare,
               figure_code + [plots.comparison_figure, plots.plot_comparison]),
+        Entry("docs/figures/layers.png",
+              {"data": "digits", "sizes": [64, 30, 30, 30, 10], "costs": ["quadratic", "cross-entropy"],
+               "activations": ["sigmoid", "relu"], "epochs": 30}, draw_layers,
+              figure_code + [plots.layers_figure]),
+        Entry("docs/figures/weighted-focal-costs.png", {"script": "examples/weighted_and_focal_costs.py"},
+              draw_example, ["examples/weighted_and_focal_costs.py"]),
         Entry("docs/screenshots/serve-laptop.png", {"viewport": "laptop", "query": "?w=2&b=2", "epoch": 150},
               draw_page, page_code),
         Entry("docs/screenshots/serve-phone.png", {"viewport": "phone", "scroll_to": "#results"}, draw_page, page_code),

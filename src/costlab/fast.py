@@ -58,6 +58,12 @@ GEMM_MIN_SIZE = 2048
 #: (costlab._kernels, when Numba is installed): "auto". "always" and "never" force the choice.
 KERNEL = "auto"
 KERNEL_MIN_BATCHES = 500
+#: ... and only where it is faster than NumPy's BLAS (measured, benchmarks/bench_train.py): mini-batches
+#: of at most this many rows, and no weight matrix of more than this many entries. Its plain loops win
+#: where the calls cost more than the arithmetic ([784, 30, 10] at a batch of 10: 1.35x); BLAS wins
+#: on larger products (hidden 300 or batch 100: the kernel is 1.4x to 2.2x slower).
+KERNEL_MAX_BATCH = 20
+KERNEL_MAX_WEIGHTS = 60_000
 
 
 def stack(weights, biases):
@@ -480,7 +486,7 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         compiled kernel is not used then).
     """
     n_batches = -(-order.shape[-1] // m)
-    kernel = None if layers is not None else _kernel_for(wb, X, Y, order, n_batches, hidden, out, cost)
+    kernel = None if layers is not None else _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
     if kernel is not None:
         _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, record)
         if on_batch is not None:
@@ -519,15 +525,19 @@ def _kernels():
     return _kernels
 
 
-def _kernel_for(wb, X, Y, order, n_batches, hidden, out, cost):
+def _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost):
     """The compiled kernel module when it applies to this epoch, else None.
 
     It trains one network (not a group) of the built-in activations and costs,
     in float64 or float32, on float or byte rows, when the epoch has at least
-    KERNEL_MIN_BATCHES mini-batches (below that, compiling would cost more
-    than it saves) or KERNEL is "always".
+    KERNEL_MIN_BATCHES mini-batches (below that, loading it would cost more
+    than it saves) of at most KERNEL_MAX_BATCH rows, and no layer has more
+    than KERNEL_MAX_WEIGHTS weights; or when KERNEL is "always".
     """
-    if KERNEL == "never" or (KERNEL == "auto" and n_batches < KERNEL_MIN_BATCHES):
+    if KERNEL == "never":
+        return None
+    if KERNEL == "auto" and (n_batches < KERNEL_MIN_BATCHES or m > KERNEL_MAX_BATCH
+                             or max(w.shape[-2] * (w.shape[-1] - 1) for w in wb) > KERNEL_MAX_WEIGHTS):
         return None
     if wb[0].ndim != 2 or order.ndim != 1 or wb[0].dtype not in (np.float64, np.float32):
         return None
