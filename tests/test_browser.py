@@ -379,9 +379,6 @@ def test_no_label_is_drawn_over_a_curve_at_the_posts_settings(browser, server, v
 
 
 def test_your_own_cost_trains_next_to_the_built_ins(laptop, server):
-
-
-def test_layers_view_streams_each_layers_speed(laptop, server):
     from playwright.sync_api import expect
 
     page = laptop.page
@@ -394,6 +391,11 @@ def test_layers_view_streams_each_layers_speed(laptop, server):
     expect(page.locator("#final-quadratic .final-a")).to_be_visible()
 
 
+def test_layers_view_streams_each_layers_speed(laptop, server):
+    from playwright.sync_api import expect
+
+    page = laptop.page
+    page.goto(server)
     page.click("#tab-layers")
     page.fill("#lay-epochs", "4")
     page.fill("#lay-depth", "3")

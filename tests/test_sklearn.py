@@ -25,7 +25,39 @@ ESTIMATORS = [NetworkClassifier(epochs=10, random_state=0), NetworkRegressor(epo
 def test_sklearn_compatible(estimator, check):
     if "check_array_api_input" in repr(check):
         pytest.xfail("needs SCIPY_ARRAY_API=1 before SciPy is imported: run in test_array_api_dispatch_with_numpy")
+    if "check_class_weight_classifiers" in repr(check):
+        pytest.xfail("class weights need the log-likelihood cost (or the cross-entropy with two classes); the "
+                     "default cross-entropy on three classes has none: test_class_weight_check_with_the_log_likelihood")
     check(estimator)
+
+
+def test_class_weight_check_with_the_log_likelihood():
+    from sklearn.utils.estimator_checks import check_class_weight_classifiers
+
+    check_class_weight_classifiers("NetworkClassifier", NetworkClassifier(cost="log-likelihood", epochs=10,
+                                                                          random_state=0))
+
+
+def test_class_weight_maps_onto_the_weighted_costs():
+    digits = load_data("digits")
+    y = (digits.y_train == 0).astype(int)  # a rare class of about 10%
+    n1 = y.sum()
+    clf = NetworkClassifier(class_weight="balanced", epochs=2, random_state=0).fit(digits.X_train, y)
+    pos_weight = (len(y) / (2 * n1)) / (len(y) / (2 * (len(y) - n1)))
+    assert clf.network_.cost == f"cross-entropy(pos_weight={pos_weight:.6g})"
+    # the same as costlab's network with that spec, trained alone
+    net = Network([64, 30, 1], cost=clf.network_.cost, seed=0)
+    net.fit(digits.X_train, y, epochs=2, batch_size=10, eta=0.5)
+    for a, b in zip(net.weights, clf.network_.weights):
+        np.testing.assert_array_equal(a, b)
+    clf = NetworkClassifier(cost="log-likelihood(smoothing=0.1)", class_weight={3: 4.0}, epochs=1,
+                            random_state=0).fit(digits.X_train, digits.y_train)
+    assert clf.network_.cost == "log-likelihood(class_weight=[1, 1, 1, 4, 1, 1, 1, 1, 1, 1], smoothing=0.1)"
+    for bad, message in ((dict(cost="quadratic", class_weight="balanced"), "needs the log-likelihood"),
+                         (dict(class_weight={7: 2.0}), "not in y"), (dict(class_weight={1: -1.0}), "> 0"),
+                         (dict(class_weight="heavy"), "'balanced' or a dict")):
+        with pytest.raises(ValueError, match=message):
+            NetworkClassifier(epochs=1, **bad).fit(digits.X_train, y)
 
 
 def test_array_api_dispatch_with_numpy():

@@ -64,10 +64,11 @@ class _NetworkEstimator(BaseEstimator):
 
     _output_activation = None
 
-    def _new_network(self, n_in: int, n_out: int) -> Network:
+    def _new_network(self, n_in: int, n_out: int, cost=None) -> Network:
         return Network(
             [n_in, *_hidden_sizes(self.hidden_layer_sizes), n_out],
-            cost=self.cost, activation=self.activation, output_activation=self._output_activation,
+            cost=self.cost if cost is None else cost, activation=self.activation,
+            output_activation=self._output_activation,
             init=self.init, dtype=self.dtype, seed=_seed(self.random_state),
         )
 
@@ -199,6 +200,14 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         ``validation_fraction`` is None.
     n_iter_no_change : int, default 5
         Patience of the early stopping, in epochs.
+    class_weight : None, "balanced" or dict {class: weight}, default None
+        Weights of the classes in the cost, mapped onto costlab's weighted
+        costs: ``log-likelihood(class_weight=[w_1, ..., w_K])`` (to 6 digits) for the
+        log-likelihood (C_x = -w_y ln a_y), and for two classes under the
+        cross-entropy ``cross-entropy(pos_weight=w_1 / w_0)`` (the overall
+        scale w_0 acts as a factor on eta and is left out). "balanced" is
+        scikit-learn's n / (K n_k), from the labels given to ``fit`` (or to
+        the first ``partial_fit``). Other costs take no class weights.
 
     Attributes
     ----------
@@ -216,7 +225,9 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
 
     def __init__(self, hidden_layer_sizes=(30,), *, cost="cross-entropy", activation="sigmoid", eta=0.5,
                  batch_size=10, epochs=30, lmbda=0.0, mu=0.0, init="default", dtype="float64",
-                 random_state=None, validation_fraction=None, early_stopping=False, n_iter_no_change=5):
+                 random_state=None, validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+                 class_weight=None):
+        self.class_weight = class_weight
         self.hidden_layer_sizes = hidden_layer_sizes
         self.cost = cost
         self.activation = activation
@@ -243,9 +254,43 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         self.classes_ = self._encoder.classes_
         if len(self.classes_) < 2:
             raise ValueError(f"a classifier needs at least 2 classes in y, got {len(self.classes_)} class")
-        self.network_ = self._new_network(X.shape[1], self._n_outputs(len(self.classes_)))
+        self.network_ = self._new_network(X.shape[1], self._n_outputs(len(self.classes_)),
+                                          self._weighted_cost(self._encoder.transform(y) if len(y) else y))
         if hasattr(self, "history_"):
             del self.history_
+
+    def _weighted_cost(self, labels):
+        """The cost spec with ``class_weight`` folded in (None: the cost as given)."""
+        if self.class_weight is None:
+            return None
+        from sklearn.utils.class_weight import compute_class_weight
+
+        from costlab.costs import parse_spec
+
+        K = len(self.classes_)
+        if self.class_weight == "balanced":
+            w = compute_class_weight("balanced", classes=np.arange(K), y=labels) if len(set(labels)) == K else None
+            if w is None:
+                raise ValueError("class_weight='balanced' needs every class among the labels it is fitted on")
+        elif isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(self.classes_.tolist())
+            if unknown:
+                raise ValueError(f"class_weight names classes not in y: {sorted(unknown, key=str)[:5]}")
+            w = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()])
+            if not np.all(np.isfinite(w)) or np.any(w <= 0):
+                raise ValueError(f"class_weight values must be finite and > 0, got {self.class_weight!r}")
+        else:
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
+        spec = parse_spec(self.cost)
+        name, params = spec if spec is not None else (None, {})
+        if name == "log-likelihood":
+            params = {**params, "class_weight": "[" + ", ".join(f"{v:.6g}" for v in w) + "]"}
+        elif name == "cross-entropy" and K == 2:
+            params = {**params, "pos_weight": f"{w[1] / w[0]:.6g}"}
+        else:
+            raise ValueError(f"class_weight needs the log-likelihood cost, or the cross-entropy with two classes; "
+                             f"got cost {self.cost!r} with {K} classes")
+        return f"{name}(" + ", ".join(f"{k}={v}" for k, v in params.items()) + ")"
 
     def _labels(self, y):
         if not np.all(np.isin(y, self.classes_)):
