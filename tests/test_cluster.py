@@ -125,6 +125,29 @@ def test_compare_on_the_cluster_equals_the_serial_run(cluster, serial_compare):
     assert len(done) == 4  # one task per (init, seed), each reported as it finished
 
 
+def test_a_grid_search_with_the_estimator_runs_on_the_cluster_through_joblib(cluster):
+    # scikit-learn's own sweeps: GridSearchCV over costs, each (candidate, fold) a task on the cluster
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    from costlab.data import load_data
+    from costlab.sklearn import NetworkClassifier
+
+    d = load_data("digits").limit(300)
+    grid = {"cost": ["quadratic", "cross-entropy", "log-likelihood"]}
+
+    def search():
+        return GridSearchCV(NetworkClassifier(hidden_layer_sizes=(10,), epochs=3, random_state=0), grid, cv=3,
+                            n_jobs=-1)
+
+    alone = GridSearchCV(NetworkClassifier(hidden_layer_sizes=(10,), epochs=3, random_state=0), grid, cv=3,
+                         n_jobs=1).fit(d.X_train, d.y_train)
+    with distributed.Client(cluster.address, timeout=30), joblib.parallel_config(backend="dask"):
+        on_cluster = search().fit(d.X_train, d.y_train)
+    assert on_cluster.cv_results_["mean_test_score"].tolist() == alone.cv_results_["mean_test_score"].tolist()
+    assert on_cluster.best_params_ == alone.best_params_
+
+
 def test_compare_command_on_the_cluster_equals_the_serial_json(cluster):
     args = ("compare", "--limit", 100, "--seeds", 2, "--epochs", 2, "--costs", "quadratic,cross-entropy",
             "--init", "large", "--json", "-q")
