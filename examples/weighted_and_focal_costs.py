@@ -1,4 +1,8 @@
-"""Weighted and focal costs against the plain cross-entropy, for one sigmoid output.
+"""
+Weighted and focal costs against the plain cross-entropy
+========================================================
+
+Weighted and focal costs against the plain cross-entropy, for one sigmoid output.
 
 Run:  python examples/weighted_and_focal_costs.py [FIGURE.png]
 

@@ -244,7 +244,7 @@ def test_the_chinese_report_renders_and_prints(browser, report_files):
     assert errors == []
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert "交叉熵代价函数" in page.inner_text("#mechanism")
-    assert page.locator("svg.figure").count() == 7
+    assert page.locator("svg.figure").count() == 8
     pdf = page.pdf(format="A4", print_background=True)
     (ARTIFACTS / "report-zh.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 6

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from costlab.cli._common import Command, Count, InputError, Number, Registered, call_core, out_dir, stdout_console, write_or_fail
+from costlab.cli._common import Command, Count, InputError, Number, Registered, call_core, check_network_size, out_dir, stdout_console, write_or_fail
 from costlab.cli.compare import _names
 from costlab.cli.train import parse_sizes
 
@@ -21,14 +21,14 @@ __all__ = ["layers_command"]
 @click.option("--costs", default="quadratic,cross-entropy", show_default=True, help="Costs, comma-separated.")
 @click.option("--activations", default="sigmoid,relu", show_default=True,
               help="Hidden activations, comma-separated.")
-@click.option("--epochs", type=Count(0), default=30, show_default=True)
-@click.option("--eta", type=Number(gt=0), default=0.1, show_default=True, help="Learning rate eta.")
-@click.option("--batch-size", type=Count(1), default=10, show_default=True, help="Mini-batch size m.")
+@click.option("--epochs", type=Count(0, 10_000), default=30, show_default=True)
+@click.option("--eta", type=Number(gt=0, le=1000), default=0.1, show_default=True, help="Learning rate eta.")
+@click.option("--batch-size", type=Count(1, 1_000_000), default=10, show_default=True, help="Mini-batch size m.")
 @click.option("--init", type=Registered("init"), default="default", show_default=True,
               help="default: w ~ N(0, 1/n_in); large: w ~ N(0, 1).")
-@click.option("--seeds", type=Count(1), default=1, show_default=True,
+@click.option("--seeds", type=Count(1, 1000), default=1, show_default=True,
               help="Seeds 0..N-1 (initial weights and batch order); figures are means over them.")
-@click.option("--limit", type=Count(1), default=None, help="Train on the first N training samples.")
+@click.option("--limit", type=Count(1, 100_000_000), default=None, help="Train on the first N training samples.")
 @click.option("--out", default=None, metavar="DIR", help="Write layers.png, layers.svg and layers.json into DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with config and runs.")
 def layers_command(data, sizes, costs, activations, epochs, eta, batch_size, init, seeds, limit, out, as_json):
@@ -61,6 +61,7 @@ def layers_command(data, sizes, costs, activations, epochs, eta, batch_size, ini
     except DataError as e:
         raise InputError(str(e)) from None
     layer_sizes = parse_sizes(sizes) if sizes else [dataset.n_features, 30, 30, 30, dataset.n_classes]
+    check_network_size(layer_sizes)
     if layer_sizes[0] != dataset.n_features or layer_sizes[-1] != dataset.n_classes:
         raise InputError(f"--sizes must start with {dataset.n_features} and end with {dataset.n_classes} "
                          f"(the features and classes of {dataset.name}), got {sizes}")

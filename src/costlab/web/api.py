@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 NEURON_COSTS = ("quadratic", "cross-entropy")
-NETWORK_COSTS = ("quadratic", "cross-entropy", "log-likelihood")
 
 
 class ApiError(ValueError):
@@ -99,6 +98,29 @@ def _number(name: str, raw, bound: Bound) -> float | int:
         return check_number(name, raw if isinstance(raw, str) else str(raw), bound)
     except ValueError as e:
         raise ApiError(str(e)) from None
+
+
+def _choices(name: str, raw, allowed, *, count: tuple[int, int]) -> list[str]:
+    """A comma-separated list (or a JSON list) of names from ``allowed``."""
+    if isinstance(raw, (list, tuple)):
+        items = [str(v).strip() for v in raw]
+    elif isinstance(raw, str):
+        if len(raw) > 200:
+            raise ApiError(f"{name} is too long ({len(raw)} characters)")
+        items = [v.strip() for v in raw.split(",") if v.strip()]
+    else:
+        raise ApiError(f"{name} must be a comma-separated list of: {', '.join(allowed)}; got {raw!r}")
+    for item in items:
+        if item not in allowed:
+            raise ApiError(f"unknown {name[:-1] if name.endswith('s') else name} {item!r} in {name}; "
+                           f"choose from: {', '.join(allowed)}")
+    if len(set(items)) != len(items):
+        raise ApiError(f"{name} names the same one twice: {', '.join(items)}")
+    lo, hi = count
+    if not lo <= len(items) <= hi:
+        want = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
+        raise ApiError(f"{name} must name {want} of: {', '.join(allowed)}; got {len(items)}")
+    return items
 
 
 def _cost_specs(name: str, raw, *, count: tuple[int, int], activation: str | None = None) -> list[str]:
@@ -194,7 +216,7 @@ def check_layers_params(params: Mapping) -> dict:
     _unknown(params, [*LAYERS_LIMITS, "costs", "activations", "init"])
     p = {name: (_number(name, params[name], bound) if name in params else bound.default)
          for name, bound in LAYERS_LIMITS.items()}
-    p["costs"] = _choices("costs", params.get("costs", "quadratic,cross-entropy"), NETWORK_COSTS, count=(1, 3))
+    p["costs"] = _cost_specs("costs", params.get("costs", "quadratic,cross-entropy"), count=(1, 3))
     hidden = [a.name for a in ACTIVATIONS.values() if a.elementwise and a.name != "identity"]
     p["activations"] = _choices("activations", params.get("activations", "sigmoid,relu"), hidden, count=(1, 3))
     init = str(params.get("init", "default"))
