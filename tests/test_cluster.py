@@ -33,7 +33,7 @@ from clitools import invoke, run_main, strict_json
 W21 = np.linspace(-6, 6, 21)
 COMPARE = dict(limit=100, seeds=2, epochs=2, costs=("quadratic", "cross-entropy"), inits=("default", "large"))
 # a run whose tasks take about a second each here: long enough to be caught in the middle
-SLOW_COMPARE = ("--limit", 500, "--epochs", 6, "--costs", "quadratic,cross-entropy", "--init", "default", "-q")
+SLOW_COMPARE = ("--limit", 1000, "--epochs", 40, "--costs", "quadratic,cross-entropy", "--init", "default", "-q")
 
 
 def _dask(*args, log: Path) -> subprocess.Popen:

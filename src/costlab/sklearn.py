@@ -254,15 +254,15 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         self.classes_ = self._encoder.classes_
         if len(self.classes_) < 2:
             raise ValueError(f"a classifier needs at least 2 classes in y, got {len(self.classes_)} class")
-        self.network_ = self._new_network(X.shape[1], self._n_outputs(len(self.classes_)),
-                                          self._weighted_cost(self._encoder.transform(y) if len(y) else y))
+        self.network_ = self._new_network(X.shape[1], self._n_outputs(len(self.classes_)), self._weighted_cost(y))
         if hasattr(self, "history_"):
             del self.history_
 
-    def _weighted_cost(self, labels):
-        """The cost spec with ``class_weight`` folded in (None: the cost as given)."""
+    def _weighted_cost(self, y):
+        """The cost spec with ``class_weight`` folded in (None: the cost as given); ``y`` the labels seen first."""
         if self.class_weight is None:
             return None
+        labels = self._labels(y)
         from sklearn.utils.class_weight import compute_class_weight
 
         from costlab.costs import parse_spec
