@@ -62,6 +62,16 @@ def _wait_until(condition, seconds: float, what: str, step: float = 0.05):
     raise AssertionError(f"waited {seconds} s for {what}")
 
 
+def interruptible():
+    """In the child before it starts: Ctrl-C (SIGINT) delivered and handled as by a terminal's shell.
+
+    A test process may have SIGINT blocked or ignored by what ran before it (browsers, servers), and a
+    child inherits both; Python installs its KeyboardInterrupt handler only where SIGINT is not ignored.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Cluster:
     """A scheduler and worker processes on 127.0.0.1, and a client that watches them."""
 
@@ -232,7 +242,7 @@ def test_a_worker_killed_mid_run_loses_nothing(cluster, tmp_path):
 def test_ctrl_c_cancels_the_runs_tasks_on_the_cluster(cluster):
     args = ("compare", "--seeds", 30, *SLOW_COMPARE, "--scheduler", cluster.address)
     run = subprocess.Popen([sys.executable, "-m", "costlab", *map(str, args)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     try:
         _wait_until(lambda: cluster.busy(), 60, "the run's tasks")
         assert cluster.tasks_on_scheduler() > 2

@@ -83,6 +83,16 @@ def children_of(pid):
     return out
 
 
+def interruptible():
+    """In the child before it starts: Ctrl-C (SIGINT) delivered and handled as by a terminal's shell.
+
+    A test process may have SIGINT blocked or ignored by what ran before it (browsers, servers), and a
+    child inherits both; Python installs its KeyboardInterrupt handler only where SIGINT is not ignored.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -99,7 +109,7 @@ def alive(pid):
 def test_ctrl_c_ends_a_parallel_command_and_its_workers_within_two_seconds(args):
     if os.cpu_count() < 2 or len(os.sched_getaffinity(0)) < 2:
         pytest.fail("this test needs two cores")
-    proc = subprocess.Popen([sys.executable, "-m", "costlab", *args], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "costlab", *args], stdout=subprocess.DEVNULL, preexec_fn=interruptible,
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
