@@ -546,11 +546,16 @@ async function startTraining() {
   $("#hidden-echo").textContent = $("#hidden").value;
   const abort = net.abort = new AbortController();
   setTraining(true, "starting…", "busy");
+  await streamJob("/api/train?" + trainQuery(), net, abort, setTraining, handleTrainEvent);
+}
+
+/* A training's server-sent events: each one to onEvent, the stream's end or failure to setState. */
+async function streamJob(url, job, abort, setState, onEvent) {
   try {
-    const r = await fetch("/api/train?" + trainQuery(), { signal: abort.signal });
+    const r = await fetch(url, { signal: abort.signal });
     if (!r.ok) {
       const j = await r.json();
-      setTraining(false, j.error || `error ${r.status}`, "error");
+      setState(false, j.error || `error ${r.status}`, "error");
       return;
     }
     const reader = r.body.getReader();
@@ -562,26 +567,28 @@ async function startTraining() {
       buffer += decoder.decode(value, { stream: true });
       let i;
       while ((i = buffer.indexOf("\n\n")) >= 0) {
-        handleTrainEvent(parseEvent(buffer.slice(0, i)));
+        onEvent(parseEvent(buffer.slice(0, i)));
         buffer = buffer.slice(i + 2);
       }
     }
-    if (net.running) setTraining(false, "the stream ended", "");
+    if (job.running) setState(false, "the stream ended", "");
   } catch (e) {
-    if (e.name === "AbortError") setTraining(false, "stopped", "");
-    else setTraining(false, "The server did not answer: " + e.message, "error");
+    if (e.name === "AbortError") setState(false, "stopped", "");
+    else setState(false, "The server did not answer: " + e.message, "error");
   }
 }
 
-async function stopTraining() {
-  if (net.id) {
+/* Stop a training by its token (only this page holds it); closing the stream stops the server's worker too. */
+async function stopJob(job) {
+  if (job.id) {
     try {
-      await fetch(`/api/train/${net.id}/stop`, { method: "POST", headers: { "X-Costlab-Token": net.token } });
+      await fetch(`/api/train/${job.id}/stop`, { method: "POST", headers: { "X-Costlab-Token": job.token } });
     } catch (e) { /* closing is enough */ }
   }
-  // closing the stream stops the server's worker too
-  setTimeout(() => { if (net.running && net.abort) net.abort.abort(); }, 1500);
+  setTimeout(() => { if (job.running && job.abort) job.abort.abort(); }, 1500);
 }
+
+function stopTraining() { return stopJob(net); }
 
 function drawNetwork() {
   if ($("#view-network").hidden) return;
@@ -673,41 +680,10 @@ async function startLayers() {
   });
   const abort = lay.abort = new AbortController();
   setLayers(true, "starting…", "busy");
-  try {
-    const r = await fetch("/api/layers?" + q, { signal: abort.signal });
-    if (!r.ok) {
-      const j = await r.json();
-      setLayers(false, j.error || `error ${r.status}`, "error");
-      return;
-    }
-    const reader = r.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let i;
-      while ((i = buffer.indexOf("\n\n")) >= 0) {
-        handleLayersEvent(parseEvent(buffer.slice(0, i)));
-        buffer = buffer.slice(i + 2);
-      }
-    }
-    if (lay.running) setLayers(false, "the stream ended", "");
-  } catch (e) {
-    if (e.name === "AbortError") setLayers(false, "stopped", "");
-    else setLayers(false, "The server did not answer: " + e.message, "error");
-  }
+  await streamJob("/api/layers?" + q, lay, abort, setLayers, handleLayersEvent);
 }
 
-async function stopLayers() {
-  if (lay.id) {
-    try {
-      await fetch(`/api/train/${lay.id}/stop`, { method: "POST", headers: { "X-Costlab-Token": lay.token } });
-    } catch (e) { /* closing is enough */ }
-  }
-  setTimeout(() => { if (lay.running && lay.abort) lay.abort.abort(); }, 1500);
-}
+function stopLayers() { return stopJob(lay); }
 
 function drawLayers() {
   if ($("#view-layers").hidden) return;
