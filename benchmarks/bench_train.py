@@ -56,7 +56,7 @@ def epoch_flops(sizes, n):
     return per_sample * n
 
 
-def peak_gflops(dtype, size=1024, repeats=5):
+def peak_gflops(dtype, size=1024, repeats=10):
     """The best single-thread GEMM rate of this machine, in GFLOP/s."""
     rng = np.random.default_rng(0)
     a = rng.random((size, size)).astype(dtype)

@@ -147,7 +147,8 @@ def test_fast_equals_plain_for_any_shape(sizes, K, n, m, seed):
     np.testing.assert_allclose(record.cost, C, rtol=1e-11)
 
 
-KERNEL_CASES = [([4, 5, 3], 1, 23, 5), ([6, 7, 4, 3], 1, 20, 4)]
+KERNEL_CASES = [([4, 5, 3], 1, 23, 5), ([6, 7, 4, 3], 1, 20, 4), ([13, 9, 5], 1, 31, 7),
+                ([13, 9, 5], 3, 31, 7)]  # a group: each member's epoch in the kernel in turn
 
 
 @pytest.mark.parametrize("cost_name, output_name", COST_OUTPUTS)
@@ -156,18 +157,19 @@ KERNEL_CASES = [([4, 5, 3], 1, 23, 5), ([6, 7, 4, 3], 1, 20, 4)]
 def test_the_compiled_kernel_equals_plain_steps(monkeypatch, sizes, K, n, m, cost_name, output_name, hidden_name):
     monkeypatch.setattr(fast, "KERNEL", "always")
     plain, (C, right), fast_snaps, record = run_both(sizes, K, n, m, np.float64, cost_name, output_name, hidden_name)
-    assert len(fast_snaps) == 1  # one call for the whole epoch
+    assert len(fast_snaps) == K  # one call for each network's whole epoch
     for p, f in zip(plain[-1], fast_snaps[-1]):
         np.testing.assert_allclose(f, p, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(record.cost, C, rtol=1e-12)
     np.testing.assert_array_equal(record.correct, right)
 
 
+@pytest.mark.parametrize("K", [1, 3])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("mu, lmbda", [(0.0, 0.0), (0.5, 2.0)], ids=["plain", "momentum-l2"])
-def test_the_compiled_kernel_with_momentum_regularization_and_float32(monkeypatch, dtype, mu, lmbda):
+def test_the_compiled_kernel_with_momentum_regularization_and_float32(monkeypatch, dtype, mu, lmbda, K):
     monkeypatch.setattr(fast, "KERNEL", "always")
-    plain, _, fast_snaps, _ = run_both([4, 5, 3], 1, 23, 5, dtype, "cross-entropy", "sigmoid", "sigmoid", mu=mu,
+    plain, _, fast_snaps, _ = run_both([4, 5, 3], K, 23, 5, dtype, "cross-entropy", "sigmoid", "sigmoid", mu=mu,
                                        lmbda=lmbda)
     for p, f in zip(plain[-1], fast_snaps[-1]):
         np.testing.assert_allclose(f, p, rtol=TOL[dtype], atol=TOL[dtype])
@@ -183,7 +185,7 @@ def test_the_kernel_is_used_for_long_epochs_and_trains_like_the_numpy_path(monke
         monkeypatch.setattr(fast, "KERNEL", mode)
         monkeypatch.setattr(fast, "KERNEL_MIN_BATCHES", 100)
         calls = []
-        monkeypatch.setattr(fast, "_kernel_epoch", lambda *a, _f=fast._kernel_epoch: (calls.append(1), _f(*a)))
+        monkeypatch.setattr(fast, "_kernel_epoch", lambda *a, _f=fast._kernel_epoch: calls.append(1) or _f(*a))
         net = Network([64, 30, 10], seed=3)
         h = net.fit(X8, digits.y_train, epochs=2, batch_size=10, eta=0.5)
         results[mode] = (net, h, len(calls))
@@ -195,16 +197,24 @@ def test_the_kernel_is_used_for_long_epochs_and_trains_like_the_numpy_path(monke
     assert kh.train_accuracy == nh.train_accuracy
 
 
-def test_a_group_with_its_own_orders_per_member_equals_its_members_alone():
-    # (K, n) orders: each member gathers its own rows
+@pytest.mark.parametrize("kernel", ["never", "always"])
+def test_a_group_with_its_own_orders_per_member_equals_its_members_alone(monkeypatch, kernel):
+    # (K, n) orders: each member gathers its own rows; member 1 is frozen (eta 0, a diverged run) and stays
+    monkeypatch.setattr(fast, "KERNEL", kernel)
     W, B, X, Y = problem([5, 6, 3], 3, 17, np.float64, 4)
     hidden = output = ACTIVATIONS["sigmoid"]
     cost = COSTS["cross-entropy"]
     orders = np.stack([np.random.default_rng(k).permutation(17) for k in range(3)])
     wb = fast.stack(W, B)
-    fast.train_epoch(wb, None, X, Y, orders, 4, 0.5, None, 0.0, hidden, output, cost)
+    etas = np.array([0.5, 0.0, 0.3])
+    record = fast._Record((3,), 4)
+    fast.train_epoch(wb, None, X, Y, orders, 4, etas[:, None, None], None, 0.0, hidden, output, cost, record)
     for k in range(3):
         Wk, Bk = [w[k].copy() for w in W], [b[k].copy() for b in B]
-        plain_epoch(Wk, Bk, X, Y, orders[k], 4, hidden, output, cost, Settings(eta=0.5, n=17))
+        C, right = plain_epoch(Wk, Bk, X, Y, orders[k], 4, hidden, output, cost, Settings(eta=etas[k], n=17))
         for l in range(2):
             np.testing.assert_allclose(wb[l][k], fast.stack(Wk, Bk)[l], rtol=1e-12, atol=1e-13)
+        if etas[k]:
+            np.testing.assert_allclose(record.cost[k], C, rtol=1e-12)
+            assert record.correct[k] == right
+    np.testing.assert_array_equal(wb[0][1], fast.stack(W, B)[0][1])

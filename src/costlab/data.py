@@ -43,6 +43,8 @@ from pathlib import Path
 
 import numpy as np
 
+from costlab.fast import all_finite
+
 __all__ = ["DataError", "Dataset", "load_data", "memory_budget", "read_idx", "FASHION_MNIST_DIR"]
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -373,7 +375,7 @@ def load_npz(path) -> Dataset:
             raise DataError(f"{path}: X_{part} must have shape (n, features...), got {X.shape}")
         if X.dtype != np.uint8 and not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
             raise DataError(f"{path}: X_{part} must be numeric, got {X.dtype}")
-        if X.dtype != np.uint8 and not np.all(np.isfinite(X)):
+        if X.dtype != np.uint8 and not all_finite(X):
             raise DataError(f"{path}: X_{part} contains NaN or infinite values")
         if y.shape != (X.shape[0],):
             raise DataError(f"{path}: y_{part} must have shape ({X.shape[0]},), got {y.shape}")

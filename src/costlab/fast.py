@@ -40,8 +40,8 @@ import numpy as np
 from costlab.activations import Activation
 from costlab.costs import Cost
 
-__all__ = ["EVAL_CHUNK", "SATURATED_BELOW", "LayerRecord", "evaluate", "layer_state", "output", "stack",
-           "train_epoch"]
+__all__ = ["EVAL_CHUNK", "SATURATED_BELOW", "LayerRecord", "all_finite", "evaluate", "layer_state", "output",
+           "stack", "train_epoch"]
 
 #: Rows converted at a time when a whole data set is evaluated (bounds memory).
 EVAL_CHUNK = 4096
@@ -58,12 +58,31 @@ GEMM_MIN_SIZE = 2048
 #: (costlab._kernels, when Numba is installed): "auto". "always" and "never" force the choice.
 KERNEL = "auto"
 KERNEL_MIN_BATCHES = 500
-#: ... and only where it is faster than NumPy's BLAS (measured, benchmarks/bench_train.py): mini-batches
-#: of at most this many rows, and no weight matrix of more than this many entries. Its plain loops win
-#: where the calls cost more than the arithmetic ([784, 30, 10] at a batch of 10: 1.35x); BLAS wins
-#: on larger products (hidden 300 or batch 100: the kernel is 1.4x to 2.2x slower).
-KERNEL_MAX_BATCH = 20
-KERNEL_MAX_WEIGHTS = 60_000
+#: ... and only where it is faster than NumPy's BLAS: when the mini-batch size times the weights of the
+#: largest layer is at most this. The kernel's cost per sample does not depend on the batch size; the
+#: NumPy path's falls as batches grow and BLAS's products get larger (measured on one core with
+#: benchmarks/bench_train.py: the kernel wins at a batch of 10 for hidden layers of 30 to 300, and up to
+#: a batch of about 100 at hidden 30; BLAS wins at a batch of 32 for hidden 100 and of 20 for hidden 300).
+KERNEL_MAX_WORK = 2_500_000
+
+
+def all_finite(X):
+    """True when no entry of X is NaN or infinite (integer arrays always are finite).
+
+    Checked EVAL_CHUNK rows at a time into one reused buffer: about 1.7x
+    quicker than ``np.isfinite(X).all()`` on a large data set, which first
+    fills a boolean array as large as X.
+    """
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.inexact):
+        return True
+    flat = X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(-1, 1)
+    buf = np.empty((min(EVAL_CHUNK, len(flat)),) + flat.shape[1:], dtype=bool)
+    for s in range(0, len(flat), EVAL_CHUNK):
+        part = flat[s:s + EVAL_CHUNK]
+        if not np.isfinite(part, out=buf[:len(part)]).all():
+            return False
+    return True
 
 
 def stack(weights, biases):
@@ -297,9 +316,24 @@ class _Record:
         self.correct = np.zeros(lead, dtype=np.int64)
         self.first = None
         self.m = m
+        self._pending = []  # (z, a, y) not yet counted: counted EVAL_CHUNK rows at a time
+        self._rows = 0
 
     def add(self, cost: Cost, z, a, y):
-        C = cost.fn(z, a, y)
+        """Count the batches' outputs z, a against their targets y (arrays the record may keep)."""
+        self._cost = cost
+        self._pending.append((z, a, y))
+        self._rows += z.shape[-2]
+        if self._rows >= EVAL_CHUNK:
+            self.flush()
+
+    def flush(self):
+        """Count what :meth:`add` has kept: a few large NumPy calls instead of many small ones."""
+        if not self._pending:
+            return
+        z, a, y = (np.concatenate(parts, axis=-2) if len(parts) > 1 else parts[0] for parts in zip(*self._pending))
+        self._pending, self._rows = [], 0
+        C = self._cost.fn(z, a, y)
         if self.first is None:
             self.first = np.mean(C[..., :self.m], axis=-1)
         self.cost += np.sum(C, axis=-1)
@@ -488,7 +522,30 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
     n_batches = -(-order.shape[-1] // m)
     kernel = None if layers is not None else _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
     if kernel is not None:
-        _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, record)
+        if wb[0].ndim == 2:
+            stats = _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost,
+                                  record is not None)
+            if record is not None:
+                record.cost += stats[0]
+                record.correct += int(stats[1])
+                record.first = stats[2]
+        else:  # a group: each member's epoch in turn, in its own order (a frozen member, eta = 0, stays)
+            K = wb[0].shape[0]
+            etas, decays = np.broadcast_to(eta, (K, 1, 1)), np.broadcast_to(1.0 if decay is None else decay, (K, 1, 1))
+            if record is not None:
+                record.first = np.full(K, np.nan)
+            for k in range(K):
+                if etas[k, 0, 0] == 0:
+                    continue
+                stats = _kernel_epoch(kernel, [w[k] for w in wb], None if velocities is None else [v[k] for v in velocities],
+                                      X, Y, order if order.ndim == 1 else order[k], m, etas[k, 0, 0], decays[k, 0, 0], mu,
+                                      hidden, out, cost, record is not None)
+                if record is not None:
+                    record.cost[k] += stats[0]
+                    record.correct[k] += int(stats[1])
+                    record.first[k] = stats[2]
+                if on_batch is not None and k < K - 1:
+                    on_batch(n_batches * (k + 1) // K, n_batches)
         if on_batch is not None:
             on_batch(n_batches, n_batches)
         return
@@ -513,6 +570,8 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         done += len(batches)
         if on_batch is not None:
             on_batch(done, n_batches)
+    if record is not None:
+        record.flush()
 
 
 @functools.cache
@@ -528,48 +587,55 @@ def _kernels():
 def _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost):
     """The compiled kernel module when it applies to this epoch, else None.
 
-    It trains one network (not a group) of the built-in activations and costs,
-    in float64 or float32, on float or byte rows, when the epoch has at least
-    KERNEL_MIN_BATCHES mini-batches (below that, loading it would cost more
-    than it saves) of at most KERNEL_MAX_BATCH rows, and no layer has more
-    than KERNEL_MAX_WEIGHTS weights; or when KERNEL is "always".
+    It trains a network, or each member of a group in turn, of the built-in
+    activations and costs (one for all members), in float64 or float32, on
+    float or byte rows, when the epoch has at least KERNEL_MIN_BATCHES
+    mini-batches (below that, loading it would cost more than it saves) and m
+    times the weights of the largest layer is at most KERNEL_MAX_WORK; or when
+    KERNEL is "always".
     """
     if KERNEL == "never":
         return None
-    if KERNEL == "auto" and (n_batches < KERNEL_MIN_BATCHES or m > KERNEL_MAX_BATCH
-                             or max(w.shape[-2] * (w.shape[-1] - 1) for w in wb) > KERNEL_MAX_WEIGHTS):
+    if KERNEL == "auto" and (n_batches < KERNEL_MIN_BATCHES
+                             or m * max(w.shape[-2] * (w.shape[-1] - 1) for w in wb) > KERNEL_MAX_WORK):
         return None
-    if wb[0].ndim != 2 or order.ndim != 1 or wb[0].dtype not in (np.float64, np.float32):
+    if wb[0].dtype not in (np.float64, np.float32) or not all(w.flags.c_contiguous for w in wb):
         return None
     from costlab.costs import COSTS
 
-    if COSTS.get(cost.name) is not cost or X.dtype not in (np.uint8, np.float64, np.float32):
+    name = getattr(cost, "name", None)
+    if name not in COSTS or COSTS[name] is not cost or X.dtype not in (np.uint8, np.float64, np.float32) or Y.ndim != 2:
         return None
     kernels = _kernels()
-    if kernels is None or hidden.name not in kernels.ACTIVATION_CODES or out.name not in kernels.ACTIVATION_CODES:
+    if (kernels is None or getattr(hidden, "name", None) not in kernels.ACTIVATION_CODES
+            or getattr(out, "name", None) not in kernels.ACTIVATION_CODES):
         return None
     return kernels
 
 
-def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, record):
-    """One epoch in the compiled kernel, with the same scratch and records as the NumPy path."""
+def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep):
+    """One network's epoch in the compiled kernel; returns (sum_x C_x, right answers, the first batch's mean cost).
+
+    The records are taken when ``keep``. Float rows of the network's type are
+    read where they lie; other rows (bytes, the other float type) are converted
+    a batch at a time.
+    """
     dt = wb[0].dtype
     sizes = [wb[0].shape[1] - 1] + [w.shape[0] for w in wb]
     acts = tuple(np.empty((m, size), dtype=dt) for size in sizes)
     deltas = tuple(np.empty((m, size), dtype=dt) for size in sizes[1:])
-    stats = np.zeros(3)
+    X = np.ascontiguousarray(X)
+    stats = np.zeros(3 if keep else 0)
     kernels.train_epoch(
         tuple(wb), tuple(wb if velocities is None else velocities), acts, deltas, np.empty((m, sizes[-1]), dtype=dt),
-        np.ascontiguousarray(X), np.ascontiguousarray(Y, dtype=dt), np.ascontiguousarray(order, dtype=np.int64), m,
+        X, X if X.dtype == dt else acts[0], X.dtype == dt, np.ascontiguousarray(Y, dtype=dt),
+        np.ascontiguousarray(order, dtype=np.int64), m,
         dt.type(eta), dt.type(1.0 if decay is None else decay), dt.type(mu),
         dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
         kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
         stats,
     )
-    if record is not None:
-        record.cost += stats[0]
-        record.correct += int(stats[1])
-        record.first = stats[2]
+    return stats
 
 
 def _steps(step, batches):

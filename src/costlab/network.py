@@ -234,7 +234,7 @@ class Network:
         if X.dtype != np.uint8:
             if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
                 raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
-            if not np.all(np.isfinite(X)):
+            if not fast.all_finite(X):
                 raise ValueError(f"{name} contains NaN or infinite values")
         return X
 
