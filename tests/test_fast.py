@@ -218,3 +218,20 @@ def test_a_group_with_its_own_orders_per_member_equals_its_members_alone(monkeyp
             np.testing.assert_allclose(record.cost[k], C, rtol=1e-12)
             assert record.correct[k] == right
     np.testing.assert_array_equal(wb[0][1], fast.stack(W, B)[0][1])
+
+
+@pytest.mark.parametrize("x_dtype, dtype", [(np.uint8, np.float64), (np.uint8, np.float32), (np.float64, np.float64),
+                                            (np.float32, np.float32), (np.float64, np.float32)])
+def test_rows_gathered_in_the_compiled_module_equal_numpys(x_dtype, dtype):
+    # a long epoch gathers and converts its rows in one compiled pass: the same chunks, bit for bit
+    rng = np.random.default_rng(7)
+    X = (rng.random((53, 9)) * 255).astype(x_dtype)
+    Y = np.eye(3)[rng.integers(0, 3, 53)]
+    order = rng.permutation(53)
+    plain = list(fast._chunks(X, Y, order, 4, dtype))
+    compiled = list(fast._chunks(X, Y, order, 4, dtype, fast._kernels()))
+    assert len(plain) == len(compiled) > 0
+    for (x1, y1), (x2, y2) in zip(plain, compiled):
+        assert x2.dtype == x1.dtype == dtype
+        np.testing.assert_array_equal(x2, x1)
+        np.testing.assert_array_equal(y2, y1)

@@ -25,7 +25,7 @@ import math
 import numba as nb
 import numpy as np
 
-__all__ = ["ACTIVATION_CODES", "COST_CODES", "train_epoch"]
+__all__ = ["ACTIVATION_CODES", "COST_CODES", "gather", "train_epoch"]
 
 SIGMOID, TANH, RELU, IDENTITY, SOFTMAX = 0, 1, 2, 3, 4
 ACTIVATION_CODES = {"sigmoid": SIGMOID, "tanh": TANH, "relu": RELU, "identity": IDENTITY, "softmax": SOFTMAX}
@@ -386,3 +386,14 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
                 _update_layer(wbs[l], vs[l], deltas[l], acts[l], own, mb, decay, mu)
             else:
                 _update_layer(wbs[0], vs[0], deltas[0], a0, rows0, mb, decay, mu)
+
+
+@nb.njit(cache=True)
+def gather(X, idx, out, to_float):
+    """out = [X[idx] to_float | 1]: the rows idx of X, converted, with a column of ones, in one pass."""
+    n = X.shape[1]
+    for i in range(idx.shape[0]):
+        r = idx[i]
+        for c in range(n):
+            out[i, c] = X[r, c] * to_float
+        out[i, n] = 1.0

@@ -290,18 +290,29 @@ def _blocks(wb, velocities):
     return [slice(i, i + B) for i in range(0, K, B)]
 
 
-def _chunks(X, Y, order, m, dtype):
+def _chunks(X, Y, order, m, dtype, kernels=None):
     """Yield (x1, y) chunks of whole mini-batches in ``order``, gathered and converted.
 
     A chunk is about GATHER_BYTES of rows (of all members' rows when each
-    network of a group has its own order).
+    network of a group has its own order). With ``kernels`` (the compiled
+    module) rows are gathered and converted in one pass instead of two.
     """
     n = order.shape[-1]
     row_bytes = (X.shape[-1] + 1) * np.dtype(dtype).itemsize * (order.shape[0] if order.ndim == 2 else 1)
     chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
+    compiled = kernels is not None and order.ndim == 1 and X.ndim == 2 and X.dtype in (np.uint8, np.float32, np.float64)
+    if compiled:
+        X = np.ascontiguousarray(X)
+        to_float = dtype(1.0 / 255.0) if X.dtype == np.uint8 else dtype(1.0)
+        order = np.ascontiguousarray(order, dtype=np.int64)
     for s in range(0, n, chunk):
         idx = order[..., s:s + chunk]
-        yield rows(X, idx, dtype), Y[idx]
+        if compiled:
+            x1 = np.empty((idx.shape[0], X.shape[1] + 1), dtype=dtype)
+            kernels.gather(X, idx, x1, to_float)
+        else:
+            x1 = rows(X, idx, dtype)
+        yield x1, Y[idx]
 
 
 class _Record:
@@ -552,7 +563,9 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
     step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost, layers)
     grouped = wb[0].ndim == 3
     done = 0
-    for xs, ys in _chunks(X, Y, order, m, wb[0].dtype.type):
+    # a long epoch gathers its rows in the compiled module, where it is installed
+    gather = _kernels() if KERNEL != "never" and n_batches >= KERNEL_MIN_BATCHES else None
+    for xs, ys in _chunks(X, Y, order, m, wb[0].dtype.type, gather):
         c = xs.shape[-2]
         if record is not None:
             zs = np.empty(wb[-1].shape[:-2] + (c, wb[-1].shape[-2]), dtype=wb[0].dtype)
