@@ -6,7 +6,9 @@ Run:  python benchmarks/bench_group.py [--n 50000] [--k 16] [--repeat 2]
     Fashion-MNIST images, float64 and float32: trained as one group, and
     trained one after another with Network.fit, in the same run. Two kinds of
     group: members sharing one seed's batch order (16 learning rates, as
-    `costlab compare` groups them), and members with 16 seeds of their own.
+    `costlab compare` groups them), and members with 16 seeds of their own;
+    the first also on the NumPy path alone (its blocks of members, without
+    the compiled kernel).
 (b) the 401 x 401 map of the seed's neuron, both costs, 300 epochs
     (`costlab map`), serial and with 2 worker processes.
 (c) 2 worker processes training groups side by side, with one BLAS thread
@@ -55,9 +57,14 @@ def part_a(data, K, repeat):
             finally:
                 fast.KERNEL = "auto"
 
-        def shared():
-            nets = [Network([784, 30, 10], seed=0, dtype=dtype) for _ in range(K)]
-            NetworkGroup(nets).fit(data.X_train, Y, epochs=1, eta=etas, monitor=False)
+        def shared(kernel="auto"):
+            # "auto": each member's epoch in the compiled kernel in turn; "never": the NumPy path's blocks
+            fast.KERNEL = kernel
+            try:
+                nets = [Network([784, 30, 10], seed=0, dtype=dtype) for _ in range(K)]
+                NetworkGroup(nets).fit(data.X_train, Y, epochs=1, eta=etas, monitor=False)
+            finally:
+                fast.KERNEL = "auto"
 
         def own():
             nets = [Network([784, 30, 10], seed=k, dtype=dtype) for k in range(K)]
@@ -65,9 +72,10 @@ def part_a(data, K, repeat):
 
         ts, tn = best_time(serial, repeat), best_time(lambda: serial("never"), repeat)
         tg, to = best_time(shared, repeat), best_time(own, repeat)
+        tgn = best_time(lambda: shared("never"), repeat)
         print(f"  {dtype}: one after another {ts:6.2f} s (NumPy path alone {tn:6.2f} s) | group, shared batch "
-              f"order {tg:6.2f} s ({ts / tg:.2f}x; {tn / tg:.2f}x the NumPy path) | group, own orders {to:6.2f} s "
-              f"({ts / to:.2f}x)", flush=True)
+              f"order {tg:6.2f} s ({ts / tg:.2f}x; {tn / tg:.2f}x the NumPy path; on the NumPy path {tgn:6.2f} s, "
+              f"{ts / tgn:.2f}x) | group, own orders {to:6.2f} s ({ts / to:.2f}x)", flush=True)
 
 
 def part_b(repeat):

@@ -610,6 +610,38 @@ def test_bad_training_data(X, y):
         net.fit(X, y, epochs=1)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("path", ["kernel", "compiled gather", "numpy"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_nan_or_infinity_in_X_is_refused_and_the_network_left_as_it_was(monkeypatch, bad, path, dtype, activation):
+    # fit reads X once: the first epoch watches for NaN and infinity as it reads the rows, and on finding
+    # one puts the weights, biases and the shuffling generator back before raising
+    from costlab import fast
+
+    monkeypatch.setattr(fast, "KERNEL_MIN_BATCHES", 1)
+    monkeypatch.setattr(fast, "KERNEL", {"kernel": "always", "compiled gather": "auto", "numpy": "never"}[path])
+    if path == "compiled gather":
+        monkeypatch.setattr(fast, "KERNEL_MAX_WORK", 0)  # the NumPy path, its rows gathered in one pass
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 5)).astype(dtype)
+    X[37, 2] = bad
+    y = rng.integers(0, 3, 60)
+    net = Network([5, 4, 3], activation=activation, seed=1, dtype=dtype)
+    before = [p.copy() for p in net.weights + net.biases]
+    with pytest.raises(ValueError, match="X contains NaN or infinite values"):
+        net.fit(X, y, epochs=2, batch_size=7)
+    for p, q in zip(net.weights + net.biases, before):
+        np.testing.assert_array_equal(p, q)
+    # the same network then trains as a fresh one does on clean data, same shuffles included
+    X[37, 2] = 0.5
+    fresh = Network([5, 4, 3], activation=activation, seed=1, dtype=dtype)
+    net.fit(X, y, epochs=1, batch_size=7)
+    fresh.fit(X, y, epochs=1, batch_size=7)
+    for p, q in zip(net.weights + net.biases, fresh.weights + fresh.biases):
+        np.testing.assert_array_equal(p, q)
+
+
 def test_labels_out_of_range_for_one_output_and_eval_data():
     with pytest.raises(ValueError):
         Network([3, 1]).fit(GOOD_X, np.array([0, 1, 2, 0]), epochs=1)

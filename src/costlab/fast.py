@@ -290,17 +290,23 @@ def _blocks(wb, velocities):
     return [slice(i, i + B) for i in range(0, K, B)]
 
 
-def _chunks(X, Y, order, m, dtype, kernels=None):
+def _gathers_compiled(kernels, X, order):
+    """Whether :func:`_chunks` gathers the rows in the compiled module."""
+    return kernels is not None and order.ndim == 1 and X.ndim == 2 and X.dtype in (np.uint8, np.float32, np.float64)
+
+
+def _chunks(X, Y, order, m, dtype, kernels=None, seen=None):
     """Yield (x1, y) chunks of whole mini-batches in ``order``, gathered and converted.
 
     A chunk is about GATHER_BYTES of rows (of all members' rows when each
     network of a group has its own order). With ``kernels`` (the compiled
-    module) rows are gathered and converted in one pass instead of two.
+    module) rows are gathered and converted in one pass instead of two, and
+    ``seen[0]``, if given, set to False if a value read may not be finite.
     """
     n = order.shape[-1]
     row_bytes = (X.shape[-1] + 1) * np.dtype(dtype).itemsize * (order.shape[0] if order.ndim == 2 else 1)
     chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
-    compiled = kernels is not None and order.ndim == 1 and X.ndim == 2 and X.dtype in (np.uint8, np.float32, np.float64)
+    compiled = _gathers_compiled(kernels, X, order)
     if compiled:
         X = np.ascontiguousarray(X)
         to_float = dtype(1.0 / 255.0) if X.dtype == np.uint8 else dtype(1.0)
@@ -309,7 +315,9 @@ def _chunks(X, Y, order, m, dtype, kernels=None):
         idx = order[..., s:s + chunk]
         if compiled:
             x1 = np.empty((idx.shape[0], X.shape[1] + 1), dtype=dtype)
-            kernels.gather(X, idx, x1, to_float)
+            total = kernels.gather(X, idx, x1, to_float)
+            if seen is not None and not np.isfinite(total):
+                seen[0] = False
         else:
             x1 = rows(X, idx, dtype)
         yield x1, Y[idx]
@@ -502,7 +510,7 @@ def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost) -> La
 
 
 def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activation, out: Activation,
-                cost: Cost, record=None, on_batch=None, layers=None):
+                cost: Cost, record=None, on_batch=None, layers=None, inputs=None):
     """One epoch of mini-batch gradient descent on (X, Y), in place: the fast path's entry point.
 
     Parameters
@@ -529,13 +537,20 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
     layers : LayerRecord, optional
         Receives each batch's per-layer figures before its step (the
         compiled kernel is not used then).
+    inputs : ndarray of one bool, optional
+        Asks the epoch to watch X for NaN and infinity as it reads it:
+        ``inputs[0]`` is set to False when a value read may not be finite
+        (the caller then checks X with :func:`all_finite`). The compiled
+        kernel watches the first layer's z, the compiled gather the rows'
+        sum; without either, X is checked here, before the epoch.
     """
     n_batches = -(-order.shape[-1] // m)
     kernel = None if layers is not None else _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
+    seen = np.ones(1, dtype=bool) if inputs is None else inputs
     if kernel is not None:
         if wb[0].ndim == 2:
             stats = _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost,
-                                  record is not None)
+                                  record is not None, seen)
             if record is not None:
                 record.cost += stats[0]
                 record.correct += int(stats[1])
@@ -550,7 +565,7 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
                     continue
                 stats = _kernel_epoch(kernel, [w[k] for w in wb], None if velocities is None else [v[k] for v in velocities],
                                       X, Y, order if order.ndim == 1 else order[k], m, etas[k, 0, 0], decays[k, 0, 0], mu,
-                                      hidden, out, cost, record is not None)
+                                      hidden, out, cost, record is not None, seen)
                 if record is not None:
                     record.cost[k] += stats[0]
                     record.correct[k] += int(stats[1])
@@ -565,7 +580,10 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
     done = 0
     # a long epoch gathers its rows in the compiled module, where it is installed
     gather = _kernels() if KERNEL != "never" and n_batches >= KERNEL_MIN_BATCHES else None
-    for xs, ys in _chunks(X, Y, order, m, wb[0].dtype.type, gather):
+    chunks = _chunks(X, Y, order, m, wb[0].dtype.type, gather, None if inputs is None else seen)
+    if inputs is not None and not _gathers_compiled(gather, X, order) and not all_finite(X):
+        seen[0] = False
+    for xs, ys in chunks:
         c = xs.shape[-2]
         if record is not None:
             zs = np.empty(wb[-1].shape[:-2] + (c, wb[-1].shape[-2]), dtype=wb[0].dtype)
@@ -626,12 +644,13 @@ def _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost):
     return kernels
 
 
-def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep):
+def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep, seen):
     """One network's epoch in the compiled kernel; returns (sum_x C_x, right answers, the first batch's mean cost).
 
-    The records are taken when ``keep``. Float rows of the network's type are
-    read where they lie; other rows (bytes, the other float type) are converted
-    a batch at a time.
+    The records are taken when ``keep``; ``seen`` is ``inputs`` of
+    :func:`train_epoch`. Float rows of the network's type are read where they
+    lie; other rows (bytes, the other float type) are converted a batch at a
+    time.
     """
     dt = wb[0].dtype
     sizes = [wb[0].shape[1] - 1] + [w.shape[0] for w in wb]
@@ -646,7 +665,7 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
         dt.type(eta), dt.type(1.0 if decay is None else decay), dt.type(mu),
         dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
         kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
-        stats,
+        stats, seen,
     )
     return stats
 

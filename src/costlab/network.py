@@ -225,7 +225,8 @@ class Network:
         )
 
     # -- inputs ---------------------------------------------------------------
-    def _check_X(self, X, name="X"):
+    def _check_X(self, X, name="X", finite=True):
+        """X as an array of n rows of sizes[0] numbers; with ``finite``, none NaN or infinite."""
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
             raise ValueError(
@@ -234,7 +235,7 @@ class Network:
         if X.dtype != np.uint8:
             if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
                 raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
-            if not fast.all_finite(X):
+            if finite and not fast.all_finite(X):
                 raise ValueError(f"{name} contains NaN or infinite values")
         return X
 
@@ -341,7 +342,7 @@ class Network:
         TrainingDiverged
             When the parameters turn non-finite or the cost explodes.
         """
-        X = self._check_X(X)
+        X = self._check_X(X, finite=False)  # training watches for NaN and infinity as it reads X
         Y = self._targets(X, y)
         if eval_data is not None:
             Xe = self._check_X(eval_data[0], "X_eval")
@@ -359,7 +360,7 @@ class Network:
             members, X, Y, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
             eval_data=eval_data, shuffle=shuffle, monitor=monitor,
             histories=None if history is None else [history],
-            on_epoch=each_epoch, on_batch=on_batch, on_diverge="raise", layers=layers,
+            on_epoch=each_epoch, on_batch=on_batch, on_diverge="raise", layers=layers, finite_X=False,
         )
         self.training.update(history.config)
         return history

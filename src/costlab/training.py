@@ -272,11 +272,15 @@ def train(
     on_batch: Callable | None = None,
     on_diverge: str = "freeze",
     layers: bool = False,
+    finite_X: bool = True,
 ) -> list[History] | None:
     """Train every member by mini-batch gradient descent on (X, Y); the loop behind every fit.
 
     ``X`` (n rows, floats or uint8 images) and ``Y`` ((n, k) targets) are
-    checked by the caller. ``eta`` and ``lmbda`` are numbers or one per
+    checked by the caller; with ``finite_X=False`` the caller has not yet
+    checked that X holds no NaN or infinity, and the first epoch watches for
+    them as it reads X (one pass over a large X saved): if it finds any, the
+    members go back to where they were and ValueError is raised. ``eta`` and ``lmbda`` are numbers or one per
     member. ``histories`` continue earlier ones; ``record=False`` keeps none
     (for groups of many thousands of networks) and returns None.
     ``on_epoch(epoch, histories)`` runs after every epoch, and once with
@@ -301,6 +305,9 @@ def train(
         raise ValueError("networks built from arrays have no generators to shuffle with")
     if n == 0:
         raise ValueError("X has no samples")
+    if not finite_X and (epochs == 0 or monitor == "exact" or layers) and not fast.all_finite(X):
+        # these read X before the first epoch: check it now
+        raise ValueError("X contains NaN or infinite values")
 
     def exact_row(train: bool):
         C, acc = members.evaluate(X, Y, lmbdas) if train else (None, None)
@@ -369,10 +376,27 @@ def train(
             last_good = [w.copy() for w in members.wb], None if members.velocities is None else [v.copy() for v in members.velocities]
             running = fast._Record(wb[0].shape[:-2], m) if monitor == "running" else None
             by_layer = fast.LayerRecord(wb, members.hidden, members.output, steps.eta) if layers else None
+            watch = None if finite_X else np.ones(1, dtype=bool)
+            rng_states = None if finite_X or members.rngs is None else [r.bit_generator.state for r in members.rngs]
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging member overflows; it is caught below, once per epoch
                 fast.train_epoch(wb, velocities, X, Y, members.orders(n, shuffle), m, steps.eta, steps.decay, mu,
-                                 members.hidden, members.output, members.cost, running, on_batch, by_layer)
+                                 members.hidden, members.output, members.cost, running, on_batch, by_layer, watch)
+            if watch is not None:  # the first epoch has read every row of X
+                if not watch[0] and not fast.all_finite(X):
+                    for l, w in enumerate(members.wb):
+                        w[...] = last_good[0][l]
+                    if members.velocities is not None:
+                        for l, v in enumerate(members.velocities):
+                            v[...] = last_good[1][l]
+                    if rng_states is not None:
+                        for r, state in zip(members.rngs, rng_states):
+                            r.bit_generator.state = state
+                    if members.sync is not None:
+                        members.sync()
+                    raise ValueError("X contains NaN or infinite values")
+                finite_X = True
+            with np.errstate(over="ignore", invalid="ignore"):
                 if running is not None:
                     C = running.cost / n + 0.5 * (lmbdas / n) * members.squares()
                     row = (C.reshape(K), (running.correct / n).reshape(K), *exact_row(False)[2:])
