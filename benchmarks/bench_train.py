@@ -10,7 +10,9 @@ repeats) and the ratio PyTorch time / costlab time (median of the per-repeat rat
 its min-max). It also measures the machine's peak single-thread GEMM rate and from it the
 arithmetic floor of each training epoch: the floating-point operations of the forward
 pass, back-propagation and update (2 n_in n_out per sample and layer for each product,
-the first layer's delta w product excepted) divided by that peak.
+the first layer's delta w product excepted) divided by that peak. The peak is measured
+again in every repeat, beside the contenders, since a shared machine's speed drifts: the
+train/floor column is the median of the per-repeat ratios (with their min-max).
 
 The contenders, one epoch each from the same initial weights:
   costlab   Network([784, h, 10], cost="cross-entropy", dtype=...).fit(X, y, epochs=1,
@@ -167,27 +169,32 @@ def main():
         print(f"costlab's compiled kernel, {dt}: ready in {time.perf_counter() - t:.1f} s "
               f"({'in use' if fast._kernels() is not None else 'Numba not installed: the NumPy path'})")
     peaks = {dt: peak_gflops(dt) for dt in dtypes}
-    print("peak single-thread GEMM: " + ", ".join(f"{dt} {p:.1f} GFLOP/s" for dt, p in peaks.items()))
+    print("peak single-thread GEMM: " + ", ".join(f"{dt} {p:.1f} GFLOP/s" for dt, p in peaks.items())
+          + " (measured again in every repeat for the floor)", flush=True)
     print()
     header = (f"{'dtype':8s}{'hidden':>7s}{'batch':>6s}{'costlab s':>11s}{'spread':>13s}{'train s':>9s}"
-              f"{'floor s':>9s}{'train/floor':>12s}{'pytorch s':>11s}{'torch/costlab':>15s}{'(min-max)':>13s}"
-              f"{'sklearn/costlab':>17s}")
+              f"{'floor s':>9s}{'train/floor':>12s}{'(min-max)':>11s}{'pytorch s':>11s}{'torch/costlab':>15s}"
+              f"{'(min-max)':>13s}{'sklearn/costlab':>17s}")
     print(header, flush=True)
     for dt in dtypes:
         for h, m in points:
             names = ["costlab", "costlab-train", "pytorch"] + (["sklearn"] if (h, m) == REFERENCE else [])
             times = {name: [] for name in names}
+            floors = []
             for r in range(args.repeats):
                 for name in names:  # interleaved: each repeat runs every contender once
                     times[name].append(CONTENDERS[name](data, h, m, dt, seed=r))
+                floors.append(epoch_flops([784, h, 10], args.n) / (peak_gflops(dt, repeats=3) * 1e9))
             c = statistics.median(times["costlab"])
             ratios = [p / q for p, q in zip(times["pytorch"], times["costlab"])]
-            floor = epoch_flops([784, h, 10], args.n) / (peaks[dt] * 1e9)
+            floor = statistics.median(floors)
             train = statistics.median(times["costlab-train"])
+            to_floor = [t / f for t, f in zip(times["costlab-train"], floors)]
             sk = (f"{statistics.median([p / q for p, q in zip(times['sklearn'], times['costlab'])]):17.2f}"
                   if "sklearn" in times else f"{'':17s}")
             print(f"{dt:8s}{h:7d}{m:6d}{c:11.3f}{spread(times['costlab']):>13s}{train:9.3f}{floor:9.3f}"
-                  f"{train / floor:12.2f}{statistics.median(times['pytorch']):11.3f}"
+                  f"{statistics.median(to_floor):12.2f}{f'{min(to_floor):.2f}-{max(to_floor):.2f}':>11s}"
+                  f"{statistics.median(times['pytorch']):11.3f}"
                   f"{statistics.median(ratios):15.2f}{f'{min(ratios):.2f}-{max(ratios):.2f}':>13s}{sk}", flush=True)
     limits.restore_original_limits()
 
