@@ -235,3 +235,53 @@ def test_rows_gathered_in_the_compiled_module_equal_numpys(x_dtype, dtype):
         assert x2.dtype == x1.dtype == dtype
         np.testing.assert_array_equal(x2, x1)
         np.testing.assert_array_equal(y2, y1)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("cost_name, output_name", [("cross-entropy", "sigmoid"), ("log-likelihood", "softmax"),
+                                                    ("quadratic", "tanh")])
+@pytest.mark.parametrize("hidden_name", ["sigmoid", "tanh", "relu", "identity"])
+def test_the_kernel_keeps_the_per_layer_records_of_the_numpy_path(monkeypatch, K, cost_name, output_name,
+                                                                   hidden_name):
+    # fit(layers=True) in the kernel: the same speeds, saturated and dead fractions and slowed outputs
+    W, B, X, Y = problem([13, 9, 7, 5], K, 41, np.float64, 3)
+    X = X * 6 - 3  # wide inputs: some neurons saturate
+    B[0][..., :2] = -100.0  # two units that never fire (dead ReLUs, saturated sigmoids)
+    B[-1][..., 0] = 40.0  # an output neuron saturated and often wrong: the slowdown
+    hidden, output, cost = ACTIVATIONS[hidden_name], ACTIVATIONS[output_name], COSTS[cost_name]
+    if output_name == "tanh":
+        Y = 2 * Y - 1
+    order = np.random.default_rng(5).permutation(41)
+    eta = 0.4 if K == 1 else np.array([0.4, 0.0, 0.2])[:, None, None]  # member 1 frozen
+    rows = {}
+    for mode in ("never", "always"):
+        monkeypatch.setattr(fast, "KERNEL", mode)
+        wb = [np.ascontiguousarray(w) for w in fast.stack(squeeze(W, K), squeeze(B, K))]
+        record = fast.LayerRecord(wb, hidden, output, eta)
+        fast.train_epoch(wb, None, X, Y, order, 6, eta, None, 0.0, hidden, output, cost, layers=record)
+        rows[mode] = (record.row(), wb, record)
+    (plain, wp, rp), (compiled, wk, rk) = rows["never"], rows["always"]
+    for p, k in zip(wp, wk):
+        np.testing.assert_allclose(k, p, rtol=1e-12, atol=1e-12)
+    active = ... if K == 1 else [0, 2]
+    for figure in range(3):  # speed, saturated, dead: per layer
+        for p, k in zip(plain[figure], compiled[figure]):
+            assert (p is None) == (k is None)
+            if p is not None:
+                np.testing.assert_allclose(np.asarray(k)[active], np.asarray(p)[active], rtol=1e-10, atol=1e-12)
+    if plain[3] is None:
+        assert compiled[3] is None
+    else:
+        np.testing.assert_allclose(np.asarray(compiled[3])[active], np.asarray(plain[3])[active], rtol=1e-12)
+    # the raw counts, exactly: saturated neurons per unit, units that fired, slowed outputs, rows seen
+    assert rk.n == rp.n == 41
+    for p, k in zip(rp.saturated_count + rp.alive, rk.saturated_count + rk.alive):
+        if p is not None:
+            np.testing.assert_array_equal(k[active], p[active])
+    np.testing.assert_array_equal(rk.slowed_count[active], rp.slowed_count[active])
+    if hidden_name in ("sigmoid", "tanh"):  # the counts are not all zero: the comparison means something
+        assert rp.saturated_count[0][active].sum() > 0
+    if hidden_name == "relu":
+        assert not rp.alive[0][active].all()
+    if output_name != "softmax":
+        assert np.all(rp.slowed_count[active] > 0)

@@ -320,8 +320,35 @@ def _update_layer(wb, v, d, a, rows, mb, decay, mu):
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)
+def _count_layers(acts, Y, order, s, mb, kinds, saturated, alive, counts, below):
+    """The per-layer counts of a batch's forward pass (see train_epoch)."""
+    L = kinds.shape[0]
+    counts[0] += mb
+    for l in range(L):
+        a, kind = acts[l + 1], kinds[l]
+        if kind == SIGMOID or kind == TANH:
+            limit = below * (0.25 if kind == SIGMOID else 1.0)
+            sat = saturated[l]
+            for i in range(mb):
+                y = Y[order[s + i]]
+                for j in range(a.shape[1]):
+                    v = a[i, j]
+                    flat = (v * (1.0 - v) if kind == SIGMOID else 1.0 - v * v) < limit
+                    if flat:
+                        sat[j] += 1
+                        if l == L - 1 and abs(v - y[j]) > 0.5:
+                            counts[1] += 1
+        elif kind == RELU:
+            alive_l = alive[l]
+            for i in range(mb):
+                for j in range(a.shape[1]):
+                    if a[i, j] > 0:
+                        alive_l[j] = True
+
+
+@nb.njit(cache=True, fastmath=_FLAGS)
 def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, decay, mu, to_float, hidden, output, cost,
-                record, seen):
+                record, seen, kinds, sum_b, saturated, alive, counts, below):
     """One epoch of mini-batch gradient descent on one network, in place.
 
     ``wbs``: [w | b] per layer; ``vs``: momentum per layer (used when mu > 0);
@@ -335,6 +362,14 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
     mean cost in ``record[2]``. ``seen[0]`` is set to False when the first
     layer's z of a batch is not finite: a NaN or infinity in X (or weights
     that are no longer finite) gives one, so the caller need not read X twice.
+
+    The per-layer records (:class:`costlab.fast.LayerRecord`), when ``kinds``
+    is not empty: ``kinds[l]`` says what layer l counts (SIGMOID or TANH:
+    neurons with sigma'(z) < ``below`` times its maximum; RELU: units that
+    fire; else nothing); each batch adds sum_x dC/dz^l to ``sum_b[l]``, to
+    ``saturated[l]`` and ``alive[l]`` per unit, and its rows to ``counts[0]``
+    and, at a saturating output, the saturated and wrong (|a - y| > 1/2)
+    outputs to ``counts[1]``. All from the weights before the batch's step.
     """
     L = len(wbs)
     n = order.shape[0]
@@ -370,6 +405,8 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
                 _activate(z, z, mb, hidden)
             else:
                 _activate(zL, acts[L], mb, output)
+        if kinds.shape[0] > 0:
+            _count_layers(acts, Y, order, s, mb, kinds, saturated, alive, counts, below)
         # output error and the running record
         aL, dL = acts[L], deltas[L - 1]
         first = 0.0
@@ -402,6 +439,12 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
                 _update_layer(wbs[l], vs[l], deltas[l], acts[l], own, mb, decay, mu)
             else:
                 _update_layer(wbs[0], vs[0], deltas[0], a0, rows0, mb, decay, mu)
+        if kinds.shape[0] > 0:  # nabla_b^l = sum_x dC/dz^l, from delta = (eta / mb) dC/dz
+            for l in range(L):
+                d, total = deltas[l], sum_b[l]
+                for i in range(mb):
+                    for j in range(d.shape[1]):
+                        total[j] += d[i, j] * (mb / eta)
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)

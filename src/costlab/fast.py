@@ -535,8 +535,7 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
     on_batch : callable, optional
         ``on_batch(batches_done, n_batches)`` after every chunk of batches.
     layers : LayerRecord, optional
-        Receives each batch's per-layer figures before its step (the
-        compiled kernel is not used then).
+        Receives each batch's per-layer figures before its step.
     inputs : ndarray of one bool, optional
         Asks the epoch to watch X for NaN and infinity as it reads it:
         ``inputs[0]`` is set to False when a value read may not be finite
@@ -545,12 +544,12 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         sum; without either, X is checked here, before the epoch.
     """
     n_batches = -(-order.shape[-1] // m)
-    kernel = None if layers is not None else _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
+    kernel = _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
     seen = np.ones(1, dtype=bool) if inputs is None else inputs
     if kernel is not None:
         if wb[0].ndim == 2:
             stats = _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost,
-                                  record is not None, seen)
+                                  record is not None, seen, layers)
             if record is not None:
                 record.cost += stats[0]
                 record.correct += int(stats[1])
@@ -565,13 +564,15 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
                     continue
                 stats = _kernel_epoch(kernel, [w[k] for w in wb], None if velocities is None else [v[k] for v in velocities],
                                       X, Y, order if order.ndim == 1 else order[k], m, etas[k, 0, 0], decays[k, 0, 0], mu,
-                                      hidden, out, cost, record is not None, seen)
+                                      hidden, out, cost, record is not None, seen, layers, k)
                 if record is not None:
                     record.cost[k] += stats[0]
                     record.correct[k] += int(stats[1])
                     record.first[k] = stats[2]
                 if on_batch is not None and k < K - 1:
                     on_batch(n_batches * (k + 1) // K, n_batches)
+            if layers is not None:
+                layers.n += order.shape[-1]
         if on_batch is not None:
             on_batch(n_batches, n_batches)
         return
@@ -644,11 +645,13 @@ def _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost):
     return kernels
 
 
-def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep, seen):
+def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep, seen,
+                  layers=None, member=None):
     """One network's epoch in the compiled kernel; returns (sum_x C_x, right answers, the first batch's mean cost).
 
     The records are taken when ``keep``; ``seen`` is ``inputs`` of
-    :func:`train_epoch`. Float rows of the network's type are read where they
+    :func:`train_epoch`; ``layers``, a :class:`LayerRecord`, receives the
+    per-layer figures (of group member ``member``). Float rows of the network's type are read where they
     lie; other rows (bytes, the other float type) are converted a batch at a
     time.
     """
@@ -658,6 +661,21 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
     deltas = tuple(np.empty((m, size), dtype=dt) for size in sizes[1:])
     X = np.ascontiguousarray(X)
     stats = np.zeros(3 if keep else 0)
+    L = len(wb)
+    counts = np.zeros(2, dtype=np.int64)
+    if layers is None:
+        kinds = np.zeros(0, dtype=np.int64)
+        sum_b = tuple(np.zeros(0) for _ in range(L))
+        saturated = tuple(np.zeros(0, dtype=np.int64) for _ in range(L))
+        alive = tuple(np.zeros(0, dtype=bool) for _ in range(L))
+    else:
+        pick = (lambda a: a) if member is None else (lambda a: a[member])  # noqa: E731
+        acts_of = [hidden] * (L - 1) + [out]
+        kinds = np.array([kernels.ACTIVATION_CODES[act.name] if act.name in _PRIME_MAX or act.name == "relu" else -1
+                          for act in acts_of], dtype=np.int64)
+        sum_b = tuple(pick(b) for b in layers.sum_b)
+        saturated = tuple(np.zeros(0, dtype=np.int64) if c is None else pick(c) for c in layers.saturated_count)
+        alive = tuple(np.zeros(0, dtype=bool) if a is None else pick(a) for a in layers.alive)
     kernels.train_epoch(
         tuple(wb), tuple(wb if velocities is None else velocities), acts, deltas, np.empty((m, sizes[-1]), dtype=dt),
         X, X if X.dtype == dt else acts[0], X.dtype == dt, np.ascontiguousarray(Y, dtype=dt),
@@ -665,8 +683,14 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
         dt.type(eta), dt.type(1.0 if decay is None else decay), dt.type(mu),
         dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
         kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
-        stats, seen,
+        stats, seen, kinds, sum_b, saturated, alive, counts, SATURATED_BELOW,
     )
+    if layers is not None:
+        if member is None:
+            layers.n += int(counts[0])
+            layers.slowed_count += counts[1]
+        else:
+            layers.slowed_count[member] += counts[1]
     return stats
 
 
