@@ -135,8 +135,7 @@ def _shown(value, spec: str) -> str:
               help="Show each layer's speed of learning |nabla_b| and saturated or dead fraction per epoch.")
 @click.option("--diagnose/--no-diagnose", default=True, show_default=True,
               help="Record each layer per epoch and warn as soon as a layer stops learning (dead, saturated, "
-                   "or the output slowed down by sigma'(z)). On large data --no-diagnose trains several times "
-                   "faster, in the compiled kernel.")
+                   "or the output slowed down by sigma'(z)).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(data, sizes, cost, activation, output_activation, init, dtype, epochs, batch_size, eta,
           lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, positive, show_layers,
