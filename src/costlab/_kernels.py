@@ -133,169 +133,137 @@ def _forward_layer(a, rows, wb, z, mb):
 
     Each tile keeps 8 sums in registers and reads 6 numbers per 8 multiply-adds,
     where a plain loop reads 2 per multiply-add. Sums start from the bias, in
-    the matrix's own type (float32 stays float32).
+    the matrix's own type (float32 stays float32). The rows and columns left
+    over (an odd batch, n_out not a multiple of 4) take plain loops.
     """
     n_out = wb.shape[0]
     n_in = wb.shape[1] - 1
     i = 0
-    while i < mb:
+    while i + 2 <= mb:
+        r0, r1 = rows[i], rows[i + 1]
+        j = 0
+        while j + 4 <= n_out:
+            b0, b1, b2, b3 = wb[j, n_in], wb[j + 1, n_in], wb[j + 2, n_in], wb[j + 3, n_in]
+            s00, s01, s02, s03, s10, s11, s12, s13 = b0, b1, b2, b3, b0, b1, b2, b3
+            for c in range(n_in):
+                x0, x1 = a[r0, c], a[r1, c]
+                u0, u1, u2, u3 = wb[j, c], wb[j + 1, c], wb[j + 2, c], wb[j + 3, c]
+                s00 += x0 * u0
+                s01 += x0 * u1
+                s02 += x0 * u2
+                s03 += x0 * u3
+                s10 += x1 * u0
+                s11 += x1 * u1
+                s12 += x1 * u2
+                s13 += x1 * u3
+            z[i, j], z[i, j + 1], z[i, j + 2], z[i, j + 3] = s00, s01, s02, s03
+            z[i + 1, j], z[i + 1, j + 1], z[i + 1, j + 2], z[i + 1, j + 3] = s10, s11, s12, s13
+            j += 4
+        for j in range(j, n_out):
+            s0 = s1 = wb[j, n_in]
+            for c in range(n_in):
+                u = wb[j, c]
+                s0 += a[r0, c] * u
+                s1 += a[r1, c] * u
+            z[i, j], z[i + 1, j] = s0, s1
+        i += 2
+    if i < mb:
         r0 = rows[i]
-        if i + 2 <= mb:
-            r1 = rows[i + 1]
-            j = 0
-            while j + 4 <= n_out:
-                b0, b1, b2, b3 = wb[j, n_in], wb[j + 1, n_in], wb[j + 2, n_in], wb[j + 3, n_in]
-                s00, s01, s02, s03, s10, s11, s12, s13 = b0, b1, b2, b3, b0, b1, b2, b3
-                for c in range(n_in):
-                    x0, x1 = a[r0, c], a[r1, c]
-                    u0, u1, u2, u3 = wb[j, c], wb[j + 1, c], wb[j + 2, c], wb[j + 3, c]
-                    s00 += x0 * u0
-                    s01 += x0 * u1
-                    s02 += x0 * u2
-                    s03 += x0 * u3
-                    s10 += x1 * u0
-                    s11 += x1 * u1
-                    s12 += x1 * u2
-                    s13 += x1 * u3
-                z[i, j], z[i, j + 1], z[i, j + 2], z[i, j + 3] = s00, s01, s02, s03
-                z[i + 1, j], z[i + 1, j + 1], z[i + 1, j + 2], z[i + 1, j + 3] = s10, s11, s12, s13
-                j += 4
-            for j in range(j, n_out):
-                s0 = s1 = wb[j, n_in]
-                for c in range(n_in):
-                    u = wb[j, c]
-                    s0 += a[r0, c] * u
-                    s1 += a[r1, c] * u
-                z[i, j], z[i + 1, j] = s0, s1
-            i += 2
-        else:
-            j = 0
-            while j + 4 <= n_out:
-                s0, s1, s2, s3 = wb[j, n_in], wb[j + 1, n_in], wb[j + 2, n_in], wb[j + 3, n_in]
-                for c in range(n_in):
-                    x0 = a[r0, c]
-                    s0 += x0 * wb[j, c]
-                    s1 += x0 * wb[j + 1, c]
-                    s2 += x0 * wb[j + 2, c]
-                    s3 += x0 * wb[j + 3, c]
-                z[i, j], z[i, j + 1], z[i, j + 2], z[i, j + 3] = s0, s1, s2, s3
-                j += 4
-            for j in range(j, n_out):
-                s0 = wb[j, n_in]
-                for c in range(n_in):
-                    s0 += a[r0, c] * wb[j, c]
-                z[i, j] = s0
-            i += 1
+        for j in range(n_out):
+            s0 = wb[j, n_in]
+            for c in range(n_in):
+                s0 += a[r0, c] * wb[j, c]
+            z[i, j] = s0
+
 
 @nb.njit(cache=True, fastmath=_FLAGS)
 def _subtract_outer(wb, d, a, rows, mb):
-    """[w | b] -= d.T [a | 1] for the rows ``rows[:mb]`` of a: 2 rows of w by 5 or 4 rows of a per pass.
+    """[w | b] -= d.T [a | 1] for the rows ``rows[:mb]`` of a: 2 rows of w by 5, 4, 2 or 1 rows of a per pass.
 
     Each pass reads and writes the two rows of w once: 5 rows of a at a time
-    where that saves a pass (a batch of 10 in two passes, not three).
+    where that saves a pass (a batch of 10 in two passes, not three). A last
+    row of w (odd n_out) takes a plain loop.
     """
     n_out = wb.shape[0]
     n_in = wb.shape[1] - 1
     j = 0
-    while j < n_out:
-        two = j + 2 <= n_out
+    while j + 2 <= n_out:
         i = 0
         while i < mb:
-            if mb - i >= 5 and (mb - i) % 4 != 0:
+            left = mb - i
+            if left >= 5 and left % 4 != 0:
                 r0, r1, r2, r3, r4 = rows[i], rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4]
                 p0, p1, p2, p3, p4 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j], d[i + 4, j]
-                if two:
-                    q0, q1, q2, q3, q4 = d[i, j + 1], d[i + 1, j + 1], d[i + 2, j + 1], d[i + 3, j + 1], d[i + 4, j + 1]
-                    for c in range(n_in):
-                        x0, x1, x2, x3, x4 = a[r0, c], a[r1, c], a[r2, c], a[r3, c], a[r4, c]
-                        wb[j, c] -= p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3 + p4 * x4
-                        wb[j + 1, c] -= q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3 + q4 * x4
-                    wb[j + 1, n_in] -= q0 + q1 + q2 + q3 + q4
-                else:
-                    for c in range(n_in):
-                        wb[j, c] -= p0 * a[r0, c] + p1 * a[r1, c] + p2 * a[r2, c] + p3 * a[r3, c] + p4 * a[r4, c]
+                q0, q1, q2, q3, q4 = d[i, j + 1], d[i + 1, j + 1], d[i + 2, j + 1], d[i + 3, j + 1], d[i + 4, j + 1]
+                for c in range(n_in):
+                    x0, x1, x2, x3, x4 = a[r0, c], a[r1, c], a[r2, c], a[r3, c], a[r4, c]
+                    wb[j, c] -= p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3 + p4 * x4
+                    wb[j + 1, c] -= q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3 + q4 * x4
                 wb[j, n_in] -= p0 + p1 + p2 + p3 + p4
+                wb[j + 1, n_in] -= q0 + q1 + q2 + q3 + q4
                 i += 5
-            elif i + 4 <= mb:
+            elif left >= 4:
                 r0, r1, r2, r3 = rows[i], rows[i + 1], rows[i + 2], rows[i + 3]
                 p0, p1, p2, p3 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j]
-                if two:
-                    q0, q1, q2, q3 = d[i, j + 1], d[i + 1, j + 1], d[i + 2, j + 1], d[i + 3, j + 1]
-                    for c in range(n_in):
-                        x0, x1, x2, x3 = a[r0, c], a[r1, c], a[r2, c], a[r3, c]
-                        wb[j, c] -= p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
-                        wb[j + 1, c] -= q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3
-                    wb[j + 1, n_in] -= q0 + q1 + q2 + q3
-                else:
-                    for c in range(n_in):
-                        wb[j, c] -= p0 * a[r0, c] + p1 * a[r1, c] + p2 * a[r2, c] + p3 * a[r3, c]
+                q0, q1, q2, q3 = d[i, j + 1], d[i + 1, j + 1], d[i + 2, j + 1], d[i + 3, j + 1]
+                for c in range(n_in):
+                    x0, x1, x2, x3 = a[r0, c], a[r1, c], a[r2, c], a[r3, c]
+                    wb[j, c] -= p0 * x0 + p1 * x1 + p2 * x2 + p3 * x3
+                    wb[j + 1, c] -= q0 * x0 + q1 * x1 + q2 * x2 + q3 * x3
                 wb[j, n_in] -= p0 + p1 + p2 + p3
+                wb[j + 1, n_in] -= q0 + q1 + q2 + q3
                 i += 4
-            elif i + 2 <= mb:
-                r0, r1 = rows[i], rows[i + 1]
-                p0, p1 = d[i, j], d[i + 1, j]
-                if two:
-                    q0, q1 = d[i, j + 1], d[i + 1, j + 1]
-                    for c in range(n_in):
-                        x0, x1 = a[r0, c], a[r1, c]
-                        wb[j, c] -= p0 * x0 + p1 * x1
-                        wb[j + 1, c] -= q0 * x0 + q1 * x1
-                    wb[j + 1, n_in] -= q0 + q1
-                else:
-                    for c in range(n_in):
-                        wb[j, c] -= p0 * a[r0, c] + p1 * a[r1, c]
-                wb[j, n_in] -= p0 + p1
-                i += 2
-            else:
-                r0 = rows[i]
-                p0 = d[i, j]
-                if two:
-                    q0 = d[i, j + 1]
-                    for c in range(n_in):
-                        x0 = a[r0, c]
-                        wb[j, c] -= p0 * x0
-                        wb[j + 1, c] -= q0 * x0
-                    wb[j + 1, n_in] -= q0
-                else:
-                    for c in range(n_in):
-                        wb[j, c] -= p0 * a[r0, c]
+            else:  # 1 to 3 rows of a left: one at a time
+                r0, p0, q0 = rows[i], d[i, j], d[i, j + 1]
+                for c in range(n_in):
+                    x0 = a[r0, c]
+                    wb[j, c] -= p0 * x0
+                    wb[j + 1, c] -= q0 * x0
                 wb[j, n_in] -= p0
+                wb[j + 1, n_in] -= q0
                 i += 1
-        j += 2 if two else 1
+        j += 2
+    if j < n_out:
+        for i in range(mb):
+            r0, p0 = rows[i], d[i, j]
+            for c in range(n_in):
+                wb[j, c] -= p0 * a[r0, c]
+            wb[j, n_in] -= p0
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)
 def _backward_layer(below, d, wb, a, mb, hidden):
-    """delta^{l-1} = (delta^l w^l) * sigma'(z^{l-1}) over the first mb rows: 2 rows by 4 of w per pass."""
+    """delta^{l-1} = (delta^l w^l) * sigma'(z^{l-1}) over the first mb rows: 2 rows of delta by 4 rows of w per pass."""
     n_out = wb.shape[0]
     n_in = wb.shape[1] - 1
     for i in range(mb):
         for c in range(n_in):
             below[i, c] = 0.0
     i = 0
-    while i < mb:
-        two = i + 2 <= mb
+    while i + 2 <= mb:
         j = 0
         while j + 4 <= n_out:
             p0, p1, p2, p3 = d[i, j], d[i, j + 1], d[i, j + 2], d[i, j + 3]
-            if two:
-                q0, q1, q2, q3 = d[i + 1, j], d[i + 1, j + 1], d[i + 1, j + 2], d[i + 1, j + 3]
-                for c in range(n_in):
-                    w0, w1, w2, w3 = wb[j, c], wb[j + 1, c], wb[j + 2, c], wb[j + 3, c]
-                    below[i, c] += p0 * w0 + p1 * w1 + p2 * w2 + p3 * w3
-                    below[i + 1, c] += q0 * w0 + q1 * w1 + q2 * w2 + q3 * w3
-            else:
-                for c in range(n_in):
-                    below[i, c] += p0 * wb[j, c] + p1 * wb[j + 1, c] + p2 * wb[j + 2, c] + p3 * wb[j + 3, c]
-            j += 4
-        for r in range(i, i + 2 if two else i + 1):
-            for jj in range(j, n_out):
-                p0 = d[r, jj]
-                for c in range(n_in):
-                    below[r, c] += p0 * wb[jj, c]
+            q0, q1, q2, q3 = d[i + 1, j], d[i + 1, j + 1], d[i + 1, j + 2], d[i + 1, j + 3]
             for c in range(n_in):
-                below[r, c] *= _prime(a[r, c], hidden)
-        i += 2 if two else 1
+                w0, w1, w2, w3 = wb[j, c], wb[j + 1, c], wb[j + 2, c], wb[j + 3, c]
+                below[i, c] += p0 * w0 + p1 * w1 + p2 * w2 + p3 * w3
+                below[i + 1, c] += q0 * w0 + q1 * w1 + q2 * w2 + q3 * w3
+            j += 4
+        for j in range(j, n_out):
+            p0, q0 = d[i, j], d[i + 1, j]
+            for c in range(n_in):
+                below[i, c] += p0 * wb[j, c]
+                below[i + 1, c] += q0 * wb[j, c]
+        i += 2
+    if i < mb:
+        for j in range(n_out):
+            p0 = d[i, j]
+            for c in range(n_in):
+                below[i, c] += p0 * wb[j, c]
+    for i in range(mb):
+        for c in range(n_in):
+            below[i, c] *= _prime(a[i, c], hidden)
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)
@@ -320,35 +288,31 @@ def _update_layer(wb, v, d, a, rows, mb, decay, mu):
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)
-def _count_layers(acts, Y, order, s, mb, kinds, saturated, alive, counts, below):
+def _count_layers(acts, Y, order, s, mb, kinds, limits, saturated, alive, slowed):
     """The per-layer counts of a batch's forward pass (see train_epoch)."""
     L = kinds.shape[0]
-    counts[0] += mb
     for l in range(L):
         a, kind = acts[l + 1], kinds[l]
-        if kind == SIGMOID or kind == TANH:
-            limit = below * (0.25 if kind == SIGMOID else 1.0)
-            sat = saturated[l]
-            for i in range(mb):
-                y = Y[order[s + i]]
-                for j in range(a.shape[1]):
-                    v = a[i, j]
-                    flat = (v * (1.0 - v) if kind == SIGMOID else 1.0 - v * v) < limit
-                    if flat:
-                        sat[j] += 1
-                        if l == L - 1 and abs(v - y[j]) > 0.5:
-                            counts[1] += 1
-        elif kind == RELU:
+        if kind == RELU:
             alive_l = alive[l]
             for i in range(mb):
                 for j in range(a.shape[1]):
                     if a[i, j] > 0:
                         alive_l[j] = True
+        elif kind >= 0:
+            sat = saturated[l]
+            for i in range(mb):
+                y = Y[order[s + i]]
+                for j in range(a.shape[1]):
+                    if _prime(a[i, j], kind) < limits[l]:
+                        sat[j] += 1
+                        if l == L - 1 and abs(a[i, j] - y[j]) > 0.5:
+                            slowed[0] += 1
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)
 def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, decay, mu, to_float, hidden, output, cost,
-                record, seen, kinds, sum_b, saturated, alive, counts, below):
+                record, seen, kinds, limits, sum_b, saturated, alive, slowed):
     """One epoch of mini-batch gradient descent on one network, in place.
 
     ``wbs``: [w | b] per layer; ``vs``: momentum per layer (used when mu > 0);
@@ -364,12 +328,12 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
     that are no longer finite) gives one, so the caller need not read X twice.
 
     The per-layer records (:class:`costlab.fast.LayerRecord`), when ``kinds``
-    is not empty: ``kinds[l]`` says what layer l counts (SIGMOID or TANH:
-    neurons with sigma'(z) < ``below`` times its maximum; RELU: units that
-    fire; else nothing); each batch adds sum_x dC/dz^l to ``sum_b[l]``, to
-    ``saturated[l]`` and ``alive[l]`` per unit, and its rows to ``counts[0]``
-    and, at a saturating output, the saturated and wrong (|a - y| > 1/2)
-    outputs to ``counts[1]``. All from the weights before the batch's step.
+    is not empty: ``kinds[l]`` says what layer l counts (RELU: units that fire,
+    in ``alive[l]``; another activation code: neurons with sigma'(z) below
+    ``limits[l]``, in ``saturated[l]``; -1: nothing); each batch adds
+    sum_x dC/dz^l to ``sum_b[l]`` and, at a saturating output, the saturated
+    and wrong (|a - y| > 1/2) outputs to ``slowed[0]``. All from the weights
+    before the batch's step.
     """
     L = len(wbs)
     n = order.shape[0]
@@ -406,7 +370,7 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
             else:
                 _activate(zL, acts[L], mb, output)
         if kinds.shape[0] > 0:
-            _count_layers(acts, Y, order, s, mb, kinds, saturated, alive, counts, below)
+            _count_layers(acts, Y, order, s, mb, kinds, limits, saturated, alive, slowed)
         # output error and the running record
         aL, dL = acts[L], deltas[L - 1]
         first = 0.0

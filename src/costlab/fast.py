@@ -545,36 +545,30 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
     """
     n_batches = -(-order.shape[-1] // m)
     kernel = _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
-    seen = np.ones(1, dtype=bool) if inputs is None else inputs
+    # nothing to watch for (the kernel checks only while seen[0] is True) unless the caller asks
+    seen = np.zeros(1, dtype=bool) if inputs is None else inputs
     if kernel is not None:
-        if wb[0].ndim == 2:
-            stats = _kernel_epoch(kernel, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost,
-                                  record is not None, seen, layers)
-            if record is not None:
-                record.cost += stats[0]
-                record.correct += int(stats[1])
-                record.first = stats[2]
-        else:  # a group: each member's epoch in turn, in its own order (a frozen member, eta = 0, stays)
-            K = wb[0].shape[0]
-            etas, decays = np.broadcast_to(eta, (K, 1, 1)), np.broadcast_to(1.0 if decay is None else decay, (K, 1, 1))
-            if record is not None:
-                record.first = np.full(K, np.nan)
-            for k in range(K):
-                if etas[k, 0, 0] == 0:
-                    continue
+        # one network (index ...), or each member of a group in turn, in its own order; a frozen member
+        # (eta = 0, a diverged run) stays as it is
+        lead = wb[0].shape[:-2]
+        etas = np.broadcast_to(eta, lead + (1, 1))[..., 0, 0]
+        decays = np.broadcast_to(1.0 if decay is None else decay, lead + (1, 1))[..., 0, 0]
+        members = [...] if not lead else range(lead[0])
+        if record is not None:
+            record.first = np.full(lead, np.nan)
+        for done, k in enumerate(members, 1):
+            if etas[k] != 0:
                 stats = _kernel_epoch(kernel, [w[k] for w in wb], None if velocities is None else [v[k] for v in velocities],
-                                      X, Y, order if order.ndim == 1 else order[k], m, etas[k, 0, 0], decays[k, 0, 0], mu,
+                                      X, Y, order if order.ndim == 1 else order[k], m, etas[k], decays[k], mu,
                                       hidden, out, cost, record is not None, seen, layers, k)
                 if record is not None:
                     record.cost[k] += stats[0]
                     record.correct[k] += int(stats[1])
                     record.first[k] = stats[2]
-                if on_batch is not None and k < K - 1:
-                    on_batch(n_batches * (k + 1) // K, n_batches)
-            if layers is not None:
-                layers.n += order.shape[-1]
-        if on_batch is not None:
-            on_batch(n_batches, n_batches)
+            if on_batch is not None:
+                on_batch(n_batches * done // len(members), n_batches)
+        if layers is not None:
+            layers.n += order.shape[-1]
         return
     step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost, layers)
     grouped = wb[0].ndim == 3
@@ -646,14 +640,14 @@ def _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost):
 
 
 def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep, seen,
-                  layers=None, member=None):
+                  layers=None, member=...):
     """One network's epoch in the compiled kernel; returns (sum_x C_x, right answers, the first batch's mean cost).
 
     The records are taken when ``keep``; ``seen`` is ``inputs`` of
     :func:`train_epoch`; ``layers``, a :class:`LayerRecord`, receives the
-    per-layer figures (of group member ``member``). Float rows of the network's type are read where they
-    lie; other rows (bytes, the other float type) are converted a batch at a
-    time.
+    per-layer figures (of group member ``member``). Float rows of the
+    network's type are read where they lie; other rows (bytes, the other float
+    type) are converted a batch at a time.
     """
     dt = wb[0].dtype
     sizes = [wb[0].shape[1] - 1] + [w.shape[0] for w in wb]
@@ -662,35 +656,31 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
     X = np.ascontiguousarray(X)
     stats = np.zeros(3 if keep else 0)
     L = len(wb)
-    counts = np.zeros(2, dtype=np.int64)
+    slowed = np.zeros(1, dtype=np.int64)
     if layers is None:
-        kinds = np.zeros(0, dtype=np.int64)
+        kinds, limits = np.zeros(0, dtype=np.int64), np.zeros(0)
         sum_b = tuple(np.zeros(0) for _ in range(L))
         saturated = tuple(np.zeros(0, dtype=np.int64) for _ in range(L))
         alive = tuple(np.zeros(0, dtype=bool) for _ in range(L))
-    else:
-        pick = (lambda a: a) if member is None else (lambda a: a[member])  # noqa: E731
-        acts_of = [hidden] * (L - 1) + [out]
-        kinds = np.array([kernels.ACTIVATION_CODES[act.name] if act.name in _PRIME_MAX or act.name == "relu" else -1
-                          for act in acts_of], dtype=np.int64)
-        sum_b = tuple(pick(b) for b in layers.sum_b)
-        saturated = tuple(np.zeros(0, dtype=np.int64) if c is None else pick(c) for c in layers.saturated_count)
-        alive = tuple(np.zeros(0, dtype=bool) if a is None else pick(a) for a in layers.alive)
+    else:  # what the record counts in each layer, as it counts it on the NumPy path
+        kinds = np.array([kernels.ACTIVATION_CODES[parts[0][0].name] if parts else
+                          kernels.ACTIVATION_CODES["relu"] if relu else -1
+                          for parts, relu in zip(layers.parts, layers.relu)], dtype=np.int64)
+        limits = np.array([SATURATED_BELOW * _PRIME_MAX[parts[0][0].name] if parts else 0.0 for parts in layers.parts])
+        sum_b = tuple(b[member] for b in layers.sum_b)
+        saturated = tuple(np.zeros(0, dtype=np.int64) if c is None else c[member] for c in layers.saturated_count)
+        alive = tuple(np.zeros(0, dtype=bool) if a is None else a[member] for a in layers.alive)
     kernels.train_epoch(
         tuple(wb), tuple(wb if velocities is None else velocities), acts, deltas, np.empty((m, sizes[-1]), dtype=dt),
         X, X if X.dtype == dt else acts[0], X.dtype == dt, np.ascontiguousarray(Y, dtype=dt),
         np.ascontiguousarray(order, dtype=np.int64), m,
-        dt.type(eta), dt.type(1.0 if decay is None else decay), dt.type(mu),
+        dt.type(eta), dt.type(decay), dt.type(mu),
         dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
         kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
-        stats, seen, kinds, sum_b, saturated, alive, counts, SATURATED_BELOW,
+        stats, seen, kinds, limits, sum_b, saturated, alive, slowed,
     )
     if layers is not None:
-        if member is None:
-            layers.n += int(counts[0])
-            layers.slowed_count += counts[1]
-        else:
-            layers.slowed_count[member] += counts[1]
+        layers.slowed_count[member] += slowed[0]
     return stats
 
 

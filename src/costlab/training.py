@@ -199,6 +199,24 @@ class Members:
             return [w[0] for w in self.wb], None if self.velocities is None else [v[0] for v in self.velocities]
         return self.wb, self.velocities
 
+    def snapshot(self, rngs=False):
+        """A copy of the parameters, the velocities and, if asked, the generators' states, for :meth:`restore`."""
+        return ([w.copy() for w in self.wb], None if self.velocities is None else [v.copy() for v in self.velocities],
+                None if not rngs or self.rngs is None else [r.bit_generator.state for r in self.rngs])
+
+    def restore(self, snapshot, ks=..., velocities=True, rngs=False):
+        """Members ``ks`` back to a :meth:`snapshot`: parameters, velocities (else zeroed), and with ``rngs``
+        every generator (kept by ``snapshot(rngs=True)``)."""
+        wb, vs, states = snapshot
+        for w, saved in zip(self.wb, wb):
+            w[ks] = saved[ks]
+        if self.velocities is not None:
+            for v, saved in zip(self.velocities, vs):
+                v[ks] = saved[ks] if velocities else 0.0
+        if rngs and states is not None:
+            for r, state in zip(self.rngs, states):
+                r.bit_generator.state = state
+
     def evaluate(self, X, Y, lmbda=0.0):
         """Per member: exact (C, accuracy) over the rows of X, arrays of K."""
         return fast.evaluate(self.wb, X, Y, self.hidden, self.output, self.cost, lmbda)
@@ -280,8 +298,8 @@ def train(
     checked by the caller; with ``finite_X=False`` the caller has not yet
     checked that X holds no NaN or infinity, and the first epoch watches for
     them as it reads X (one pass over a large X saved): if it finds any, the
-    members go back to where they were and ValueError is raised. ``eta`` and ``lmbda`` are numbers or one per
-    member. ``histories`` continue earlier ones; ``record=False`` keeps none
+    members go back to where they were and ValueError is raised. ``eta`` and
+    ``lmbda`` are numbers or one per member. ``histories`` continue earlier ones; ``record=False`` keeps none
     (for groups of many thousands of networks) and returns None.
     ``on_epoch(epoch, histories)`` runs after every epoch, and once with
     epoch 0 for new histories; ``on_batch(done, n_batches)`` every few steps.
@@ -373,25 +391,17 @@ def train(
         for _ in range(epochs):
             if not active.any():
                 break
-            last_good = [w.copy() for w in members.wb], None if members.velocities is None else [v.copy() for v in members.velocities]
+            last_good = members.snapshot(rngs=not finite_X)
             running = fast._Record(wb[0].shape[:-2], m) if monitor == "running" else None
             by_layer = fast.LayerRecord(wb, members.hidden, members.output, steps.eta) if layers else None
             watch = None if finite_X else np.ones(1, dtype=bool)
-            rng_states = None if finite_X or members.rngs is None else [r.bit_generator.state for r in members.rngs]
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging member overflows; it is caught below, once per epoch
                 fast.train_epoch(wb, velocities, X, Y, members.orders(n, shuffle), m, steps.eta, steps.decay, mu,
                                  members.hidden, members.output, members.cost, running, on_batch, by_layer, watch)
             if watch is not None:  # the first epoch has read every row of X
                 if not watch[0] and not fast.all_finite(X):
-                    for l, w in enumerate(members.wb):
-                        w[...] = last_good[0][l]
-                    if members.velocities is not None:
-                        for l, v in enumerate(members.velocities):
-                            v[...] = last_good[1][l]
-                    if rng_states is not None:
-                        for r, state in zip(members.rngs, rng_states):
-                            r.bit_generator.state = state
+                    members.restore(last_good, rngs=True)
                     if members.sync is not None:
                         members.sync()
                     raise ValueError("X contains NaN or infinite values")
@@ -415,12 +425,7 @@ def train(
                     limit = np.where(np.isinf(limit) & np.isfinite(C), EXPLODE_FACTOR * np.maximum(C, 1.0), limit)
             if reasons:
                 # diverged members go back to their last good epoch
-                gone = list(reasons)
-                for l, w in enumerate(members.wb):
-                    w[gone] = last_good[0][l][gone]
-                if members.velocities is not None:
-                    for l, v in enumerate(members.velocities):
-                        v[gone] = last_good[1][l][gone] if on_diverge == "raise" else 0.0
+                members.restore(last_good, list(reasons), velocities=on_diverge == "raise")
                 if on_diverge == "raise":
                     k = min(reasons)
                     if members.sync is not None:
