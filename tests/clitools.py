@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -46,3 +47,13 @@ def strict_json(text):
     def refuse(name):
         raise AssertionError(f"{name} in JSON")
     return json.loads(text, parse_constant=refuse)
+
+
+def interruptible():
+    """In the child before it starts: Ctrl-C (SIGINT) delivered and handled as by a terminal's shell.
+
+    A test process may have SIGINT blocked or ignored by what ran before it (browsers, servers), and a
+    child inherits both; Python installs its KeyboardInterrupt handler only where SIGINT is not ignored.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -28,7 +28,7 @@ from costlab.cluster import SchedulerUnreachable, check_address, run_on_cluster
 from costlab.compare import compare
 from costlab.parallel import run_all
 from costlab.slowdown import _n_blocks, slowdown_map
-from clitools import invoke, run_main, strict_json
+from clitools import interruptible, invoke, run_main, strict_json
 
 W21 = np.linspace(-6, 6, 21)
 COMPARE = dict(limit=100, seeds=2, epochs=2, costs=("quadratic", "cross-entropy"), inits=("default", "large"))
@@ -61,15 +61,6 @@ def _wait_until(condition, seconds: float, what: str, step: float = 0.05):
         time.sleep(step)
     raise AssertionError(f"waited {seconds} s for {what}")
 
-
-def interruptible():
-    """In the child before it starts: Ctrl-C (SIGINT) delivered and handled as by a terminal's shell.
-
-    A test process may have SIGINT blocked or ignored by what ran before it (browsers, servers), and a
-    child inherits both; Python installs its KeyboardInterrupt handler only where SIGINT is not ignored.
-    """
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Cluster:

@@ -14,7 +14,7 @@ import time
 import click
 import pytest
 
-from clitools import run_main
+from clitools import interruptible, run_main
 from costlab.cli import cli
 from costlab.cli._common import MAX_PARAMETERS, Count, Number
 
@@ -82,15 +82,6 @@ def children_of(pid):
             pass
     return out
 
-
-def interruptible():
-    """In the child before it starts: Ctrl-C (SIGINT) delivered and handled as by a terminal's shell.
-
-    A test process may have SIGINT blocked or ignored by what ran before it (browsers, servers), and a
-    child inherits both; Python installs its KeyboardInterrupt handler only where SIGINT is not ignored.
-    """
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def alive(pid):
