@@ -163,7 +163,7 @@ class Network:
             raise ValueError(f"activation {activation!r} can only be used for the output layer")
         output_activation = output_activation or self._cost.default_activation
         self._output = get_activation(output_activation)
-        if output_activation not in self._cost.activations:
+        if self._output.name not in self._cost.activations:
             raise ValueError(
                 f"cost {cost!r} needs an output activation of: {', '.join(self._cost.activations)}"
                 f" (got {output_activation!r})"

@@ -161,9 +161,10 @@ class Registered(click.ParamType):
             from costlab.network import INITIALIZERS
 
             return list(INITIALIZERS)
-        from costlab.activations import ACTIVATIONS
+        from costlab.activations import ACTIVATIONS, ALIASES
 
-        return [name for name, a in ACTIVATIONS.items() if a.elementwise or self.kind == "activation"]
+        names = [name for name, a in ACTIVATIONS.items() if a.elementwise or self.kind == "activation"]
+        return names + [alias for alias, name in ALIASES.items() if name in names]
 
     def get_metavar(self, param, ctx=None):
         return "[" + "|".join(self.names()) + "]"
