@@ -33,7 +33,7 @@ def test_the_site_has_its_pages(site):
     for page in ("index", "getting-started", "costs", "notation", "model-format", "derivations", "api",
                  "benchmarks", "about-these-docs", "auto_examples/index",
                  *(f"guide/{c}" for c in ("neuron", "reproduce", "derive", "map", "train", "compare",
-                                          "serve", "report", "sklearn", "notebooks"))):
+                                          "serve", "report", "sklearn", "mlpclassifier", "notebooks"))):
         assert (site / f"{page}.html").is_file(), page
     # each command's page shows its --help, generated from the command itself
     assert "--cost" in _text(site / "guide" / "neuron.html") and "Usage: costlab neuron" in _text(site / "guide" / "neuron.html")

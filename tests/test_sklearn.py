@@ -244,3 +244,89 @@ def test_validation_curves_and_early_stopping(digits):
     assert stopped.best_validation_score_ == max(scores) == scores[stopped.best_epoch_ - 1]
     with pytest.raises(ValueError, match="validation_fraction must lie in"):
         NetworkClassifier(validation_fraction=1.5).fit(X, y)
+
+
+def _labels_of(digits_y):
+    """Three labels per digit: even, at least 5, round (0, 6, 8, 9): a multi-label indicator matrix."""
+    return np.column_stack([digits_y % 2 == 0, digits_y >= 5, np.isin(digits_y, [0, 6, 8, 9])]).astype(int)
+
+
+def test_multi_label_indicator_y(digits):
+    from sklearn.metrics import accuracy_score
+
+    X, y = digits[0][:600], digits[1][:600]
+    Y = _labels_of(y)
+    clf = NetworkClassifier((30,), epochs=10, random_state=0).fit(X[:400], Y[:400])
+    assert clf.network_.sizes == [64, 30, 3] and clf.network_.output_activation == "sigmoid"
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    pred, proba = clf.predict(X[400:]), clf.predict_proba(X[400:])
+    assert pred.shape == proba.shape == (200, 3) and set(np.unique(pred)) <= {0, 1}
+    np.testing.assert_array_equal(pred, (proba > 0.5).astype(int))
+    np.testing.assert_allclose(proba, clf.network_.feedforward(X[400:]))  # per label, not normalized
+    # scored as scikit-learn scores multi-label classifiers: the subset accuracy
+    assert clf.score(X[400:], Y[400:]) == accuracy_score(Y[400:], pred) > 0.6
+    assert np.mean(pred == Y[400:]) > 0.85  # per label
+    for bad, message in ((dict(cost="log-likelihood"), "cannot learn a multi-label y: its softmax output"),
+                         (dict(class_weight="balanced"), "class_weight weighs one class per sample")):
+        with pytest.raises(ValueError, match=message):
+            NetworkClassifier(epochs=1, **bad).fit(X[:50], Y[:50])
+    with pytest.raises(ValueError, match=r"may hold only 0 and 1, got 2") as info:
+        NetworkClassifier(epochs=1).fit(X[:50], Y[:50] * 2)
+    assert "\n" not in str(info.value)
+
+
+def test_mlpclassifier_names(digits, capsys):
+    X, y = digits[0][:300], digits[1][:300]
+    clf = NetworkClassifier((20,), activation="logistic", epochs=3, random_state=0, verbose=True).fit(X, y)
+    assert clf.network_.activation == "sigmoid"  # "logistic" is another name of it
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"Iteration {e}, loss = {c:.8f}" for e, c in zip((1, 2, 3), clf.loss_curve_)]
+    assert clf.loss_curve_ == clf.history_.train_cost[1:] and clf.best_loss_ == min(clf.loss_curve_)
+    assert [c.shape for c in clf.coefs_] == [(64, 20), (20, 10)] and [b.shape for b in clf.intercepts_] == [(20,), (10,)]
+    assert clf.n_layers_ == 3 and clf.n_outputs_ == 10 and clf.out_activation_ == "logistic"
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(clf.predict_proba(X)))
+    clf.coefs_[0][0, 0] = 7.0  # views of the network's weights, transposed
+    assert clf.network_.weights[0][0, 0] == 7.0
+    # warm_start: fit continues the fitted network, as fit of all the epochs at once
+    warm = NetworkClassifier((20,), epochs=2, warm_start=True, random_state=0).fit(X, y).fit(X, y)
+    once = NetworkClassifier((20,), epochs=4, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(warm.network_.weights[0], once.network_.weights[0])
+    assert warm.loss_curve_ == once.loss_curve_ and warm.n_iter_ == 4
+    with pytest.raises(ValueError, match="warm_start can only be used where y has the same classes"):
+        warm.fit(X, y % 3)
+    # tol and n_iter_no_change: the training loss of a network that cannot learn stalls, and fit stops
+    stalled = NetworkClassifier((5,), eta=1e-7, epochs=100, tol=1e-4, n_iter_no_change=4, random_state=0).fit(X, y)
+    # the first epoch sets best_loss_; then more than 4 epochs without a gain of tol
+    assert stalled.n_iter_ == 6 and len(stalled.loss_curve_) == 6
+    with pytest.raises(ValueError, match="tol must be None or a number >= 0"):
+        NetworkClassifier(tol=-1.0).fit(X, y)
+
+
+def test_the_mlpclassifier_script_of_the_docs_runs_on_both_estimators(capsys):
+    # docs/guide/mlp_script.py is shown on "Coming from MLPClassifier": the same run() for both
+    import importlib.util
+    import warnings
+    from pathlib import Path
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "guide" / "mlp_script.py"
+    spec = importlib.util.spec_from_file_location("mlp_script", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    common = dict(batch_size=10, tol=1e-4, n_iter_no_change=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = script.run(MLPClassifier((30,), activation="logistic", solver="sgd", learning_rate_init=0.5,
+                                          momentum=0.0, alpha=0.0, max_iter=30, **common))
+    ours = script.run(NetworkClassifier((30,), activation="logistic", cost="log-likelihood", eta=0.5, epochs=30,
+                                        **common))
+    printed = capsys.readouterr().out
+    assert printed.count("layers: [(64, 30), (30, 10)] [(30,), (10,)]") == 2
+    assert theirs["shapes"] == ours["shapes"]
+    assert len(ours["loss_curve"]) == 60  # 30 epochs, and 30 more warm-started
+    # the same problem learned as well, by the same kind of descent
+    assert abs(theirs["accuracy"] - ours["accuracy"]) < 0.03 and ours["accuracy"] > 0.95
+    assert abs(theirs["loss_curve"][29] - ours["loss_curve"][29]) < 0.05
+    assert ours["log_proba"].shape == theirs["log_proba"].shape == (450, 10)
