@@ -13,6 +13,12 @@ The expressions become NumPy code by walking their SymPy tree (:func:`to_numpy`)
 each node is mapped, through a fixed table, to a NumPy function of its
 children. No text is evaluated, and nothing is looked up by a name taken from
 the formula (no ``eval``, ``exec`` or ``lambdify``).
+
+Products with a logarithm follow the convention of information theory,
+0 ln 0 = 0: ``u * ln(v)`` is 0 wherever u is 0, whatever v (as
+``scipy.special.xlogy``), in the cost and in its derivative alike, so that the
+entropy and the KL divergence typed as formulas,
+``y*ln(y/a) + (1-y)*ln((1-y)/(1-a))``, are defined at y = 0 and y = 1.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from costlab.derive.parse import parse_cost
 from costlab.derive.render import _text
 from costlab.derive.symbols import DeriveError, a, y
 
-__all__ = ["cost_formula", "delta_expr", "to_numpy"]
+__all__ = ["cost_formula", "delta_expr", "log_factor", "to_numpy"]
 
 #: sigma'(z) written with the output a, for the activations where that is exact.
 PRIME_IN_A = {"sigmoid": a * (1 - a), "tanh": 1 - a ** 2, "identity": sp.Integer(1)}
@@ -45,6 +51,27 @@ _UNARY = {
 
 def _heaviside(u, at_zero=0.5):
     return np.heaviside(u, at_zero)
+
+
+def log_factor(node):
+    """(u, v) when ``node`` is a product u * ln(v) with one logarithm among its factors, else None.
+
+    Such a product is 0 where u is 0 (0 ln 0 = 0, and 0 ln v = 0 for any v).
+    """
+    if not isinstance(node, sp.Mul):
+        return None
+    logs = [f for f in node.args if isinstance(f, sp.log)]
+    if len(logs) != 1:
+        return None
+    rest = [f for f in node.args if f is not logs[0]]
+    return sp.Mul(*rest), logs[0].args[0]
+
+
+def _xlogy(u, v):
+    """u ln v, and 0 wherever u is 0 (even where ln v is infinite or NaN)."""
+    u = np.asarray(u, dtype=float) if np.ndim(u) == 0 else u
+    out = u * np.log(v)
+    return np.where(u == 0, 0.0, out)
 
 
 def to_numpy(expr: sp.Expr, variables: tuple):
@@ -65,6 +92,10 @@ def to_numpy(expr: sp.Expr, variables: tuple):
                 raise DeriveError(f"the constant {_text(node)} is not a finite real number")
             c = value.real
             return lambda args: c
+        product = log_factor(node)
+        if product is not None:  # u ln v, with 0 ln 0 = 0
+            u, v = build(product[0]), build(product[1])
+            return lambda args: _xlogy(u(args), v(args))
         kids = [build(arg) for arg in node.args]
         if isinstance(node, sp.Add):
             def add(args):

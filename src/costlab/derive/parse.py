@@ -126,7 +126,9 @@ def parse_cost(text) -> sp.Expr:
     Read exactly as :func:`parse_activation` reads sigma(z) (the same checks,
     the same allowed functions), with the names a and y in place of z. The
     formula must depend on a, and be real and finite at a few points with
-    0 < a < 1 and 0 <= y <= 1.
+    0 < a < 1 and 0 <= y <= 1, where a product with a logarithm is 0 when
+    its other factor is (0 ln 0 = 0, the convention of the entropy and the KL
+    divergence; the numeric code follows it too).
     """
     if not isinstance(text, str):
         raise DeriveError("the cost formula must be text in a and y")
@@ -136,10 +138,25 @@ def parse_cost(text) -> sp.Expr:
     if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise DeriveError(f"the cost must be real and finite, got {_text(expr)}")
     for a0, y0 in ((sp.Rational(3, 10), 1), (sp.Rational(7, 10), 0), (sp.Rational(2, 5), sp.Rational(1, 4))):
-        v = sp.N(expr.subs({a: a0, y: y0}), 15)
+        v = sp.N(_at(expr, {a: a0, y: y0}), 15)
         if not (v.is_real and v.is_finite):
-            raise DeriveError(f"the cost must be real and finite for 0 < a < 1; at a = {a0}, y = {y0} it is {v}")
+            raise DeriveError(f"the cost must be real and finite for 0 < a < 1, even with 0 ln 0 = 0; "
+                              f"at a = {a0}, y = {y0} it is {v}")
     return expr
+
+
+def _at(expr, values):
+    """``expr`` at the point ``values``, with 0 ln 0 = 0: a product u ln v whose u is 0 there is 0."""
+    if not expr.args or not expr.free_symbols:
+        return expr.subs(values)
+    if isinstance(expr, sp.Mul):
+        logs = [f for f in expr.args if isinstance(f, sp.log)]
+        if len(logs) == 1:
+            u = _at(sp.Mul(*[f for f in expr.args if f is not logs[0]]), values)
+            if u == 0:
+                return sp.Integer(0)
+            return u * sp.log(_at(logs[0].args[0], values))
+    return expr.func(*[_at(arg, values) for arg in expr.args])
 
 
 def _parse(text: str, names: dict, what: str) -> sp.Expr:
