@@ -1,6 +1,6 @@
 """
 KL divergence and cross-entropy: one gradient, costs apart by the entropy of y
-=============================================================================
+==============================================================================
 
 The blog post links the cross-entropy to the entropy, the Kullback-Leibler
 divergence and maximum likelihood. Here the link is measured: per output,

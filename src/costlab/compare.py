@@ -40,20 +40,34 @@ def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size,
     ``data`` and ``limit`` are as :func:`_dataset` takes them.
     """
     from costlab.group import NetworkGroup
-    from costlab.metrics import class_metrics
+    from costlab.metrics import class_metrics, label_metrics, subset_accuracy
     from costlab.network import Network
 
     dataset = _dataset(data, limit, positive)
     pairs = [(cost, eta) for cost in costs for eta in etas]
     networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
+
+    def multilabel_accuracy(group, epoch, histories):
+        # an indicator matrix is right when every label of a sample is: the subset accuracy on the test set
+        for net, h in zip(networks, histories):
+            if h.epoch and h.epoch[-1] == epoch:
+                h.eval_accuracy[-1] = subset_accuracy(dataset.y_test, net.feedforward(dataset.X_test))
+                h.train_accuracy[-1] = None
+
     histories = NetworkGroup(networks).fit(
         dataset.X_train, dataset.y_train, epochs=epochs, batch_size=batch_size,
         eta=[eta for _, eta in pairs], lmbda=lmbda, eval_data=(dataset.X_test, dataset.y_test),
+        on_epoch=multilabel_accuracy if dataset.multilabel else None,
     )
+
+    def test_classes(net):
+        if dataset.multilabel:
+            return label_metrics(dataset.y_test, (net.feedforward(dataset.X_test) > 0.5).astype(np.int64),
+                                 dataset.class_names)
+        return class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
+
     return [
-        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict(),
-         "test_classes": class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes,
-                                       dataset.class_names)}
+        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict(), "test_classes": test_classes(net)}
         for (cost, eta), h, net in zip(pairs, histories, networks)
     ]
 
@@ -240,12 +254,17 @@ def compare(
     from costlab.network import Network
 
     for cost in costs:
-        Network(sizes, cost=cost, init=inits[0], dtype=dtype)
+        net = Network(sizes, cost=cost, init=inits[0], dtype=dtype)
+        if dataset.multilabel and net.output_activation == "softmax":
+            raise ValueError(f"cost {cost}: {dataset.name} is multi-label (y of shape (n, {dataset.n_classes})), but "
+                             "a softmax output makes the labels share one unit of probability, one class per sample; "
+                             "use a cost with one sigmoid per label, such as cross-entropy")
     config = {
         "data": data, "limit": limit, "sizes": sizes, "costs": list(costs), "etas": [float(e) for e in etas],
         "seeds": seeds, "epochs": epochs, "batch_size": batch_size, "inits": list(inits), "lmbda": lmbda,
         "dtype": dtype, "target_accuracy": target_accuracy, "n_train": len(dataset.X_train),
         "n_test": len(dataset.X_test), "positive": positive, "task": dataset.name,
+        "multilabel": dataset.multilabel,
     }
     tasks = [
         (sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype, positive)

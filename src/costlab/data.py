@@ -97,7 +97,11 @@ def _over_budget(what: str, needed: int) -> DataError:
 
 @dataclass
 class Dataset:
-    """Training and test data: samples are rows, labels are integers 0..n_classes-1."""
+    """Training and test data: samples are rows, labels are integers 0..n_classes-1.
+
+    A multi-label data set (``multilabel``) has instead an indicator matrix of
+    0 and 1 per sample, y of shape (n, k): ``n_classes`` is then k, the labels.
+    """
 
     name: str
     X_train: np.ndarray
@@ -109,6 +113,8 @@ class Dataset:
     class_names: tuple | None = None
     #: one class against the rest (labels 0/1), trained with one sigmoid output
     binary: bool = False
+    #: y is an (n, k) indicator matrix: k labels, each 0 or 1, one sigmoid output per label
+    multilabel: bool = False
 
     @property
     def n_features(self) -> int:
@@ -124,6 +130,9 @@ class Dataset:
 
         On the digits, one digit against the rest: about 10% positives, a rare class.
         """
+        if self.multilabel:
+            raise DataError(f"{self.name} is multi-label (y of shape (n, {self.n_classes})): each label is already "
+                            "a task of its own against the rest, so there is no one positive class to pick")
         if isinstance(positive, bool) or not isinstance(positive, (int, np.integer)) \
                 or not 0 <= positive < self.n_classes:
             raise DataError(f"the positive class must be one of 0..{self.n_classes - 1} for {self.name}, got {positive!r}")
@@ -142,13 +151,13 @@ class Dataset:
             raise DataError(f"limit must be >= 1, got {n}")
         return Dataset(
             self.name, self.X_train[:n], self.y_train[:n], self.X_test, self.y_test,
-            self.n_classes, self.image_shape, self.class_names, self.binary,
+            self.n_classes, self.image_shape, self.class_names, self.binary, self.multilabel,
         )
 
     def describe(self) -> str:
         return (
             f"{self.name}: {len(self.X_train)} training and {len(self.X_test)} test samples, "
-            f"{self.n_features} features, {self.n_classes} classes"
+            f"{self.n_features} features, {self.n_classes} {'labels (multi-label)' if self.multilabel else 'classes'}"
         )
 
 
@@ -338,6 +347,9 @@ def _npy_header(zf: zipfile.ZipFile, key: str, path: Path):
 def load_npz(path) -> Dataset:
     """A .npz with X_train, y_train, X_test, y_test; validated, never unpickled.
 
+    y holds integer class labels, shape (n,), or a multi-label indicator
+    matrix of 0 and 1, shape (n, k), one column per label.
+
     Each array's header (dtype, shape) is read and checked, and the memory the
     data set would take is checked against :func:`memory_budget`, before any
     array's data is read.
@@ -377,8 +389,17 @@ def load_npz(path) -> Dataset:
             raise DataError(f"{path}: X_{part} must be numeric, got {X.dtype}")
         if X.dtype != np.uint8 and not all_finite(X):
             raise DataError(f"{path}: X_{part} contains NaN or infinite values")
-        if y.shape != (X.shape[0],):
-            raise DataError(f"{path}: y_{part} must have shape ({X.shape[0]},), got {y.shape}")
+        if y.shape[:1] != (X.shape[0],) or y.ndim > 2:
+            raise DataError(f"{path}: y_{part} must have shape ({X.shape[0]},) or ({X.shape[0]}, labels), got {y.shape}")
+        if y.ndim == 2:
+            if not (np.issubdtype(y.dtype, np.integer) or y.dtype == bool):
+                raise DataError(f"{path}: y_{part} of shape (n, k) is a multi-label indicator matrix and must "
+                                f"hold integers 0 and 1, got {y.dtype}")
+            odd = y[(y != 0) & (y != 1)]
+            if odd.size:
+                raise DataError(f"{path}: y_{part} of shape (n, k) is a multi-label indicator matrix and may hold "
+                                f"only 0 and 1, got {int(odd.flat[0])}")
+            continue
         if not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
             raise DataError(f"{path}: y_{part} must hold non-negative integer labels")
         if y.size and y.max() >= MAX_CLASSES:
@@ -393,10 +414,11 @@ def load_npz(path) -> Dataset:
         if k.startswith("X") else a.astype(np.int64)
         for k, a in arrays.items()
     }
-    n_classes = int(max(flat["y_train"].max(), flat["y_test"].max())) + 1
+    multilabel = flat["y_train"].ndim == 2
+    n_classes = flat["y_train"].shape[1] if multilabel else int(max(flat["y_train"].max(), flat["y_test"].max())) + 1
     return Dataset(
         path.stem, flat["X_train"], flat["y_train"], flat["X_test"], flat["y_test"],
-        n_classes, shape if len(shape) == 2 else None,
+        n_classes, shape if len(shape) == 2 else None, multilabel=multilabel,
     )
 
 
@@ -406,10 +428,13 @@ def _check_npz_shapes(path: Path, shapes: dict) -> None:
         X, y = shapes[f"X_{part}"], shapes[f"y_{part}"]
         if len(X) < 2 or X[0] == 0:
             raise DataError(f"{path}: X_{part} must have shape (n, features...), got {X}")
-        if y != (X[0],):
-            raise DataError(f"{path}: y_{part} must have shape ({X[0]},), got {y}")
+        if y[:1] != (X[0],) or len(y) > 2 or (len(y) == 2 and not 1 <= y[1] <= MAX_CLASSES):
+            raise DataError(f"{path}: y_{part} must have shape ({X[0]},) or ({X[0]}, labels), got {y}")
     if shapes["X_train"][1:] != shapes["X_test"][1:]:
         raise DataError(f"{path}: X_train and X_test have different sample shapes")
+    if shapes["y_train"][1:] != shapes["y_test"][1:]:
+        raise DataError(f"{path}: y_train and y_test differ: {shapes['y_train']} and {shapes['y_test']} "
+                        "(labels, or one indicator column per label in both)")
 
 
 def load_data(spec: str) -> Dataset:

@@ -319,9 +319,10 @@ def checkpoints(epochs: int) -> list[int]:
 
 #: What --cost accepts, for --help (kept here as text so that --help imports no NumPy).
 COST_SPEC_HELP = (
-    "A cost spec: quadratic, cross-entropy, log-likelihood or focal, with optional parameters "
+    "A cost spec: quadratic, cross-entropy, log-likelihood, focal or kl, with optional parameters "
     "(cross-entropy(pos_weight=3), cross-entropy(smoothing=0.1), log-likelihood(class_weight=balanced), "
-    "focal(gamma=2, alpha=0.25)), or a formula in a and y such as \"(a - y)**4/4\"."
+    "focal(gamma=2, alpha=0.25)), or a formula in a and y such as \"(a - y)**4/4\" "
+    "(0 ln 0 = 0: \"y*ln(y/a) + (1-y)*ln((1-y)/(1-a))\" is the KL divergence)."
 )
 
 

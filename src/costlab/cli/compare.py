@@ -150,7 +150,8 @@ def _print_table(summary, config):
 
     E = config["epochs"]
     early = [e for e in (1, 3) if e <= E]
-    table = Table(title=f"Test accuracy (%) on {config['data']} ({config['n_test']} images), "
+    what = "Test subset accuracy (%, every label of a sample right)" if config.get("multilabel") else "Test accuracy (%)"
+    table = Table(title=f"{what} on {config['data']} ({config['n_test']} images), "
                         f"mean±std over {len(config['seeds'])} seeds", title_justify="left")
     for col in ("init", "cost", "eta", *(f"ep. {e}" for e in early), f"ep. {E}", "best",
                 f"epochs to {config['target_accuracy']:.0%}"):
@@ -182,7 +183,8 @@ def _print_classes(summary, config):
     classes = [c["class"] for c in summary[0]["classes"]]
     if len(classes) > 4:   # ten classes of ten columns each would not fit: the balanced accuracy only
         classes = []
-    table = Table(title=f"{config.get('task') or config['data']}: per class on the test set after epoch "
+    per = "per label (balanced acc.: the mean over the labels)" if config.get("multilabel") else "per class"
+    table = Table(title=f"{config.get('task') or config['data']}: {per} on the test set after epoch "
                         f"{config['epochs']}, mean over {len(config['seeds'])} seeds", title_justify="left")
     for col in ("init", "cost", "eta", "balanced acc.", *(f"{k} {m}" for k in classes for m in ("precision", "recall"))):
         table.add_column(col, justify="right", no_wrap=col == "cost")

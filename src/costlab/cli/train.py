@@ -195,6 +195,10 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         except ValueError as e:
             raise InputError(str(e)) from None
     config["output_activation"] = net.output_activation
+    if dataset.multilabel and net.output_activation == "softmax":
+        raise InputError(f"--cost {cost}: {dataset.name} is multi-label (y of shape (n, {dataset.n_classes})), but "
+                         "a softmax output makes the labels share one unit of probability, one class per sample; "
+                         "use a cost with one sigmoid per label, such as cross-entropy")
     remaining = max(epochs - net.epochs_trained, 0)
 
     from rich.console import Console
@@ -203,6 +207,11 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     progress = None if quiet or not err.is_terminal else _progress(err)
 
     def on_epoch(network, epoch, hist):
+        if dataset.multilabel:  # accuracy of an indicator matrix: every label of a sample right
+            from costlab.metrics import subset_accuracy
+
+            hist.eval_accuracy[-1] = subset_accuracy(dataset.y_test, network.feedforward(dataset.X_test))
+            hist.train_accuracy[-1] = None
         if checkpoint is not None:
             from costlab.saving import save_checkpoint
 
@@ -261,9 +270,13 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
 
         title = f"{dataset.name}, {' x '.join(map(str, layer_sizes))}, {cost}, eta = {eta:g}"
         write_or_fail(plot, lambda p: save_figure(training_figure(history.to_dict(), title), p))
-    from costlab.metrics import class_metrics
+    from costlab.metrics import class_metrics, label_metrics
 
-    classes = class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
+    if dataset.multilabel:
+        classes = label_metrics(dataset.y_test, (net.feedforward(dataset.X_test) > 0.5).astype(int),
+                                dataset.class_names)
+    else:
+        classes = class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
     if as_json:
         click.echo(json.dumps({"config": config, "history": history.to_dict(), "test_classes": classes},
                               allow_nan=False))
@@ -271,7 +284,10 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         out = stdout_console()
         out.print(dataset.describe())
         _table(history, out, show_layers)
-        if positive is not None:
+        if dataset.multilabel:
+            out.print("test acc: the subset accuracy, every label of a sample right (train acc is not recorded "
+                      "for multi-label targets)")
+        if positive is not None or dataset.multilabel:
             _class_table(classes, out)
         written = [p for p in (save_path, checkpoint, plot) if p is not None]
         if written:
@@ -282,9 +298,15 @@ def _class_table(classes, out):
     """Each class's precision and recall on the test set, and the balanced accuracy (their mean recall)."""
     from rich.table import Table
 
-    table = Table(title="Test set, per class", title_justify="left",
-                  caption=f"balanced accuracy {classes['balanced_accuracy']:.2%}", caption_justify="left")
-    for col in ("class", "samples", "precision", "recall"):
+    if classes.get("multilabel"):
+        table = Table(title="Test set, per label", title_justify="left", caption_justify="left",
+                      caption=f"subset accuracy {classes['subset_accuracy']:.2%}, hamming loss "
+                              f"{classes['hamming_loss']:.4f}, mean balanced accuracy {classes['balanced_accuracy']:.2%}")
+    else:
+        table = Table(title="Test set, per class", title_justify="left",
+                      caption=f"balanced accuracy {classes['balanced_accuracy']:.2%}", caption_justify="left")
+    for col in ("label" if classes.get("multilabel") else "class", "positives" if classes.get("multilabel")
+                else "samples", "precision", "recall"):
         table.add_column(col, justify="right")
     for c in classes["classes"]:
         table.add_row(c["class"], str(c["support"]), f"{c['precision']:.2%}", f"{c['recall']:.2%}")
