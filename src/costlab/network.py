@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from costlab import engine, fast
+from costlab import engine, fast, hooks
 from costlab.activations import get_activation
 from costlab.costs import get_cost
 from costlab.history import History
@@ -377,6 +377,19 @@ class Network:
         )
         self.training.update(history.config)
         return history
+
+    # -- files -----------------------------------------------------------------
+    def save(self, path, training: dict | None = None) -> None:
+        """Write the network to ``path`` as a JSON model file, atomically (:func:`costlab.save`).
+
+        ``training`` adds to the settings of the last ``fit`` stored with it.
+        """
+        hooks.save_model(self, path, training)
+
+    @classmethod
+    def load(cls, path) -> "Network":
+        """The network stored in the model (or checkpoint) file ``path`` (:func:`costlab.load`)."""
+        return hooks.load_model(path)
 
     def _members(self) -> Members:
         """This network as the training loop's group of one, on its own arrays."""
