@@ -657,3 +657,38 @@ def test_a_multi_label_y_of_other_values_is_refused_in_one_line(tmp_path):
     code, out, err = run_main("train", "--data", str(path), "--epochs", "1", "-q")
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "y_train of shape (n, k) is a multi-label indicator matrix and may hold only 0 and 1, got 2" in err
+
+
+def _weighted_npz(path, w):
+    d = load_data("digits")
+    np.savez(path, X_train=d.X_train[:300], y_train=d.y_train[:300], X_test=d.X_test[:100], y_test=d.y_test[:100],
+             w_train=w)
+
+
+def test_sample_and_class_weights_from_the_cli_are_the_engines(tmp_path):
+    w = np.random.default_rng(0).random(300)
+    _weighted_npz(tmp_path / "w.npz", w)
+    code, out, err = run_main("train", "--data", str(tmp_path / "w.npz"), "--epochs", "2", "--class-weight", "3:4,7:0",
+                              "--save", str(tmp_path / "m.json"), "-q")
+    assert code == 0, err
+    y = load_data("digits").y_train[:300]
+    net = costlab.Network([64, 30, 10], seed=0)
+    net.fit(load_data("digits").X_train[:300], y, epochs=2, sample_weight=w * np.where(y == 3, 4.0, np.where(y == 7, 0.0, 1.0)))
+    np.testing.assert_array_equal(costlab.load(tmp_path / "m.json").weights[0], net.weights[0])
+    code, out, err = run_main("train", "--data", "digits", "--limit", "200", "--epochs", "1", "-q", "--json",
+                              "--cost", "quadratic", "--class-weight", "balanced")
+    assert code == 0 and json.loads(out)["config"]["class_weight"] == "balanced"
+
+
+@pytest.mark.parametrize("w, args, message", [
+    (np.ones(299), [], "w_train must have shape (300,), one weight per training sample, got (299,)"),
+    (-np.ones(300), [], "w_train must be >= 0, got -1"),
+    (np.full(300, np.nan), [], "w_train contains NaN or infinite values"),
+    (np.ones(300), ["--class-weight", "12:2"], "--class-weight names a class not in w: '12'"),
+    (np.ones(300), ["--class-weight", "3:-1"], "the weight of class 3 must be a number >= 0"),
+    (np.ones(300), ["--class-weight", "heavy"], "--class-weight must be 'balanced' or CLASS:WEIGHT"),
+])
+def test_bad_weights_on_the_cli_are_one_line_and_exit_2(tmp_path, w, args, message):
+    _weighted_npz(tmp_path / "w.npz", w)
+    code, out, err = run_main("train", "--data", str(tmp_path / "w.npz"), "--epochs", "1", "-q", *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err

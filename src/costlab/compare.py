@@ -57,7 +57,7 @@ def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size,
     histories = NetworkGroup(networks).fit(
         dataset.X_train, dataset.y_train, epochs=epochs, batch_size=batch_size,
         eta=[eta for _, eta in pairs], lmbda=lmbda, eval_data=(dataset.X_test, dataset.y_test),
-        on_epoch=multilabel_accuracy if dataset.multilabel else None,
+        on_epoch=multilabel_accuracy if dataset.multilabel else None, sample_weight=dataset.w_train,
     )
 
     def test_classes(net):

@@ -13,7 +13,9 @@
     The four IDX files of MNIST or Fashion-MNIST (plain or ``.gz``) in ``DIR``.
 ``PATH.npz``
     A NumPy archive with arrays ``X_train``, ``y_train``, ``X_test``, ``y_test``
-    (read with ``allow_pickle=False``).
+    (read with ``allow_pickle=False``), and optionally ``w_train``, a weight
+    per training sample (finite, >= 0). y is integer labels (n,) or a
+    multi-label indicator matrix of 0 and 1 (n, k).
 
 Images from IDX files stay bytes (uint8, 1 byte a pixel): the training engine
 scales them to [0, 1] a batch at a time, so the 60,000 Fashion-MNIST images
@@ -115,6 +117,8 @@ class Dataset:
     binary: bool = False
     #: y is an (n, k) indicator matrix: k labels, each 0 or 1, one sigmoid output per label
     multilabel: bool = False
+    #: a weight per training sample (the .npz's w_train), or None
+    w_train: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -140,7 +144,7 @@ class Dataset:
         return Dataset(
             f"{self.name}, {label} against the rest", (self.X_train), (self.y_train == positive).astype(np.int64),
             self.X_test, (self.y_test == positive).astype(np.int64), 2, self.image_shape,
-            (f"not {label}", label), True,
+            (f"not {label}", label), True, w_train=self.w_train,
         )
 
     def limit(self, n: int | None) -> "Dataset":
@@ -152,6 +156,7 @@ class Dataset:
         return Dataset(
             self.name, self.X_train[:n], self.y_train[:n], self.X_test, self.y_test,
             self.n_classes, self.image_shape, self.class_names, self.binary, self.multilabel,
+            None if self.w_train is None else self.w_train[:n],
         )
 
     def describe(self) -> str:
@@ -368,6 +373,12 @@ def load_npz(path) -> Dataset:
                 if missing:
                     raise DataError(f"{path}: missing arrays {', '.join(missing)}")
                 _check_npz_shapes(path, {k: h[0] for k, h in headers.items()})
+                weights = _npy_header(zf, "w_train", path)
+                if weights is not None:
+                    if weights[0] != (headers["X_train"][0][0],):
+                        raise DataError(f"{path}: w_train must have shape ({headers['X_train'][0][0]},), one weight "
+                                        f"per training sample, got {weights[0]}")
+                    headers["w_train"] = weights
                 # in memory: images as bytes stay bytes, other features become float64, labels int64
                 needed = sum(math.prod(shape) * (dtype.itemsize + (0 if dtype == np.uint8 else 8))
                              for shape, dtype, _ in headers.values())
@@ -408,6 +419,15 @@ def load_npz(path) -> Dataset:
         if magnitude > MAX_FEATURE:
             raise DataError(f"{path}: X_{part} holds values up to {magnitude:.3g} in size; scale the features "
                             f"to about [0, 1] (costlab refuses magnitudes over {MAX_FEATURE:g})")
+    w_train = arrays.pop("w_train", None)
+    if w_train is not None:
+        w_train = w_train.astype(np.float64)
+        if not all_finite(w_train):
+            raise DataError(f"{path}: w_train contains NaN or infinite values")
+        if w_train.size and w_train.min() < 0:
+            raise DataError(f"{path}: w_train must be >= 0, got {w_train.min():g}")
+        if w_train.size and not np.any(w_train > 0):
+            raise DataError(f"{path}: w_train is zero for every sample: nothing to learn from")
     shape = arrays["X_train"].shape[1:]
     flat = {
         k: (a.reshape(a.shape[0], -1) if a.dtype == np.uint8 else a.reshape(a.shape[0], -1).astype(np.float64))
@@ -418,7 +438,7 @@ def load_npz(path) -> Dataset:
     n_classes = flat["y_train"].shape[1] if multilabel else int(max(flat["y_train"].max(), flat["y_test"].max())) + 1
     return Dataset(
         path.stem, flat["X_train"], flat["y_train"], flat["X_test"], flat["y_test"],
-        n_classes, shape if len(shape) == 2 else None, multilabel=multilabel,
+        n_classes, shape if len(shape) == 2 else None, multilabel=multilabel, w_train=w_train,
     )
 
 

@@ -28,7 +28,7 @@ __all__ = ["train", "parse_sizes"]
 #: The configuration keys a resumed run must share with its checkpoint.
 RESUME_KEYS = (
     "data", "limit", "sizes", "cost", "activation", "output_activation", "init", "dtype",
-    "seed", "batch_size", "eta", "lmbda", "mu",
+    "seed", "batch_size", "eta", "lmbda", "mu", "class_weight",
 )
 
 
@@ -131,6 +131,9 @@ def _shown(value, spec: str) -> str:
 @click.option("--positive", type=Count(0, 9999), default=None, metavar="CLASS",
               help="Train class CLASS against all the others, with one sigmoid output (on the digits: "
                    "a rare class of about 10%); reports each class's precision and recall.")
+@click.option("--class-weight", "class_weight", default=None, metavar="WEIGHTS",
+              help="Weigh each sample by its class, with any cost: 'balanced' (n / (K n_k)) or CLASS:WEIGHT,... "
+                   "(classes not named weigh 1). Multiplies the .npz's w_train, a weight per sample, if it has one.")
 @click.option("--layers", "show_layers", is_flag=True,
               help="Show each layer's speed of learning |nabla_b| and saturated or dead fraction per epoch.")
 @click.option("--diagnose/--no-diagnose", default=True, show_default=True,
@@ -138,8 +141,8 @@ def _shown(value, spec: str) -> str:
                    "or the output slowed down by sigma'(z)).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(data, sizes, cost, activation, output_activation, init, dtype, epochs, batch_size, eta,
-          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, positive, show_layers,
-          diagnose, quiet):
+          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, positive, class_weight,
+          show_layers, diagnose, quiet):
     """Train a network by mini-batch gradient descent and report cost and accuracy per epoch.
 
     \b
@@ -182,6 +185,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     }
     if positive is not None:
         config["positive"] = positive
+    sample_weight = _sample_weights(dataset, class_weight)
+    config["class_weight"] = class_weight
 
     from costlab.network import Network, TrainingDiverged
 
@@ -250,7 +255,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
             dataset.X_train, dataset.y_train, epochs=remaining, batch_size=batch_size, eta=eta,
             lmbda=lmbda, mu=mu, eval_data=(dataset.X_test, dataset.y_test), history=history, monitor=monitor,
             on_epoch=on_epoch, on_batch=on_batch if progress is not None else None,
-            layers=diagnose or show_layers,
+            layers=diagnose or show_layers, sample_weight=sample_weight,
         )
     except TrainingDiverged as e:
         raise CommandFailed(str(e)) from None
@@ -292,6 +297,43 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         written = [p for p in (save_path, checkpoint, plot) if p is not None]
         if written:
             out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+def _sample_weights(dataset, class_weight):
+    """Each training sample's weight: its class's (``--class-weight``) times its own (the .npz's w_train)."""
+    if class_weight is None:
+        return dataset.w_train
+    import numpy as np
+
+    if dataset.multilabel:
+        raise InputError("--class-weight weighs one class per sample, but the data is multi-label; give a weight per "
+                         "sample (w_train in the .npz) or a cost such as cross-entropy(pos_weight=3)")
+    K, y = dataset.n_classes, dataset.y_train
+    names = list(dataset.class_names) if dataset.class_names else [str(k) for k in range(K)]
+    if class_weight.strip() == "balanced":
+        counts = np.bincount(y, minlength=K)
+        if np.any(counts == 0):
+            raise InputError(f"--class-weight balanced needs every class among the training samples; "
+                             f"{names[int(np.argmin(counts))]} has none")
+        w = len(y) / (K * counts)
+    else:
+        w = np.ones(K)
+        for item in class_weight.split(","):
+            name, sep, value = item.strip().rpartition(":")
+            if not sep or not name:
+                raise InputError(f"--class-weight must be 'balanced' or CLASS:WEIGHT,..., got {item.strip()!r}")
+            if name not in names:
+                raise InputError(f"--class-weight names a class not in {dataset.name}: {name!r} (its classes: "
+                                 f"{', '.join(names[:12])}{', ...' if K > 12 else ''})")
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = float("nan")
+            if not (np.isfinite(weight) and weight >= 0):
+                raise InputError(f"--class-weight: the weight of class {name} must be a number >= 0, got {value!r}")
+            w[names.index(name)] = weight
+    weights = w[y]
+    return weights if dataset.w_train is None else weights * dataset.w_train
 
 
 def _class_table(classes, out):
