@@ -11,9 +11,12 @@ breaks:
   ``1 + z + z^2 + ...`` counts once);
 - :data:`MAX_CALL_NESTING`: functions applied to functions;
 - :data:`MAX_TOWER`: powers of powers;
-- :data:`MAX_EXPONENT`: the power of z a nesting of powers makes (``(z^9)^9`` is z^81);
-- :data:`MAX_DEGREE`: the degree the formula would have as a polynomial in z
-  (powers multiply it, products add it up).
+- :data:`MAX_EXPONENT`: the power of a variable a nesting of powers makes (``(z^9)^9`` is z^81);
+- :data:`MAX_DEGREE`: the degree the formula would have as a polynomial in its
+  variables (powers multiply it, products add it up).
+
+Every variable counts (:data:`VARIABLES`: z in an activation, a and y in a
+cost): ``(1+a+y)^99*(2+a-y)^99`` is a polynomial of degree 198 in a and y.
 
 Only the standard library is used: the text is read with :func:`ast.parse`
 (``^`` read as ``**``), which builds a tree and runs nothing.
@@ -32,6 +35,8 @@ MAX_CALL_NESTING = 3
 MAX_TOWER = 2
 MAX_EXPONENT = 100
 MAX_DEGREE = 120
+#: The variables of formulas: z (activations), a and y (costs).
+VARIABLES = frozenset({"z", "a", "y"})
 
 
 class FormulaTooLarge(ValueError):
@@ -61,13 +66,13 @@ class _Walk:
     """Depth, call nesting and towers, top-down; exponent and degree, bottom-up."""
 
     def visit(self, node, *, depth, calls, tower) -> tuple[float, float]:
-        """(degree in z, effective exponent of z) of ``node``."""
+        """(degree in the variables, effective exponent of a variable) of ``node``."""
         if depth > MAX_DEPTH:
             raise FormulaTooLarge(f"the formula is nested too deeply (at most {MAX_DEPTH} levels)")
         if isinstance(node, ast.Constant):
             return 0.0, 0.0
         if isinstance(node, ast.Name):
-            return (1.0, 1.0) if node.id == "z" else (0.0, 0.0)
+            return (1.0, 1.0) if node.id in VARIABLES else (0.0, 0.0)
         if isinstance(node, ast.UnaryOp):
             return self.visit(node.operand, depth=depth + 1, calls=calls, tower=tower)
         if isinstance(node, ast.Call):
@@ -75,7 +80,7 @@ class _Walk:
                 raise FormulaTooLarge(f"functions are nested too deeply in the formula "
                                       f"(at most {MAX_CALL_NESTING} inside one another)")
             parts = [self.visit(a, depth=depth + 1, calls=calls + 1, tower=tower) for a in node.args]
-            # f(z^9) is no polynomial: it counts as z once more
+            # f(z^9) is no polynomial: it counts as one variable more
             return (1.0, 1.0) if any(d or e for d, e in parts) else (0.0, 0.0)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Pow):
@@ -85,11 +90,11 @@ class _Walk:
                 base = self.visit(node.left, depth=depth + 1, calls=calls, tower=tower + 1)
                 power = self.visit(node.right, depth=depth + 1, calls=calls, tower=tower + 1)
                 n = _constant(node.right)
-                if n is None:  # z in the exponent: no polynomial, but the base's size still counts
+                if n is None:  # a variable in the exponent: no polynomial, but the base's size still counts
                     return max(base[0], power[0]), max(base[1], power[1])
                 exponent = base[1] * abs(n)
                 if exponent > MAX_EXPONENT:
-                    raise FormulaTooLarge(f"the formula raises z to the power {exponent:.4g} "
+                    raise FormulaTooLarge(f"the formula raises a variable to the power {exponent:.4g} "
                                           f"(at most {MAX_EXPONENT})")
                 return _degree(base[0] * abs(n)), exponent
             # a chain of the same kind of operation (1 + z + z^2 + ...) is one level, not many
@@ -114,7 +119,7 @@ def _nests(parent: ast.BinOp, child) -> int:
 
 def _degree(d: float) -> float:
     if d > MAX_DEGREE:
-        raise FormulaTooLarge(f"the formula would be a polynomial of degree {d:.4g} in z "
+        raise FormulaTooLarge(f"the formula would be a polynomial of degree {d:.4g} in its variables "
                               f"(at most {MAX_DEGREE})")
     return d
 

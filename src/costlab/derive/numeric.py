@@ -1,7 +1,8 @@
 """Cost formulas as numbers: C(a, y) typed by a user, differentiated by SymPy, computed by NumPy.
 
 ``cost_formula("(a - y)**4/4")`` parses the text with the allow-list parser
-(:func:`costlab.derive.parse.parse_cost`), takes dC/da with SymPy and, for the
+(:func:`costlab.derive.parse.parse_cost`), takes dC/da with SymPy (all of it
+under the budget of :mod:`costlab.derive.budget`) and, for the
 elementwise output activations whose derivative is a function of their output
 (sigmoid: sigma'(z) = a (1 - a); tanh: 1 - a^2; identity: 1), simplifies
 dC/dz = dC/da * sigma'(z) symbolically, so that the cross-entropy typed by
@@ -24,7 +25,6 @@ import scipy.special
 import sympy as sp
 
 from costlab.costs import COSTS, Cost
-from costlab.derive.parse import parse_cost
 from costlab.derive.render import _text
 from costlab.derive.symbols import DeriveError, a, y
 
@@ -141,12 +141,20 @@ def cost_formula(text: str) -> Cost:
     Its ``name`` is the formula as typed (stripped), which saved models store
     and read back through the same parser. Any output activation is allowed
     (sigmoid first, the default); dC/dz is simplified symbolically for
-    sigmoid, tanh and identity outputs.
+    sigmoid, tanh and identity outputs. The parse, the checks and every
+    derivative are computed at once, under the budget of
+    :mod:`costlab.derive.budget` (a refusal is a DeriveError); training then
+    runs no SymPy.
     """
+    from costlab.derive.budget import decode, run
+    from costlab.derive.parse import _syntax
+
     text = text.strip()
-    C = parse_cost(text)
+    _syntax(text)
+    trees = run("cost", text)
+    C = decode(trees["C"])
     value = to_numpy(C, (a, y))
-    deltas: dict = {}
+    deltas = {None if key == "None" else key: to_numpy(decode(tree), (a, y)) for key, tree in trees["deltas"].items()}
 
     def fn(z, a_, y_):
         return np.sum(value(a_, y_), axis=-1)
@@ -154,8 +162,6 @@ def cost_formula(text: str) -> Cost:
     def delta(z, a_, y_, activation):
         name = getattr(activation, "name", None)
         key = name if name in PRIME_IN_A else None
-        if key not in deltas:
-            deltas[key] = to_numpy(delta_expr(C, key), (a, y))
         d = deltas[key](a_, y_)
         return d if key is not None else activation.backward(a_, d)
 

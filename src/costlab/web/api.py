@@ -293,7 +293,9 @@ def neuron_curves(p: dict) -> dict:
     zs = np.linspace(lo, hi, 241)
     p = dict(p)
     a0 = float(sigmoid(p["w"] * p["x"] + p["b"]))
-    return {
+    from costlab.checks import finite_json
+
+    return finite_json({
         "params": p,
         "a0": a0,
         "z0": p["w"] * p["x"] + p["b"],
@@ -301,7 +303,7 @@ def neuron_curves(p: dict) -> dict:
         "sigmoid": {"z": zs.tolist(), "a": sigmoid(zs).tolist(), "slope": sigmoid_prime(zs).tolist()},
         "logit": logit_curves(p["y"]),
         "elapsed_ms": round((time.perf_counter() - t0) * 1000, 2),
-    }
+    })
 
 
 #: The logit view's grid: z from -10 to 10 in steps of 0.05.
