@@ -45,7 +45,7 @@ from pathlib import Path
 
 from costlab.derive.symbols import DeriveError
 
-__all__ = ["Budget", "FormulaTooCostly", "MAX_WORKERS", "WorkersBusy", "current", "decode", "encode", "limits", "run"]
+__all__ = ["Budget", "FormulaTooCostly", "SymPyFailed", "MAX_WORKERS", "WorkersBusy", "current", "decode", "encode", "limits", "run"]
 
 #: Wall-clock seconds SymPy may spend on one formula (its parse, checks and derivatives together).
 DEFAULT_SECONDS = 10.0
@@ -62,7 +62,18 @@ MAX_NODES = 5000
 
 
 class FormulaTooCostly(DeriveError):
-    """SymPy needed more time or memory than the budget allows for a formula."""
+    """SymPy needed more time or memory than the budget allows for a formula.
+
+    ``limit`` says which: ``"time"``, ``"memory"`` or ``"cancelled"``.
+    """
+
+    def __init__(self, message: str, limit: str = "time"):
+        super().__init__(message)
+        self.limit = limit
+
+
+class SymPyFailed(DeriveError):
+    """SymPy raised an error of its own on a formula (one line says which)."""
 
 
 class WorkersBusy(RuntimeError):
@@ -365,7 +376,7 @@ def run(task: str, *args):
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
-    if hit is not None and (hit[0] != "costly" or hit[2] >= budget.seconds):
+    if hit is not None and (hit[0] != "costly" or hit[3] >= budget.seconds):
         return _answer(hit)
     answer = _call({"task": task, "args": list(args)}, budget)
     if answer[0] != "cancelled":
@@ -384,8 +395,12 @@ def _answer(answer):
         return value
     if kind == "no_closed_form":
         raise NoClosedForm(value)
-    if kind in ("costly", "cancelled"):
-        raise FormulaTooCostly(value)
+    if kind == "costly":
+        raise FormulaTooCostly(value, answer[2])
+    if kind == "cancelled":
+        raise FormulaTooCostly(value, "cancelled")
+    if kind == "failed":
+        raise SymPyFailed(value)
     raise DeriveError(value)
 
 
@@ -400,7 +415,7 @@ def _call(request: dict, budget: Budget):
         if worker is not None:
             worker.kill()
         return ("costly", f"SymPy needed more than {budget.seconds:g} s for this formula; write it more simply",
-                budget.seconds)
+                "time", budget.seconds)
     except _Cancelled:
         if worker is not None:
             worker.kill()
@@ -409,7 +424,7 @@ def _call(request: dict, budget: Budget):
         if worker is not None:
             worker.kill()
         return ("costly", f"SymPy needed more than {budget.memory / 2**20:,.0f} MiB of memory for this formula; "
-                          "write it more simply", float("inf"))
+                          "write it more simply", "memory", float("inf"))
     finally:
         pool.give_back(worker)
     if "ok" in reply:
@@ -417,5 +432,5 @@ def _call(request: dict, budget: Budget):
     kind = reply.get("error")
     if kind == "memory":
         return ("costly", f"SymPy needed more than {budget.memory / 2**20:,.0f} MiB of memory for this formula; "
-                          "write it more simply", float("inf"))
-    return (kind if kind in ("refused", "no_closed_form") else "refused", str(reply.get("message", "refused")))
+                          "write it more simply", "memory", float("inf"))
+    return (kind if kind in ("refused", "no_closed_form", "failed") else "refused", str(reply.get("message", "refused")))
