@@ -25,6 +25,7 @@ from typing import Mapping
 import numpy as np
 
 from costlab.checks import Bound, check_number
+from costlab.i18n import tr
 
 __all__ = [
     "ApiError",
@@ -396,7 +397,7 @@ class TrainingJob:
         if self._stop.is_set():
             raise _Stop()
         if time.monotonic() > self._deadline:
-            self._reason = f"time limit of {MAX_TRAINING_SECONDS:g} s reached"
+            self._reason = tr("the time limit of two minutes was reached")
             raise _Stop()
 
     def _train(self) -> None:

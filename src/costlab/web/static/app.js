@@ -208,7 +208,7 @@ async function updateNeuron() {
     const j = await r.json();
     if (seq !== neuron.seq) return;
     if (!r.ok) {
-      status.textContent = j.error || `error ${r.status}`;
+      status.textContent = j.error ? t(j.error) : `error ${r.status}`;
       status.className = "status error";
       return;
     }
@@ -535,7 +535,7 @@ function handleTrainEvent({ event, data }) {
   } else if (event === "done") {
     setTraining(false, `done: ${data.epochs} epochs in ${data.elapsed_s.toFixed(1)} s`, "ok");
   } else if (event === "stopped") {
-    setTraining(false, `stopped (${data.reason})`, "");
+    setTraining(false, `stopped (${t(data.reason)})`, "");
   } else if (event === "error") {
     setTraining(false, data.error, "error");
   }
@@ -555,7 +555,7 @@ async function streamJob(url, job, abort, setState, onEvent) {
     const r = await fetch(url, { signal: abort.signal });
     if (!r.ok) {
       const j = await r.json();
-      setState(false, j.error || `error ${r.status}`, "error");
+      setState(false, j.error ? t(j.error) : `error ${r.status}`, "error");
       return;
     }
     const reader = r.body.getReader();
@@ -666,7 +666,7 @@ function handleLayersEvent({ event, data }) {
   } else if (event === "done") {
     setLayers(false, `done in ${data.elapsed_s.toFixed(1)} s`, "ok");
   } else if (event === "stopped") {
-    setLayers(false, `stopped (${data.reason})`, "");
+    setLayers(false, `stopped (${t(data.reason)})`, "");
   } else if (event === "error") {
     setLayers(false, data.error, "error");
   }
