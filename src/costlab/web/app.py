@@ -73,7 +73,7 @@ NEURON_QUEUE = 8
 #: Threads that check requests (and compile their formulas), and how many more checks may wait.
 CHECK_SLOTS = 4
 CHECK_QUEUE = 16
-#: Seconds SymPy may spend on one formula sent by the page.
+#: Seconds SymPy may spend on one formula sent by the page (less if COSTLAB_FORMULA_SECONDS says so).
 FORMULA_SECONDS = 5.0
 #: Deepest nesting of a JSON body (an object holding a list is 2).
 MAX_JSON_DEPTH = 3
@@ -247,19 +247,19 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
             if done:
                 try:
                     return waiting.result()
-                except CancelledError:
+                except (asyncio.CancelledError, CancelledError):
                     raise ApiError(tr("The server is shutting down; the computation was not finished."),
                                    503) from None
             if stopping.is_set():
-                future.cancel()
+                waiting.cancel()  # its result, when it comes, is dropped
                 raise ApiError(tr("The server is shutting down; the computation was not finished."), 503)
 
     def checked(check, raw):
         """``check(raw)`` with any cost formula compiled under the page's budget, never waiting for a worker."""
-        from costlab.derive.budget import WorkersBusy, limits
+        from costlab.derive.budget import WorkersBusy, current, limits
 
         try:
-            with limits(seconds=FORMULA_SECONDS, wait=False, cancel=stopping):
+            with limits(seconds=min(FORMULA_SECONDS, current().seconds), wait=False, cancel=stopping):
                 return check(raw)
         except WorkersBusy:
             raise ApiError(tr("The server is busy checking other formulas; try again in a moment."), 503) from None
@@ -311,6 +311,10 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
                     try:
                         kind, data = job.events.get_nowait()
                     except queue.Empty:
+                        why = job.given_up()
+                        if why is not None:  # the job did not end in time: the stream ends anyway
+                            yield _sse("stopped", {"reason": why})
+                            break
                         await asyncio.sleep(0.02)
                         continue
                     yield _sse(kind, data)

@@ -36,7 +36,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(app, *, graceful_s: float = 2):
+def make_server(app, *, graceful_s: float = 3):
     """A uvicorn server for ``app`` that stops its trainings as soon as it is asked to exit."""
     import uvicorn
 
