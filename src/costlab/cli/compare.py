@@ -17,6 +17,8 @@ from costlab.cli._common import (
     cores,
     cost_specs,
     out_dir,
+    data_files,
+    distinct_paths,
     stdout_console,
     write_or_fail,
 )
@@ -89,8 +91,10 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     layer_sizes = parse_sizes(sizes) if sizes else None
     scheduler = check_scheduler(scheduler)
     if out is not None:
-        out = out_dir(out, files=(*(f"compare-{m}{s}" for m in ("accuracy", "cost") for s in (".png", ".svg")),
-                                  "runs.csv", "compare.json"))
+        names = (*(f"compare-{m}{s}" for m in ("accuracy", "cost") for s in (".png", ".svg")), "runs.csv",
+                 "compare.json")
+        out = out_dir(out, files=names)
+        distinct_paths({"--data": data_files(data)}, {"--out": [out / name for name in names]})
 
     from rich.console import Console
 

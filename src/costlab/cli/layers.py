@@ -6,7 +6,10 @@ import json
 
 import click
 
-from costlab.cli._common import Command, Count, InputError, Number, Registered, call_core, check_network_size, out_dir, stdout_console, write_or_fail
+from costlab.cli._common import (
+    Command, Count, InputError, Number, Registered, call_core, check_network_size, data_files, distinct_paths, out_dir,
+    stdout_console, write_or_fail,
+)
 from costlab.cli.compare import _names
 from costlab.cli.train import parse_sizes
 
@@ -51,7 +54,9 @@ def layers_command(data, sizes, costs, activations, epochs, eta, batch_size, ini
     cost_names = _names(costs, "--costs", list(COSTS))
     activation_names = _names(activations, "--activations", [a.name for a in ACTIVATIONS.values() if a.elementwise])
     if out is not None:
-        out = out_dir(out)
+        names = ("layers.png", "layers.svg", "layers.json")
+        out = out_dir(out, files=names)
+        distinct_paths({"--data": data_files(data)}, {"--out": [out / name for name in names]})
 
     from costlab.data import DataError, load_data
     from costlab.layers import layer_speeds

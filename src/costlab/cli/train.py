@@ -17,6 +17,8 @@ from costlab.cli._common import (
     Number,
     Registered,
     check_network_size,
+    data_files,
+    distinct_paths,
     figure_path,
     file_path,
     stdout_console,
@@ -156,6 +158,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     for option, path in (("--save", save_path), ("--checkpoint", checkpoint)):
         if path is not None:
             file_path(path, option)
+    # no output may replace the data or another output (a resumed --checkpoint replaces itself, as it should)
+    distinct_paths({"--data": data_files(data)}, {"--save": save_path, "--checkpoint": checkpoint, "--plot": plot})
 
     parsed_sizes = parse_sizes(sizes) if sizes else None  # checked before the data is loaded
     cost = cost_spec(cost)
