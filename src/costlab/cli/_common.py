@@ -24,6 +24,7 @@ __all__ = [
     "Number",
     "Registered",
     "call_core",
+    "check_memory",
     "check_network_size",
     "cores",
     "checkpoints",
@@ -186,9 +187,7 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-#: Most numbers a network may hold (weights and biases): at 8 bytes each, with its gradients,
-#: momentum and working copies (about 4 copies), 50 million take about 1.5 GiB.
-MAX_PARAMETERS = 50_000_000
+from costlab.memory import MAX_PARAMETERS  # noqa: E402 - the one limit, kept where runs are measured
 
 
 def check_network_size(sizes, option: str = "--sizes") -> int:
@@ -200,6 +199,20 @@ def check_network_size(sizes, option: str = "--sizes") -> int:
                          f"which would take about {gib:,.1f} GiB in memory (weights, gradients, momentum, "
                          f"working copies); the most costlab trains is {MAX_PARAMETERS:,}")
     return n
+
+
+def check_memory(dataset, sizes, *, networks: int = 1, **options) -> int:
+    """The memory a training of ``sizes`` on ``dataset`` takes (:func:`costlab.memory.run_estimate`);
+    one line and exit 2 when it exceeds the budget, before anything is allocated."""
+    from costlab.memory import check_run_memory, run_estimate
+
+    data_bytes = sum(a.nbytes for a in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test))
+    parts = run_estimate(sizes=sizes, n_train=len(dataset.X_train), n_test=len(dataset.X_test),
+                         data_bytes=data_bytes, networks=networks, **options)
+    try:
+        return check_run_memory(parts, f"training {' x '.join(map(str, sizes))} on {dataset.name}")
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def _why_unwritable(path: Path, err: OSError) -> str:

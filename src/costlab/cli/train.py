@@ -16,6 +16,7 @@ from costlab.cli._common import (
     InputError,
     Number,
     Registered,
+    check_memory,
     check_network_size,
     data_files,
     distinct_paths,
@@ -43,6 +44,10 @@ def parse_sizes(text: str) -> list[int]:
         raise InputError(f"--sizes must be comma-separated whole numbers like 64,30,10, got {text!r}") from None
     if len(sizes) < 2 or any(s < 1 for s in sizes):
         raise InputError(f"--sizes needs at least two layer sizes, each >= 1, got {text!r}")
+    from costlab.network import MAX_LAYERS
+
+    if len(sizes) > MAX_LAYERS:
+        raise InputError(f"--sizes may name at most {MAX_LAYERS} layers (what saved models hold), got {len(sizes)}")
     if any(s > 100_000 for s in sizes):
         raise InputError(f"--sizes: a layer of more than 100000 neurons is not supported, got {text!r}")
     check_network_size(sizes)
@@ -178,6 +183,9 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         raise InputError(f"--sizes must start with {dataset.n_features} (the features of {dataset.name}), got {layer_sizes[0]}")
     if layer_sizes[-1] != dataset.n_outputs:
         raise InputError(f"--sizes must end with {dataset.n_outputs} (the outputs of {dataset.name}), got {layer_sizes[-1]}")
+    check_network_size(layer_sizes, "--sizes" if parsed_sizes else "the default sizes")
+    check_memory(dataset, layer_sizes, itemsize=4 if dtype == "float32" else 8, batch_size=batch_size,
+                 momentum=mu > 0, checkpoint=checkpoint is not None)
 
     config = {
         "data": data, "limit": limit, "sizes": layer_sizes, "cost": cost, "activation": activation,
