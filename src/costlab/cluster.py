@@ -45,10 +45,30 @@ def _import_distributed():
 
 
 def check_address(address) -> str:
-    """``tcp://host:port`` (or ``tls://``), else ValueError."""
-    if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
-        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786, got {address!r}")
-    return address.strip()
+    """``tcp://host:port``, or ``tls://host:port`` where Dask's configuration holds TLS settings; else ValueError.
+
+    A ``tls://`` address needs the client's certificates from Dask's
+    configuration (``distributed.comm.tls.ca-file``, ``.client.cert``,
+    ``.client.key``); without them it is refused at once, before any work.
+    """
+    if not isinstance(address, str) or len(address) > 300 or not _ADDRESS.match(address.strip()):
+        shown = address if not isinstance(address, str) or len(address) <= 80 else address[:60] + "..."
+        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786, got {shown!r}")
+    address = address.strip()
+    if address.startswith("tls://") and _tls_context() is None:
+        raise ValueError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls.ca-file, "
+                         ".client.cert and .client.key in Dask's configuration), and none are set; "
+                         "set them, or use a tcp:// address (through an SSH tunnel, say)")
+    return address
+
+
+def _tls_context():
+    """The client's SSL context from Dask's configuration, or None when it has none."""
+    distributed = _import_distributed()
+    try:
+        return distributed.security.Security().get_connection_args("client").get("ssl_context")
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def check_timeout(timeout) -> float:
@@ -74,7 +94,7 @@ def _connect(address: str, timeout: float):
     distributed = _import_distributed()
     try:
         client = distributed.Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as e:
+    except (OSError, TimeoutError, TypeError, ValueError) as e:
         raise SchedulerUnreachable(
             f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({_reason(e)})"
         ) from None

@@ -21,6 +21,7 @@ __all__ = [
     "CommandFailed",
     "Count",
     "InputError",
+    "MAX_LIST_ITEMS",
     "Number",
     "Registered",
     "call_core",
@@ -470,12 +471,19 @@ def cost_spec(text: str, option: str = "--cost", activation: str | None = None) 
     return cost.name
 
 
+#: Most items of a list option (--costs, --etas): each is a run or a curve.
+MAX_LIST_ITEMS = 16
+
+
 def cost_specs(text: str, option: str = "--costs", activation: str | None = None) -> list[str]:
-    """Cost specs split on the commas outside parentheses, each checked; duplicates dropped."""
+    """Cost specs split on the commas outside parentheses, each checked; duplicates dropped;
+    at most MAX_LIST_ITEMS."""
     from costlab.costs import split_specs
 
     try:
         items = split_specs(text)
     except ValueError as e:
         raise InputError(f"{option}: {e}") from None
+    if len(items) > MAX_LIST_ITEMS:
+        raise InputError(f"{option} names {len(items)} costs; at most {MAX_LIST_ITEMS}")
     return list(dict.fromkeys(cost_spec(item, option, activation) for item in items))

@@ -7,7 +7,6 @@ SymPy is imported only when a derivation runs (inside the commands below), so
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import threading
 
@@ -75,41 +74,6 @@ def _settings(ctx, fmt, as_json):
     return fmt, as_json
 
 
-def render(request: dict) -> str:
-    """The text ``costlab derive`` prints for ``request`` (its subcommand, options and output format).
-
-    Raises DeriveError (a refused input, its option named) or NoClosedForm.
-    Run in this process for the built-in names, and in a formula worker of
-    :mod:`costlab.derive.budget` when a user's formula is involved.
-    """
-    from costlab import derive as D  # SymPy: imported only here
-
-    command, cost, activation = request["command"], request.get("cost"), request.get("activation")
-    if command in ("gradient", "matching") and activation is not None:
-        try:
-            act = D.activation(activation)
-        except D.DeriveError as e:
-            raise D.DeriveError(f"--activation: {e}") from None
-    else:
-        act = None
-    if command == "gradient":
-        try:
-            derivations = [D.gradient(cost, act)]
-        except D.DeriveError as e:
-            raise D.DeriveError(f"--cost: {e}") from None
-    elif command == "matching":
-        derivations = [D.matching(act)]
-    elif command == "entropy":
-        derivations = [D.entropy()]
-    elif command == "likelihood":
-        derivations = [D.likelihood()]
-    else:
-        derivations = D.seed()
-    if request["as_json"]:
-        return json.dumps({**request["header"], **D.to_dict(derivations)}, ensure_ascii=False) + "\n"
-    return {"text": D.to_text, "latex": D.to_latex, "markdown": D.to_markdown}[request["fmt"]](derivations)
-
-
 def _emit(command, *, fmt, as_json, header, time_limit, cost=None, activation=None, user_formula=False):
     """Print the derivations of ``command``: a user's formula under the budget of a formula worker
     (:mod:`costlab.derive.budget`), the built-ins here under a time limit."""
@@ -122,6 +86,8 @@ def _emit(command, *, fmt, as_json, header, time_limit, cost=None, activation=No
             check_formula(activation, lambda message: InputError(f"--activation: {message}"))
     from costlab.derive import budget
     from costlab.derive.symbols import DeriveError, NoClosedForm
+
+    from costlab.derive.command import render
 
     gave_up = CommandFailed(f"gave up after {time_limit:g} s: SymPy found no answer in time "
                             "(try a simpler formula, or a larger --time-limit)")

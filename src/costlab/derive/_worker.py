@@ -36,7 +36,7 @@ def _activation(text: str) -> list:
 
 
 def _derive(request: dict) -> str:
-    from costlab.cli.derive import render
+    from costlab.derive.command import render
 
     return render(request)
 
@@ -73,10 +73,6 @@ def _answer(request) -> dict:
     except RecursionError:
         return {"error": "refused", "message": "the formula is nested too deeply for SymPy"}
     except Exception as e:  # noqa: BLE001 - SymPy gave up on the formula: one line, not a traceback
-        from click import UsageError
-
-        if isinstance(e, UsageError):
-            return {"error": "refused", "message": e.format_message()}
         text = " ".join(str(e).split())[:200]
         return {"error": "failed", "message": f"SymPy could not work with this formula ({type(e).__name__}: {text})"}
 
@@ -90,7 +86,7 @@ def main() -> None:
     _limit(resource.RLIMIT_CORE, 0)
     import costlab.derive.budget as budget
 
-    budget.IN_WORKER = True
+    budget.WORKER_TASKS = TASKS
     import sympy  # noqa: F401 - imported before saying ready, so the first budget is SymPy's work alone
 
     import costlab.derive.numeric  # noqa: F401

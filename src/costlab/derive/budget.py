@@ -211,8 +211,8 @@ def decode(tree):
 # Workers
 # --------------------------------------------------------------------------- #
 
-#: Set by the worker process itself: there, calls run directly.
-IN_WORKER = False
+#: Set by the worker process itself to its table of tasks: there, calls run directly.
+WORKER_TASKS: dict | None = None
 
 
 class _Dead(Exception):
@@ -366,10 +366,8 @@ def run(task: str, *args):
     refused), :class:`FormulaTooCostly` (over the budget), NoClosedForm, or
     :class:`WorkersBusy`.
     """
-    if IN_WORKER:
-        from costlab.derive._worker import TASKS
-
-        return TASKS[task](*args)
+    if WORKER_TASKS is not None:
+        return WORKER_TASKS[task](*args)
     budget = current()
     key = json.dumps([task, *args])
     with _cache_lock:

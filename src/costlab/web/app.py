@@ -44,6 +44,7 @@ import asyncio
 import hmac
 import json
 import queue
+import re
 import threading
 import time
 from concurrent.futures import CancelledError, ThreadPoolExecutor
@@ -93,6 +94,25 @@ def _error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+#: A Host header as RFC 9110 has it: a DNS name, an IPv4 address or an IPv6 address in brackets, then
+#: an optional port. Anything else (``localhost:80@evil.com``, spaces, two ports) is malformed: 400.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_HEADER = re.compile(rf"(?:\[(?P<v6>[0-9A-Fa-f:.]{{2,45}})\]|(?P<name>{_LABEL}(?:\.{_LABEL})*\.?))"
+                          r"(?::(?P<port>[0-9]{1,5}))?")
+#: A host name given to ``--allow-host``: the same, without a port.
+HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?|\[?[0-9A-Fa-f:.]{{2,45}}\]?")
+
+
+def host_of(header: str) -> str | None:
+    """The host name of a Host header, lower case, without its port or brackets; None if malformed."""
+    if len(header) > 255:
+        return None
+    m = _HOST_HEADER.fullmatch(header)
+    if m is None:
+        return None
+    return (m.group("v6") or m.group("name")).lower().rstrip(".")
+
+
 def _host_name(host: str) -> str:
     """The name in a Host header (or an origin's netloc), without the port: ``[::1]:80`` -> ``::1``."""
     host = host.strip().lower()
@@ -136,10 +156,15 @@ class _Limits:
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
-        if _host_name(host) not in self.allowed_hosts:
+        if not host:
+            return await _error("a Host header is required", 400)(scope, receive, send)
+        name = host_of(host)
+        if name is None:
+            return await _error(f"malformed Host header {host[:80]!r}", 400)(scope, receive, send)
+        if name not in self.allowed_hosts:
             message = (f"this server answers only {', '.join(sorted(self.allowed_hosts))}, not Host {host[:80]!r} "
-                       "(costlab serve --allow-host NAME adds a name)") if host else "a Host header is required"
-            return await _error(message, 421 if host else 400)(scope, receive, send)
+                       "(costlab serve --allow-host NAME adds a name)")
+            return await _error(message, 421)(scope, receive, send)
         if scope["path"].startswith("/api/"):
             why = _foreign_origin(headers, host)
             if why is not None:
