@@ -6,13 +6,15 @@ MEMORY_BYTES``. It limits its own address space to MEMORY_BYTES, says
 ``{"task": name, "args": [...], "seconds": s}``, with ``{"ok": result}`` or
 ``{"error": kind, "message": text}``; before each request its processor time
 is limited to what it has used plus ``s`` (the parent kills it at ``s`` of
-wall time anyway). It exits when its stdin closes, and after running out of
+wall time anyway). It runs at a lower priority (nice 10) than the process
+that started it, so that a page answering other requests is not slowed. It exits when its stdin closes, and after running out of
 memory.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 
@@ -84,6 +86,10 @@ def main() -> None:
     memory = int(sys.argv[1]) if len(sys.argv) > 1 else 768 << 20
     _limit(resource.RLIMIT_AS, memory)
     _limit(resource.RLIMIT_CORE, 0)
+    try:
+        os.nice(10)  # the process that asked (a page answering others, say) comes first
+    except OSError:
+        pass
     import costlab.derive.budget as budget
 
     budget.WORKER_TASKS = TASKS
