@@ -95,3 +95,10 @@ def test_library_warnings_after_success_are_one_line_each(monkeypatch):
     code, out, err = run_main("neuron", "--w", "1", "--b", "1", "--epochs", "1")
     assert code == 0
     assert err.splitlines() == ["costlab: warning: a library says something"]
+
+
+def test_an_infinite_cost_reaches_the_page_as_null(client):
+    r = client.get("/api/neuron", params={"w": 20, "b": 20, "costs": "-log(1-a)", "epochs": 200})
+    assert r.status_code == 200, r.text
+    C = r.json()["runs"]["-log(1-a)"]["C"]
+    assert C[0] is None and C[-1] is not None

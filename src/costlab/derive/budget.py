@@ -334,12 +334,16 @@ class _Pool:
 
 _pool: _Pool | None = None
 _pool_lock = threading.Lock()
+#: Pools a forked child inherited: its parent's workers, kept referenced and never touched.
+_inherited: list = []
 
 
 def _the_pool() -> _Pool:
     global _pool
     with _pool_lock:
         if _pool is None or _pool.pid != os.getpid():  # a forked child starts its own
+            if _pool is not None:
+                _inherited.append(_pool)
             _pool = _Pool()
         return _pool
 

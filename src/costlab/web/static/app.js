@@ -251,7 +251,11 @@ function paintCosts(box) {
 }
 
 function fixed(v, n) { return v === null || v === undefined ? "–" : (+v).toFixed(n); }
-function sig(v) { return Math.abs(v) >= 0.001 || v === 0 ? (+v).toPrecision(3) : (+v).toExponential(2); }
+/* A number in three figures; a cost that is not finite (null in the JSON) as infinity. */
+function sig(v) {
+  if (v === null || v === undefined) return "\u221e";
+  return Math.abs(v) >= 0.001 || v === 0 ? (+v).toPrecision(3) : (+v).toExponential(2);
+}
 
 function drawResults(d) {
   const box = $("#results");
@@ -307,7 +311,7 @@ function drawNeuron() {
   });
 
   legend("chart-cost", runs.map(([c, r]) => ({ label: `${costName(c)}, C(0) = ${sig(r.C[0])}`, color: color(c) })));
-  const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 ? v / r.C[0] : 0))]);
+  const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 && v !== null ? v / r.C[0] : null))]);
   const relMax = Math.max(1, ...rel.map(([, , v]) => Math.max(...v)));
   Chart.draw($("#chart-cost"), {
     x: epochs, y: [0, relMax * 1.02], xlabel: t("epoch"), ylabel: "C / C(0)",
