@@ -422,6 +422,10 @@ def _call(request: dict, budget: Budget):
         if worker is not None:
             worker.kill()
         return ("cancelled", "stopped while SymPy worked on the formula")
+    except DeriveError as e:  # an answer too large to read: the worker is not reused
+        if worker is not None:
+            worker.kill()
+        return ("refused", str(e))
     except (_Dead, OSError, ValueError):
         if worker is not None:
             worker.kill()

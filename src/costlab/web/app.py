@@ -254,9 +254,15 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
         """Stop every training (each stream sends its ``stopped`` event), end the formula workers' calls
         and drop the computations not yet started; requests still waiting are answered 503."""
         stopping.set()
-        trainer.stop_all(tr("the server is shutting down"))
-        for executor in (pool, checker):
-            executor.shutdown(wait=False, cancel_futures=True)
+
+        def stop_work():
+            trainer.stop_all(tr("the server is shutting down"))
+            for executor in (pool, checker):
+                executor.shutdown(wait=False, cancel_futures=True)
+
+        # in a thread of its own: called from a signal handler, which may have interrupted the event
+        # loop while it held one of the locks these take
+        threading.Thread(target=stop_work, name="costlab-shutdown", daemon=True).start()
 
     async def in_thread(executor, fn, *args):
         """``fn(*args)`` in ``executor``'s threads; 503 with the reason if the server stops meanwhile."""
