@@ -114,7 +114,7 @@ def test_the_memory_bound_holds():
 
     t = time.monotonic()
     with budget.limits(memory=64 << 20), pytest.raises(budget.FormulaTooCostly, match="MiB of memory") as e:
-        parse_cost("(a - y)^2/3 + a/7")
+        parse_cost("(a - y)^9/3 + a/7")  # degree 9: not small, so worked on in a worker
     assert e.value.limit == "memory"
     assert time.monotonic() - t < 10
 
@@ -149,18 +149,34 @@ def test_callers_that_cannot_wait_are_told_the_workers_are_busy():
         th.start()
     time.sleep(0.5)
     with budget.limits(wait=False), pytest.raises(budget.WorkersBusy):
-        parse_cost("(a - y)^2/5 + a/11")
+        parse_cost("(a - y)^9/5 + a/11")
     for th in threads:
         th.join(20)
     assert len(errors) == budget.MAX_WORKERS
 
 
 @pytest.mark.parametrize("formula", ["(a - y)**4/4", "-(y*log(a) + (1-y)*log(1-a))", "max(0, a-y)^2 + erf(a)",
-                                     "abs(a - y)^(3/2) + pi*a/E", "atan(a*y) - sinh(a)/cosh(y)"])
+                                     "abs(a - y)^(3/2) + pi*a/E", "atan(a*y) - sinh(a)/cosh(y)",
+                                     "(a - y)^10/10 + a^9*y"])
 def test_formulas_come_back_from_the_worker_as_parsed(formula):
     from costlab.derive.parse import _parse_cost_here, parse_cost
 
     assert parse_cost(formula) == _parse_cost_here(formula)
+
+
+def test_small_formulas_are_worked_on_here_and_large_ones_in_a_worker(monkeypatch):
+    from costlab.derive.parse import compiled_cost
+    from costlab.formula_limits import is_small
+
+    assert is_small("-(y*log(a) + (1-y)*log(1-a))") and is_small("(a - y)^4/4")
+    assert not is_small("(a - y)^9") and not is_small("sin(cos(tan(a)))") and not is_small("a*1e7")
+    calls = []
+    monkeypatch.setattr(budget, "_call", lambda request, b: calls.append(request) or ("refused", "sent"))
+    compiled_cost("(a - y)^4/4 + a/13")
+    assert calls == []
+    with pytest.raises(DeriveError, match="sent"):
+        compiled_cost("(a - y)^9/9 + a/13")
+    assert [c["task"] for c in calls] == ["cost"]
 
 
 def test_sample_points_are_taken_in_floating_point():

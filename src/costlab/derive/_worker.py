@@ -3,7 +3,8 @@
 Started by :mod:`costlab.derive.budget` as ``python -m costlab.derive._worker
 MEMORY_BYTES``. It limits its own address space to MEMORY_BYTES, says
 ``{"ready": true}``, then answers one JSON request a line,
-``{"task": name, "args": [...], "seconds": s}``, with ``{"ok": result}`` or
+``{"task": name, "args": [...], "seconds": s}`` (a task of
+:data:`costlab.derive.budget.TASKS`), with ``{"ok": result}`` or
 ``{"error": kind, "message": text}``; before each request its processor time
 is limited to what it has used plus ``s`` (the parent kills it at ``s`` of
 wall time anyway). It runs at a lower priority (nice 10) than the process
@@ -19,34 +20,6 @@ import resource
 import sys
 
 
-def _cost(text: str) -> dict:
-    """C(a, y) and dC/dz for each output activation whose sigma' has a form in a (else dC/da), as trees."""
-    from costlab.derive.budget import encode
-    from costlab.derive.numeric import PRIME_IN_A, delta_expr
-    from costlab.derive.parse import _parse_cost_here
-
-    C = _parse_cost_here(text)
-    deltas = {key: encode(delta_expr(C, key)) for key in (*PRIME_IN_A, None)}
-    return {"C": encode(C), "deltas": {str(key): tree for key, tree in deltas.items()}}
-
-
-def _activation(text: str) -> list:
-    from costlab.derive.budget import encode
-    from costlab.derive.parse import _parse_activation_here
-
-    return encode(_parse_activation_here(text))
-
-
-def _derive(request: dict) -> str:
-    from costlab.derive.command import render
-
-    return render(request)
-
-
-#: What a request may ask for; nothing else is looked up.
-TASKS = {"cost": _cost, "activation": _activation, "derive": _derive}
-
-
 def _limit(kind, value: int) -> None:
     soft, hard = resource.getrlimit(kind)
     if hard != resource.RLIM_INFINITY:
@@ -56,6 +29,8 @@ def _limit(kind, value: int) -> None:
 
 def _answer(request) -> dict:
     from costlab.derive.symbols import DeriveError, NoClosedForm
+
+    from costlab.derive.budget import TASKS
 
     task = TASKS.get(request.get("task")) if isinstance(request, dict) else None
     args = request.get("args") if isinstance(request, dict) else None
@@ -92,10 +67,13 @@ def main() -> None:
         pass
     import costlab.derive.budget as budget
 
-    budget.WORKER_TASKS = TASKS
+    budget.IN_WORKER = True
     import sympy  # noqa: F401 - imported before saying ready, so the first budget is SymPy's work alone
 
+    # the modules whose tasks a request may name register them when imported
+    import costlab.derive.command  # noqa: F401
     import costlab.derive.numeric  # noqa: F401
+    import costlab.derive.parse  # noqa: F401
 
     out = sys.stdout.buffer
     out.write(b'{"ready": true}\n')

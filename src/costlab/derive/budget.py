@@ -12,7 +12,11 @@ refusal, a timeout or an exhausted memory is one :class:`DeriveError` line.
 Workers are kept between calls (at most :data:`MAX_WORKERS`, each serving one
 call at a time), so an ordinary formula costs one round trip; every result,
 refusals included, is cached by its text, so a budget is paid once per
-formula. Inside a worker, calls run directly.
+formula. Inside a worker, calls run directly. A small formula
+(:func:`costlab.formula_limits.is_small`: short, of low degree, shallow) is
+worked on in the calling process when that is the main thread of a command,
+under a timer of the same budget (``SIGALRM``), so that a command with an
+ordinary formula starts no worker.
 
 The callers: :func:`costlab.derive.parse.parse_activation` and
 :func:`~costlab.derive.parse.parse_cost` (so ``get_cost``, the command line,
@@ -211,8 +215,18 @@ def decode(tree):
 # Workers
 # --------------------------------------------------------------------------- #
 
-#: Set by the worker process itself to its table of tasks: there, calls run directly.
-WORKER_TASKS: dict | None = None
+#: The work that may be asked for, by name: registered by the modules that do it (:func:`task`).
+TASKS: dict = {}
+#: Set by the worker process itself: there, calls run directly.
+IN_WORKER = False
+
+
+def task(name: str):
+    """Register the decorated function as the task ``name`` (its arguments and result: JSON values)."""
+    def register(fn):
+        TASKS[name] = fn
+        return fn
+    return register
 
 
 class _Dead(Exception):
@@ -363,15 +377,16 @@ _CACHE_SIZE = 512
 _cache_lock = threading.Lock()
 
 
-def run(task: str, *args):
+def run(task: str, *args, small: bool = False):
     """``TASKS[task](*args)`` (see :mod:`costlab.derive._worker`) under the :func:`current` budget.
 
     The answer is cached by (task, args). Raises DeriveError (the formula is
-    refused), :class:`FormulaTooCostly` (over the budget), NoClosedForm, or
-    :class:`WorkersBusy`.
+    refused), :class:`FormulaTooCostly` (over the budget), :class:`SymPyFailed`,
+    NoClosedForm, or :class:`WorkersBusy`. ``small``: the caller vouches that
+    the work is small (see the module's documentation).
     """
-    if WORKER_TASKS is not None:
-        return WORKER_TASKS[task](*args)
+    if IN_WORKER:
+        return TASKS[task](*args)
     budget = current()
     key = json.dumps([task, *args])
     with _cache_lock:
@@ -380,7 +395,10 @@ def run(task: str, *args):
             _CACHE.move_to_end(key)
     if hit is not None and (hit[0] != "costly" or hit[3] >= budget.seconds):
         return _answer(hit)
-    answer = _call({"task": task, "args": list(args)}, budget)
+    if small and budget.cancel is None and _may_time_here():
+        answer = _call_here(task, args, budget)
+    else:
+        answer = _call({"task": task, "args": list(args)}, budget)
     if answer[0] != "cancelled":
         with _cache_lock:
             _CACHE[key] = answer
@@ -404,6 +422,47 @@ def _answer(answer):
     if kind == "failed":
         raise SymPyFailed(value)
     raise DeriveError(value)
+
+
+def _may_time_here() -> bool:
+    import signal
+
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
+
+
+class _TimeUp(BaseException):
+    """Raised by the timer; a BaseException, so that no ``except Exception`` in SymPy swallows it."""
+
+
+def _call_here(task: str, args: tuple, budget: Budget):
+    """The task in this process (the main thread), given up by a timer after ``budget.seconds``."""
+    import signal
+
+    from costlab.derive.symbols import NoClosedForm
+
+    def on_alarm(signum, frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, budget.seconds)
+    try:
+        return ("ok", TASKS[task](*args))
+    except _TimeUp:
+        return ("costly", f"SymPy needed more than {budget.seconds:g} s for this formula; write it more simply",
+                "time", budget.seconds)
+    except NoClosedForm as e:
+        return ("no_closed_form", str(e))
+    except DeriveError as e:
+        return ("refused", str(e))
+    except RecursionError:
+        return ("refused", "the formula is nested too deeply for SymPy")
+    except Exception as e:  # noqa: BLE001 - SymPy gave up on the formula: one line, not a traceback
+        text = " ".join(str(e).split())[:200]
+        return ("failed", f"SymPy could not work with this formula ({type(e).__name__}: {text})")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _call(request: dict, budget: Budget):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 
+from costlab.derive.budget import task
+
 __all__ = ["render"]
 
 
+@task("derive")
 def render(request: dict) -> str:
     """The text ``costlab derive`` prints for ``request`` (its subcommand, options and output format).
 

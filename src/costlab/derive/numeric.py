@@ -25,13 +25,14 @@ import scipy.special
 import sympy as sp
 
 from costlab.costs import COSTS, Cost
+from costlab.derive.budget import decode
+from costlab.derive.calculus import PRIME_IN_A, delta_expr  # noqa: F401 - part of this module's interface
+from costlab.derive.parse import compiled_cost
 from costlab.derive.render import _text
 from costlab.derive.symbols import DeriveError, a, y
 
 __all__ = ["cost_formula", "delta_expr", "to_numpy"]
 
-#: sigma'(z) written with the output a, for the activations where that is exact.
-PRIME_IN_A = {"sigmoid": a * (1 - a), "tanh": 1 - a ** 2, "identity": sp.Integer(1)}
 
 #: SymPy functions of one argument and the NumPy (or SciPy) ufunc that computes each.
 _UNARY = {
@@ -118,22 +119,6 @@ def to_numpy(expr: sp.Expr, variables: tuple):
     return compute
 
 
-def _simplest(expr):
-    """``expr`` simplified (factored or expanded, whichever is shorter), for small expressions."""
-    expr = sp.cancel(sp.together(expr)) if sp.count_ops(expr) <= 200 else expr
-    if sp.count_ops(expr) <= 60:
-        expr = min((sp.simplify(expr), sp.factor(expr), sp.expand(expr)), key=sp.count_ops)
-    return expr
-
-
-def delta_expr(C: sp.Expr, activation: str | None):
-    """dC/dz as a function of a and y for ``activation`` (simplified), or dC/da when it has no form in a."""
-    dCda = sp.diff(C, a)
-    if activation in PRIME_IN_A:
-        return _simplest(dCda * PRIME_IN_A[activation])
-    return _simplest(dCda)
-
-
 @lru_cache(maxsize=128)
 def cost_formula(text: str) -> Cost:
     """The Cost of the formula ``text`` in a and y (one output neuron; summed over the outputs).
@@ -146,12 +131,8 @@ def cost_formula(text: str) -> Cost:
     :mod:`costlab.derive.budget` (a refusal is a DeriveError); training then
     runs no SymPy.
     """
-    from costlab.derive.budget import decode, run
-    from costlab.derive.parse import _syntax
-
     text = text.strip()
-    _syntax(text)
-    trees = run("cost", text)
+    trees = compiled_cost(text)
     C = decode(trees["C"])
     value = to_numpy(C, (a, y))
     deltas = {None if key == "None" else key: to_numpy(decode(tree), (a, y)) for key, tree in trees["deltas"].items()}

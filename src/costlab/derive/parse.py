@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr
 
+from costlab.derive.budget import decode, encode, run, task
+from costlab.derive.calculus import PRIME_IN_A, delta_expr
 from costlab.derive.render import _text
-from costlab.formula_limits import check_formula
+from costlab.formula_limits import check_formula, is_small
 from costlab.derive.symbols import DeriveError, _rebuild, a, y, z
 
 @dataclass(frozen=True)
@@ -113,9 +115,13 @@ def parse_activation(text) -> sp.Expr:
     if not isinstance(text, str):
         raise DeriveError("the activation must be a formula in z given as text")
     _syntax(text)
-    from costlab.derive.budget import decode, run
+    return decode(run("activation", text, small=is_small(text)))
 
-    return decode(run("activation", text))
+
+@task("activation")
+def _activation_task(text: str) -> list:
+    """The formula worker's part of :func:`parse_activation`: the parsed tree, as JSON."""
+    return encode(_parse_activation_here(text))
 
 
 def _parse_activation_here(text) -> sp.Expr:
@@ -143,10 +149,7 @@ def parse_cost(text) -> sp.Expr:
     """
     if not isinstance(text, str):
         raise DeriveError("the cost formula must be text in a and y")
-    _syntax(text)
-    from costlab.derive.budget import decode, run
-
-    return decode(run("cost", text.strip())["C"])
+    return decode(compiled_cost(text)["C"])
 
 
 def _parse_cost_here(text) -> sp.Expr:
@@ -320,3 +323,22 @@ def _float_overflows(expr) -> bool:
         return math.isfinite(complex(sp.N(expr, 15)).real) is False
     except (ArithmeticError, TypeError, ValueError):
         return False
+
+
+def compiled_cost(text: str) -> dict:
+    """C(a, y) and its dC/dz for each output activation (dC/da where sigma' has no form in a), as the
+    JSON trees of :func:`costlab.derive.budget.encode`, worked out at once under the formula budget
+    (:func:`costlab.derive.numeric.cost_formula` turns them into NumPy code)."""
+    if not isinstance(text, str):
+        raise DeriveError("the cost formula must be text in a and y")
+    text = text.strip()
+    _syntax(text)
+    return run("cost", text, small=is_small(text))
+
+
+@task("cost")
+def _cost_task(text: str) -> dict:
+    """The formula worker's part of :func:`compiled_cost`: parse, check and differentiate."""
+    C = _parse_cost_here(text)
+    deltas = {str(key): encode(delta_expr(C, key)) for key in (*PRIME_IN_A, None)}
+    return {"C": encode(C), "deltas": deltas}
