@@ -190,3 +190,13 @@ def test_sample_points_are_taken_in_floating_point():
     assert math.isnan(_float_value(sp.log(a - 5), {a: 0.3}))
     assert _float_value(sp.exp(a), {a: 0.0}) == 1.0
     assert time.monotonic() - t < 0.5
+
+
+def test_derivations_called_from_python_are_bounded_in_time_too():
+    from costlab import derive
+
+    # quick to parse, but SymPy looks for its inverse for seconds
+    t = time.monotonic()
+    with budget.limits(seconds=0.5), pytest.raises(budget.FormulaTooCostly, match="more than 0.5 s"):
+        derive.matching("tanh(z)^7+z")
+    assert time.monotonic() - t < 5

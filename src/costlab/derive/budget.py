@@ -49,7 +49,7 @@ from pathlib import Path
 
 from costlab.derive.symbols import DeriveError
 
-__all__ = ["Budget", "FormulaTooCostly", "SymPyFailed", "MAX_WORKERS", "WorkersBusy", "current", "decode", "encode", "limits", "run"]
+__all__ = ["Budget", "FormulaTooCostly", "SymPyFailed", "task", "timer", "MAX_WORKERS", "WorkersBusy", "current", "decode", "encode", "limits", "run"]
 
 #: Wall-clock seconds SymPy may spend on one formula (its parse, checks and derivatives together).
 DEFAULT_SECONDS = 10.0
@@ -433,6 +433,37 @@ def _may_time_here() -> bool:
 
 class _TimeUp(BaseException):
     """Raised by the timer; a BaseException, so that no ``except Exception`` in SymPy swallows it."""
+
+
+@contextmanager
+def timer():
+    """Inside the block, SymPy's work in this process is given up after the budget's seconds
+    (:class:`FormulaTooCostly`), where this is the main thread; elsewhere (and in a worker, which
+    the parent bounds) the block runs as it is.
+
+    For the derivations of :mod:`costlab.derive` called from Python on a
+    user's formula: ``costlab derive`` sends those to a worker instead.
+    """
+    import signal
+
+    if IN_WORKER or not _may_time_here():
+        yield
+        return
+    seconds = current().seconds
+
+    def on_alarm(signum, frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _TimeUp:
+        raise FormulaTooCostly(f"SymPy needed more than {seconds:g} s for this formula; write it more simply",
+                               "time") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _call_here(task: str, args: tuple, budget: Budget):
