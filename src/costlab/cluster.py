@@ -46,13 +46,36 @@ def _import_distributed():
 
 
 def check_address(address) -> str:
-    """``tcp://host:port`` (or ``tls://``), else ValueError; ``host:port`` is read as Dask reads it, over tcp."""
-    text = address.strip() if isinstance(address, str) else address
-    if isinstance(text, str) and "://" not in text:
+    """``tcp://host:port``, or ``tls://host:port`` where Dask's configuration holds TLS settings; else ValueError.
+
+    ``host:port`` is read as Dask reads it, over tcp. A ``tls://`` address
+    needs the client's certificates from Dask's configuration
+    (``distributed.comm.tls.ca-file``, ``.client.cert``, ``.client.key``);
+    without them it is refused at once, before any work.
+    """
+    if not isinstance(address, str) or len(address) > 300:
+        shown = address if not isinstance(address, str) else address[:60] + "..."
+        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786 (or 10.0.0.5:8786), got {shown!r}")
+    text = address.strip()
+    if "://" not in text:
         text = "tcp://" + text  # Dask's default scheme (distributed.comm.default-scheme)
-    if not isinstance(text, str) or not _ADDRESS.match(text):
-        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786 (or 10.0.0.5:8786), got {address!r}")
+    if not _ADDRESS.match(text):
+        shown = address if len(address) <= 80 else address[:60] + "..."
+        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786 (or 10.0.0.5:8786), got {shown!r}")
+    if text.startswith("tls://") and _tls_context() is None:
+        raise ValueError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls.ca-file, "
+                         ".client.cert and .client.key in Dask's configuration), and none are set; "
+                         "set them, or use a tcp:// address (through an SSH tunnel, say)")
     return text
+
+
+def _tls_context():
+    """The client's SSL context from Dask's configuration, or None when it has none."""
+    distributed = _import_distributed()
+    try:
+        return distributed.security.Security().get_connection_args("client").get("ssl_context")
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 #: Seconds to wait for the scheduler's port to accept a connection before handing over to Dask.
@@ -107,7 +130,7 @@ def _connect(address: str, timeout: float):
     _probe(address, timeout)
     try:
         client = distributed.Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as e:
+    except (OSError, TimeoutError, TypeError, ValueError) as e:
         raise SchedulerUnreachable(
             f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({_reason(e)})"
         ) from None

@@ -250,6 +250,17 @@ def compare(
         raise ValueError(
             f"sizes must start with {dataset.n_features} and end with {dataset.n_outputs} for {dataset.name}, got {sizes}"
         )
+    from costlab.memory import MAX_PARAMETERS, check_run_memory, parameter_count, run_estimate
+
+    if parameter_count(sizes) > MAX_PARAMETERS:
+        raise ValueError(f"sizes {','.join(map(str, sizes))} make a network of {parameter_count(sizes):,} weights "
+                         f"and biases; the most costlab trains is {MAX_PARAMETERS:,}")
+    data_bytes = sum(a.nbytes for a in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test))
+    check_run_memory(run_estimate(
+        sizes=sizes, n_train=len(dataset.X_train), n_test=len(dataset.X_test), data_bytes=data_bytes,
+        networks=len(costs) * len(etas), processes=1 if scheduler is not None else max(1, min(workers, len(seeds) * len(inits))),
+        itemsize=np.dtype(dtype).itemsize if dtype in ("float32", "float64") else 8, batch_size=batch_size,
+        momentum=False), f"comparing {' x '.join(map(str, sizes))} on {dataset.name}")
     # build one network per cost now, so that bad settings fail before any work
     from costlab.network import Network
 

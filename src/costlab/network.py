@@ -71,6 +71,8 @@ def initial_parameters(sizes, init="default", rng=None, dtype=np.float64):
 
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
+#: Most layers (sizes, the input included) a network has: what trains, saves and loads.
+MAX_LAYERS = 64
 
 
 class Parameters(list):
@@ -156,6 +158,9 @@ class Network:
             isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes
         ):
             raise ValueError(f"sizes must be two or more positive integers, got {sizes!r}")
+        if len(sizes) > MAX_LAYERS:
+            raise ValueError(f"sizes may hold at most {MAX_LAYERS} layers (what saved models hold), "
+                             f"got {len(sizes)}")
         self.sizes = [int(s) for s in sizes]
         self._cost = get_cost(cost)
         self._hidden = get_activation(activation)

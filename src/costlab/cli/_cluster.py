@@ -30,9 +30,9 @@ def check_scheduler(address):
 
     try:
         return check_address(address)
-    except ValueError:
-        raise InputError(f"--scheduler must be an address like tcp://10.0.0.5:8786 (or 10.0.0.5:8786), "
-                         f"got {address!r}") from None
+    except ValueError as e:
+        text = str(e)
+        raise InputError(f"--{text}" if text.startswith("scheduler ") else f"--scheduler: {text}") from None
 
 
 def call_on(scheduler, fn, /, *args, **kwargs):

@@ -16,7 +16,10 @@ from costlab.cli._common import (
     InputError,
     Number,
     Registered,
+    check_memory,
     check_network_size,
+    data_files,
+    distinct_paths,
     figure_path,
     file_path,
     stdout_console,
@@ -41,6 +44,10 @@ def parse_sizes(text: str) -> list[int]:
         raise InputError(f"--sizes must be comma-separated whole numbers like 64,30,10, got {text!r}") from None
     if len(sizes) < 2 or any(s < 1 for s in sizes):
         raise InputError(f"--sizes needs at least two layer sizes, each >= 1, got {text!r}")
+    from costlab.network import MAX_LAYERS
+
+    if len(sizes) > MAX_LAYERS:
+        raise InputError(f"--sizes may name at most {MAX_LAYERS} layers (what saved models hold), got {len(sizes)}")
     if any(s > 100_000 for s in sizes):
         raise InputError(f"--sizes: a layer of more than 100000 neurons is not supported, got {text!r}")
     check_network_size(sizes)
@@ -159,6 +166,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     for option, path in (("--save", save_path), ("--checkpoint", checkpoint)):
         if path is not None:
             file_path(path, option)
+    # no output may replace the data or another output (a resumed --checkpoint replaces itself, as it should)
+    distinct_paths({"--data": data_files(data)}, {"--save": save_path, "--checkpoint": checkpoint, "--plot": plot})
 
     parsed_sizes = parse_sizes(sizes) if sizes else None  # checked before the data is loaded
     cost = cost_spec(cost)
@@ -177,6 +186,9 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         raise InputError(f"--sizes must start with {dataset.n_features} (the features of {dataset.name}), got {layer_sizes[0]}")
     if layer_sizes[-1] != dataset.n_outputs:
         raise InputError(f"--sizes must end with {dataset.n_outputs} (the outputs of {dataset.name}), got {layer_sizes[-1]}")
+    check_network_size(layer_sizes, "--sizes" if parsed_sizes else "the default sizes")
+    check_memory(dataset, layer_sizes, itemsize=4 if dtype == "float32" else 8, batch_size=batch_size,
+                 momentum=mu > 0, checkpoint=checkpoint is not None)
 
     config = {
         "data": data, "limit": limit, "sizes": layer_sizes, "cost": cost, "activation": activation,

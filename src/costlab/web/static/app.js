@@ -208,7 +208,7 @@ async function updateNeuron() {
     const j = await r.json();
     if (seq !== neuron.seq) return;
     if (!r.ok) {
-      status.textContent = j.error || `error ${r.status}`;
+      status.textContent = j.error ? t(j.error) : `error ${r.status}`;
       status.className = "status error";
       return;
     }
@@ -251,7 +251,11 @@ function paintCosts(box) {
 }
 
 function fixed(v, n) { return v === null || v === undefined ? "–" : (+v).toFixed(n); }
-function sig(v) { return Math.abs(v) >= 0.001 || v === 0 ? (+v).toPrecision(3) : (+v).toExponential(2); }
+/* A number in three figures; a cost that is not finite (null in the JSON) as infinity. */
+function sig(v) {
+  if (v === null || v === undefined) return "\u221e";
+  return Math.abs(v) >= 0.001 || v === 0 ? (+v).toPrecision(3) : (+v).toExponential(2);
+}
 
 function drawResults(d) {
   const box = $("#results");
@@ -307,7 +311,7 @@ function drawNeuron() {
   });
 
   legend("chart-cost", runs.map(([c, r]) => ({ label: `${costName(c)}, C(0) = ${sig(r.C[0])}`, color: color(c) })));
-  const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 ? v / r.C[0] : 0))]);
+  const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 && v !== null ? v / r.C[0] : null))]);
   const relMax = Math.max(1, ...rel.map(([, , v]) => Math.max(...v)));
   Chart.draw($("#chart-cost"), {
     x: epochs, y: [0, relMax * 1.02], xlabel: t("epoch"), ylabel: "C / C(0)",
@@ -535,7 +539,7 @@ function handleTrainEvent({ event, data }) {
   } else if (event === "done") {
     setTraining(false, `done: ${data.epochs} epochs in ${data.elapsed_s.toFixed(1)} s`, "ok");
   } else if (event === "stopped") {
-    setTraining(false, `stopped (${data.reason})`, "");
+    setTraining(false, `stopped (${t(data.reason)})`, "");
   } else if (event === "error") {
     setTraining(false, data.error, "error");
   }
@@ -555,7 +559,7 @@ async function streamJob(url, job, abort, setState, onEvent) {
     const r = await fetch(url, { signal: abort.signal });
     if (!r.ok) {
       const j = await r.json();
-      setState(false, j.error || `error ${r.status}`, "error");
+      setState(false, j.error ? t(j.error) : `error ${r.status}`, "error");
       return;
     }
     const reader = r.body.getReader();
@@ -666,7 +670,7 @@ function handleLayersEvent({ event, data }) {
   } else if (event === "done") {
     setLayers(false, `done in ${data.elapsed_s.toFixed(1)} s`, "ok");
   } else if (event === "stopped") {
-    setLayers(false, `stopped (${data.reason})`, "");
+    setLayers(false, `stopped (${t(data.reason)})`, "");
   } else if (event === "error") {
     setLayers(false, data.error, "error");
   }
