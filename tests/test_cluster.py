@@ -320,7 +320,7 @@ def test_a_refused_connection_fails_at_once_whatever_the_timeout():
 
 
 @pytest.mark.parametrize("address, read", [("127.0.0.1:8786", "tcp://127.0.0.1:8786"),
-                                           (" tls://10.0.0.5:8786 ", "tls://10.0.0.5:8786"),
+                                           (" tcp://10.0.0.5:8786 ", "tcp://10.0.0.5:8786"),
                                            ("[::1]:8786", "tcp://[::1]:8786"), ("host.example:1", "tcp://host.example:1")])
 def test_an_address_without_a_scheme_is_read_as_dask_reads_it(address, read):
     from distributed.comm.addressing import parse_address, unparse_address
