@@ -16,6 +16,7 @@ cross-entropy typed by hand stays finite where ``a`` rounds to 0 or 1.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import sympy as sp
 import torch
@@ -127,6 +128,7 @@ def to_torch(expr: sp.Expr, variables: tuple, *, logits=None):
     return compute
 
 
+@lru_cache(maxsize=128)
 def formula_functions(text: str, activation: str):
     """(value(a, y, z), dC/dz or dC/da (a, y)) of the cost formula ``text`` for an output ``activation``.
 

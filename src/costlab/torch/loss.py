@@ -206,8 +206,8 @@ def torch_cost(spec, activation: str | None = None, *, y_train=None) -> TorchCos
     cost = get_cost(spec)
     activation = cost.default_activation if activation is None else activation
     if activation not in cost.activations:
-        raise ValueError(f"the {cost.name} cost takes the output activation {' or '.join(cost.activations)}, "
-                         f"got {activation!r}")
+        raise ValueError(f"the {cost.name} cost does not fit a {activation} output "
+                         f"(it takes: {', '.join(cost.activations)})")
     if cost.prepare is not None:
         if y_train is None:
             raise ValueError(f"the {cost.name} cost counts its class weights on the training targets: "
