@@ -21,6 +21,6 @@ except ImportError as e:  # pragma: no cover - exercised in a subprocess without
     raise ImportError('costlab.torch needs PyTorch; install it with: pip install "costlab[torch]"') from e
 
 from costlab.torch.loss import REDUCTIONS, Loss, TorchCost, torch_cost
-from costlab.torch.watch import Watch, WatchRecord, watch
+from costlab.torch._watch import Watch, WatchRecord, watch
 
 __all__ = ["Loss", "REDUCTIONS", "TorchCost", "Watch", "WatchRecord", "torch_cost", "watch"]

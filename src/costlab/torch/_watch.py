@@ -266,10 +266,10 @@ class Watch:
         target = args[1] if len(args) > 1 else kwargs.get("target")
         if not isinstance(z, torch.Tensor) or target is None:
             return
-        z = z.detach()
         l = self._layer_of(z)
         if l is None:
             return
+        z = z.detach()
         with torch.no_grad():
             if isinstance(module, Loss):
                 self._output_from_logits(l, module, z, target)
