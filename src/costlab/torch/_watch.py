@@ -12,13 +12,16 @@ costlab's own networks, window after window of training steps:
   :func:`costlab.fast.saturated`), and of its ReLU units that are dead
   (positive on no sample of the window);
 * for the output layer, the share of outputs saturated at the wrong value
-  and the mean slowdown factor ``delta / (a - y)`` that the cost leaves in
-  the gradient: sigma'(z) <= 1/4 for the quadratic cost on a sigmoid output,
-  1 for the cross-entropy.
+  and the mean slowdown factor that the cost leaves in the gradient,
+  ``sum |delta| / sum |a - y|`` over the window's outputs (the factor
+  ``delta / (a - y)`` weighted by how wrong each output is): the mean of
+  sigma'(z) <= 1/4 for the quadratic cost on a sigmoid output, exactly 1 for
+  the cross-entropy, where sigma'(z) cancels.
 
 A layer that stops learning is named by the same :class:`costlab.LayerWarning`
-as ``Network.fit(layers=True)`` gives. The counts stay on the model's device
-during the window; they are read once per window.
+as ``Network.fit(layers=True)`` gives. The outputs of recorded steps are
+kept (on the model's device) and counted a chunk of steps at a time, as
+costlab's engine counts its own; the counts are read once per window.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ __all__ = ["Watch", "WatchRecord", "watch"]
 LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
 #: Activation modules, by the name costlab's registry gives them.
 ACTIVATION_MODULES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax"}
+#: The outputs kept for counting are counted when they take this many bytes (and at each window's end).
+FLUSH_BYTES = 1 << 22
 #: PyTorch's own losses read as costlab's costs, for the output's figures.
 TORCH_LOSSES = {nn.MSELoss: "quadratic", nn.BCEWithLogitsLoss: "cross-entropy",
                 nn.CrossEntropyLoss: "log-likelihood"}
@@ -114,6 +119,7 @@ class _Layer:
 
     def reset(self):
         self.sum_b = self.sum_w = self.saturated = self.alive = None
+        self.pending = []  # activation outputs a of recorded steps, counted a chunk at a time
 
     def add(self, attr, value, op="add", alpha=1):
         """Add ``alpha value`` to the count ``attr`` (or, with op="or", or it in); ``value`` is a fresh tensor."""
@@ -202,6 +208,8 @@ class Watch:
     def _on_forward(self, module, inputs):
         if self.window is not None and self._observed >= self.window:
             self.end_window()
+        elif self._pending_bytes > FLUSH_BYTES:
+            self._flush()
         if self.every > 1:
             for h in self._step_handles:
                 h.remove()
@@ -242,18 +250,39 @@ class Watch:
             return
         self._last = None  # one activation per layer output
         self._owner[id(output)] = (l, output)  # what a loss of the outputs a reads (MSELoss)
-        self._count(l, kind, output.detach().flatten(1))
-
-    def _count(self, l, kind, a):
         layer = self._layers[l]
         if layer.activation is None:
             layer.activation = kind
-        elif layer.activation != kind:
+        if layer.activation == kind and kind in ("sigmoid", "tanh", "relu"):
+            layer.pending.append(output.detach())
+            self._pending_bytes += output.numel() * output.element_size()
+
+    def _count(self, layer):
+        """Count the saturated or firing units of the outputs a that ``layer`` has kept."""
+        if not layer.pending:
             return
-        if kind in ("sigmoid", "tanh"):
-            layer.add("saturated", saturated(ACTIVATIONS[kind], a).sum(dim=0))
-        elif kind == "relu":
+        a = (torch.cat(layer.pending) if len(layer.pending) > 1 else layer.pending[0]).flatten(1)
+        layer.pending = []
+        if layer.activation in ("sigmoid", "tanh"):
+            layer.add("saturated", saturated(ACTIVATIONS[layer.activation], a).sum(dim=0))
+        else:
             layer.add("alive", (a > 0).any(dim=0), op="or")
+
+    def _flush(self):
+        """Count what the recorded steps have kept: a few large torch calls instead of many small ones."""
+        with torch.no_grad():
+            for layer in self._layers:
+                self._count(layer)
+            if self._pending_out:
+                l, module = self._pending_out[0][:2]
+                z = torch.cat([p[2] for p in self._pending_out])
+                target = torch.cat([p[3] for p in self._pending_out])
+                self._pending_out = []
+                if isinstance(module, nn.MSELoss):
+                    self._output_from_outputs(l, z, target.to(z.dtype))
+                else:
+                    self._output_from_logits(l, module if isinstance(module, Loss) else self._proxy, z, target)
+        self._pending_bytes = 0
 
     def _on_grad(self, l, attr, g):
         if self._observing and self._m is not None:
@@ -267,16 +296,10 @@ class Watch:
         if not isinstance(z, torch.Tensor) or target is None:
             return
         l = self._layer_of(z)
-        if l is None:
+        if l is None or not isinstance(target, torch.Tensor):
             return
-        z = z.detach()
-        with torch.no_grad():
-            if isinstance(module, Loss):
-                self._output_from_logits(l, module, z, target)
-            elif isinstance(module, nn.MSELoss):
-                self._output_from_outputs(l, z, target.detach().to(z.dtype))
-            else:
-                self._output_from_logits(l, self._proxy, z, target.detach())
+        self._pending_out.append((l, module, z.detach(), target.detach()))
+        self._pending_bytes += z.numel() * z.element_size()
 
     def _output_from_logits(self, l, loss, z, target):
         Y = loss.targets(z, target)
@@ -290,6 +313,7 @@ class Watch:
             self._layers[l].add("saturated", flat.flatten(1).sum(dim=0))
             self._slowed = self._slowed + (flat & wrong_output(a, Y2)).sum()
         self._slowdown(loss.cost.delta(z2, Y2, a), a - Y2)
+        self._n_out += z2.shape[0]
 
     def _output_from_outputs(self, l, a, Y):
         kind = self._layers[l].activation or "identity"
@@ -300,13 +324,12 @@ class Watch:
         prime = ACTIVATIONS[kind].prime_from_output
         err = a2 - Y2
         self._slowdown(err * prime(a2) if prime is not None else err, err)
+        self._n_out += a2.shape[0]
 
     def _slowdown(self, delta, err):
-        """Add delta / (a - y) over the outputs where a != y."""
-        moved = err != 0
-        ratio = torch.where(moved, delta / torch.where(moved, err, 1.0), 0.0)
-        self._factor_sum = self._factor_sum + ratio.sum()
-        self._factor_n = self._factor_n + moved.sum()
+        """Add sum |delta| and sum |a - y|: their ratio is the factor the cost leaves, weighted by the error."""
+        self._delta_sum = self._delta_sum + delta.abs().sum()
+        self._error_sum = self._error_sum + err.abs().sum()
 
     # -- windows --------------------------------------------------------------------------------------------
     def _reset_window(self):
@@ -314,8 +337,10 @@ class Watch:
         self._n = 0
         self._last_step = None
         self._slowed = 0
-        self._factor_sum = 0.0
-        self._factor_n = 0
+        self._delta_sum = self._error_sum = 0.0
+        self._n_out = 0
+        self._pending_out = []
+        self._pending_bytes = 0
         for layer in self._layers:
             layer.reset()
 
@@ -325,6 +350,7 @@ class Watch:
         Windows also close by themselves every ``window`` recorded steps, and
         when the watch is closed. A window with no recorded step adds nothing.
         """
+        self._flush()
         if self._observed == 0 or not self._order:
             self._window_start = self._step + 1
             self._reset_window()
@@ -377,7 +403,7 @@ class Watch:
         def num(v):
             return None if v is None or not math.isfinite(float(v)) else float(v)
 
-        factor_n = int(self._factor_n)
+        error = float(self._error_sum)
         has_cost = self._cost is not None
         return {
             "speed": [None if layer.sum_b is None else float(s) for layer, s in zip(layers, speed)],
@@ -385,7 +411,7 @@ class Watch:
             "saturated": [num(v) for v in sat],
             "dead": [num(v) for v in dead],
             "slowed": num(slowed) if has_cost and self._loss is not None else None,
-            "slowdown": float(self._factor_sum) / factor_n if has_cost and factor_n else None,
+            "slowdown": float(self._delta_sum) / error if has_cost and error > 0 else None,
         }
 
     def _diagnose(self, layers, row):
