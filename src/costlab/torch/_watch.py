@@ -48,8 +48,9 @@ __all__ = ["Watch", "WatchRecord", "watch"]
 LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
 #: Activation modules, by the name costlab's registry gives them.
 ACTIVATION_MODULES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax"}
-#: The outputs kept for counting are counted when they take this many bytes (and at each window's end).
-FLUSH_BYTES = 1 << 22
+#: The outputs kept for counting are counted when they take this many bytes (and at each window's end):
+#: chunks of a few mini-batches, whose temporaries stay in the processor's cache.
+FLUSH_BYTES = 1 << 18
 #: PyTorch's own losses read as costlab's costs, for the output's figures.
 TORCH_LOSSES = {nn.MSELoss: "quadratic", nn.BCEWithLogitsLoss: "cross-entropy",
                 nn.CrossEntropyLoss: "log-likelihood"}
@@ -63,7 +64,8 @@ class WatchRecord:
     number of units. Each entry of ``windows`` holds ``steps`` (first and
     last training step of the window), ``observed`` (steps recorded: one in
     ``every``), ``samples``, and per layer ``speed`` (||nabla_b||, None for a
-    layer without bias), ``weight_speed`` (||nabla_w|| / ||w||),
+    layer without bias), ``weight_speed`` (the mean over the recorded steps of
+    ||nabla_w||, over ||w|| at the window's end),
     ``saturated`` and ``dead`` (fractions of units, None where they do not
     apply), and for the output ``slowed`` and ``slowdown`` (None without a
     known cost).
@@ -285,8 +287,12 @@ class Watch:
         self._pending_bytes = 0
 
     def _on_grad(self, l, attr, g):
-        if self._observing and self._m is not None:
-            self._layers[l].add("sum_" + attr[0], g.detach(), alpha=self._m)
+        if not self._observing or self._m is None:
+            return
+        if attr == "bias":   # sum_x delta_x: the batch's mean gradient times its size
+            self._layers[l].add("sum_b", g.detach(), alpha=self._m)
+        else:                # ||nabla_w|| of the step: one pass over the gradient, no copy
+            self._layers[l].add("sum_w", torch.linalg.vector_norm(g.detach()))
 
     def _on_loss(self, module, args, kwargs, output):
         if not self._observing or self._cost is None:
@@ -392,13 +398,12 @@ class Watch:
         record.output_saturates = np.array(bool(record.parts[-1]))
         record.slowed_count = np.array(int(self._slowed))
         speed, sat, dead, slowed = record.row()
-        n = max(self._n, 1)
         weight_speed = []
         for layer in layers:
             w = getattr(layer.module, "weight", None)
             norm = float(torch.linalg.vector_norm(w.detach())) if isinstance(w, torch.Tensor) else 0.0
             weight_speed.append(None if layer.sum_w is None or not norm
-                                else float(torch.linalg.vector_norm(layer.sum_w / n)) / norm)
+                                else float(layer.sum_w) / self._observed / norm)
 
         def num(v):
             return None if v is None or not math.isfinite(float(v)) else float(v)
