@@ -11,6 +11,7 @@ autograd as the gradient. Formulas in a and y are walked from their SymPy tree
 
 from __future__ import annotations
 
+import math
 from functools import partial
 
 import torch
@@ -317,8 +318,12 @@ class Loss(torch.nn.Module):
     def extra_repr(self) -> str:
         return f"spec={self.spec!r}, activation={self.activation!r}, reduction={self.reduction!r}"
 
-    def targets(self, z, target):
-        """The targets as floats of the shape of ``z`` (one-hot rows for class indices); ValueError if unsuited."""
+    def targets(self, z, target, *, check: bool = True):
+        """The targets as floats of the shape of ``z`` (one-hot rows for class indices); ValueError if unsuited.
+
+        With ``check=False`` only the shapes are checked, not the values (for
+        targets already read once).
+        """
         if not isinstance(z, torch.Tensor) or not z.is_floating_point():
             raise ValueError(f"z must be a floating-point tensor of logits (n, k), got "
                              f"{getattr(z, 'dtype', type(z).__name__)}")
@@ -337,21 +342,24 @@ class Loss(torch.nn.Module):
             if target.is_complex() or target.shape != (n,):
                 raise ValueError(f"target must be {want}, got {tuple(target.shape)} of {target.dtype}")
             top = max(k - 1, 1)
-            if bool(((target < 0) | (target > top)).any()):
-                raise ValueError(f"target: class indices must lie in 0..{top} for {k} output(s); expected {want}")
+            if check:
+                lo, hi = (int(v) for v in torch.aminmax(target))
+                if lo < 0 or hi > top:
+                    raise ValueError(f"target: class indices must lie in 0..{top} for {k} output(s); expected {want}")
             if k == 1:
-                Y = target.to(z.dtype).reshape(z.shape)
-            else:
-                Y = torch.nn.functional.one_hot(target.long(), k).to(z.dtype)
-        else:
-            if target.shape != z.shape:
-                raise ValueError(f"target must be {want}, got {tuple(target.shape)} of {target.dtype}")
-            Y = target.to(z.dtype)
-            if not bool(torch.isfinite(Y).all()):
-                raise ValueError(f"target must hold finite numbers; expected {want}")
-            if self._unit and bool(((Y < 0) | (Y > 1)).any()):
-                raise ValueError(f"target: targets of the {self.spec} cost must lie in [0, 1] (shape {tuple(z.shape)})")
-        if self._softmax_cost and Y.ndim == 2 and bool((Y.sum(dim=-1) > 1 + 1e-6).any()):
+                return target.to(z.dtype).reshape(z.shape)
+            return torch.nn.functional.one_hot(target.long(), k).to(z.dtype)
+        if target.shape != z.shape:
+            raise ValueError(f"target must be {want}, got {tuple(target.shape)} of {target.dtype}")
+        Y = target.to(z.dtype)
+        if not check:
+            return Y
+        lo, hi = (float(v) for v in torch.aminmax(Y))   # NaN and infinity show in the extremes
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(f"target must hold finite numbers; expected {want}")
+        if self._unit and (lo < 0 or hi > 1):
+            raise ValueError(f"target: targets of the {self.spec} cost must lie in [0, 1] (shape {tuple(z.shape)})")
+        if self._softmax_cost and Y.ndim == 2 and float(Y.sum(dim=-1).amax()) > 1 + 1e-6:
             raise ValueError(f"target: rows with several targets of 1 are multi-label, but the {self.spec} cost "
                              f"needs one class per row of shape {tuple(z.shape)}; for multi-label targets use "
                              "cross-entropy or focal")
