@@ -53,3 +53,15 @@ def test_group_takes_labels_as_one_hot_targets(k):
             np.testing.assert_array_equal(wa, wb)
     with pytest.raises(ValueError, match="labels"):
         NetworkGroup(make()).fit(data.X_train, y + k + 1, epochs=1)
+
+
+def test_diagnose_pytorch_model_names_the_layers_and_the_cross_entropy_recovers():
+    out = run_example("diagnose_pytorch_model.py")
+    mse, ce = out.split("cross-entropy on the logits: what costlab.torch.watch says")
+    assert "LayerWarning: hidden layer 1 (sigmoid, module 0) is saturated in window 1" in mse
+    assert "the output layer is saturated at the wrong value" in mse and "quadratic cost" in mse
+    assert "the output layer" not in ce.split("output slowdown factor")[0]
+    assert "cross-entropy 1.0000" in out
+    rows = [line.split() for line in out.strip().splitlines()[-4:]]
+    mse_acc, ce_acc = ([float(r[i].rstrip("%")) for r in rows] for i in (1, 2))
+    assert mse_acc[-1] < 30 and all(c > m + 25 for m, c in zip(mse_acc, ce_acc))
