@@ -148,7 +148,10 @@ def plot_watch(record, ax=None, *, measure: str = "speed"):
                   if l < len(w[measure]) and w[measure][l] is not None]
         if points:
             role = "output" if l == L - 1 else f"hidden {l + 1}"
-            ax.plot(*zip(*points), marker="o", markersize=3, label=f"{role}: {layer['name']}")
+            ax.plot(*zip(*points), marker="o", markersize=3, label=f"{role} (module {layer['name']})")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("window of training steps")
     ax.set_ylabel(_WATCH_MEASURES[measure])
     if measure in ("speed", "weight_speed") and any(line.get_ydata().size and min(line.get_ydata()) > 0

@@ -284,15 +284,14 @@ class Loss(torch.nn.Module):
     y_train : tensor, optional
         The training targets, for ``class_weight=balanced``.
 
-    Shapes
-    ------
-    ``z``: (n, k) logits (or (n,) for one output). ``target``: class indices
-    (n,) of an integer dtype, turned into one-hot rows; or float targets of the
-    shape of ``z``: one-hot, soft (label probabilities) or multi-label (several
-    ones per row, for the sigmoid costs). ``sample_weight``: (n,), >= 0.
-
     Notes
     -----
+    Shapes: ``z``, (n, k) logits (or (n,) for one output). ``target``: class
+    indices (n,) of an integer dtype, turned into one-hot rows; or float
+    targets of the shape of ``z``: one-hot, soft (label probabilities) or
+    multi-label (several ones per row, for the sigmoid costs).
+    ``sample_weight``: (n,), >= 0.
+
     C_x sums over the k outputs, as costlab's costs do (the blog post's
     ``C = 1/(2n) sum_x ||y(x) - a(x)||^2`` for the quadratic cost), so
     ``reduction="mean"`` is PyTorch's ``reduction="sum"`` divided by n, not
