@@ -27,8 +27,8 @@ costlab's engine counts its own; the counts are read once per window.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 
 import numpy as np
@@ -40,7 +40,7 @@ from costlab.costs import COSTS, get_cost
 from costlab.fast import LayerRecord, saturated, wrong_output
 from costlab.history import fmt, html_table, pct
 from costlab.torch.loss import Loss
-from costlab.training import LayerWarning, _Diagnosis
+from costlab.training import _Diagnosis
 
 __all__ = ["Watch", "WatchRecord", "watch"]
 
@@ -198,13 +198,14 @@ class Watch:
     def _attach(self):
         handles = []
         for l, layer in enumerate(self._layers):
-            handles.append(layer.module.register_forward_hook(lambda mod, i, o, l=l: self._on_layer(l, i, o)))
-            for attr in ("weight", "bias"):
-                p = getattr(layer.module, attr, None)
-                if isinstance(p, torch.Tensor) and p.requires_grad:
-                    handles.append(p.register_hook(lambda g, l=l, attr=attr: self._on_grad(l, attr, g)))
+            handles.append(layer.module.register_forward_hook(partial(self._on_layer, l)))
+            weight, bias = getattr(layer.module, "weight", None), getattr(layer.module, "bias", None)
+            if isinstance(weight, torch.Tensor) and weight.requires_grad:
+                handles.append(weight.register_hook(partial(self._on_weight_grad, layer)))
+            if isinstance(bias, torch.Tensor) and bias.requires_grad:
+                handles.append(bias.register_hook(partial(self._on_bias_grad, layer)))
         for module, kind in self._activations:
-            handles.append(module.register_forward_hook(lambda mod, i, o, kind=kind: self._on_activation(kind, i, o)))
+            handles.append(module.register_forward_hook(partial(self._on_activation, kind)))
         return handles
 
     def _on_forward(self, module, inputs):
@@ -229,11 +230,11 @@ class Watch:
             self._observed += 1
             self._last_step = self._step
 
-    def _on_layer(self, l, inputs, output):
+    def _on_layer(self, l, module, inputs, output):
         if not self._observing or not isinstance(output, torch.Tensor):
             return
-        if self._m is None:
-            self._m = inputs[0].shape[0]
+        if self._m is None:           # the step's batch size: the first layer's rows
+            self._m = output.shape[0] if output.ndim else 1
             self._n += self._m
         if l not in self._order:
             self._order.append(l)
@@ -244,7 +245,7 @@ class Watch:
         owner = self._owner.get(id(x))
         return owner[0] if owner is not None and owner[1] is x else self._last
 
-    def _on_activation(self, kind, inputs, output):
+    def _on_activation(self, kind, module, inputs, output):
         if not self._observing or not inputs or not isinstance(output, torch.Tensor):
             return
         l = self._layer_of(inputs[0])
@@ -286,13 +287,19 @@ class Watch:
                     self._output_from_logits(l, module if isinstance(module, Loss) else self._proxy, z, target)
         self._pending_bytes = 0
 
-    def _on_grad(self, l, attr, g):
-        if not self._observing or self._m is None:
-            return
-        if attr == "bias":   # sum_x delta_x: the batch's mean gradient times its size
-            self._layers[l].add("sum_b", g.detach(), alpha=self._m)
-        else:                # ||nabla_w|| of the step: one pass over the gradient, no copy
-            self._layers[l].add("sum_w", torch.linalg.vector_norm(g.detach()))
+    def _on_bias_grad(self, layer, g):
+        """sum_x delta_x of the step: the batch's mean bias gradient times its size."""
+        if self._observing and self._m is not None:
+            if layer.sum_b is None:
+                layer.sum_b = g.detach() * self._m
+            else:
+                layer.sum_b.add_(g.detach(), alpha=self._m)
+
+    def _on_weight_grad(self, layer, g):
+        """||nabla_w|| of the step: one pass over the gradient, no copy."""
+        if self._observing and self._m is not None:
+            norm = torch.linalg.vector_norm(g.detach())
+            layer.sum_w = norm if layer.sum_w is None else layer.sum_w.add_(norm)
 
     def _on_loss(self, module, args, kwargs, output):
         if not self._observing or self._cost is None:
@@ -319,7 +326,6 @@ class Watch:
             self._layers[l].add("saturated", flat.flatten(1).sum(dim=0))
             self._slowed = self._slowed + (flat & wrong_output(a, Y2)).sum()
         self._slowdown(loss.cost.delta(z2, Y2, a), a - Y2)
-        self._n_out += z2.shape[0]
 
     def _output_from_outputs(self, l, a, Y):
         kind = self._layers[l].activation or "identity"
@@ -330,7 +336,6 @@ class Watch:
         prime = ACTIVATIONS[kind].prime_from_output
         err = a2 - Y2
         self._slowdown(err * prime(a2) if prime is not None else err, err)
-        self._n_out += a2.shape[0]
 
     def _slowdown(self, delta, err):
         """Add sum |delta| and sum |a - y|: their ratio is the factor the cost leaves, weighted by the error."""
@@ -344,7 +349,6 @@ class Watch:
         self._last_step = None
         self._slowed = 0
         self._delta_sum = self._error_sum = 0.0
-        self._n_out = 0
         self._pending_out = []
         self._pending_bytes = 0
         for layer in self._layers:
