@@ -134,6 +134,11 @@ class _Layer:
             old.logical_or_(value)
 
 
+def _rows(t):
+    """One row per sample, one column per unit (a Conv layer's units: its channels at every position)."""
+    return t.reshape(t.shape[0], -1) if t.ndim != 2 else t
+
+
 def _check_int(name, value, lo, allow_none=False):
     if allow_none and value is None:
         return None
@@ -264,7 +269,7 @@ class Watch:
         """Count the saturated or firing units of the outputs a that ``layer`` has kept."""
         if not layer.pending:
             return
-        a = (torch.cat(layer.pending) if len(layer.pending) > 1 else layer.pending[0]).flatten(1)
+        a = _rows(torch.cat(layer.pending) if len(layer.pending) > 1 else layer.pending[0])
         layer.pending = []
         if layer.activation in ("sigmoid", "tanh"):
             layer.add("saturated", saturated(ACTIVATIONS[layer.activation], a).sum(dim=0))
@@ -309,8 +314,10 @@ class Watch:
         if not isinstance(z, torch.Tensor) or target is None:
             return
         l = self._layer_of(z)
-        if l is None or not isinstance(target, torch.Tensor):
+        if l is None or not isinstance(target, torch.Tensor) or z.ndim == 0 or z.shape[0] != target.shape[0]:
             return
+        if not isinstance(module, nn.MSELoss) and z.ndim > 2:
+            return  # logits of several positions per sample (segmentation): no output figures
         self._pending_out.append((l, module, z.detach(), target.detach()))
         self._pending_bytes += z.numel() * z.element_size()
 
@@ -323,13 +330,13 @@ class Watch:
             self._layers[l].activation = kind
         if kind in ("sigmoid", "tanh"):
             flat = saturated(ACTIVATIONS[kind], a)
-            self._layers[l].add("saturated", flat.flatten(1).sum(dim=0))
+            self._layers[l].add("saturated", _rows(flat).sum(dim=0))
             self._slowed = self._slowed + (flat & wrong_output(a, Y2)).sum()
         self._slowdown(loss.cost.delta(z2, Y2, a), a - Y2)
 
     def _output_from_outputs(self, l, a, Y):
         kind = self._layers[l].activation or "identity"
-        a2, Y2 = a.flatten(1), Y.flatten(1)
+        a2, Y2 = _rows(a), _rows(Y)
         if kind in ("sigmoid", "tanh"):
             flat = saturated(ACTIVATIONS[kind], a2)
             self._slowed = self._slowed + (flat & wrong_output(a2, Y2)).sum()
