@@ -16,6 +16,7 @@ from functools import partial
 
 import torch
 
+from costlab import costs
 from costlab.costs import UNIT_TARGETS, Cost, get_cost
 from costlab.torch._formula import formula_functions, softplus
 
@@ -63,16 +64,24 @@ def quadratic(z, a, y):
     return 0.5 * torch.sum(d * d, dim=-1)
 
 
-def cross_entropy(z, a, y, *, pos_weight=1.0, smoothing=0.0):
+def cross_entropy(z, a, y):
+    """C_x = sum_j [y_j max(-z_j, 0) + (1 - y_j) max(z_j, 0) + ln(1 + e^-|z_j|)]."""
+    return torch.sum(y * torch.clamp_min(-z, 0.0) + (1.0 - y) * torch.clamp_min(z, 0.0)
+                     + torch.log1p(torch.exp(-torch.abs(z))), dim=-1)
+
+
+def cross_entropy_delta(z, a, y):
+    """delta = a - y: sigma'(z) cancels."""
+    return a - y
+
+
+def cross_entropy_weighted(z, a, y, *, pos_weight=1.0, smoothing=0.0):
     """C_x = sum_j [p y_j softplus(-z_j) + (1 - y_j) softplus(z_j)], y -> y (1 - eps) + eps/2."""
     y = _smooth(y, smoothing, 2)
-    if pos_weight == 1.0 and not smoothing:  # costlab.costs.cross_entropy
-        return torch.sum(y * torch.clamp_min(-z, 0.0) + (1.0 - y) * torch.clamp_min(z, 0.0)
-                         + torch.log1p(torch.exp(-torch.abs(z))), dim=-1)
     return torch.sum(pos_weight * y * softplus(-z) + (1.0 - y) * softplus(z), dim=-1)
 
 
-def cross_entropy_delta(z, a, y, *, pos_weight=1.0, smoothing=0.0):
+def cross_entropy_weighted_delta(z, a, y, *, pos_weight=1.0, smoothing=0.0):
     """delta = a (p y + 1 - y) - p y (a - y for p = 1)."""
     y = _smooth(y, smoothing, 2)
     if pos_weight == 1.0:
@@ -217,25 +226,30 @@ def torch_cost(spec, activation: str | None = None, *, y_train=None) -> TorchCos
         if Y.ndim == 1:
             Y = torch.nn.functional.one_hot(Y.long())
         cost = cost.prepare(Y.detach().cpu().double().numpy())
-    base = cost.name.partition("(")[0]
-    keywords = getattr(cost.fn, "keywords", None)
-    if base == "quadratic":
-        def delta(z, a, y):
-            return ACTIVATIONS[activation][1](a, a - y)
-        return TorchCost(cost.name, activation, quadratic, delta)
-    if base == "cross-entropy" and keywords is None:
-        return TorchCost(cost.name, activation, cross_entropy, cross_entropy_delta)
-    if base == "cross-entropy":
-        return TorchCost(cost.name, activation, partial(cross_entropy, **keywords),
-                         partial(cross_entropy_delta, **keywords))
-    if base == "focal":
-        return TorchCost(cost.name, activation, partial(focal, **keywords), partial(focal_delta, **keywords))
-    if base == "log-likelihood" and keywords is None:
-        return TorchCost(cost.name, activation, log_likelihood, log_likelihood_delta)
-    if base == "log-likelihood":
-        return TorchCost(cost.name, activation, partial(focal_softmax, **keywords),
-                         partial(focal_softmax_delta, **keywords))
-    return _formula_cost(cost, activation)
+    numpy_fn = getattr(cost.fn, "func", cost.fn)            # a registered cost, or its partial with parameters
+    if numpy_fn not in TWINS:
+        if costs.parse_spec(cost.name) is not None:   # a registered cost written in NumPy only
+            raise ValueError(f"the {cost.name} cost has no PyTorch form in costlab.torch; "
+                             "write it as a formula in a and y")
+        return _formula_cost(cost, activation)
+    fn, delta = TWINS[numpy_fn]
+    keywords = getattr(cost.fn, "keywords", None) or {}
+    if delta is None:   # the quadratic cost: dC/da = a - y through the output activation
+        backward = ACTIVATIONS[activation][1]
+        return TorchCost(cost.name, activation, fn, lambda z, a, y: backward(a, a - y))
+    return TorchCost(cost.name, activation, partial(fn, **keywords), partial(delta, **keywords))
+
+
+#: Each cost function of costlab.costs and its torch twin here: (value, delta); the quadratic
+#: cost's delta is its activation's derivative applied to a - y.
+TWINS = {
+    costs.quadratic: (quadratic, None),
+    costs.cross_entropy: (cross_entropy, cross_entropy_delta),
+    costs.cross_entropy_weighted: (cross_entropy_weighted, cross_entropy_weighted_delta),
+    costs.focal: (focal, focal_delta),
+    costs.log_likelihood: (log_likelihood, log_likelihood_delta),
+    costs.focal_softmax: (focal_softmax, focal_softmax_delta),
+}
 
 
 class _CostFunction(torch.autograd.Function):
