@@ -403,6 +403,20 @@ SATURATED_BELOW = 0.01
 _PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0}
 
 
+def saturated(act, a):
+    """Where a sigmoid or tanh unit is saturated: sigma'(z) < SATURATED_BELOW times its maximum, read from a = sigma(z).
+
+    Operators only, so that the same rule counts on other arrays than NumPy's
+    (costlab.torch reads PyTorch models with it).
+    """
+    return act.prime_from_output(a) < SATURATED_BELOW * _PRIME_MAX[act.name]
+
+
+def wrong_output(a, y):
+    """Where an output is at the wrong value: |a - y| > 1/2."""
+    return abs(a - y) > 0.5
+
+
 def _saturating_parts(act):
     """[(activation, members)] of a layer's activation that saturate: members is ... for all of them.
 
@@ -467,10 +481,10 @@ class LayerRecord:
         self.n += a.shape[-2]
         for l, a_l in enumerate(outs):
             for act, idx in self.parts[l]:
-                flat = act.prime_from_output(a_l[idx]) < SATURATED_BELOW * _PRIME_MAX[act.name]
+                flat = saturated(act, a_l[idx])
                 self.saturated_count[l][idx] += np.sum(flat, axis=-2)
                 if l == len(outs) - 1:
-                    wrong = np.abs(a_l[idx] - (y[idx] if y.ndim == a.ndim else y)) > 0.5
+                    wrong = wrong_output(a_l[idx], y[idx] if y.ndim == a.ndim else y)
                     self.slowed_count[idx] += np.sum(flat & wrong, axis=(-2, -1))
             if self.relu[l]:
                 self.alive[l] |= np.any(a_l > 0, axis=-2)
