@@ -41,9 +41,10 @@ def make_server(app, *, graceful_s: float = 2):
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
-            trainer = getattr(getattr(app, "state", None), "trainer", None)
-            if trainer is not None:
-                trainer.stop_all("the server is shutting down")
+            for name in ("trainer", "playgrounds"):
+                trainer = getattr(getattr(app, "state", None), name, None)
+                if trainer is not None:
+                    trainer.stop_all("the server is shutting down")
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=graceful_s, http=_protocol(),
