@@ -488,7 +488,8 @@ def routes(trainer: Trainer, *, read_json, sse, error, token_header: str):
     """The playground's routes for :func:`costlab.web.app.create_app`, on their own ``trainer``.
 
     ``POST /api/playground`` (a JSON object of settings) answers server-sent
-    events; ``POST /api/playground/{id}/control`` (``{"do": "play" | "pause" |
+    events; ``POST /api/playground/check`` (``{"csv": text}``) checks a CSV file
+    and answers its number of rows, or 400 naming the line at fault; ``POST /api/playground/{id}/control`` (``{"do": "play" | "pause" |
     "step" | "probe", "probe": i}``, header X-Costlab-Token) steers the run.
     """
     from starlette.requests import Request
@@ -540,7 +541,19 @@ def routes(trainer: Trainer, *, read_json, sse, error, token_header: str):
             return JSONResponse({"stopped": job.id})
         return JSONResponse(job.control(action, probe))
 
+    async def check(request: Request):
+        try:
+            body = await read_json(request)
+            _unknown(body, ["csv"])
+            if not isinstance(body.get("csv"), str):
+                raise ApiError("csv must be the text of a CSV file, rows of x1,x2,label")
+            P, labels = parse_csv(body["csv"])
+        except ApiError as e:
+            return error(e.message, e.status)
+        return JSONResponse({"rows": len(P), "class_1": int(labels.sum())})
+
     return [
         Route("/api/playground", start, methods=["POST"]),
+        Route("/api/playground/check", check, methods=["POST"]),
         Route("/api/playground/{job_id}/control", control, methods=["POST"]),
     ]
