@@ -33,28 +33,28 @@ const NeuronPicture = (() => {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     const compact = W < 460;
-    const xIn = compact ? 34 : 46, cx = W * (compact ? 0.46 : 0.42), r = compact ? 30 : 38, cy = H / 2;
-    const xOut = Math.min(W - (compact ? 70 : 96), cx + r + (compact ? 70 : 110));
-    const step = Math.min(26, (H - 30) / rows);
+    const xIn = Math.max(40, W * 0.1), rin = 14, r = compact ? 30 : 36;
+    const cx = Math.max(xIn + 110, W * (compact ? 0.44 : 0.4)), cy = H / 2;
+    const act = { sigmoid: "σ", tanh: "tanh", relu: "ReLU", identity: "z", softmax: "softmax" }[spec.act] || spec.act;
+    const xOut = cx + r + Math.max(compact ? 40 : 60, (act.length + 3) * 7 + 16);
+    const step = Math.min(34, (H - 30) / rows);
     const top = cy - (step * (inputs.length - 1)) / 2;
     inputs.forEach((inp, k) => {
       const y = top + k * step;
       const w = spec.w[k];
-      el("line", { x1: xIn + 14, y1: y, x2: cx - r, y2: cy, class: "np-edge " + (w >= 0 ? "pos" : "neg"),
+      el("line", { x1: xIn + rin, y1: y, x2: cx - r, y2: cy, class: "np-edge " + (w >= 0 ? "pos" : "neg"),
         "stroke-width": Math.min(0.8 + Math.abs(w) * 1.2, 6).toFixed(2) }, svg);
-      el("circle", { cx: xIn, cy: y, r: 11, class: "np-input" }, svg);
-      el("text", { x: xIn - 16, y: y + 4, "text-anchor": "end", class: "np-label" }, svg, inp.label);
+      el("circle", { cx: xIn, cy: y, r: rin, class: "np-input" }, svg);
+      el("text", { x: xIn - rin - 4, y: y + 4, "text-anchor": "end", class: "np-label" }, svg, inp.label);
       el("text", { x: xIn, y: y + 3.5, "text-anchor": "middle", class: "np-small" }, svg, num(inp.value));
-      const mx = xIn + 14 + (cx - r - xIn - 14) * 0.55, my = y + (cy - y) * 0.55;
-      el("text", { x: mx, y: my - 3, "text-anchor": "middle", class: "np-w" }, svg, "w=" + num(w));
+      el("text", { x: xIn + rin + 4, y: y - 5, class: "np-w" }, svg, "w = " + num(w));
     });
     el("circle", { cx, cy, r, class: "np-neuron" }, svg);
     el("text", { x: cx, y: cy - 8, "text-anchor": "middle", class: "np-label" }, svg, "z = " + num(spec.z));
     el("text", { x: cx, y: cy + 10, "text-anchor": "middle", class: "np-small" }, svg, "b = " + num(spec.b));
     el("text", { x: cx, y: cy + r + 15, "text-anchor": "middle", class: "np-note" }, svg, "z = Σ w a + b");
     el("line", { x1: cx + r, y1: cy, x2: xOut - 10, y2: cy, class: "np-arrow" }, svg);
-    const act = { sigmoid: "σ", tanh: "tanh", relu: "ReLU", identity: "z", softmax: "softmax" }[spec.act] || spec.act;
-    el("text", { x: (cx + r + xOut) / 2, y: cy - 8, "text-anchor": "middle", class: "np-label" }, svg, act + "(z)");
+    el("text", { x: (cx + r + xOut - 10) / 2, y: cy - 6, "text-anchor": "middle", class: "np-label" }, svg, act + "(z)");
     el("text", { x: xOut, y: cy - 6, class: "np-big" }, svg, "a = " + num(spec.a));
     el("text", { x: xOut, y: cy + 12, class: "np-small" }, svg, t("target") + " y = " + num(spec.y));
     if (spec.C !== undefined) {

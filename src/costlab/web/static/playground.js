@@ -402,10 +402,12 @@
       const layer = [];
       for (let j = 0; j < sizes[l + 1]; j++) {
         const row = [];
+        if (l + 1 === cols - 1 && j < sizes[l + 1] - 1) { layer.push(row); continue; }  // softmax: class 1's neuron drawn
         for (let k = 0; k < sizes[l]; k++) {
           const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
           line.setAttribute("x1", xOf(l)); line.setAttribute("y1", yOf(l, k));
-          line.setAttribute("x2", xOf(l + 1)); line.setAttribute("y2", yOf(l + 1, j));
+          line.setAttribute("x2", xOf(l + 1)); line.setAttribute("y2", l + 1 === cols - 1 ? H / 2 : yOf(l + 1, j));
+          line.setAttribute("stroke", "#ced4da");
           svg.appendChild(line);
           row.push(line);
         }
