@@ -27,6 +27,7 @@ __all__ = [
     "ACTIVATIONS",
     "Activation",
     "get_activation",
+    "hidden_at",
     "identity",
     "identity_prime",
     "relu",
@@ -197,6 +198,12 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
     )
 }
+
+
+def hidden_at(hidden, l: int) -> Activation:
+    """The activation of hidden layer ``l`` (0: the first): ``hidden`` is one Activation for every hidden
+    layer, or a tuple of one per hidden layer."""
+    return hidden[l] if isinstance(hidden, tuple) else hidden
 
 
 def get_activation(name: str) -> Activation:

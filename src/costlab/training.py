@@ -37,7 +37,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from costlab import fast
-from costlab.activations import Activation
+from costlab.activations import Activation, hidden_at
 from costlab.checks import Bound, check_int, check_number
 from costlab.costs import Cost, check_targets
 from costlab.engine import Settings
@@ -86,7 +86,7 @@ class _Diagnosis:
     def __init__(self, members):
         self.members = members
         self.said = set()
-        self.hidden = members.hidden.name
+        self.hidden = lambda l: hidden_at(members.hidden, l).name  # noqa: E731
         self.carries = [self._carries_prime(k) for k in range(members.K)]
 
     def _carries_prime(self, k):
@@ -113,10 +113,10 @@ class _Diagnosis:
         for l in range(L - 1):
             if dead[l] == 1.0:
                 cure = "check its initial biases" if epoch == 0 else "try a smaller learning rate eta"
-                self._warn(k, ("dead", l), f"hidden layer {l + 1} ({self.hidden}) is dead {when}: no unit was "
+                self._warn(k, ("dead", l), f"hidden layer {l + 1} ({self.hidden(l)}) is dead {when}: no unit was "
                            f"positive on any sample, so it no longer learns; {cure}")
             if saturated[l] == 1.0:
-                self._warn(k, ("saturated", l), f"hidden layer {l + 1} ({self.hidden}) is saturated {when}: every "
+                self._warn(k, ("saturated", l), f"hidden layer {l + 1} ({self.hidden(l)}) is saturated {when}: every "
                            "neuron has sigma'(z) < 1% of its maximum on most samples, so it barely learns; "
                            "try --init default or a smaller learning rate eta")
         if self.carries[k] is not None and slowed is not None and slowed > SLOWED_WARN:  # NaN: not applicable

@@ -152,10 +152,7 @@ def check_playground_params(params: Mapping) -> dict:
         acts = acts * len(hidden)
     elif len(acts) != len(hidden):
         raise ApiError(f"act: give one activation, or one per hidden layer ({len(hidden)}); got {len(acts)}")
-    if len(set(acts)) > 1:
-        raise ApiError("act: costlab's networks use one activation for all hidden layers; got "
-                       + ", ".join(acts))
-    p["act"] = acts[0] if acts else "tanh"
+    p["act"] = acts
     p["output"] = _name("output", raw["output"], OUTPUTS)
     p["cost"] = _cost_specs("cost", raw["cost"], count=(1, 1), activation=p["output"])[0]
     p["init"] = _name("init", raw["init"], tuple(INITIALIZERS))
@@ -395,11 +392,12 @@ class PlaygroundJob(TrainingJob):
         X_train, y_train, X_test, y_test = X[:n_train], labels[:n_train], X[n_train:], labels[n_train:]
         k = 2 if p["output"] == "softmax" else 1
         sizes = [X.shape[1], *p["hidden"], k]
-        net = Network(sizes, cost=p["cost"], activation=p["act"], output_activation=p["output"],
+        net = Network(sizes, cost=p["cost"], activation=p["act"] or "tanh", output_activation=p["output"],
                       init=p["init"], seed=p["seed"])
         G = features(grid_points(GRID), p["features"])
         self._points = np.round(P[:n_train], 3)
-        self._activations = (get_activation(p["act"]), get_activation(p["output"]), get_cost(p["cost"]))
+        hidden = tuple(get_activation(a) for a in p["act"])
+        self._activations = (hidden, get_activation(p["output"]), get_cost(p["cost"]))
         self._put("data", {
             "train": np.round(P[:n_train], 3).tolist(), "train_label": y_train.tolist(),
             "test": np.round(P[n_train:], 3).tolist(), "test_label": y_test.tolist(),
@@ -447,11 +445,11 @@ class PlaygroundJob(TrainingJob):
             zs, acts = feedforward(weights, biases, G, hidden, output)
         out = acts[-1][:, -1]  # the output neuron, or the softmax's class 1
         cells = []
-        for a in acts[1:-1]:
+        for l, a in enumerate(acts[1:-1]):
             a = a.reshape(THUMB, GRID // THUMB, THUMB, GRID // THUMB, -1).mean(axis=(1, 3)).reshape(THUMB * THUMB, -1)
             layer = []
             for j in range(a.shape[1]):
-                lo, hi = _range(p["act"], a[:, j])
+                lo, hi = _range(p["act"][l], a[:, j])
                 layer.append({"lo": lo, "hi": hi, "b64": _bytes(a[:, j], lo, hi)})
             cells.append(layer)
         i = min(self._probe, len(X_train) - 1)
