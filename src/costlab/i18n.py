@@ -323,6 +323,7 @@ ZH: dict[str, str] = {
     "test accuracy": "测试准确率",
     "best": "最佳",
     "blog post: a0 = {a0}": "博客文章：a0 = {a0}",
+    "The neuron at the chosen epoch, under the first cost shown": "所选迭代次数时的神经元（显示的第一个代价函数）",
     # the playground
     "Playground": "游乐场",
     "Data": "数据",

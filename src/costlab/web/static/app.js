@@ -316,6 +316,11 @@ function drawNeuron() {
   drawResults(d);
   drawReadout(d, e);
   const y = d.params.y;
+  if (runs.length) {  // the picture of the neuron (neuronpic.js), shared with the playground
+    const [c0, r0] = runs[0];
+    NeuronPicture.draw($("#neuron-pic"), { inputs: [{ label: "x", value: d.params.x }], w: [r0.w[e]], b: r0.b[e],
+      z: r0.z[e], act: "sigmoid", a: r0.a[e], y, C: r0.C[e], cost: costName(c0) });
+  }
 
   legend("chart-output", [...runs.map(([c]) => ({ label: costName(c), color: color(c) })),
     { label: t("target y = {y}", { y }), color: "#adb5bd", dash: true }]);
