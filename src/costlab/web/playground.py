@@ -74,6 +74,9 @@ MAX_SECONDS = 600.0
 MAX_IDLE_SECONDS = 300.0
 #: Updates waiting to be sent; the training waits when the page reads more slowly.
 QUEUE_UPDATES = 3
+#: At most this many updates a second carry the pictures (boundary, neurons, weights, the neuron's pass);
+#: the others carry the epoch's figures alone. The first, the last and any before a pause carry them all.
+PICTURES_PER_S = 30
 
 PLAYGROUND_LIMITS: dict[str, Bound] = {
     "n": Bound(20, MAX_POINTS, 500, integer=True, help="points drawn for a generated data set"),
@@ -408,6 +411,7 @@ class PlaygroundJob(TrainingJob):
         next_time = [time.monotonic()]
         caught: list = []
         said = [0]
+        last_pictures = [0.0]
 
         def update(network, epoch, history):
             self._check()
@@ -418,9 +422,14 @@ class PlaygroundJob(TrainingJob):
                 if delay > 0 and self._stop.wait(delay):
                     raise _Stop()
                 next_time[0] = max(next_time[0], time.monotonic())
+            now = time.monotonic()
+            pictures = (epoch == 0 or epoch >= p["epochs"] or not self._playing
+                        or now - last_pictures[0] >= 1.0 / PICTURES_PER_S)
+            if pictures:
+                last_pictures[0] = now
             self._put("update", self._update(network, epoch, history, G, X_train, y_train, feedforward,
                                              [warning_fields(str(w.message)) for w in caught[said[0]:]],
-                                             t0))
+                                             t0, pictures))
             said[0] = len(caught)
             if epoch >= p["epochs"]:
                 return
@@ -435,9 +444,22 @@ class PlaygroundJob(TrainingJob):
                     on_epoch=update, on_batch=self._check)
         self._put("done", {"epochs": p["epochs"], "elapsed_s": round(time.perf_counter() - t0, 3)})
 
-    def _update(self, net, epoch, h, G, X_train, y_train, feedforward, warned, t0) -> dict:
-        """One update's payload: the grids, the figures of the epoch, the weights, the probe's pass."""
+    def _update(self, net, epoch, h, G, X_train, y_train, feedforward, warned, t0, pictures=True) -> dict:
+        """One update's payload: the figures of the epoch and, with ``pictures``, the grids, the weights and
+        the probe's pass."""
         p = self.params
+        layers = h.layers or {}
+        last = lambda key: [_finite(v) if v is not None else None for v in layers[key][-1]] if layers.get(key) else []  # noqa: E731
+        figures = {
+            "epoch": int(epoch),
+            "train_cost": _finite(h.train_cost[-1]), "train_accuracy": _finite(h.train_accuracy[-1]),
+            "test_cost": _finite(h.eval_cost[-1]), "test_accuracy": _finite(h.eval_accuracy[-1]),
+            "speed": last("speed"), "saturated": last("saturated"), "dead": last("dead"),
+            "warnings": warned,
+            "elapsed_s": round(time.perf_counter() - t0, 3),
+        }
+        if not pictures:
+            return figures
         weights = [np.asarray(w) for w in net.weights]
         biases = [np.asarray(b) for b in net.biases]
         hidden, output, cost = self._activations
@@ -458,23 +480,16 @@ class PlaygroundJob(TrainingJob):
             pz, pa = feedforward(weights, biases, X_train[i:i + 1], hidden, output)
             y = np.eye(2)[[label]] if net.sizes[-1] == 2 else np.array([[float(label)]])
             C = float(np.sum(cost.fn(pz[-1], pa[-1], y)))
-        layers = h.layers or {}
-        last = lambda key: [_finite(v) if v is not None else None for v in layers[key][-1]] if layers.get(key) else []  # noqa: E731
         return {
-            "epoch": int(epoch),
-            "train_cost": _finite(h.train_cost[-1]), "train_accuracy": _finite(h.train_accuracy[-1]),
-            "test_cost": _finite(h.eval_cost[-1]), "test_accuracy": _finite(h.eval_accuracy[-1]),
+            **figures,
             "boundary": _bytes(out, 0.0, 1.0),
             "neurons": cells,
             "weights": [np.round(w, 4).tolist() for w in weights],
             "biases": [np.round(b, 4).tolist() for b in biases],
-            "speed": last("speed"), "saturated": last("saturated"), "dead": last("dead"),
-            "warnings": warned,
             # the output neuron (of class 1, under softmax) on one training point: inputs, w, b, z, a, C
             "probe": {"index": i, "point": self._points[i].tolist(), "inputs": pa[-2][0].tolist(),
                       "w": weights[-1][-1].tolist(), "b": float(biases[-1][-1]), "z": float(pz[-1][0, -1]),
                       "a": float(pa[-1][0, -1]), "y": label, "C": _finite(C)},
-            "elapsed_s": round(time.perf_counter() - t0, 3),
         }
 
 

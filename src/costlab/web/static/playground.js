@@ -45,7 +45,8 @@
     pg.lut = table;
     return table;
   }
-  const classColor = (label) => d3.interpolateRdBu(label ? 0.97 : 0.03);
+  const CLASS_COLORS = [];
+  const classColor = (label) => CLASS_COLORS[label] || (CLASS_COLORS[label] = d3.interpolateRdBu(label ? 0.97 : 0.03));
 
   function bytes(b64) {
     const s = atob(b64);
@@ -215,7 +216,7 @@
     const gen = pg.gen;
     pg.series = { epoch: [], trainCost: [], testCost: [], trainAcc: [], testAcc: [] };
     pg.warnings = [];
-    pg.latest = pg.drawn = null;
+    pg.latest = pg.drawn = pg.figures = pg.shownFigures = pg.curvesFor = null;
     pg.updates = pg.frames = 0;
     pg.ended = false;
     const abort = pg.abort = new AbortController();
@@ -242,9 +243,12 @@
       s.trainAcc.push(data.train_accuracy);
       s.testAcc.push(data.test_accuracy);
       for (const w of data.warnings) pg.warnings.push(w);
-      pg.latest = data;
-      pg.updates++;
-      document.body.dataset.pgUpdates = String(pg.updates);
+      pg.figures = data;
+      if (data.boundary !== undefined) {  // an update with the pictures
+        pg.latest = data;
+        pg.updates++;
+        document.body.dataset.pgUpdates = String(pg.updates);
+      }
       if (!pg.frame) pg.frame = requestAnimationFrame(frame);
     } else if (event === "done") {
       pg.running = false;
@@ -302,26 +306,42 @@
   }
 
   /* ------------------------------------------------------------ drawing */
-  function frame() {
+  /* One animation frame: the latest epoch's numbers, the curves (at most every CURVES_MS), and the
+   * latest pictures if they are new. Updates that arrived in between are not drawn, only counted. */
+  const CURVES_MS = 100;
+  function frame(now) {
     pg.frame = 0;
     if ($("#view-playground").hidden) return;
+    const f = pg.figures;
+    if (f && f !== pg.shownFigures) {
+      pg.shownFigures = f;
+      document.body.dataset.pgEpoch = String(f.epoch);
+      const fmt = (v) => (v === null || v === undefined ? "" : String(+v.toPrecision(6)));
+      $("#pg-epoch").textContent = String(f.epoch);
+      $("#pg-train-cost").textContent = fmt(f.train_cost);
+      $("#pg-test-cost").textContent = fmt(f.test_cost);
+      $("#pg-train-accuracy").textContent = fmt(f.train_accuracy);
+      $("#pg-test-accuracy").textContent = fmt(f.test_accuracy);
+    }
+    if (f && f !== pg.curvesFor) {
+      const t0 = now || performance.now();
+      if (!pg.curvesAt || t0 - pg.curvesAt >= CURVES_MS) {
+        pg.curvesAt = t0;
+        pg.curvesFor = f;
+        drawCurves();
+        drawLayerTable(f);
+      } else if (!pg.frame) {
+        pg.frame = requestAnimationFrame(frame);  // the curves catch up on a later frame
+      }
+    }
     const u = pg.latest;
     if (!u || u === pg.drawn) return;
     pg.drawn = u;
     pg.frames++;
     document.body.dataset.pgFrames = String(pg.frames);
-    document.body.dataset.pgEpoch = String(u.epoch);
-    const fmt = (v) => (v === null || v === undefined ? "" : String(+v.toPrecision(6)));
-    $("#pg-epoch").textContent = String(u.epoch);
-    $("#pg-train-cost").textContent = fmt(u.train_cost);
-    $("#pg-test-cost").textContent = fmt(u.test_cost);
-    $("#pg-train-accuracy").textContent = fmt(u.train_accuracy);
-    $("#pg-test-accuracy").textContent = fmt(u.test_accuracy);
     paint(pg.heat, bytes(u.boundary), pg.data.grid);
     drawHeat();
     drawNetworkState(u);
-    drawCurves();
-    drawLayerTable(u);
     drawProbe(u);
   }
 
@@ -346,11 +366,15 @@
     const sets = pg.data ? [[pg.data.train, pg.data.train_label, "#ffffff"], [pg.data.test, pg.data.test_label, "#212529"]]
       : [[pg.points.map((p) => [p[0], p[1]]), pg.points.map((p) => p[2]), "#ffffff"]];
     for (const [pts, labels, edge] of sets) {
-      for (let i = 0; i < pts.length; i++) {
-        const [x, y] = at(pts[i]);
+      for (const label of [0, 1]) {  // one path per class and set: one fill, one stroke
         ctx.beginPath();
-        ctx.arc(x, y, r, 0, 2 * Math.PI);
-        ctx.fillStyle = classColor(labels[i]);
+        for (let i = 0; i < pts.length; i++) {
+          if (labels[i] !== label) continue;
+          const [x, y] = at(pts[i]);
+          ctx.moveTo(x + r, y);
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+        }
+        ctx.fillStyle = classColor(label);
         ctx.fill();
         ctx.strokeStyle = edge;
         ctx.stroke();
@@ -437,7 +461,7 @@
       }
       if (l < cols - 1) pg.thumbs.push(layer); else pg.outThumb = layer[0];
     }
-    pg.drawn = null;
+    pg.drawn = pg.shownFigures = pg.curvesFor = null;
   }
 
   function place(el, x, y, size) {
@@ -652,7 +676,7 @@
     playButton();
     buildLayers();
     heatLegend();
-    pg.drawn = null;
+    pg.drawn = pg.shownFigures = pg.curvesFor = null;
     if (pg.data) layoutNetwork();
     if (pg.latest) frame();
   }
@@ -665,7 +689,7 @@
     } else if (pg.playing && pg.running) {
       control("play");
     }
-    requestAnimationFrame(() => { if (pg.data) layoutNetwork(); drawHeat(); pg.drawn = null; frame(); });
+    requestAnimationFrame(() => { if (pg.data) layoutNetwork(); drawHeat(); pg.drawn = pg.shownFigures = pg.curvesFor = null; frame(); });
   }
 
   function hide() {
