@@ -4,12 +4,14 @@ The page sends its settings (:func:`check_playground_params`); a
 :class:`PlaygroundJob` builds the data set and a :class:`costlab.network.Network`,
 and trains it with ``Network.fit`` (costlab's one training loop) in a worker
 thread. After every epoch the ``on_epoch`` callback streams an update: the
+training and test cost and accuracy, the engine's per-layer record (speed of
+learning, saturated and dead fractions) with the text of any
+:class:`costlab.LayerWarning`; and, in at most :data:`PICTURES_PER_S` updates a
+second (always the first, the last and any before a pause), the pictures: the
 output over a :data:`GRID` x :data:`GRID` grid of the plane and each hidden
 neuron's output over a :data:`THUMB` x :data:`THUMB` grid (quantised to bytes,
-base64), the training and test cost and accuracy, the engine's per-layer record
-(speed of learning, saturated and dead fractions) with the text of any
-:class:`costlab.LayerWarning`, the weights, and one sample's pass through the
-output neuron (for the picture of the neuron). The grids come from
+base64), the weights, and one sample's pass through the output neuron (for the
+picture of the neuron). The grids come from
 :func:`costlab.engine.feedforward`, the book's forward pass.
 
 Play, pause and one epoch at a time are commands to the running job

@@ -24,9 +24,11 @@
 
   /* ------------------------------------------------------------ words */
   function actLabel(a) { return { tanh: "tanh", sigmoid: t("sigmoid"), relu: "ReLU", identity: t("identity") }[a] || a; }
+  /* The status line: a text, or a function that words it in the page's language (said again when it changes). */
   function say(message, kind) {
+    pg.status = [message, kind];
     const st = $("#pg-status");
-    st.textContent = message;
+    st.textContent = typeof message === "function" ? message() : message;
     st.className = "status " + (kind || "");
   }
 
@@ -175,7 +177,7 @@
       if (gen !== pg.gen) return;
       pg.running = running;
       if (!running) { pg.ended = true; pg.playing = false; playButton(); }
-      say(streamWords(message), kind);
+      say(() => streamWords(message), kind);
       document.body.dataset.pg = running ? "running" : "idle";
     };
   }
@@ -202,13 +204,13 @@
       if (pg.points.length < MIN_POINTS) {
         await stopRun();
         pg.data = null; pg.latest = null;
-        say(t("Click the plane to add at least {n} points of both classes.", { n: MIN_POINTS }), "");
+        say(() => t("Click the plane to add at least {n} points of both classes.", { n: MIN_POINTS }), "");
         drawHeatOnly();
         return;
       }
       s.csv = pointsCSV();
     } else if (s.data === "csv") {
-      if (!pg.csv) { say(t("Choose a CSV file of rows x1,x2,label."), ""); return; }
+      if (!pg.csv) { say(() => t("Choose a CSV file of rows x1,x2,label."), ""); return; }
       s.csv = pg.csv;
     }
     s.autoplay = pg.playing ? "1" : "0";
@@ -221,7 +223,7 @@
     pg.ended = false;
     const abort = pg.abort = new AbortController();
     pg.running = true;
-    say(t("starting…"), "busy");
+    say(() => t("starting…"), "busy");
     playButton();
     await streamJob("/api/playground", pg, abort, setState(gen), (ev) => { if (gen === pg.gen) onEvent(ev); },
       { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(s) });
@@ -231,7 +233,7 @@
     if (event === "start") {
       pg.id = data.id;
       pg.token = data.token;  // only this page holds it
-      say(pg.playing ? t("training…") : t("paused"), pg.playing ? "busy" : "");
+      say(() => pg.playing ? t("training…") : t("paused"), pg.playing ? "busy" : "");
     } else if (event === "data") {
       pg.data = data;
       layoutNetwork();
@@ -255,13 +257,13 @@
       pg.ended = true;
       pg.playing = false;
       playButton();
-      say(t("done: {epochs} epochs", { epochs: data.epochs }), "ok");
+      say(() => t("done: {epochs} epochs", { epochs: data.epochs }), "ok");
     } else if (event === "stopped") {
       pg.running = false;
       pg.ended = true;
       pg.playing = false;
       playButton();
-      say(LANG === "en" ? `stopped (${data.reason})` : t("stopped"), "");
+      say(() => LANG === "en" ? `stopped (${data.reason})` : t("stopped"), "");
     } else if (event === "error") {
       pg.running = false;
       pg.ended = true;
@@ -287,7 +289,7 @@
     saveState();
     if (pg.running && !pg.ended) {
       await control(pg.playing ? "play" : "pause");
-      say(pg.playing ? t("training…") : t("paused"), pg.playing ? "busy" : "");
+      say(() => pg.playing ? t("training…") : t("paused"), pg.playing ? "busy" : "");
     } else if (pg.playing) {
       start();
     }
@@ -295,7 +297,7 @@
 
   async function step() {
     if (pg.playing) { pg.playing = false; playButton(); saveState(); }
-    if (pg.running && !pg.ended) { await control("step"); say(t("paused"), ""); } else start();
+    if (pg.running && !pg.ended) { await control("step"); say(() => t("paused"), ""); } else start();
   }
 
   function playButton() {
@@ -588,7 +590,7 @@
   function onPlaneClick(ev) {
     const [x1, x2] = planeAt(ev);
     if ($("#pg-data").value === "points") {
-      if (pg.points.length >= 500) { say(t("At most 500 points."), "error"); return; }
+      if (pg.points.length >= 500) { say(() => t("At most 500 points."), "error"); return; }
       const label = +document.querySelector("input[name=pg-class]:checked").value;
       pg.points.push([Math.round(x1 * 1000) / 1000, Math.round(x2 * 1000) / 1000, label]);
       if (!pg.latest) drawHeat();
@@ -649,7 +651,7 @@
     const file = $("#pg-csv").files[0];
     if (!file) return;
     if (file.size > 7000) {
-      say(t("The file {name} has {size} bytes, more than 7000: nothing was changed.", { name: file.name, size: file.size }), "error");
+      say(() => t("The file {name} has {size} bytes, more than 7000: nothing was changed.", { name: file.name, size: file.size }), "error");
       $("#pg-csv").value = "";
       return;
     }
@@ -658,7 +660,7 @@
       body: JSON.stringify({ csv: text }) });
     const j = await r.json();
     if (!r.ok) {
-      say(t("{name} was not loaded:", { name: file.name }) + " " + j.error, "error");
+      say(() => t("{name} was not loaded:", { name: file.name }) + " " + j.error, "error");
       document.body.dataset.pgCsv = "refused";
       $("#pg-csv").value = "";
       return;
@@ -670,6 +672,7 @@
 
   /* ------------------------------------------------------------ words in both languages */
   function translate() {
+    if (pg.status) say(...pg.status);
     $("#pg-reset").title = t("Reset the network");
     $("#pg-step").title = t("One epoch");
     for (const b of ["#pg-export-svg", "#pg-export-png"]) $(b).title = t("Download the boundary as {fmt}", { fmt: $(b).textContent });
@@ -701,7 +704,7 @@
       $(sel).addEventListener("change", () => {
         if (k === "data") {
           showDataBoxes();
-          if ($("#pg-data").value === "csv" && !pg.csv) { saveState(); say(t("Choose a CSV file of rows x1,x2,label."), ""); return; }
+          if ($("#pg-data").value === "csv" && !pg.csv) { saveState(); say(() => t("Choose a CSV file of rows x1,x2,label."), ""); return; }
         }
         changed();
       });
