@@ -395,6 +395,7 @@
   function drawHeat() {
     const { ctx, size } = heatCanvas();
     ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
     if (pg.latest) ctx.drawImage(pg.heat, 0, 0, size, size);
     else { ctx.fillStyle = "#f1f3f5"; ctx.fillRect(0, 0, size, size); }
     drawPoints(ctx, size, size / 360);
