@@ -454,6 +454,14 @@ def test_playground_learns_xor_from_a_shared_link(laptop, server):
         for (let i = 0; i < d.length; i += 4) { if (d[i + 2] > d[i] + 40) b++; else if (d[i] > d[i + 2] + 40) r++; }
         return [b, r]; }""")
     assert min(blue_red) > 0.2 * sum(blue_red)
+    # the boundary exported: an SVG with every point drawn over the picture, and a PNG
+    with page.expect_download() as svg:
+        page.click("#pg-export-svg")
+    text = Path(svg.value.path()).read_text()
+    assert text.startswith("<svg") and text.count("<circle") == 500 and "data:image/png;base64," in text
+    with page.expect_download() as png:
+        page.click("#pg-export-png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("cost, learns", [("quadratic", False), ("cross-entropy", True)])

@@ -332,6 +332,7 @@
         pg.curvesFor = f;
         drawCurves();
         drawLayerTable(f);
+        if (pg.latest && pg.data) drawProbe(pg.latest);
       } else if (!pg.frame) {
         pg.frame = requestAnimationFrame(frame);  // the curves catch up on a later frame
       }
@@ -344,13 +345,14 @@
     paint(pg.heat, bytes(u.boundary), pg.data.grid);
     drawHeat();
     drawNetworkState(u);
-    drawProbe(u);
   }
 
+  /* The heat map's canvas, sized to its box (measured again only after a resize: reading the layout
+   * every frame would force the browser to lay the page out each time). */
   function heatCanvas() {
     const c = $("#pg-heat");
-    const box = c.parentElement.getBoundingClientRect();
-    const size = Math.max(200, Math.min(Math.floor(box.width), 520));
+    if (!pg.heatSize) pg.heatSize = Math.max(200, Math.min(Math.floor(c.parentElement.getBoundingClientRect().width), 520));
+    const size = pg.heatSize;
     const dpr = window.devicePixelRatio || 1;
     if (c.width !== Math.round(size * dpr)) {
       c.width = c.height = Math.round(size * dpr);
@@ -392,13 +394,23 @@
     }
   }
 
+  /* The boundary, then the points: drawn once into their own canvas (they do not move), copied each frame. */
   function drawHeat() {
     const { ctx, size } = heatCanvas();
     ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = "high";
     if (pg.latest) ctx.drawImage(pg.heat, 0, 0, size, size);
     else { ctx.fillStyle = "#f1f3f5"; ctx.fillRect(0, 0, size, size); }
-    drawPoints(ctx, size, size / 360);
+    const key = `${size} ${pg.data ? pg.data.train.length + pg.data.test.length : "p" + pg.points.length} ${pg.latest ? pg.latest.probe.index : -1}`;
+    if (!pg.dots || pg.dotsKey !== key || pg.dotsData !== pg.data) {
+      pg.dots = pg.dots || document.createElement("canvas");
+      pg.dots.width = pg.dots.height = size;
+      const dctx = pg.dots.getContext("2d");
+      dctx.clearRect(0, 0, size, size);
+      drawPoints(dctx, size, size / 360);
+      pg.dotsKey = key;
+      pg.dotsData = pg.data;
+    }
+    ctx.drawImage(pg.dots, 0, 0);
   }
 
   function drawHeatOnly() { drawHeat(); }
@@ -594,6 +606,7 @@
       if (pg.points.length >= 500) { say(() => t("At most 500 points."), "error"); return; }
       const label = +document.querySelector("input[name=pg-class]:checked").value;
       pg.points.push([Math.round(x1 * 1000) / 1000, Math.round(x2 * 1000) / 1000, label]);
+      pg.dotsKey = null;
       if (!pg.latest) drawHeat();
       changed();
       return;
@@ -693,7 +706,7 @@
     } else if (pg.playing && pg.running) {
       control("play");
     }
-    requestAnimationFrame(() => { if (pg.data) layoutNetwork(); drawHeat(); pg.drawn = pg.shownFigures = pg.curvesFor = null; frame(); });
+    requestAnimationFrame(() => { pg.heatSize = 0; if (pg.data) layoutNetwork(); drawHeat(); pg.drawn = pg.shownFigures = pg.curvesFor = null; frame(); });
   }
 
   function hide() {
@@ -720,7 +733,7 @@
     $("#pg-play").addEventListener("click", play);
     $("#pg-step").addEventListener("click", step);
     $("#pg-reset").addEventListener("click", start);
-    $("#pg-clear").addEventListener("click", () => { pg.points = []; changed(); });
+    $("#pg-clear").addEventListener("click", () => { pg.points = []; pg.dotsKey = null; drawHeat(); changed(); });
     $("#pg-csv").addEventListener("change", onFile);
     $("#pg-heat").addEventListener("click", onPlaneClick);
     $("#pg-export-png").addEventListener("click", exportPNG);
@@ -731,7 +744,10 @@
     let resize = null;
     new ResizeObserver(() => {
       clearTimeout(resize);
-      resize = setTimeout(() => { if (!$("#view-playground").hidden) { layoutNetwork(); drawHeat(); frame(); } }, 80);
+      resize = setTimeout(() => {
+        pg.heatSize = 0;
+        if (!$("#view-playground").hidden) { layoutNetwork(); drawHeat(); frame(); }
+      }, 80);
     }).observe($("#view-playground"));
   }
 
