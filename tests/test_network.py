@@ -130,6 +130,18 @@ def test_one_activation_per_hidden_layer_matches_finite_differences(hidden):
         Network(sizes, activation=["tanh", "softmax"])
 
 
+
+def test_one_activation_per_hidden_layer_is_saved_and_loaded(tmp_path):
+    from costlab.saving import load, save
+
+    net = Network([2, 3, 3, 1], activation=["relu", "tanh"], seed=3)
+    save(net, tmp_path / "net.json")
+    again = load(tmp_path / "net.json")
+    assert again.activation == ["relu", "tanh"]
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    np.testing.assert_array_equal(again.feedforward(X), net.feedforward(X))
+
+
 def test_backprop_is_a_sum_over_samples():
     weights, biases, x, y = draw_problem([3, 4, 2], "cross-entropy", "tanh", "sigmoid", seed=5, m=6)
     H, O, C = ACTIVATIONS["tanh"], ACTIVATIONS["sigmoid"], COSTS["cross-entropy"]

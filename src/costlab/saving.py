@@ -7,7 +7,7 @@ File format (JSON, UTF-8), version 1::
       "version": 1,
       "sizes": [784, 30, 10],
       "cost": "cross-entropy",            # a cost spec (costlab.costs.get_cost): name, parameters or formula
-      "activation": "sigmoid",            # hidden layers; a key of ACTIVATIONS
+      "activation": "sigmoid",            # hidden layers; a key of ACTIVATIONS, or a list of one per hidden layer
       "output_activation": "sigmoid",
       "dtype": "float64",                 # or "float32"
       "epochs_trained": 30,
