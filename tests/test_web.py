@@ -27,7 +27,10 @@ from costlab.web.api import ApiError, Trainer, check_train_params
 from costlab.web.app import MAX_BODY_BYTES, STATIC_DIR, background_server, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
-STATIC_FILES = ("index.html", "app.js", "charts.js", "style.css")
+STATIC_FILES = ("index.html", "app.js", "charts.js", "style.css", "playground.js", "neuronpic.js")
+#: The libraries scripts/vendor.sh takes from npm, each with its licence.
+VENDOR_FILES = tuple(f"vendor/{name}{ext}" for name in ("d3-color", "d3-interpolate", "d3-scale-chromatic")
+                     for ext in (".min.js", ".LICENSE.txt"))
 
 
 @pytest.fixture(scope="module")
@@ -235,8 +238,10 @@ def test_page_and_assets_are_served_from_the_package(client):
 
 
 def test_static_files_load_nothing_from_elsewhere():
-    for name in STATIC_FILES:
+    for name in STATIC_FILES + VENDOR_FILES[::2]:
         text = (STATIC_DIR / name).read_text()
+        if name.startswith("vendor/"):  # the library's first line names its home page
+            text = text.split("\n", 1)[1]
         for url in ("http://", "https://", "//cdn", "@import"):
             # the SVG namespace is a name, not a request
             assert url not in text.replace("http://www.w3.org/2000/svg", ""), (name, url)
@@ -264,7 +269,7 @@ def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
     assert build.returncode == 0, build.stderr
     [wheel] = wheel_dir.glob("costlab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for name in STATIC_FILES:
+    for name in STATIC_FILES + VENDOR_FILES:
         assert f"costlab/web/static/{name}" in names
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
@@ -277,7 +282,7 @@ def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
         "from starlette.testclient import TestClient\n"
         "from costlab.web import create_app\n"
         "c = TestClient(create_app(), base_url='http://127.0.0.1')\n"
-        "for name in ('app.js', 'charts.js', 'style.css'):\n"
+        "for name in ('app.js', 'charts.js', 'style.css', 'playground.js', 'vendor/d3-scale-chromatic.min.js'):\n"
         "    r = c.get('/static/' + name); assert r.status_code == 200 and len(r.content) > 500, name\n"
         "r = c.get('/'); assert r.status_code == 200 and 'costlab' in r.text\n"
         "print('served', costlab.__file__)\n"
