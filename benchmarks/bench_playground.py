@@ -3,9 +3,9 @@
 Run:  python benchmarks/bench_playground.py [--seconds 10] [--repeats 3] [--chromium /usr/bin/chromium]
 
 `costlab serve`'s application runs in this process (uvicorn in a thread, as background_server does);
-Debian's Chromium, driven by Playwright, opens the playground at full speed with the network
-[2, 8, 8, 1] (tanh) on the circle, at full speed (pace=0) and at the page's default pace (40 ms an epoch), and draws every update it can: the 64 x 64 boundary, the sixteen
-hidden neurons' 32 x 32 pictures, the edges, the curves, the layer table and the neuron's picture.
+Debian's Chromium, driven by Playwright, opens the playground with the network [2, 8, 8, 1] (tanh)
+on the circle, at full speed (pace=0) and at the page's default pace (40 ms an epoch), and draws
+every update it can: the 64 x 64 boundary, the sixteen hidden neurons' 32 x 32 pictures, the edges, the curves, the layer table and the neuron's picture.
 Contenders, interleaved and repeated (points, pace):
   500           n=500, half of them training points (the playground's default)
   1000          n=1000: 500 training points

@@ -451,7 +451,10 @@ class PlaygroundJob(TrainingJob):
         the probe's pass."""
         p = self.params
         layers = h.layers or {}
-        last = lambda key: [_finite(v) if v is not None else None for v in layers[key][-1]] if layers.get(key) else []  # noqa: E731
+
+        def last(key):
+            return [_finite(v) if v is not None else None for v in layers[key][-1]] if layers.get(key) else []
+
         figures = {
             "epoch": int(epoch),
             "train_cost": _finite(h.train_cost[-1]), "train_accuracy": _finite(h.train_accuracy[-1]),
@@ -504,8 +507,9 @@ def routes(trainer: Trainer, *, read_json, sse, error, token_header: str):
 
     ``POST /api/playground`` (a JSON object of settings) answers server-sent
     events; ``POST /api/playground/check`` (``{"csv": text}``) checks a CSV file
-    and answers its number of rows, or 400 naming the line at fault; ``POST /api/playground/{id}/control`` (``{"do": "play" | "pause" |
-    "step" | "probe", "probe": i}``, header X-Costlab-Token) steers the run.
+    and answers its number of rows, or 400 naming the line at fault;
+    ``POST /api/playground/{id}/control`` (``{"do": "play" | "pause" | "step" |
+    "stop" | "probe", "probe": i}``, header X-Costlab-Token) steers the run.
     """
     from starlette.requests import Request
     from starlette.responses import JSONResponse, StreamingResponse

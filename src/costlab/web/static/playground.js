@@ -310,7 +310,7 @@
   /* ------------------------------------------------------------ drawing */
   /* One animation frame: the latest epoch's numbers, the curves (at most every CURVES_MS), and the
    * latest pictures if they are new. Updates that arrived in between are not drawn, only counted. */
-  const CURVES_MS = 100;
+  const CURVES_MS = 250;
   function frame(now) {
     pg.frame = 0;
     if ($("#view-playground").hidden) return;
