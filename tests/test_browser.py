@@ -476,7 +476,9 @@ def test_a_saturated_sigmoid_network_stalls_under_the_quadratic_cost(laptop, ser
         assert accuracy >= 0.95 and first >= 0.6
     else:
         assert accuracy <= 0.8 and first <= 0.6
-    assert page.get_attribute("#pg-chart-acc path[data-series=test]", "data-n") == "41"
+    # every epoch in the curves (redrawn a few times a second)
+    page.wait_for_function("() => document.querySelector('#pg-chart-acc path[data-series=test]')"
+                           ".getAttribute('data-n') === '41'", timeout=5000)
 
 
 def test_the_playground_url_round_trips_every_setting(laptop, server):
