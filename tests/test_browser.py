@@ -432,8 +432,14 @@ def forget_restarts(watched):
 
 
 def wait_for_epoch(page, epoch, timeout=30000):
-    page.wait_for_function(f"() => document.querySelector('[data-testid=pg-epoch]').textContent === '{epoch}'",
-                           timeout=timeout)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"() => document.querySelector('[data-testid=pg-epoch]').textContent === '{epoch}'",
+                               timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail(f"epoch {epoch} not reached; the page says: {page.inner_text('#pg-status')!r}, "
+                    f"epoch {page.inner_text('[data-testid=pg-epoch]')!r}")
 
 
 def test_playground_learns_xor_from_a_shared_link(laptop, server):
