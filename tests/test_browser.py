@@ -575,3 +575,31 @@ def test_screenshots_of_the_playground(browser, server):
                 assert heat["top"] < viewport["height"] * 0.7 and controls > heat["bottom"]
             page.screenshot(path=ARTIFACTS / f"playground-{name}-{lang}.png")
             page.close()
+
+
+def test_play_pause_one_epoch_and_clicked_points(laptop, server):
+    page = laptop.page
+    page.goto(f"{server}/?tab=playground&data=circle&n=100&pace=100&epochs=500")
+    wait_for_epoch(page, 0)
+    page.wait_for_function("() => costlabPlayground.token")
+    page.click("#pg-step")
+    wait_for_epoch(page, 1)
+    page.click("#pg-step")
+    wait_for_epoch(page, 2)
+    page.click("#pg-play")  # plays: the epochs run on
+    page.wait_for_function("() => +document.querySelector('[data-testid=pg-epoch]').textContent >= 5")
+    assert "autoplay=1" in page.evaluate("location.search")
+    page.click("#pg-play")  # pauses
+    page.wait_for_timeout(400)
+    paused = pg_number(page, "epoch")
+    page.wait_for_timeout(500)
+    assert pg_number(page, "epoch") == paused
+    # your points: a click adds one of the chosen class; four or more train
+    page.select_option("#pg-data", "points")
+    box = page.locator("#pg-heat").bounding_box()
+    for i, (fx, fy) in enumerate([(0.2, 0.2), (0.3, 0.25), (0.8, 0.8), (0.7, 0.75), (0.25, 0.3), (0.75, 0.7)]):
+        page.check(f"input[name=pg-class][value='{i % 2}']")
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.wait_for_function("() => costlabPlayground.data && costlabPlayground.data.train.length"
+                           " + costlabPlayground.data.test.length === 6")
+    forget_restarts(laptop)
