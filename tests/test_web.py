@@ -709,6 +709,10 @@ def test_playground_pauses_steps_and_stops_by_its_token(live):
         assert bad.status_code == 400 and "do must be one of" in bad.json()["error"]
         assert httpx.post(url, json={"do": "step"}, headers={"X-Costlab-Token": token}).json() == {"playing": False}
         assert events.read(1)[0][1]["epoch"] == 1
+        # another point for the neuron's picture: a paused run sends the epoch's pictures again
+        httpx.post(url, json={"do": "probe", "probe": 7}, headers={"X-Costlab-Token": token})
+        again = events.read(1)[0][1]
+        assert again["again"] and again["epoch"] == 1 and again["probe"]["index"] == 7
         time.sleep(0.3)  # paused: nothing more comes
         assert httpx.post(url, json={"do": "stop"}, headers={"X-Costlab-Token": token}).status_code == 200
         rest = events.read(5)

@@ -324,6 +324,7 @@ class PlaygroundJob(TrainingJob):
         self._playing = bool(params["autoplay"])
         self._steps = 0
         self._probe = params["probe"]
+        self._moved = False
         self.thread.name = f"costlab-playground-{self.id}"
 
     def control(self, action: str, probe: int | None = None) -> dict:
@@ -338,6 +339,7 @@ class PlaygroundJob(TrainingJob):
                 self._steps = min(self._steps + 1, 100)
             elif action == "probe" and probe is not None:
                 self._probe = probe
+                self._moved = True  # a paused run sends its pictures again, with the new point
             self._cv.notify_all()
         return {"playing": self._playing}
 
@@ -356,18 +358,28 @@ class PlaygroundJob(TrainingJob):
             except queue.Full:
                 continue
 
-    def _wait_for_turn(self) -> None:
-        """Return when the next epoch may run: playing, or a step asked for; end the job when stopped."""
+    def _wait_for_turn(self, redraw=None) -> None:
+        """Return when the next epoch may run: playing, or a step asked for; end the job when stopped.
+
+        While paused, ``redraw()`` runs whenever the page picks another point for the neuron's picture
+        (outside the lock: the page's requests take it)."""
         idle_since = time.monotonic()
-        with self._cv:
-            while not self._playing and self._steps == 0:
+        while True:
+            with self._cv:
+                if self._playing or self._steps:
+                    if self._steps:
+                        self._steps -= 1
+                    return
                 self._check()
                 if time.monotonic() - idle_since > MAX_IDLE_SECONDS:
                     self._reason = f"paused for more than {MAX_IDLE_SECONDS:g} s"
                     raise _Stop()
-                self._cv.wait(0.2)
-            if self._steps:
-                self._steps -= 1
+                moved, self._moved = self._moved, False
+                if not moved:
+                    self._cv.wait(0.2)
+                    continue
+            if redraw is not None:
+                redraw()
 
     def _check(self, *_):
         if self._stop.is_set():
@@ -435,7 +447,8 @@ class PlaygroundJob(TrainingJob):
             said[0] = len(caught)
             if epoch >= p["epochs"]:
                 return
-            self._wait_for_turn()
+            self._wait_for_turn(lambda: self._put("update", {
+                **self._update(network, epoch, history, G, X_train, y_train, feedforward, [], t0), "again": True}))
             next_time[0] = max(next_time[0], time.monotonic())
 
         with warnings.catch_warnings(record=True) as caught_list:

@@ -239,11 +239,13 @@
       layoutNetwork();
     } else if (event === "update") {
       const s = pg.series;
-      s.epoch.push(data.epoch);
-      s.trainCost.push(data.train_cost);
-      s.testCost.push(data.test_cost);
-      s.trainAcc.push(data.train_accuracy);
-      s.testAcc.push(data.test_accuracy);
+      if (!data.again) {  // "again": the same epoch's pictures, sent again for another chosen point
+        s.epoch.push(data.epoch);
+        s.trainCost.push(data.train_cost);
+        s.testCost.push(data.test_cost);
+        s.trainAcc.push(data.train_accuracy);
+        s.testAcc.push(data.test_accuracy);
+      }
       for (const w of data.warnings) pg.warnings.push(w);
       pg.figures = data;
       if (data.boundary !== undefined) {  // an update with the pictures
