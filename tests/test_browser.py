@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -603,3 +604,21 @@ def test_play_pause_one_epoch_and_clicked_points(laptop, server):
     page.wait_for_function("() => costlabPlayground.data && costlabPlayground.data.train.length"
                            " + costlabPlayground.data.test.length === 6")
     forget_restarts(laptop)
+
+
+def test_closing_the_page_ends_its_run(browser, server):
+    page = browser.new_page(viewport=LAPTOP)
+    page.goto(f"{server}/?tab=playground&data=gauss&epochs=5000&pace=200&autoplay=1")
+    wait_for_epoch(page, 1)
+    page.close()
+    # both places for playgrounds are free again within a moment: the closed page's run has ended
+    paused = {"data": "gauss", "epochs": "10", "autoplay": "0", "n": "20"}  # each holds its place
+    deadline = time.monotonic() + 5
+    while True:
+        with httpx.stream("POST", f"{server}/api/playground", json=paused, timeout=10) as first, \
+                httpx.stream("POST", f"{server}/api/playground", json=paused, timeout=10) as second:
+            codes = first.status_code, second.status_code
+        if codes == (200, 200) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert codes == (200, 200)
