@@ -609,7 +609,7 @@ def test_play_pause_one_epoch_and_clicked_points(laptop, server):
 def test_closing_the_page_ends_its_run(browser, server):
     page = browser.new_page(viewport=LAPTOP)
     page.goto(f"{server}/?tab=playground&data=gauss&epochs=5000&pace=200&autoplay=1")
-    wait_for_epoch(page, 1)
+    page.wait_for_function("() => +document.querySelector('[data-testid=pg-epoch]').textContent >= 1")
     page.close()
     # both places for playgrounds are free again within a moment: the closed page's run has ended
     paused = {"data": "gauss", "epochs": "10", "autoplay": "0", "n": "20"}  # each holds its place
