@@ -622,3 +622,18 @@ def test_closing_the_page_ends_its_run(browser, server):
             break
         time.sleep(0.1)
     assert codes == (200, 200)
+
+
+def test_a_link_to_the_playground_opens_it_however_late_its_script_arrives(browser, server):
+    """app.js (and its Chinese catalogue) may be ready before playground.js: the link must survive."""
+    page = browser.new_page(viewport=LAPTOP)
+
+    def late(route):
+        time.sleep(1.0)
+        route.continue_()
+
+    page.route("**/static/playground.js", late)
+    page.goto(f"{server}/?tab=playground&lang=zh&data=gauss&epochs=2&pace=0&autoplay=1")
+    wait_for_epoch(page, 2)
+    assert "tab=playground" in page.evaluate("location.search")
+    page.close()

@@ -13,6 +13,8 @@ let ZH = {};
 let LANG = "en";
 /* Tabs that live in their own script (playground.js) register here: {show(), hide(), query(), lang()}. */
 const TAB_HOOKS = {};
+/* The address the page opened with: a tab's script that runs later reads its state from it. */
+const INITIAL_SEARCH = location.search;
 
 function crc32(text) {
   let c, crc = 0xFFFFFFFF;
@@ -88,6 +90,8 @@ function stateQuery() {
 function saveState() {
   clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
+    // the link asks for the playground, whose script (playground.js) has not run yet: keep the link as it is
+    if (new URLSearchParams(INITIAL_SEARCH).get("tab") === "playground" && !TAB_HOOKS.playground) return;
     history.replaceState(null, "", location.pathname + "?" + stateQuery());
     document.body.dataset.urlSaved = String(Date.now());
   }, 120);

@@ -87,7 +87,7 @@
   }
 
   function restore() {
-    const q = new URLSearchParams(location.search);
+    const q = new URLSearchParams(INITIAL_SEARCH);  // as opened: app.js may have written the link since
     if (q.get("tab") !== "playground") return false;
     for (const [k, sel] of Object.entries(FIELDS)) if (q.has(k)) $(sel).value = q.get(k);
     if (q.has("features")) pg.features = q.get("features").split(",").filter((f) => f);
