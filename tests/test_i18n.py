@@ -39,7 +39,7 @@ def messages_of_the_page() -> set[str]:
     spaces collapsed) and every ``t("...")`` of the page's scripts."""
     page = (STATIC / "index.html").read_text()
     marked = re.findall(r"<(\w+)\b[^>]*\sdata-i18n\b[^>]*>(.*?)</\1>", page, re.S)
-    js = "".join((STATIC / name).read_text() for name in ("app.js", "charts.js"))
+    js = "".join((STATIC / name).read_text() for name in ("app.js", "charts.js", "playground.js", "neuronpic.js"))
     return ({re.sub(r"\s+", " ", html.unescape(inner)).strip() for _, inner in marked}
             | set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', js)))
 

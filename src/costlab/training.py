@@ -37,7 +37,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from costlab import fast
-from costlab.activations import Activation
+from costlab.activations import Activation, hidden_at
 from costlab.checks import Bound, check_int, check_number
 from costlab.costs import Cost, check_targets
 from costlab.engine import Settings
@@ -87,8 +87,11 @@ class _Diagnosis:
     def __init__(self, members):
         self.members = members
         self.said = set()
-        # one name for every hidden layer, or one per layer (a PyTorch model read by costlab.torch.watch)
-        self.hidden = getattr(members, "hidden_names", None) or members.hidden.name
+        # one name per hidden layer: a network's own (one activation, or one per layer), or those of a
+        # PyTorch model read by costlab.torch.watch
+        hidden = members.hidden
+        self.hidden = getattr(members, "hidden_names", None) or (
+            [h.name for h in hidden] if isinstance(hidden, tuple) else hidden.name)
         self.carries = [self._carries_prime(k) for k in range(members.K)]
 
     def _carries_prime(self, k):
