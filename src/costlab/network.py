@@ -70,7 +70,23 @@ def initial_parameters(sizes, init="default", rng=None, dtype=np.float64):
     return weights, biases
 
 
-_DTYPES = {"float64": np.float64, "float32": np.float32}
+#: The floating-point types a network computes in.
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def as_dtype(dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype, float64 or float32, read as NumPy reads it.
+
+    ``np.float32``, ``"float32"``, ``"f4"``, ``np.dtype("float32")`` and
+    ``float`` (float64) are all accepted; any other type raises ValueError.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}") from None
+    if dt not in DTYPES:
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
+    return dt
 
 
 class Parameters(list):
@@ -127,8 +143,10 @@ class Network:
         log-likelihood).
     init : {"default", "large"}
         ``"default"``: w ~ N(0, 1/n_in), b ~ N(0, 1); ``"large"``: w, b ~ N(0, 1).
-    dtype : {"float64", "float32"}
-        Floating-point type of the parameters and of the arithmetic.
+    dtype : data-type, default float64
+        Floating-point type of the parameters and of the arithmetic:
+        float64 or float32, given as NumPy takes a dtype (``np.float32``,
+        ``"float32"``, ``np.dtype("float32")``, ``float``).
     seed : int or None
         Seed of the generator used for the initial weights and for shuffling.
 
@@ -148,7 +166,7 @@ class Network:
         activation: str = "sigmoid",
         output_activation: str | None = None,
         init: str = "default",
-        dtype: str = "float64",
+        dtype="float64",
         seed: int | None = None,
     ):
         sizes = list(sizes)
@@ -170,9 +188,7 @@ class Network:
             )
         if not self._output.elementwise and self.sizes[-1] < 2:
             raise ValueError(f"a {output_activation} output layer needs at least 2 neurons, got {self.sizes[-1]}")
-        if dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
-        self.dtype = np.dtype(_DTYPES[dtype])
+        self.dtype = as_dtype(dtype)
         self.init = init
         self.seed = seed
         self.rng = np.random.default_rng(seed)
