@@ -20,7 +20,7 @@ from costlab import engine, fast
 from costlab.activations import get_activation
 from costlab.costs import get_cost
 from costlab.history import History
-from costlab.training import Members, TrainingDiverged, as_targets, train
+from costlab.training import Members, TrainingDiverged, as_sample_weight, as_targets, train
 
 __all__ = [
     "History",
@@ -271,20 +271,23 @@ class Network:
             return (a[:, 0] > 0.5).astype(np.int64)
         return np.argmax(a, axis=1)
 
-    def _evaluate(self, X, Y, lmbda=0.0):
+    def _evaluate(self, X, Y, lmbda=0.0, sample_weight=None):
         """(C, accuracy) over all rows, evaluated in chunks."""
-        C, accuracy = fast.evaluate(self._wb, X, Y, self._hidden, self._output, self._cost, lmbda)
+        C, accuracy = fast.evaluate(self._wb, X, Y, self._hidden, self._output, self._cost, lmbda, sample_weight)
         return float(C), float(accuracy)
 
-    def total_cost(self, X, y, lmbda=0.0):
-        """C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2 over the rows of ``X``."""
-        X = self._check_X(X)
-        return self._evaluate(X, self._targets(X, y), lmbda)[0]
+    def total_cost(self, X, y, lmbda=0.0, sample_weight=None):
+        """C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2 over the rows of ``X``.
 
-    def accuracy(self, X, y):
-        """Fraction of rows whose predicted class equals the label (or target's argmax)."""
+        With ``sample_weight``, 1/n sum_x C_x becomes sum_x w_x C_x / sum_x w_x.
+        """
         X = self._check_X(X)
-        return self._evaluate(X, self._targets(X, y))[1]
+        return self._evaluate(X, self._targets(X, y), lmbda, as_sample_weight(sample_weight, len(X), self.dtype))[0]
+
+    def accuracy(self, X, y, sample_weight=None):
+        """Fraction of rows whose predicted class equals the label (or target's argmax); weighted with ``sample_weight``."""
+        X = self._check_X(X)
+        return self._evaluate(X, self._targets(X, y), sample_weight=as_sample_weight(sample_weight, len(X), self.dtype))[1]
 
     # -- training -------------------------------------------------------------
     def fit(
@@ -304,6 +307,7 @@ class Network:
         on_batch: Callable | None = None,
         history: History | None = None,
         layers: bool = False,
+        sample_weight=None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent.
 
@@ -346,6 +350,13 @@ class Network:
             ``history.layers`` (see :class:`costlab.fast.LayerRecord`), and warn
             (:class:`costlab.LayerWarning`) as soon as a hidden layer is entirely
             dead or saturated, or the output is slowed down by sigma'(z).
+        sample_weight : ndarray, shape (n,), optional
+            A weight w_x >= 0 per sample (zeros allowed, not all). Each sample's
+            cost and gradient are scaled by its weight, and each step divides
+            by the mini-batch's total weight instead of m, as scikit-learn's
+            ``MLPClassifier`` does: ``w -> w - (eta / sum_x w_x) sum_x w_x
+            nabla C_x``. The recorded training cost and accuracy are weighted
+            means, ``sum_x w_x C_x / sum_x w_x``; the L2 term keeps n.
 
         Returns
         -------
@@ -360,6 +371,7 @@ class Network:
         """
         X = self._check_X(X, finite=False)  # training watches for NaN and infinity as it reads X
         Y = self._targets(X, y)
+        sample_weight = as_sample_weight(sample_weight, X.shape[0], self.dtype)
         if eval_data is not None:
             Xe = self._check_X(eval_data[0], "X_eval")
             eval_data = (Xe, self._targets(Xe, eval_data[1], "y_eval"))
@@ -377,6 +389,7 @@ class Network:
             eval_data=eval_data, shuffle=shuffle, monitor=monitor,
             histories=None if history is None else [history],
             on_epoch=each_epoch, on_batch=on_batch, on_diverge="raise", layers=layers, finite_X=False,
+            sample_weight=sample_weight,
         )
         self.training.update(history.config)
         return history
