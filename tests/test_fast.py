@@ -197,15 +197,15 @@ def test_the_compiled_kernel_with_momentum_regularization_and_float32(monkeypatc
         np.testing.assert_allclose(f, p, rtol=TOL[dtype], atol=TOL[dtype])
 
 
-def test_the_kernel_is_used_for_long_epochs_and_trains_like_the_numpy_path(monkeypatch, digits):
-    # bytes and floats, through Network.fit: the kernel ("auto" at this many batches) and NumPy agree
+def test_the_kernel_is_used_for_long_fits_and_trains_like_the_numpy_path(monkeypatch, digits):
+    # bytes and floats, through Network.fit: the kernel ("auto" at this many steps) and NumPy agree
     from costlab import Network
 
     X8 = np.round(digits.X_train * 255 / 16).astype(np.uint8)
     results = {}
     for mode in ("auto", "never"):
         monkeypatch.setattr(fast, "KERNEL", mode)
-        monkeypatch.setattr(fast, "KERNEL_MIN_BATCHES", 100)
+        monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 100)
         calls = []
         monkeypatch.setattr(fast, "_kernel_epoch", lambda *a, _f=fast._kernel_epoch: calls.append(1) or _f(*a))
         net = Network([64, 30, 10], seed=3)
@@ -213,6 +213,7 @@ def test_the_kernel_is_used_for_long_epochs_and_trains_like_the_numpy_path(monke
         results[mode] = (net, h, len(calls))
     (kn, kh, kcalls), (nn, nh, ncalls) = results["auto"], results["never"]
     assert kcalls == 2 and ncalls == 0
+    assert kh.config["path"] == "kernel" and nh.config["path"] == "numpy"
     for a, b in zip(kn.weights + kn.biases, nn.weights + nn.biases):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(kh.train_cost[1:], nh.train_cost[1:], rtol=1e-12)

@@ -630,7 +630,7 @@ def test_nan_or_infinity_in_X_is_refused_and_the_network_left_as_it_was(monkeypa
     # one puts the weights, biases and the shuffling generator back before raising
     from costlab import fast
 
-    monkeypatch.setattr(fast, "KERNEL_MIN_BATCHES", 1)
+    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 1)
     monkeypatch.setattr(fast, "KERNEL", {"kernel": "always", "compiled gather": "auto", "numpy": "never"}[path])
     if path == "compiled gather":
         monkeypatch.setattr(fast, "KERNEL_MAX_WORK", 0)  # the NumPy path, its rows gathered in one pass

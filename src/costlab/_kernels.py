@@ -1,7 +1,7 @@
 """The fast path's compiled kernel: a whole epoch of one network in one call (Numba).
 
-Imported by :mod:`costlab.fast` only when Numba is installed (``pip install
-costlab[fast]``) and an epoch is large enough to pay for it; the NumPy path of
+Imported by :mod:`costlab.fast` only for a fit long enough to pay for
+compiling it (:func:`costlab.fast.path_for`); the NumPy path of
 :mod:`costlab.fast` always works without it. The kernel computes the steps of
 :mod:`costlab.engine` for the built-in activations and costs, and is tested
 against it step by step like the rest of the fast path.
@@ -34,10 +34,9 @@ import numpy as np
 
 __all__ = ["ACTIVATION_CODES", "COST_CODES", "gather", "train_epoch"]
 
-SIGMOID, TANH, RELU, IDENTITY, SOFTMAX = 0, 1, 2, 3, 4
-ACTIVATION_CODES = {"sigmoid": SIGMOID, "tanh": TANH, "relu": RELU, "identity": IDENTITY, "softmax": SOFTMAX}
-QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD = 0, 1, 2
-COST_CODES = {"quadratic": QUADRATIC, "cross-entropy": CROSS_ENTROPY, "log-likelihood": LOG_LIKELIHOOD}
+from costlab._kernel_codes import (  # noqa: F401 (re-exported)
+    ACTIVATION_CODES, COST_CODES, CROSS_ENTROPY, IDENTITY, LOG_LIKELIHOOD, QUADRATIC, RELU, SIGMOID, SOFTMAX, TANH,
+)
 
 # reassociation lets sums vectorize; NaN and infinity keep their meaning (divergence is detected)
 _FLAGS = {"reassoc", "contract"}
