@@ -220,6 +220,36 @@ def test_the_kernel_is_used_for_long_fits_and_trains_like_the_numpy_path(monkeyp
     assert kh.train_accuracy == nh.train_accuracy
 
 
+def test_the_path_depends_on_the_fit_alone_and_a_failed_kernel_falls_back_with_one_warning(monkeypatch, digits):
+    # a short fit takes the NumPy path without loading the compiled module; a long one the kernel, which
+    # here fails to compile: one KernelWarning, the NumPy path for this and every later fit, the same numbers
+    from costlab import Network
+
+    def no_load():
+        raise AssertionError("a short fit loaded the compiled module")
+
+    monkeypatch.setattr(fast, "_kernels", no_load)
+    short = Network([64, 30, 10], seed=3)
+    assert short.fit(digits.X_train, digits.y_train, epochs=1).config["path"] == "numpy"
+
+    class Uncompilable:
+        def train_epoch(*args):
+            raise RuntimeError("Failed in nopython mode pipeline (step: native lowering)")
+
+    monkeypatch.setattr(fast, "_kernels", lambda: Uncompilable)
+    monkeypatch.setattr(fast, "_FAILED", [])
+    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 100)
+    net, plain = Network([64, 30, 10], seed=3), Network([64, 30, 10], seed=3)
+    with pytest.warns(fast.KernelWarning, match="could not be loaded or compiled") as caught:
+        h = net.fit(digits.X_train, digits.y_train, epochs=2, layers=True)
+        again = Network([64, 30, 10], seed=3).fit(digits.X_train, digits.y_train, epochs=2)
+    assert len(caught) == 1 and h.config["path"] == again.config["path"] == "numpy"
+    monkeypatch.setattr(fast, "KERNEL", "never")
+    plain.fit(digits.X_train, digits.y_train, epochs=2, layers=True)
+    for a, b in zip(net.weights + net.biases, plain.weights + plain.biases):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("kernel", ["never", "always"])
 def test_a_group_with_its_own_orders_per_member_equals_its_members_alone(monkeypatch, kernel):
     # (K, n) orders: each member gathers its own rows; member 1 is frozen (eta 0, a diverged run) and stays

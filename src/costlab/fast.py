@@ -571,9 +571,7 @@ def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, sampl
 
 def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activation, out: Activation,
                 cost: Cost, record=None, on_batch=None, layers=None, inputs=None, sample_weight=None, path=None):
-    """One epoch of mini-batch gradient descent on (X, Y), in place; returns the path it took.
-
-    The fast path's entry point.
+    """One epoch of mini-batch gradient descent on (X, Y), in place (the fast path's entry); returns its path.
 
     Parameters
     ----------
@@ -588,32 +586,28 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         of a group, (K, n).
     m : int
         Mini-batch size (the last batch may be smaller).
-    eta, decay : float, or arrays (K, 1, 1) for a group
-        Learning rate and weight decay 1 - eta lmbda / n (None for 1).
-    mu : float
-        Momentum.
-    record : _Record, optional
-        Receives the cost and right answers of each batch before its step.
+    eta, decay, mu : float, or arrays (K, 1, 1) for a group (eta, decay)
+        Learning rate, weight decay 1 - eta lmbda / n (None for 1), momentum.
+    record, layers : _Record, LayerRecord, optional
+        Receive each batch's cost and right answers, and per-layer figures,
+        before its step.
     on_batch : callable, optional
         ``on_batch(batches_done, n_batches)`` after every chunk of batches.
-    layers : LayerRecord, optional
-        Receives each batch's per-layer figures before its step.
     inputs : ndarray of one bool, optional
         Asks the epoch to watch X for NaN and infinity as it reads it:
         ``inputs[0]`` is set to False when a value read may not be finite
-        (the caller then checks X with :func:`all_finite`). The compiled
-        kernel watches the first layer's z, the compiled gather the rows'
-        sum; without either, X is checked here, before the epoch.
+        (the caller then checks X with :func:`all_finite`). The kernel
+        watches the first layer's z, the compiled gather the rows' sum;
+        without either, X is checked here, before the epoch.
     sample_weight : ndarray, optional
-        One weight w_x >= 0 per row of X, of the parameters' dtype: each
-        batch's step is then -(eta / sum_x w_x) sum_x w_x nabla C_x (see
-        :mod:`costlab.engine`), and ``record`` (made with ``weighted=True``)
-        sums w_x C_x and the weights of the right answers. None: every row
-        counts once, at no extra cost.
+        One weight w_x >= 0 per row, of the parameters' dtype: each step is
+        then -(eta / sum_x w_x) sum_x w_x nabla C_x (see :mod:`costlab.engine`),
+        and ``record`` (made with ``weighted=True``) sums w_x C_x and the
+        weights of the right answers.
     path : str, optional
-        One of PATHS, as :func:`path_for` chose it for the whole fit; by
-        default chosen for this epoch alone. Where the compiled code fails to
-        load or compile, the epoch runs on the NumPy path with one
+        One of PATHS, as :func:`path_for` chose it for the whole fit (by
+        default, for this epoch alone). Where compiled code fails to load or
+        compile, the epoch runs on the NumPy path with one
         :class:`KernelWarning`, and ``"numpy"`` is returned.
     """
     n_batches = -(-order.shape[-1] // m)
@@ -753,8 +747,8 @@ def _kernel_knows(wb, X, Y, hidden, out, cost):
     """Whether the compiled kernel trains this network: its activations, cost, types and memory layout."""
     name = getattr(cost, "name", None)
     return (wb[0].dtype in (np.float64, np.float32) and all(w.flags.c_contiguous for w in wb)
-            and name in COSTS and COSTS[name] is cost and name in COST_CODES and X.dtype in (np.uint8, np.float64, np.float32)
-            and Y.ndim == 2 and getattr(hidden, "name", None) in ACTIVATION_CODES
+            and name in COSTS and COSTS[name] is cost and name in COST_CODES
+            and X.dtype in (np.uint8, np.float64, np.float32) and Y.ndim == 2 and getattr(hidden, "name", None) in ACTIVATION_CODES
             and getattr(out, "name", None) in ACTIVATION_CODES)
 
 
@@ -783,8 +777,8 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
         saturated = tuple(np.zeros(0, dtype=np.int64) for _ in range(L))
         alive = tuple(np.zeros(0, dtype=bool) for _ in range(L))
     else:  # what the record counts in each layer, as it counts it on the NumPy path
-        kinds = np.array([kernels.ACTIVATION_CODES[parts[0][0].name] if parts else
-                          kernels.ACTIVATION_CODES["relu"] if relu else -1
+        kinds = np.array([ACTIVATION_CODES[parts[0][0].name] if parts else
+                          ACTIVATION_CODES["relu"] if relu else -1
                           for parts, relu in zip(layers.parts, layers.relu)], dtype=np.int64)
         limits = np.array([SATURATED_BELOW * _PRIME_MAX[parts[0][0].name] if parts else 0.0 for parts in layers.parts])
         sum_b = tuple(b[member] for b in layers.sum_b)
@@ -797,7 +791,7 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
         _NO_WEIGHTS[dt] if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dt), m,
         dt.type(eta), dt.type(decay), dt.type(mu),
         dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
-        kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
+        ACTIVATION_CODES[hidden.name], ACTIVATION_CODES[out.name], COST_CODES[cost.name],
         stats, seen, kinds, limits, sum_b, saturated, alive, slowed,
     )
     if layers is not None:

@@ -539,24 +539,21 @@ def train(
     """Train every member by mini-batch gradient descent on (X, Y); the loop behind every fit.
 
     ``X`` (n rows, floats or uint8 images) and ``Y`` ((n, k) targets) are
-    checked by the caller; with ``finite_X=False`` the caller has not yet
-    checked that X holds no NaN or infinity, and the first epoch watches for
-    them as it reads X (one pass over a large X saved): if it finds any, the
-    members go back to where they were and ValueError is raised. ``eta`` and
-    ``lmbda`` are numbers or one per member. ``histories`` continue earlier
-    ones; ``record=False`` keeps none (for groups of many thousands of
-    networks) and returns None. ``on_epoch(epoch, histories)`` runs after
-    every epoch, and once with epoch 0 for new histories; ``on_batch(done,
-    n_batches)`` every few steps. ``on_diverge`` is ``"freeze"`` or
-    ``"raise"``. ``layers=True`` records the per-layer figures in
-    ``history.layers`` and warns (LayerWarning) of layers that stopped
-    learning. ``sample_weight``, checked by the caller
-    (:func:`as_sample_weight`), weights each row's cost and gradient: every
-    step is the weighted mean over its mini-batch (as scikit-learn's MLP
-    normalises it, see :mod:`costlab.engine`), and the training cost and
-    accuracy recorded are weighted means, ``sum_x w_x C_x / sum_x w_x`` (the
-    L2 term keeps n, the number of rows). ``history.config["path"]`` says
-    which path trained: the compiled kernel or NumPy (:func:`costlab.fast.path_for`).
+    checked by the caller; with ``finite_X=False`` not yet for NaN and
+    infinity: the first epoch watches for them as it reads X, and if it finds
+    any, puts the members back and raises ValueError. ``eta`` and ``lmbda``
+    are numbers or one per member. ``histories`` continue earlier ones;
+    ``record=False`` keeps none (for groups of many thousands of networks)
+    and returns None. ``on_epoch(epoch, histories)`` runs after every epoch,
+    and once with epoch 0 for new histories; ``on_batch(done, n_batches)``
+    every few steps. ``on_diverge`` is ``"freeze"`` or ``"raise"``.
+    ``layers=True`` records the per-layer figures in ``history.layers`` and
+    warns (LayerWarning) of layers that stopped learning. ``sample_weight``
+    (checked by :func:`as_sample_weight`) makes every step the weighted mean
+    over its mini-batch (scikit-learn's MLP normalisation, see
+    :mod:`costlab.engine`) and the recorded training cost and accuracy
+    weighted means (the L2 term keeps n). ``history.config["path"]`` names
+    the path that trained (:func:`costlab.fast.path_for`).
     """
     args = _check_arguments(members, X, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
                             shuffle=shuffle, monitor=monitor, on_diverge=on_diverge, layers=layers, finite_X=finite_X)
