@@ -42,7 +42,8 @@ from costlab._kernel_codes import ACTIVATION_CODES, COST_CODES
 from costlab.activations import Activation
 from costlab.costs import COSTS, Cost
 
-__all__ = ["EVAL_CHUNK", "KernelWarning", "PATHS", "path_for", "SATURATED_BELOW", "LayerRecord", "all_finite", "evaluate", "layer_state", "output",
+__all__ = ["EVAL_CHUNK", "PATHS", "SATURATED_BELOW", "KernelWarning", "LayerRecord", "all_finite", "evaluate",
+           "layer_state", "output", "path_for",
            "stack", "train_epoch"]
 
 #: Rows converted at a time when a whole data set is evaluated (bounds memory).
@@ -102,13 +103,15 @@ def stack(weights, biases):
     return [np.concatenate([w, np.asarray(b)[..., None]], axis=-1) for w, b in zip(weights, biases)]
 
 
-def rows(X, idx, dtype):
+def rows(X, idx, dtype, out=None):
     """Rows ``idx`` of X as floats with a trailing column of ones, [x | 1].
 
-    uint8 rows are images, scaled from [0, 255] to [0, 1].
+    uint8 rows are images, scaled from [0, 255] to [0, 1]. ``out``, if given,
+    is an array of that shape to fill: reusing one saves, for each chunk of
+    rows, the page faults of writing a freshly mapped half megabyte.
     """
     xb = X[idx]
-    x1 = np.empty(xb.shape[:-1] + (xb.shape[-1] + 1,), dtype=dtype)
+    x1 = np.empty(xb.shape[:-1] + (xb.shape[-1] + 1,), dtype=dtype) if out is None else out
     if xb.dtype == np.uint8:
         np.multiply(xb, dtype(1.0 / 255.0), out=x1[..., :-1])
     else:
@@ -337,26 +340,32 @@ def _chunks(X, Y, order, m, dtype, kernels=None, seen=None, sample_weight=None):
 
     A chunk is about GATHER_BYTES of rows (of all members' rows when each
     network of a group has its own order). With ``kernels`` (the compiled
-    module) rows are gathered and converted in one pass instead of two, and
-    ``seen[0]``, if given, set to False if a value read may not be finite.
+    module) rows are gathered and converted in one pass. ``seen[0]``, if
+    given, is set to False if a value read may not be finite: the sum of
+    each chunk is taken while it is in cache, cheaper than a pass over X.
     """
     n = order.shape[-1]
     row_bytes = (X.shape[-1] + 1) * np.dtype(dtype).itemsize * (order.shape[0] if order.ndim == 2 else 1)
     chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
     compiled = _gathers_compiled(kernels, X, order)
+    floats = np.issubdtype(X.dtype, np.inexact)
     if compiled:
         X = np.ascontiguousarray(X)
         to_float = dtype(1.0 / 255.0) if X.dtype == np.uint8 else dtype(1.0)
         order = np.ascontiguousarray(order, dtype=np.int64)
+    buffer = np.empty(order.shape[:-1] + (min(chunk, n), X.shape[-1] + 1), dtype=dtype)  # whole chunks share it
     for s in range(0, n, chunk):
         idx = order[..., s:s + chunk]
+        x1 = buffer if idx.shape[-1] == buffer.shape[-2] else None
         if compiled:
-            x1 = np.empty((idx.shape[0], X.shape[1] + 1), dtype=dtype)
+            x1 = np.empty((idx.shape[0], X.shape[1] + 1), dtype=dtype) if x1 is None else x1
             total = kernels.gather(X, idx, x1, to_float)
             if seen is not None and not np.isfinite(total):
                 seen[0] = False
         else:
-            x1 = rows(X, idx, dtype)
+            x1 = rows(X, idx, dtype, x1)
+            if seen is not None and floats and not np.isfinite(np.sum(x1)):
+                seen[0] = False
         yield x1, Y[idx], None if sample_weight is None else sample_weight[idx]
 
 
@@ -597,8 +606,7 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         Asks the epoch to watch X for NaN and infinity as it reads it:
         ``inputs[0]`` is set to False when a value read may not be finite
         (the caller then checks X with :func:`all_finite`). The kernel
-        watches the first layer's z, the compiled gather the rows' sum;
-        without either, X is checked here, before the epoch.
+        watches the first layer's z, the NumPy path the sum of its chunks of rows.
     sample_weight : ndarray, optional
         One weight w_x >= 0 per row, of the parameters' dtype: each step is
         then -(eta / sum_x w_x) sum_x w_x nabla C_x (see :mod:`costlab.engine`),
@@ -671,8 +679,6 @@ def _numpy_path(wb, velocities, X, Y, order, m, n_batches, eta, decay, mu, hidde
     grouped = wb[0].ndim == 3
     done = 0
     chunks = _chunks(X, Y, order, m, wb[0].dtype.type, gather, None if inputs is None else seen, sample_weight)
-    if inputs is not None and not _gathers_compiled(gather, X, order) and not all_finite(X):
-        seen[0] = False
     if layers is not None and sample_weight is not None:
         layers.weight = (layers.weight or 0.0) + float(np.sum(sample_weight))
     for xs, ys, sws in chunks:
