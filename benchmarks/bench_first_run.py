@@ -9,7 +9,11 @@ process each:
   first    costlab train --data fashion-mnist --sizes 784,30,10 -q --epochs E, the cache empty
   second   the same command again, the cache now as the first run left it
 
-for every E of --epochs. The interpreters and runs are interleaved, so that a
+for every E of --epochs. It first measures, for each interpreter with Numba,
+what the compiled kernel costs before it saves anything: the time to compile
+it into an empty cache and to load it from a warm one (a tiny fit with
+``costlab.fast.KERNEL = "always"``, less the same fit on the NumPy path),
+from which costlab.fast.KERNEL_MIN_STEPS is set. The interpreters and runs are interleaved, so that a
 busy machine slows them alike. The table gives each run's median wall time and
 spread (min-max), the ratio first/second (median of the per-repeat ratios), and
 for several interpreters the ratio of each one's second run to the first
@@ -61,6 +65,33 @@ def run(python, epochs, cache):
     return elapsed, path
 
 
+KERNEL_COST = """
+import time, numpy as np
+t = time.perf_counter()
+from costlab import Network, fast
+fast.KERNEL = "always"
+X = np.random.default_rng(0).integers(0, 256, (40, 784), dtype=np.uint8)
+h = Network([784, 30, 10], seed=0).fit(X, np.arange(40) % 10, epochs=1, layers=True)
+print(time.perf_counter() - t, h.config["path"])
+"""
+
+
+def kernel_cost(python):
+    """Seconds to compile the kernel into an empty cache, and to load it from the cache (a tiny fit each)."""
+    cache = tempfile.mkdtemp(prefix="costlab-numba-cache-")
+    try:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = [subprocess.run([python, "-c", KERNEL_COST], env=env, capture_output=True, text=True).stdout.split()
+               for _ in range(2)]
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    base = subprocess.run([python, "-c", KERNEL_COST.replace('"always"', '"never"')], capture_output=True,
+                          text=True).stdout.split()
+    if not all(len(o) == 2 and o[1] == "kernel" for o in out) or len(base) != 2:
+        return None
+    return float(out[0][0]) - float(base[0]), float(out[1][0]) - float(base[0])
+
+
 def spread(values):
     return f"{min(values):.2f}-{max(values):.2f}"
 
@@ -78,6 +109,10 @@ def main():
     for py in args.python:
         cpu, blas, has_numba = machine(py)
         print(f"{py}: {cpu}; NumPy {blas}; Numba {'installed' if has_numba else 'not installed'}")
+        cost = kernel_cost(py) if has_numba else None
+        if cost is not None:
+            print(f"  the compiled kernel (float64, byte rows, per-layer records): {cost[0]:.1f} s to compile into an "
+                  f"empty cache, {cost[1]:.1f} s to load from it, over a tiny fit on the NumPy path")
     times = {(py, e, which): [] for py in args.python for e in epochs for which in ("first", "second")}
     paths = {}
     for _ in range(args.repeats):
