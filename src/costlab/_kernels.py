@@ -20,9 +20,10 @@ dimension, which the compiler turns into vector instructions. The plain loop
 loads two numbers per multiply-add; a tile loads under one. Float inputs of
 the network's type are read where they lie, by row index, without a copy.
 
-Compiled on first use for each number of layers, dtype and input type (about 13 s each on
-this project's 2-core machine) and cached on disk (``cache=True``), so later processes load
-it in about a second.
+Compiled on first use for each number of layers, dtype and input type (5 s on this project's
+2-core Intel Xeon when it is quiet, 13 to 21 s when it is busy: `benchmarks/bench_first_run.py`)
+and cached on disk (``cache=True``), so later processes load it in 0.3 to 1.6 s. That cost is why
+:func:`costlab.fast.path_for` gives the kernel only fits long enough to pay for it.
 """
 
 from __future__ import annotations

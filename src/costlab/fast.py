@@ -62,8 +62,9 @@ GEMM_MIN_SIZE = 2048
 KERNEL = "auto"
 #: A fit runs compiled code only when it has at least this many mini-batch steps (over all its epochs
 #: and members): enough that the time the kernel saves pays for compiling it, were its cache empty.
-#: Measured on one core with benchmarks/bench_first_run.py and bench_train.py: compiling takes 4 to
-#: 7 s, and the kernel saves at most about 20 us a step (h30/b10) over the NumPy path.
+#: Measured on one core of a 2-core Intel Xeon with benchmarks/bench_first_run.py: compiling takes
+#: 5 s (13 to 21 s on a busy machine), and the kernel saves at most about 20 us a step (hidden 30,
+#: batch 10) over the NumPy path: 250,000 steps save those 5 s.
 KERNEL_MIN_STEPS = 250_000
 #: ... and the kernel only where it is faster than NumPy's BLAS: when the mini-batch size times the weights of
 #: the largest layer is at most this. The kernel's cost per sample does not depend on the batch size; the
