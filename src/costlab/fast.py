@@ -6,6 +6,13 @@ against the reference step by step (``tests/test_fast.py``). Its one entry
 point for training is :func:`train_epoch`; :func:`evaluate` and
 :func:`output` are the forward pass over a whole data set.
 
+Two paths train: NumPy's steps over BLAS, and a compiled kernel
+(:mod:`costlab._kernels`, Numba) for fits long enough to pay for compiling
+it. :func:`path_for` chooses between them from the fit's shape and length
+alone, so that the same fit gives the same numbers on every install; compiled
+code that fails to load or compile falls back to NumPy with one
+:class:`KernelWarning`.
+
 The devices, each a measured gain at the sizes costlab trains (a batch of 10
 is many tiny array operations, where the calls cost more than the arithmetic):
 
