@@ -295,9 +295,10 @@ def _per_member(name, value, K, bound):
 
 @dataclass(frozen=True)
 class _Arguments:
-    """The checked arguments of :func:`train`: the book's epochs, m, eta, lmbda and mu, and how to record."""
+    """The checked arguments of :func:`train`: the book's epochs, m (the batch size, at most n), eta, lmbda, mu."""
 
     epochs: int
+    batch_size: int
     m: int
     eta: np.ndarray
     lmbda: np.ndarray
@@ -327,7 +328,7 @@ def _check_arguments(members: Members, X, *, epochs, batch_size, eta, lmbda, mu,
     if not finite_X and (epochs == 0 or monitor == "exact" or layers) and not fast.all_finite(X):
         # these read X before the first epoch: check it now
         raise ValueError("X contains NaN or infinite values")
-    return _Arguments(epochs, min(batch_size, n), etas, lmbdas, mu, monitor, on_diverge)
+    return _Arguments(epochs, batch_size, min(batch_size, n), etas, lmbdas, mu, monitor, on_diverge)
 
 
 class _Training:
@@ -391,7 +392,7 @@ class _Training:
     def first_records(self):
         """Entry 0 of each new history (the state before training), and the cost each explosion is measured by."""
         members, a, histories = self.members, self.args, self.histories
-        config = {"mu": a.mu, "batch_size": a.m, "n": self.n, "monitor": a.monitor, "path": self.path}
+        config = {"mu": a.mu, "batch_size": a.batch_size, "n": self.n, "monitor": a.monitor, "path": self.path}
         if histories is not None:
             for k, h in enumerate(histories):
                 h.config = {"eta": float(a.eta[k]), "lmbda": float(a.lmbda[k]), **config}
