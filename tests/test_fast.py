@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import costlab
 from costlab import engine, fast
 from costlab.activations import ACTIVATIONS
 from costlab.costs import COSTS
@@ -240,7 +241,7 @@ def test_the_path_depends_on_the_fit_alone_and_a_failed_kernel_falls_back_with_o
     monkeypatch.setattr(fast, "_FAILED", [])
     monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 100)
     net, plain = Network([64, 30, 10], seed=3), Network([64, 30, 10], seed=3)
-    with pytest.warns(fast.KernelWarning, match="could not be loaded or compiled") as caught:
+    with pytest.warns(costlab.KernelWarning, match="could not be loaded or compiled") as caught:
         h = net.fit(digits.X_train, digits.y_train, epochs=2, layers=True)
         again = Network([64, 30, 10], seed=3).fit(digits.X_train, digits.y_train, epochs=2)
     assert len(caught) == 1 and h.config["path"] == again.config["path"] == "numpy"
