@@ -4,8 +4,8 @@ Run:  python benchmarks/bench_layers.py [--n 50000] [--repeats 5] [--sizes 784,3
 
 The reference workload of bench_train.py ([784, 30, 10], batch 10, eta 0.5, float64 X,
 one epoch), one BLAS thread, contenders interleaved and repeated from the same start:
-  default       Network(...).fit(X, y, epochs=1): the running record; a long epoch of one
-                network runs in the compiled kernel when Numba is installed.
+  default       Network(...).fit(X, y, epochs=1): the running record, in the compiled kernel
+                (costlab.fast.KERNEL = "always": one epoch alone is too short for "auto" to choose it).
   numpy         the same with the kernel off (costlab.fast.KERNEL = "never"): the NumPy path.
   layers        fit(..., layers=True): per-layer speed ||nabla_b^l||, saturated and dead
                 fractions, entry 0 by one full forward/backward pass; the epoch in the
@@ -31,7 +31,7 @@ from costlab import Network, fast
 from costlab.data import load_data
 
 
-def run(X, y, sizes, seed, layers=False, kernel="auto"):
+def run(X, y, sizes, seed, layers=False, kernel="always"):
     """(seconds of entry 0, seconds of one epoch): fit(epochs=0) starts the history, then one epoch."""
     fast.KERNEL = kernel
     net = Network(sizes, cost="cross-entropy", seed=seed)

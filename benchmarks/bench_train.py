@@ -11,8 +11,11 @@ its min-max). It also measures the machine's peak single-thread GEMM rate and fr
 arithmetic floor of each training epoch: the floating-point operations of the forward
 pass, back-propagation and update (2 n_in n_out per sample and layer for each product,
 the first layer's delta w product excepted) divided by that peak. The peak is measured
-again in every repeat, beside the contenders, since a shared machine's speed drifts: the
-train/floor column is the median of the per-repeat ratios (with their min-max).
+again in every repeat, beside the contenders, since a shared machine's speed drifts: each
+contender's time / floor is the median of the per-repeat ratios (with their min-max). The
+header names the CPU and the BLAS library and kernel of NumPy and of PyTorch; the last
+column, the path costlab's default fit took (the compiled kernel or NumPy's BLAS), as
+``history.config["path"]`` reports it.
 
 The contenders, one epoch each from the same initial weights:
   costlab   Network([784, h, 10], cost="cross-entropy", dtype=...).fit(X, y, epochs=1,
@@ -32,6 +35,7 @@ Requires torch (pip install torch==2.13.0) and the Debian package dataset-fashio
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -71,12 +75,18 @@ def peak_gflops(dtype, size=1024, repeats=10):
     return 2 * size**3 / best / 1e9
 
 
+#: the path each point's default fit took: (dtype, hidden, batch) -> "kernel" or "numpy"
+PATHS = {}
+
+
 def run_costlab(data, h, m, dtype, seed, monitor="running"):
     X = data["X"][dtype]
     net = Network([784, h, 10], cost="cross-entropy", seed=seed, dtype=dtype)
     t = time.perf_counter()
-    net.fit(X, data["y"], epochs=1, batch_size=m, eta=ETA, monitor=monitor)
-    return time.perf_counter() - t
+    history = net.fit(X, data["y"], epochs=1, batch_size=m, eta=ETA, monitor=monitor)
+    elapsed = time.perf_counter() - t
+    PATHS[dtype, h, m] = history.config.get("path", "?")
+    return elapsed
 
 
 def run_costlab_train(data, h, m, dtype, seed):
@@ -131,7 +141,21 @@ CONTENDERS = {"costlab": run_costlab, "costlab-train": run_costlab_train, "pytor
 
 
 def spread(values):
-    return f"{min(values):.3f}-{max(values):.3f}"
+    return f"{min(values):.2f}-{max(values):.2f}"
+
+
+def machine():
+    """The CPU model, and the BLAS libraries NumPy and PyTorch call, with the kernel each runs."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    blas = "; ".join(f"{i['internal_api']} {i.get('version')} {i.get('architecture')} ({i['filepath'].split('/')[-1]})"
+                     for i in threadpool_info() if i["user_api"] == "blas")
+    torch_blas = next((line.split("=", 1)[1].strip() for line in torch.__config__.show().splitlines()
+                       if "BLAS_INFO" in line), "?").split(",")[0]
+    return cpu, blas, f"PyTorch {torch.__version__} (BLAS {torch_blas}, CPU capability {torch.backends.cpu.get_cpu_capability()})"
 
 
 def main():
@@ -148,54 +172,46 @@ def main():
     dtypes = args.dtypes.split(",")
 
     import torch
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
     limits = threadpool_limits(1)
     raw = load_data("fashion-mnist").limit(args.n)
     data = {"X": {dt: (raw.X_train / 255.0).astype(dt) for dt in dtypes}, "y": raw.y_train}
-    blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')}" for i in threadpool_info())
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
-    print(f"Fashion-MNIST, {args.n} training images, one epoch, eta {ETA}; {args.repeats} repeats, interleaved")
-    print(f"machine: {cpu}; NumPy {np.__version__} ({blas}); PyTorch {torch.__version__}; one thread each")
-    # the compiled kernel loads (or, the first time on this machine, compiles) on first use
-    from costlab import fast
-
-    for dt in dtypes:
-        t = time.perf_counter()
-        Network([784, 30, 10], dtype=dt).fit(data["X"][dt][:fast.KERNEL_MIN_BATCHES * 10], data["y"][:fast.KERNEL_MIN_BATCHES * 10],
-                                             epochs=1, monitor="off")
-        print(f"costlab's compiled kernel, {dt}: ready in {time.perf_counter() - t:.1f} s "
-              f"({'in use' if fast._kernels() is not None else 'Numba not installed: the NumPy path'})")
+    cpu, blas, torch_info = machine()
+    print(f"Fashion-MNIST, {args.n} training images, one epoch, eta {ETA}; {args.repeats} repeats, interleaved; "
+          f"{time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f}")
+    print(f"CPU: {cpu}\nNumPy {np.__version__}, BLAS: {blas}\n{torch_info}; one thread each")
     peaks = {dt: peak_gflops(dt) for dt in dtypes}
     print("peak single-thread GEMM: " + ", ".join(f"{dt} {p:.1f} GFLOP/s" for dt, p in peaks.items())
-          + " (measured again in every repeat for the floor)", flush=True)
+          + " (measured again in every repeat for the floor)")
+    print("each contender: median time in s, then time / floor, the median of the per-repeat ratios (min-max)",
+          flush=True)
     print()
-    header = (f"{'dtype':8s}{'hidden':>7s}{'batch':>6s}{'costlab s':>11s}{'spread':>13s}{'train s':>9s}"
-              f"{'floor s':>9s}{'train/floor':>12s}{'(min-max)':>11s}{'pytorch s':>11s}{'torch/costlab':>15s}"
-              f"{'(min-max)':>13s}{'sklearn/costlab':>17s}")
-    print(header, flush=True)
+    names = ["costlab", "costlab-train", "pytorch", "sklearn"]
+    print(f"{'dtype':8s}{'hidden':>7s}{'batch':>6s}{'floor s':>9s}"
+          + "".join(f"{name:>24s}" for name in names) + f"{'torch/costlab':>20s}  path")
     for dt in dtypes:
         for h, m in points:
-            names = ["costlab", "costlab-train", "pytorch"] + (["sklearn"] if (h, m) == REFERENCE else [])
-            times = {name: [] for name in names}
+            run = names[:3] + (["sklearn"] if (h, m) == REFERENCE else [])
+            times = {name: [] for name in run}
             floors = []
             for r in range(args.repeats):
-                for name in names:  # interleaved: each repeat runs every contender once
+                for name in run:  # interleaved: each repeat runs every contender once
                     times[name].append(CONTENDERS[name](data, h, m, dt, seed=r))
                 floors.append(epoch_flops([784, h, 10], args.n) / (peak_gflops(dt, repeats=3) * 1e9))
-            c = statistics.median(times["costlab"])
+            cells = []
+            for name in names:
+                if name not in times:
+                    cells.append(f"{'':>24s}")
+                    continue
+                to_floor = [t / f for t, f in zip(times[name], floors)]
+                cells.append(f"{statistics.median(times[name]):8.3f}{statistics.median(to_floor):6.2f}"
+                             f"{f' ({spread(to_floor)})':>12s}")
             ratios = [p / q for p, q in zip(times["pytorch"], times["costlab"])]
-            floor = statistics.median(floors)
-            train = statistics.median(times["costlab-train"])
-            to_floor = [t / f for t, f in zip(times["costlab-train"], floors)]
-            sk = (f"{statistics.median([p / q for p, q in zip(times['sklearn'], times['costlab'])]):17.2f}"
-                  if "sklearn" in times else f"{'':17s}")
-            print(f"{dt:8s}{h:7d}{m:6d}{c:11.3f}{spread(times['costlab']):>13s}{train:9.3f}{floor:9.3f}"
-                  f"{statistics.median(to_floor):12.2f}{f'{min(to_floor):.2f}-{max(to_floor):.2f}':>11s}"
-                  f"{statistics.median(times['pytorch']):11.3f}"
-                  f"{statistics.median(ratios):15.2f}{f'{min(ratios):.2f}-{max(ratios):.2f}':>13s}{sk}", flush=True)
+            print(f"{dt:8s}{h:7d}{m:6d}{statistics.median(floors):9.3f}" + "".join(cells)
+                  + f"{statistics.median(ratios):8.2f}{f' ({spread(ratios)})':>12s}  {PATHS.get((dt, h, m), '?')}",
+                  flush=True)
     limits.restore_original_limits()
 
 

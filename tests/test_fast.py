@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import costlab
 from costlab import engine, fast
 from costlab.activations import ACTIVATIONS
 from costlab.costs import COSTS
@@ -208,15 +209,15 @@ def test_the_compiled_kernel_with_momentum_regularization_and_float32(monkeypatc
         np.testing.assert_allclose(f, p, rtol=TOL[dtype], atol=TOL[dtype])
 
 
-def test_the_kernel_is_used_for_long_epochs_and_trains_like_the_numpy_path(monkeypatch, digits):
-    # bytes and floats, through Network.fit: the kernel ("auto" at this many batches) and NumPy agree
+def test_the_kernel_is_used_for_long_fits_and_trains_like_the_numpy_path(monkeypatch, digits):
+    # bytes and floats, through Network.fit: the kernel ("auto" at this many steps) and NumPy agree
     from costlab import Network
 
     X8 = np.round(digits.X_train * 255 / 16).astype(np.uint8)
     results = {}
     for mode in ("auto", "never"):
         monkeypatch.setattr(fast, "KERNEL", mode)
-        monkeypatch.setattr(fast, "KERNEL_MIN_BATCHES", 100)
+        monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 100)
         calls = []
         monkeypatch.setattr(fast, "_kernel_epoch", lambda *a, _f=fast._kernel_epoch: calls.append(1) or _f(*a))
         net = Network([64, 30, 10], seed=3)
@@ -224,10 +225,41 @@ def test_the_kernel_is_used_for_long_epochs_and_trains_like_the_numpy_path(monke
         results[mode] = (net, h, len(calls))
     (kn, kh, kcalls), (nn, nh, ncalls) = results["auto"], results["never"]
     assert kcalls == 2 and ncalls == 0
+    assert kh.config["path"] == "kernel" and nh.config["path"] == "numpy"
     for a, b in zip(kn.weights + kn.biases, nn.weights + nn.biases):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(kh.train_cost[1:], nh.train_cost[1:], rtol=1e-12)
     assert kh.train_accuracy == nh.train_accuracy
+
+
+def test_the_path_depends_on_the_fit_alone_and_a_failed_kernel_falls_back_with_one_warning(monkeypatch, digits):
+    # a short fit takes the NumPy path without loading the compiled module; a long one the kernel, which
+    # here fails to compile: one KernelWarning, the NumPy path for this and every later fit, the same numbers
+    from costlab import Network
+
+    def no_load():
+        raise AssertionError("a short fit loaded the compiled module")
+
+    monkeypatch.setattr(fast, "_kernels", no_load)
+    short = Network([64, 30, 10], seed=3)
+    assert short.fit(digits.X_train, digits.y_train, epochs=1).config["path"] == "numpy"
+
+    class Uncompilable:
+        def train_epoch(*args):
+            raise RuntimeError("Failed in nopython mode pipeline (step: native lowering)")
+
+    monkeypatch.setattr(fast, "_kernels", lambda: Uncompilable)
+    monkeypatch.setattr(fast, "_FAILED", [])
+    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 100)
+    net, plain = Network([64, 30, 10], seed=3), Network([64, 30, 10], seed=3)
+    with pytest.warns(costlab.KernelWarning, match="could not be loaded or compiled") as caught:
+        h = net.fit(digits.X_train, digits.y_train, epochs=2, layers=True)
+        again = Network([64, 30, 10], seed=3).fit(digits.X_train, digits.y_train, epochs=2)
+    assert len(caught) == 1 and h.config["path"] == again.config["path"] == "numpy"
+    monkeypatch.setattr(fast, "KERNEL", "never")
+    plain.fit(digits.X_train, digits.y_train, epochs=2, layers=True)
+    for a, b in zip(net.weights + net.biases, plain.weights + plain.biases):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("kernel", ["never", "always"])

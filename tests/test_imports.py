@@ -24,14 +24,14 @@ import costlab
 
 SRC = Path(costlab.__file__).parent
 CORE = {
-    "costlab._kernels", "costlab.activations", "costlab.hooks", "costlab.checks", "costlab.costs", "costlab.engine", "costlab.fast",
+    "costlab._kernels", "costlab._kernel_codes", "costlab.activations", "costlab.hooks", "costlab.checks", "costlab.costs", "costlab.engine", "costlab.fast",
     "costlab.group", "costlab.history", "costlab.network", "costlab.neuron", "costlab.training",
 }
 #: The one arrow out of the core: a result's ``.plot(ax=None)`` (History, NeuronRun) hands the
 #: drawing to the view layer, imported inside that method only; costlab.display imports no core
 #: module back, so no cycle forms.
 CORE_PLOT_VIEW = "costlab.display"
-CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl", "numba"}  # numba: the optional compiled kernel
+CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl", "numba"}  # numba: the compiled kernel
 
 
 def module_name(path: Path) -> str:

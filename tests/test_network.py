@@ -323,6 +323,16 @@ def test_epochs_zero_leaves_the_parameters_alone():
         np.testing.assert_array_equal(p, q)
 
 
+@pytest.mark.parametrize("dtype, expected", [(np.float32, np.float32), ("f4", np.float32), (np.dtype("float32"), np.float32),
+                                             (np.float64, np.float64), (float, np.float64)])
+def test_dtype_taken_as_numpy_takes_it(dtype, expected):
+    net = Network([3, 2], dtype=dtype, seed=0)
+    assert net.dtype == expected and all(p.dtype == expected for p in net.weights + net.biases)
+    by_name = Network([3, 2], dtype=np.dtype(expected).name, seed=0)
+    assert all(np.array_equal(p, q) for p, q in zip(net.weights, by_name.weights))
+    assert f"dtype={np.dtype(expected).name!r}" in repr(net)
+
+
 @pytest.mark.parametrize("mu", [0.0, 0.5])
 @pytest.mark.parametrize("cost", ["quadratic", "cross-entropy", "log-likelihood"])
 def test_float32_networks_stay_float32(cost, mu):
@@ -592,7 +602,8 @@ def test_bad_sizes(sizes):
         {"output_activation": "gelu"},
         {"init": "xavier"},
         {"dtype": "float16"},
-        {"dtype": np.float64},
+        {"dtype": np.int64},
+        {"dtype": "float128x"},
         {"cost": "cross-entropy", "output_activation": "tanh"},
         {"cost": "cross-entropy", "output_activation": "softmax"},
         {"cost": "cross-entropy", "output_activation": "identity"},
@@ -649,7 +660,7 @@ def test_nan_or_infinity_in_X_is_refused_and_the_network_left_as_it_was(monkeypa
     # one puts the weights, biases and the shuffling generator back before raising
     from costlab import fast
 
-    monkeypatch.setattr(fast, "KERNEL_MIN_BATCHES", 1)
+    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 1)
     monkeypatch.setattr(fast, "KERNEL", {"kernel": "always", "compiled gather": "auto", "numpy": "never"}[path])
     if path == "compiled gather":
         monkeypatch.setattr(fast, "KERNEL_MAX_WORK", 0)  # the NumPy path, its rows gathered in one pass

@@ -57,6 +57,7 @@ _LAZY = {
     "NetworkGroup": "costlab.group",
     "TrainingDiverged": "costlab.training",
     "LayerWarning": "costlab.training",
+    "KernelWarning": "costlab.fast",
     "load": "costlab.saving",
     "save": "costlab.saving",
     "load_data": "costlab.data",

@@ -1,7 +1,7 @@
 """The fast path's compiled kernel: a whole epoch of one network in one call (Numba).
 
-Imported by :mod:`costlab.fast` only when Numba is installed (``pip install
-costlab[fast]``) and an epoch is large enough to pay for it; the NumPy path of
+Imported by :mod:`costlab.fast` only for a fit long enough to pay for
+compiling it (:func:`costlab.fast.path_for`); the NumPy path of
 :mod:`costlab.fast` always works without it. The kernel computes the steps of
 :mod:`costlab.engine` for the built-in activations and costs, and is tested
 against it step by step like the rest of the fast path.
@@ -20,9 +20,10 @@ dimension, which the compiler turns into vector instructions. The plain loop
 loads two numbers per multiply-add; a tile loads under one. Float inputs of
 the network's type are read where they lie, by row index, without a copy.
 
-Compiled on first use for each number of layers, dtype and input type (about 13 s each on
-this project's 2-core machine) and cached on disk (``cache=True``), so later processes load
-it in about a second.
+Compiled on first use for each number of layers, dtype and input type (5 s on this project's
+2-core Intel Xeon when it is quiet, 13 to 21 s when it is busy: `benchmarks/bench_first_run.py`)
+and cached on disk (``cache=True``), so later processes load it in 0.3 to 1.6 s. That cost is why
+:func:`costlab.fast.path_for` gives the kernel only fits long enough to pay for it.
 """
 
 from __future__ import annotations
@@ -34,10 +35,9 @@ import numpy as np
 
 __all__ = ["ACTIVATION_CODES", "COST_CODES", "gather", "train_epoch"]
 
-SIGMOID, TANH, RELU, IDENTITY, SOFTMAX = 0, 1, 2, 3, 4
-ACTIVATION_CODES = {"sigmoid": SIGMOID, "tanh": TANH, "relu": RELU, "identity": IDENTITY, "softmax": SOFTMAX}
-QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD = 0, 1, 2
-COST_CODES = {"quadratic": QUADRATIC, "cross-entropy": CROSS_ENTROPY, "log-likelihood": LOG_LIKELIHOOD}
+from costlab._kernel_codes import (  # noqa: F401 (re-exported)
+    ACTIVATION_CODES, COST_CODES, CROSS_ENTROPY, IDENTITY, LOG_LIKELIHOOD, QUADRATIC, RELU, SIGMOID, SOFTMAX, TANH,
+)
 
 # reassociation lets sums vectorize; NaN and infinity keep their meaning (divergence is detected)
 _FLAGS = {"reassoc", "contract"}

@@ -6,6 +6,13 @@ against the reference step by step (``tests/test_fast.py``). Its one entry
 point for training is :func:`train_epoch`; :func:`evaluate` and
 :func:`output` are the forward pass over a whole data set.
 
+Two paths train: NumPy's steps over BLAS, and a compiled kernel
+(:mod:`costlab._kernels`, Numba) for fits long enough to pay for compiling
+it. :func:`path_for` chooses between them from the fit's shape and length
+alone, so that the same fit gives the same numbers on every install; compiled
+code that fails to load or compile falls back to NumPy with one
+:class:`KernelWarning`.
+
 The devices, each a measured gain at the sizes costlab trains (a batch of 10
 is many tiny array operations, where the calls cost more than the arithmetic):
 
@@ -34,13 +41,16 @@ is many tiny array operations, where the calls cost more than the arithmetic):
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
+from costlab._kernel_codes import ACTIVATION_CODES, COST_CODES
 from costlab.activations import Activation, hidden_at
-from costlab.costs import Cost
+from costlab.costs import COSTS, Cost
 
-__all__ = ["EVAL_CHUNK", "SATURATED_BELOW", "LayerRecord", "all_finite", "evaluate", "layer_state", "output",
+__all__ = ["EVAL_CHUNK", "PATHS", "SATURATED_BELOW", "KernelWarning", "LayerRecord", "all_finite", "evaluate",
+           "layer_state", "output", "path_for",
            "stack", "train_epoch"]
 
 #: Rows converted at a time when a whole data set is evaluated (bounds memory).
@@ -54,16 +64,28 @@ GROUP_BLOCK_BYTES = 384 * 1024
 GROUP_BLOCK_MEMBERS = 4
 #: Weight matrices with at least this many entries are updated by one BLAS call.
 GEMM_MIN_SIZE = 2048
-#: A single network's epoch of at least this many mini-batches runs in the compiled kernel
-#: (costlab._kernels, when Numba is installed): "auto". "always" and "never" force the choice.
+#: Which path trains: "auto" chooses by the problem's shape (:func:`path_for`); "always" and "never"
+#: force the compiled kernel (costlab._kernels) or the NumPy path, for tests and benchmarks.
 KERNEL = "auto"
-KERNEL_MIN_BATCHES = 500
-#: ... and only where it is faster than NumPy's BLAS: when the mini-batch size times the weights of the
-#: largest layer is at most this. The kernel's cost per sample does not depend on the batch size; the
-#: NumPy path's falls as batches grow and BLAS's products get larger (measured on one core with
-#: benchmarks/bench_train.py: the kernel wins at a batch of 10 for hidden layers of 30 to 300, and up to
-#: a batch of about 100 at hidden 30; BLAS wins at a batch of 32 for hidden 100 and of 20 for hidden 300).
-KERNEL_MAX_WORK = 2_500_000
+#: A fit runs compiled code only when it has at least this many mini-batch steps (over all its epochs
+#: and members): enough that the time the kernel saves pays for compiling it, were its cache empty.
+#: Measured on one core of a 2-core Intel Xeon with benchmarks/bench_first_run.py: compiling takes
+#: 5 s (13 to 21 s on a busy machine), and the kernel saves at most about 20 us a step (hidden 30,
+#: batch 10) over the NumPy path: 250,000 steps save those 5 s.
+KERNEL_MIN_STEPS = 250_000
+#: ... and the kernel only where it is faster than NumPy's BLAS: when the mini-batch size times the weights of
+#: the largest layer is at most this. The kernel's cost per sample does not depend on the batch size; the
+#: NumPy path's falls as batches grow and BLAS's products get larger (measured on one core of a 2-core
+#: Intel Xeon, one epoch of each path interleaved: the kernel 1.44x as fast at [784, 30, 10] with a
+#: batch of 10, 1.0x to 1.16x with a batch of 100; BLAS as fast or faster at hidden 100 and 300 from a
+#: batch of 10, 0.77x to 0.98x. On the 2-core AMD EPYC measured before, the kernel won up to 2.5 million.)
+KERNEL_MAX_WORK = 500_000
+#: The paths :func:`path_for` chooses from.
+PATHS = ("kernel", "numpy, compiled gather", "numpy")
+
+
+class KernelWarning(RuntimeWarning):
+    """The compiled kernel could not be loaded or compiled: training goes on on the NumPy path."""
 
 
 def all_finite(X):
@@ -90,13 +112,15 @@ def stack(weights, biases):
     return [np.concatenate([w, np.asarray(b)[..., None]], axis=-1) for w, b in zip(weights, biases)]
 
 
-def rows(X, idx, dtype):
+def rows(X, idx, dtype, out=None):
     """Rows ``idx`` of X as floats with a trailing column of ones, [x | 1].
 
-    uint8 rows are images, scaled from [0, 255] to [0, 1].
+    uint8 rows are images, scaled from [0, 255] to [0, 1]. ``out``, if given,
+    is an array of that shape to fill: reusing one saves, for each chunk of
+    rows, the page faults of writing a freshly mapped half megabyte.
     """
     xb = X[idx]
-    x1 = np.empty(xb.shape[:-1] + (xb.shape[-1] + 1,), dtype=dtype)
+    x1 = np.empty(xb.shape[:-1] + (xb.shape[-1] + 1,), dtype=dtype) if out is None else out
     if xb.dtype == np.uint8:
         np.multiply(xb, dtype(1.0 / 255.0), out=x1[..., :-1])
     else:
@@ -325,26 +349,32 @@ def _chunks(X, Y, order, m, dtype, kernels=None, seen=None, sample_weight=None):
 
     A chunk is about GATHER_BYTES of rows (of all members' rows when each
     network of a group has its own order). With ``kernels`` (the compiled
-    module) rows are gathered and converted in one pass instead of two, and
-    ``seen[0]``, if given, set to False if a value read may not be finite.
+    module) rows are gathered and converted in one pass. ``seen[0]``, if
+    given, is set to False if a value read may not be finite: the sum of
+    each chunk is taken while it is in cache, cheaper than a pass over X.
     """
     n = order.shape[-1]
     row_bytes = (X.shape[-1] + 1) * np.dtype(dtype).itemsize * (order.shape[0] if order.ndim == 2 else 1)
     chunk = m * max(1, GATHER_BYTES // (m * row_bytes))
     compiled = _gathers_compiled(kernels, X, order)
+    floats = np.issubdtype(X.dtype, np.inexact)
     if compiled:
         X = np.ascontiguousarray(X)
         to_float = dtype(1.0 / 255.0) if X.dtype == np.uint8 else dtype(1.0)
         order = np.ascontiguousarray(order, dtype=np.int64)
+    buffer = np.empty(order.shape[:-1] + (min(chunk, n), X.shape[-1] + 1), dtype=dtype)  # whole chunks share it
     for s in range(0, n, chunk):
         idx = order[..., s:s + chunk]
+        x1 = buffer if idx.shape[-1] == buffer.shape[-2] else None
         if compiled:
-            x1 = np.empty((idx.shape[0], X.shape[1] + 1), dtype=dtype)
+            x1 = np.empty((idx.shape[0], X.shape[1] + 1), dtype=dtype) if x1 is None else x1
             total = kernels.gather(X, idx, x1, to_float)
             if seen is not None and not np.isfinite(total):
                 seen[0] = False
         else:
-            x1 = rows(X, idx, dtype)
+            x1 = rows(X, idx, dtype, x1)
+            if seen is not None and floats and not np.isfinite(np.sum(x1)):
+                seen[0] = False
         yield x1, Y[idx], None if sample_weight is None else sample_weight[idx]
 
 
@@ -572,8 +602,8 @@ def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, sampl
 
 
 def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activation, out: Activation,
-                cost: Cost, record=None, on_batch=None, layers=None, inputs=None, sample_weight=None):
-    """One epoch of mini-batch gradient descent on (X, Y), in place: the fast path's entry point.
+                cost: Cost, record=None, on_batch=None, layers=None, inputs=None, sample_weight=None, path=None):
+    """One epoch of mini-batch gradient descent on (X, Y), in place (the fast path's entry); returns its path.
 
     Parameters
     ----------
@@ -588,64 +618,90 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         of a group, (K, n).
     m : int
         Mini-batch size (the last batch may be smaller).
-    eta, decay : float, or arrays (K, 1, 1) for a group
-        Learning rate and weight decay 1 - eta lmbda / n (None for 1).
-    mu : float
-        Momentum.
-    record : _Record, optional
-        Receives the cost and right answers of each batch before its step.
+    eta, decay, mu : float, or arrays (K, 1, 1) for a group (eta, decay)
+        Learning rate, weight decay 1 - eta lmbda / n (None for 1), momentum.
+    record, layers : _Record, LayerRecord, optional
+        Receive each batch's cost and right answers, and per-layer figures,
+        before its step.
     on_batch : callable, optional
         ``on_batch(batches_done, n_batches)`` after every chunk of batches.
-    layers : LayerRecord, optional
-        Receives each batch's per-layer figures before its step.
     inputs : ndarray of one bool, optional
         Asks the epoch to watch X for NaN and infinity as it reads it:
         ``inputs[0]`` is set to False when a value read may not be finite
-        (the caller then checks X with :func:`all_finite`). The compiled
-        kernel watches the first layer's z, the compiled gather the rows'
-        sum; without either, X is checked here, before the epoch.
+        (the caller then checks X with :func:`all_finite`). The kernel
+        watches the first layer's z, the NumPy path the sum of its chunks of rows.
     sample_weight : ndarray, optional
-        One weight w_x >= 0 per row of X, of the parameters' dtype: each
-        batch's step is then -(eta / sum_x w_x) sum_x w_x nabla C_x (see
-        :mod:`costlab.engine`), and ``record`` (made with ``weighted=True``)
-        sums w_x C_x and the weights of the right answers. None: every row
-        counts once, at no extra cost.
+        One weight w_x >= 0 per row, of the parameters' dtype: each step is
+        then -(eta / sum_x w_x) sum_x w_x nabla C_x (see :mod:`costlab.engine`),
+        and ``record`` (made with ``weighted=True``) sums w_x C_x and the
+        weights of the right answers.
+    path : str, optional
+        One of PATHS, as :func:`path_for` chose it for the whole fit (by
+        default, for this epoch alone). Where compiled code fails to load or
+        compile, the epoch runs on the NumPy path with one
+        :class:`KernelWarning`, and ``"numpy"`` is returned.
     """
     n_batches = -(-order.shape[-1] // m)
-    kernel = _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
+    if path is None:
+        path = path_for(wb, X, Y, m, n_batches * (order.shape[0] if order.ndim == 2 else 1), hidden, out, cost)
     # nothing to watch for (the kernel checks only while seen[0] is True) unless the caller asks
     seen = np.zeros(1, dtype=bool) if inputs is None else inputs
-    if kernel is not None:
-        # one network (index ...), or each member of a group in turn, in its own order; a frozen member
-        # (eta = 0, a diverged run) stays as it is
-        lead = wb[0].shape[:-2]
-        etas = np.broadcast_to(eta, lead + (1, 1))[..., 0, 0]
-        decays = np.broadcast_to(1.0 if decay is None else decay, lead + (1, 1))[..., 0, 0]
-        members = [...] if not lead else range(lead[0])
-        if record is not None:
-            record.first = np.full(lead, np.nan)
-        for done, k in enumerate(members, 1):
-            if etas[k] != 0:
-                stats = _kernel_epoch(kernel, [w[k] for w in wb], None if velocities is None else [v[k] for v in velocities],
+    kernels = _kernels() if path != "numpy" else None
+    if kernels is None:
+        path = "numpy"
+    elif path == "kernel":
+        if _kernel_path(kernels, wb, velocities, X, Y, order, m, n_batches, eta, decay, mu, hidden, out, cost,
+                        record, on_batch, layers, seen, sample_weight):
+            return path
+        kernels, path = None, "numpy"  # it failed to compile: the NumPy path, from the same state
+    _numpy_path(wb, velocities, X, Y, order, m, n_batches, eta, decay, mu, hidden, out, cost, record, on_batch,
+                layers, inputs, seen, sample_weight, kernels)
+    return path
+
+
+def _kernel_path(kernels, wb, velocities, X, Y, order, m, n_batches, eta, decay, mu, hidden, out, cost, record,
+                 on_batch, layers, seen, sample_weight):
+    """The epoch in the compiled kernel: one network, or each member of a group in turn, in its own order.
+
+    A frozen member (eta = 0, a diverged run) stays as it is. Returns False,
+    having changed nothing, when the kernel fails to compile.
+    """
+    lead = wb[0].shape[:-2]
+    etas = np.broadcast_to(eta, lead + (1, 1))[..., 0, 0]
+    decays = np.broadcast_to(1.0 if decay is None else decay, lead + (1, 1))[..., 0, 0]
+    members = [...] if not lead else range(lead[0])
+    first = np.full(lead, np.nan)
+    for done, k in enumerate(members, 1):
+        if etas[k] != 0:
+            try:
+                stats = _kernel_epoch(kernels, [w[k] for w in wb], None if velocities is None else [v[k] for v in velocities],
                                       X, Y, order if order.ndim == 1 else order[k], m, etas[k], decays[k], mu,
                                       hidden, out, cost, record is not None, seen, layers, k, sample_weight)
-                if record is not None:
-                    record.cost[k] += stats[0]
-                    record.correct[k] += stats[1] if sample_weight is not None else int(stats[1])
-                    record.first[k] = stats[2]
-            if on_batch is not None:
-                on_batch(n_batches * done // len(members), n_batches)
-        if layers is not None:
-            _count_rows(layers, order, sample_weight)
-        return
+            except Exception as error:  # compiling happens before the kernel runs: nothing has changed yet
+                if done > 1:
+                    raise
+                _fall_back(error)
+                return False
+            if record is not None:
+                record.cost[k] += stats[0]
+                record.correct[k] += stats[1] if sample_weight is not None else int(stats[1])
+                first[k] = stats[2]
+        if on_batch is not None:
+            on_batch(n_batches * done // len(members), n_batches)
+    if record is not None:
+        record.first = first
+    if layers is not None:
+        _count_rows(layers, order, sample_weight)
+    return True
+
+
+def _numpy_path(wb, velocities, X, Y, order, m, n_batches, eta, decay, mu, hidden, out, cost, record, on_batch,
+                layers, inputs, seen, sample_weight, gather):
+    """The epoch as NumPy steps (:class:`_Step`), its rows gathered a chunk at a time (in ``gather`` if given)."""
     step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost, layers)
     grouped = wb[0].ndim == 3
     done = 0
-    # a long epoch gathers its rows in the compiled module, where it is installed
-    gather = _kernels() if KERNEL != "never" and n_batches >= KERNEL_MIN_BATCHES else None
     chunks = _chunks(X, Y, order, m, wb[0].dtype.type, gather, None if inputs is None else seen, sample_weight)
-    if inputs is not None and not _gathers_compiled(gather, X, order) and not all_finite(X):
-        seen[0] = False
     if layers is not None and sample_weight is not None:
         layers.weight = (layers.weight or 0.0) + float(np.sum(sample_weight))
     for xs, ys, sws in chunks:
@@ -673,41 +729,56 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
 
 @functools.cache
 def _kernels():
-    """The compiled kernel module, or None without Numba."""
+    """The compiled kernel module, or None (with one KernelWarning) where it cannot be loaded."""
     try:
         from costlab import _kernels
-    except ImportError:
+    except Exception as error:  # Numba missing, or failing to start
+        _fall_back(error)
         return None
     return _kernels
 
 
-def _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost):
-    """The compiled kernel module when it applies to this epoch, else None.
+def _fall_back(error):
+    """Warn, once, that the compiled code failed, and keep to the NumPy path from now on."""
+    if not _FAILED:
+        warnings.warn(f"costlab's compiled kernel could not be loaded or compiled ({type(error).__name__}: {error}); "
+                      "training on the NumPy path", KernelWarning, stacklevel=2)
+    _FAILED.append(error)
 
-    It trains a network, or each member of a group in turn, of the built-in
-    activations and costs (one for all members), in float64 or float32, on
-    float or byte rows, when the epoch has at least KERNEL_MIN_BATCHES
-    mini-batches (below that, loading it would cost more than it saves) and m
-    times the weights of the largest layer is at most KERNEL_MAX_WORK; or when
-    KERNEL is "always".
+
+#: The errors of the compiled code, once it has failed: from then on every fit takes the NumPy path.
+_FAILED = []
+
+
+def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
+    """The path that trains a fit of ``steps`` mini-batch steps of m rows: one of PATHS.
+
+    Chosen from the problem's shape alone, never from what happens to be
+    installed, so that a fit gives the same numbers everywhere: ``"kernel"``,
+    the compiled kernel, when the fit has at least KERNEL_MIN_STEPS steps, m
+    times the weights of the largest layer is at most KERNEL_MAX_WORK, and the
+    kernel knows the network (built-in activations and costs, float64 or
+    float32 parameters, float or byte rows); ``"numpy, compiled gather"``,
+    NumPy's steps with the rows gathered in one compiled pass, for other fits of
+    KERNEL_MIN_STEPS steps; else ``"numpy"``. KERNEL "always" or "never" forces
+    the kernel (where it knows the network) or NumPy. Once compiled code has
+    failed (:class:`KernelWarning`), always ``"numpy"``.
     """
-    if KERNEL == "never":
-        return None
-    if KERNEL == "auto" and (n_batches < KERNEL_MIN_BATCHES
-                             or m * max(w.shape[-2] * (w.shape[-1] - 1) for w in wb) > KERNEL_MAX_WORK):
-        return None
-    if wb[0].dtype not in (np.float64, np.float32) or not all(w.flags.c_contiguous for w in wb):
-        return None
-    from costlab.costs import COSTS
+    if KERNEL == "never" or _FAILED:
+        return "numpy"
+    if KERNEL == "auto" and steps < KERNEL_MIN_STEPS:
+        return "numpy"
+    small = m * max(w.shape[-2] * (w.shape[-1] - 1) for w in wb) <= KERNEL_MAX_WORK
+    return "kernel" if (KERNEL == "always" or small) and _kernel_knows(wb, X, Y, hidden, out, cost) else PATHS[1]
 
+
+def _kernel_knows(wb, X, Y, hidden, out, cost):
+    """Whether the compiled kernel trains this network: its activations, cost, types and memory layout."""
     name = getattr(cost, "name", None)
-    if name not in COSTS or COSTS[name] is not cost or X.dtype not in (np.uint8, np.float64, np.float32) or Y.ndim != 2:
-        return None
-    kernels = _kernels()
-    if (kernels is None or getattr(hidden, "name", None) not in kernels.ACTIVATION_CODES
-            or getattr(out, "name", None) not in kernels.ACTIVATION_CODES):
-        return None
-    return kernels
+    return (wb[0].dtype in (np.float64, np.float32) and all(w.flags.c_contiguous for w in wb)
+            and name in COSTS and COSTS[name] is cost and name in COST_CODES
+            and X.dtype in (np.uint8, np.float64, np.float32) and Y.ndim == 2 and getattr(hidden, "name", None) in ACTIVATION_CODES
+            and getattr(out, "name", None) in ACTIVATION_CODES)
 
 
 def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep, seen,
@@ -735,8 +806,8 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
         saturated = tuple(np.zeros(0, dtype=np.int64) for _ in range(L))
         alive = tuple(np.zeros(0, dtype=bool) for _ in range(L))
     else:  # what the record counts in each layer, as it counts it on the NumPy path
-        kinds = np.array([kernels.ACTIVATION_CODES[parts[0][0].name] if parts else
-                          kernels.ACTIVATION_CODES["relu"] if relu else -1
+        kinds = np.array([ACTIVATION_CODES[parts[0][0].name] if parts else
+                          ACTIVATION_CODES["relu"] if relu else -1
                           for parts, relu in zip(layers.parts, layers.relu)], dtype=np.int64)
         limits = np.array([SATURATED_BELOW * _PRIME_MAX[parts[0][0].name] if parts else 0.0 for parts in layers.parts])
         sum_b = tuple(b[member] for b in layers.sum_b)
@@ -749,7 +820,7 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
         _NO_WEIGHTS[dt] if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dt), m,
         dt.type(eta), dt.type(decay), dt.type(mu),
         dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
-        kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
+        ACTIVATION_CODES[hidden.name], ACTIVATION_CODES[out.name], COST_CODES[cost.name],
         stats, seen, kinds, limits, sum_b, saturated, alive, slowed,
     )
     if layers is not None:

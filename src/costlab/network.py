@@ -70,9 +70,25 @@ def initial_parameters(sizes, init="default", rng=None, dtype=np.float64):
     return weights, biases
 
 
-_DTYPES = {"float64": np.float64, "float32": np.float32}
 #: Most layers (sizes, the input included) a network has: what trains, saves and loads.
 MAX_LAYERS = 64
+#: The floating-point types a network computes in.
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def as_dtype(dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype, float64 or float32, read as NumPy reads it.
+
+    ``np.float32``, ``"float32"``, ``"f4"``, ``np.dtype("float32")`` and
+    ``float`` (float64) are all accepted; any other type raises ValueError.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}") from None
+    if dt not in DTYPES:
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
+    return dt
 
 
 class Parameters(list):
@@ -107,6 +123,61 @@ class Parameters(list):
             self[l] = a
 
 
+#: The numpydoc entries of fit's training parameters, filled into :meth:`Network.fit`'s docstring.
+_TRAINING_PARAMETERS = """        epochs, batch_size : int
+            Passes over the data, and samples m per gradient step.
+        eta : float
+            Learning rate.
+        lmbda : float
+            L2 regularization: weights decay by (1 - eta lmbda / n) each step.
+        mu : float
+            Momentum coefficient in [0, 1).
+        eval_data : (X_eval, y_eval), optional
+            Evaluated after every epoch.
+        shuffle : bool
+            Shuffle the samples each epoch with the network's seeded generator.
+        monitor : {"running", "exact", "off"}
+            How the training cost and accuracy are recorded each epoch:
+            ``"running"`` (the default), the mean over the epoch's mini-batches
+            of what each batch's forward pass computes before its update (no
+            extra pass over the data; entry 0, before training, is None);
+            ``"exact"`` (or True), the whole training set evaluated before
+            training and after every epoch; ``"off"`` (or False), not at all.
+        on_epoch : callable, optional
+            ``on_epoch(network, epoch, history)`` after every epoch (and once
+            with epoch 0 before training when the history is new).
+        on_batch : callable, optional
+            ``on_batch(batches_done, n_batches)`` after every few gradient steps.
+        history : History, optional
+            A history to continue (when resuming).
+        layers : bool
+            Record, per layer with weights and per epoch, the speed of learning
+            ||nabla_b^l|| and the fractions of saturated and dead units in
+            ``history.layers`` (see :class:`costlab.fast.LayerRecord`), and warn
+            (:class:`costlab.LayerWarning`) as soon as a hidden layer is entirely
+            dead or saturated, or the output is slowed down by sigma'(z).
+        sample_weight : ndarray, shape (n,), optional
+            A weight w_x >= 0 per sample (zeros allowed, not all). Each sample's
+            cost and gradient are scaled by its weight, and each step divides
+            by the mini-batch's total weight instead of m, as scikit-learn's
+            ``MLPClassifier`` does: ``w -> w - (eta / sum_x w_x) sum_x w_x
+            nabla C_x``. The recorded training cost and accuracy are weighted
+            means, ``sum_x w_x C_x / sum_x w_x``; the L2 term keeps n."""
+
+
+def _parameters(name, doc):
+    """A network's :class:`Parameters` as a property: ``net.weights = [...]`` copies the arrays in."""
+    return property(lambda self: getattr(self, name), lambda self, arrays: getattr(self, name).assign(arrays), doc=doc)
+
+
+def _fills(**blocks):
+    """Fill each ``{name}`` of a function's docstring with a block of text kept apart from it."""
+    def fill(function):
+        function.__doc__ = function.__doc__.format(**blocks)
+        return function
+    return fill
+
+
 class Network:
     """A feed-forward network trained by mini-batch gradient descent.
 
@@ -130,8 +201,10 @@ class Network:
         log-likelihood).
     init : {"default", "large"}
         ``"default"``: w ~ N(0, 1/n_in), b ~ N(0, 1); ``"large"``: w, b ~ N(0, 1).
-    dtype : {"float64", "float32"}
-        Floating-point type of the parameters and of the arithmetic.
+    dtype : data-type, default float64
+        Floating-point type of the parameters and of the arithmetic:
+        float64 or float32, given as NumPy takes a dtype (``np.float32``,
+        ``"float32"``, ``np.dtype("float32")``, ``float``).
     seed : int or None
         Seed of the generator used for the initial weights and for shuffling.
 
@@ -151,7 +224,7 @@ class Network:
         activation: str | Sequence[str] = "sigmoid",
         output_activation: str | None = None,
         init: str = "default",
-        dtype: str = "float64",
+        dtype="float64",
         seed: int | None = None,
     ):
         sizes = list(sizes)
@@ -185,9 +258,7 @@ class Network:
             )
         if not self._output.elementwise and self.sizes[-1] < 2:
             raise ValueError(f"a {output_activation} output layer needs at least 2 neurons, got {self.sizes[-1]}")
-        if dtype not in _DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(_DTYPES)}, got {dtype!r}")
-        self.dtype = np.dtype(_DTYPES[dtype])
+        self.dtype = as_dtype(dtype)
         self.init = init
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -202,23 +273,8 @@ class Network:
         self.training: dict = {}
 
     # -- parameters -------------------------------------------------------------
-    @property
-    def weights(self) -> Parameters:
-        """weights[l] of shape (sizes[l + 1], sizes[l]): w_jk joins neuron k to neuron j."""
-        return self._weights
-
-    @weights.setter
-    def weights(self, arrays):
-        self._weights.assign(arrays)
-
-    @property
-    def biases(self) -> Parameters:
-        """biases[l] of shape (sizes[l + 1],)."""
-        return self._biases
-
-    @biases.setter
-    def biases(self, arrays):
-        self._biases.assign(arrays)
+    weights = _parameters("_weights", "weights[l] of shape (sizes[l + 1], sizes[l]): w_jk joins neuron k to neuron j.")
+    biases = _parameters("_biases", "biases[l] of shape (sizes[l + 1],).")
 
     # -- configuration --------------------------------------------------------
     @property
@@ -290,6 +346,7 @@ class Network:
         return self._evaluate(X, self._targets(X, y), sample_weight=as_sample_weight(sample_weight, len(X), self.dtype))[1]
 
     # -- training -------------------------------------------------------------
+    @_fills(training_parameters=_TRAINING_PARAMETERS)
     def fit(
         self,
         X,
@@ -318,65 +375,21 @@ class Network:
             from [0, 255] to [0, 1] a batch at a time).
         y : ndarray, shape (n,) or (n, sizes[-1])
             Integer class labels, or target outputs.
-        epochs, batch_size : int
-            Passes over the data, and samples m per gradient step.
-        eta : float
-            Learning rate.
-        lmbda : float
-            L2 regularization: weights decay by (1 - eta lmbda / n) each step.
-        mu : float
-            Momentum coefficient in [0, 1).
-        eval_data : (X_eval, y_eval), optional
-            Evaluated after every epoch.
-        shuffle : bool
-            Shuffle the samples each epoch with the network's seeded generator.
-        monitor : {"running", "exact", "off"}
-            How the training cost and accuracy are recorded each epoch:
-            ``"running"`` (the default), the mean over the epoch's mini-batches
-            of what each batch's forward pass computes before its update (no
-            extra pass over the data; entry 0, before training, is None);
-            ``"exact"`` (or True), the whole training set evaluated before
-            training and after every epoch; ``"off"`` (or False), not at all.
-        on_epoch : callable, optional
-            ``on_epoch(network, epoch, history)`` after every epoch (and once
-            with epoch 0 before training when the history is new).
-        on_batch : callable, optional
-            ``on_batch(batches_done, n_batches)`` after every few gradient steps.
-        history : History, optional
-            A history to continue (when resuming).
-        layers : bool
-            Record, per layer with weights and per epoch, the speed of learning
-            ||nabla_b^l|| and the fractions of saturated and dead units in
-            ``history.layers`` (see :class:`costlab.fast.LayerRecord`), and warn
-            (:class:`costlab.LayerWarning`) as soon as a hidden layer is entirely
-            dead or saturated, or the output is slowed down by sigma'(z).
-        sample_weight : ndarray, shape (n,), optional
-            A weight w_x >= 0 per sample (zeros allowed, not all). Each sample's
-            cost and gradient are scaled by its weight, and each step divides
-            by the mini-batch's total weight instead of m, as scikit-learn's
-            ``MLPClassifier`` does: ``w -> w - (eta / sum_x w_x) sum_x w_x
-            nabla C_x``. The recorded training cost and accuracy are weighted
-            means, ``sum_x w_x C_x / sum_x w_x``; the L2 term keeps n.
+{training_parameters}
 
         Returns
         -------
         History
             Entry 0 is the state before training; one more entry per epoch.
-            ``history.config["monitor"]`` says how the training figures were taken.
+            ``config["monitor"]`` says how the training figures were taken,
+            ``config["path"]`` which path trained (:func:`costlab.fast.path_for`).
 
         Raises
         ------
         TrainingDiverged
             When the parameters turn non-finite or the cost explodes.
         """
-        X = self._check_X(X, finite=False)  # training watches for NaN and infinity as it reads X
-        Y = self._targets(X, y)
-        sample_weight = as_sample_weight(sample_weight, X.shape[0], self.dtype)
-        if eval_data is not None:
-            Xe = self._check_X(eval_data[0], "X_eval")
-            eval_data = (Xe, self._targets(Xe, eval_data[1], "y_eval"))
-        if self._cost.prepare is not None:  # weights taken from the training targets (class_weight=balanced)
-            self._cost = self._cost.prepare(Y)
+        X, Y, eval_data, sample_weight = self._training_data(X, y, eval_data, sample_weight)
         members = self._members()
 
         def each_epoch(epoch, histories):
@@ -393,6 +406,18 @@ class Network:
         )
         self.training.update(history.config)
         return history
+
+    def _training_data(self, X, y, eval_data, sample_weight):
+        """(X, Y, eval_data, sample_weight) checked for fit; X not yet for NaN and infinity (training watches)."""
+        X = self._check_X(X, finite=False)
+        Y = self._targets(X, y)
+        sample_weight = as_sample_weight(sample_weight, X.shape[0], self.dtype)
+        if eval_data is not None:
+            Xe = self._check_X(eval_data[0], "X_eval")
+            eval_data = (Xe, self._targets(Xe, eval_data[1], "y_eval"))
+        if self._cost.prepare is not None:  # weights taken from the training targets (class_weight=balanced)
+            self._cost = self._cost.prepare(Y)
+        return X, Y, eval_data, sample_weight
 
     # -- files -----------------------------------------------------------------
     def save(self, path, training: dict | None = None) -> None:

@@ -313,7 +313,7 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         Momentum in [0, 1).
     init : {"default", "large"}, default "default"
         Initial weights: N(0, 1/n_in), or N(0, 1) as in the blog post's era.
-    dtype : {"float64", "float32"}, default "float64"
+    dtype : {"float64", "float32"} or a NumPy float type, default "float64"
     random_state : int, RandomState or None, default None
         Seeds the initial weights, the shuffling and the validation split.
     validation_fraction : float in (0, 1) or None, default None

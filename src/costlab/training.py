@@ -109,8 +109,8 @@ class _Diagnosis:
             return
         self.said.add((k, key))
         who = f"network {k}: " if self.members.K > 1 else ""
-        # stacklevel: _warn, check, layer_rows, train, fit, and the caller of fit
-        warnings.warn(who + message, LayerWarning, stacklevel=6)
+        # stacklevel: _warn, check, layer_rows, first_records or records, train, fit, and the caller of fit
+        warnings.warn(who + message, LayerWarning, stacklevel=7)
 
     def check(self, k, epoch, speed, saturated, dead, slowed, when=None):
         L = len(speed)
@@ -298,6 +298,228 @@ def _per_member(name, value, K, bound):
     return np.array([float(check_number(name, v, bound)) for v in values])
 
 
+@dataclass(frozen=True)
+class _Arguments:
+    """The checked arguments of :func:`train`: the book's epochs, m (the batch size, at most n), eta, lmbda, mu."""
+
+    epochs: int
+    batch_size: int
+    m: int
+    eta: np.ndarray
+    lmbda: np.ndarray
+    mu: float
+    monitor: str
+    on_diverge: str
+
+
+def _check_arguments(members: Members, X, *, epochs, batch_size, eta, lmbda, mu, shuffle, monitor, on_diverge,
+                     layers, finite_X) -> _Arguments:
+    """Step 1, check the arguments: numbers in range, names known, X non-empty (and finite if read before training)."""
+    n = X.shape[0]
+    epochs = check_int("epochs", epochs, 0)
+    batch_size = check_int("batch_size", batch_size, 1)
+    etas = _per_member("eta", eta, members.K, Bound(0, None, lo_open=True))
+    lmbdas = _per_member("lmbda", lmbda, members.K, Bound(0, None))
+    mu = float(check_number("mu", mu, Bound(0, 1, hi_open=True)))
+    monitor = {True: "exact", False: "off"}.get(monitor, monitor) if isinstance(monitor, bool) else monitor
+    if monitor not in MONITORS:
+        raise ValueError(f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
+    if on_diverge not in ("freeze", "raise"):
+        raise ValueError(f"on_diverge must be 'freeze' or 'raise', got {on_diverge!r}")
+    if shuffle and members.rngs is None:
+        raise ValueError("networks built from arrays have no generators to shuffle with")
+    if n == 0:
+        raise ValueError("X has no samples")
+    if not finite_X and (epochs == 0 or monitor == "exact" or layers) and not fast.all_finite(X):
+        # these read X before the first epoch: check it now
+        raise ValueError("X contains NaN or infinite values")
+    return _Arguments(epochs, batch_size, min(batch_size, n), etas, lmbdas, mu, monitor, on_diverge)
+
+
+class _Training:
+    """One call of :func:`train`: the members, the data, and what the epochs record, in named steps.
+
+    Nielsen's ``SGD`` in the book's names: ``n`` training rows, mini-batches
+    of ``m``, ``eta``, ``lmbda``, ``mu``; ``evaluation_data``; per member a
+    History of the training and evaluation cost and accuracy. ``active``
+    marks the members still training (not diverged); ``limit`` is the
+    training cost at which each one counts as exploded.
+    """
+
+    def __init__(self, members: Members, X, Y, args: _Arguments, *, evaluation_data, shuffle, histories, record,
+                 on_epoch, on_batch, layers, finite_X, sample_weight):
+        self.members, self.X, self.Y, self.args = members, X, Y, args
+        self.n = X.shape[0]
+        self.evaluation_data, self.shuffle, self.on_epoch, self.on_batch = evaluation_data, shuffle, on_epoch, on_batch
+        self.layers, self.finite_X, self.sample_weight = layers, finite_X, sample_weight
+        # what the running record's sums are divided by: the number of rows, or their total weight
+        self.n_weighted = self.n if sample_weight is None else float(np.sum(sample_weight))
+        self.diagnosis = _Diagnosis(members) if layers else None
+        self.histories = None if not record else histories if histories is not None else [
+            History() for _ in range(members.K)]
+        self.path = fast.path_for(members.wb, X, Y, args.m, members.K * args.epochs * -(-self.n // args.m),
+                                  members.hidden, members.output, members.cost)
+
+    # -- records ----------------------------------------------------------------
+    def exact_row(self, training: bool):
+        """(C, accuracy) on the training data (when ``training``) and on the evaluation data, exact, per member."""
+        members, a = self.members, self.args
+        C, accuracy = members.evaluate(self.X, self.Y, a.lmbda, self.sample_weight) if training else (None, None)
+        Ce, accuracy_e = (members.evaluate(*self.evaluation_data, a.lmbda) if self.evaluation_data is not None
+                          else (None, None))
+        return C, accuracy, Ce, accuracy_e
+
+    def running_row(self, running):
+        """(C, accuracy) as the epoch's mini-batches saw them, with the L2 term, and the evaluation data's."""
+        K, a = self.members.K, self.args
+        C = running.cost / self.n_weighted + 0.5 * (a.lmbda / self.n) * self.members.squares()
+        return (C.reshape(K), (running.correct / self.n_weighted).reshape(K), *self.exact_row(False)[2:])
+
+    def layer_rows(self, record, ks, epochs_of):
+        """Append the per-layer figures of members ``ks`` to their histories, and diagnose them."""
+        speed, saturated, dead, slowed = record.row()
+        K = self.members.K
+        pick = lambda values, k: [None if v is None else np.reshape(v, K)[k] for v in values]  # noqa: E731
+        for k in ks:
+            row = pick(speed, k), pick(saturated, k), pick(dead, k)
+            if self.histories is not None:
+                self.histories[k].append_layers(*row)
+            self.diagnosis.check(k, int(epochs_of[k]), *row, None if slowed is None else np.reshape(slowed, K)[k])
+
+    def tell(self):
+        """Hand the members' state to their owner (``sync``) and call ``on_epoch``."""
+        if self.members.sync is not None:
+            self.members.sync()
+        if self.on_epoch is not None:
+            self.on_epoch(int(self.members.epochs_trained.max()), self.histories)
+
+    # -- step 2: the first records ----------------------------------------------
+    def first_records(self):
+        """Entry 0 of each new history (the state before training), and the cost each explosion is measured by."""
+        members, a, histories = self.members, self.args, self.histories
+        config = {"mu": a.mu, "batch_size": a.batch_size, "n": self.n, "monitor": a.monitor, "path": self.path}
+        if histories is not None:
+            for k, h in enumerate(histories):
+                h.config = {"eta": float(a.eta[k]), "lmbda": float(a.lmbda[k]), **config}
+            members.diverged_at = np.array([-1 if h.diverged is None else h.diverged["epoch"] for h in histories])
+            new = [k for k in range(members.K) if len(histories[k]) == 0]
+            # the cost an exploding run is measured against: its first recorded one
+            C_first = np.array([next((c for c in h.train_cost if c is not None), np.nan) for h in histories])
+        else:
+            new, C_first = list(range(members.K)), np.full(members.K, np.nan)
+        if new:
+            row = self.exact_row(a.monitor == "exact")
+            if row[0] is not None:
+                C_first[new] = row[0][new]
+            for k in new if histories is not None else ():
+                histories[k].append(members.epochs_trained[k], *(None if v is None else v[k] for v in row))
+            if self.layers:
+                self.layer_rows(fast.layer_state(members.wb, self.X, self.Y, members.hidden, members.output,
+                                                 members.cost, self.sample_weight), new, members.epochs_trained)
+            self.tell()
+        self.active = members.diverged_at < 0
+        # the cost an exploding run is measured against: its first one, at least 1
+        self.limit = EXPLODE_FACTOR * np.maximum(np.where(np.isnan(C_first), np.inf, C_first), 1.0)
+        if a.mu and members.velocities is None:
+            members.velocities = [np.zeros_like(w) for w in members.wb]
+        self.steps = _StepSettings(Settings(eta=a.eta, lmbda=a.lmbda, mu=a.mu, n=self.n), members.wb[0].dtype,
+                                   members.K)
+        self.steps.freeze(~self.active)
+
+    # -- step 3: one epoch ------------------------------------------------------
+    def one_epoch(self):
+        """One epoch of every active member, in place; returns (last good state, running record, layer record).
+
+        The first epoch of an unchecked X watches it for NaN and infinity: if
+        it finds any, the members go back to where they were and ValueError
+        is raised.
+        """
+        members, a = self.members, self.args
+        wb, velocities = members.views()
+        last_good = members.snapshot(rngs=not self.finite_X)
+        running = (fast._Record(wb[0].shape[:-2], a.m, self.sample_weight is not None) if a.monitor == "running"
+                   else None)
+        by_layer = fast.LayerRecord(wb, members.hidden, members.output, self.steps.eta) if self.layers else None
+        watch = None if self.finite_X else np.ones(1, dtype=bool)
+        with np.errstate(over="ignore", invalid="ignore"):
+            # a diverging member overflows; it is caught by the divergence check, once per epoch
+            self.path = fast.train_epoch(
+                wb, velocities, self.X, self.Y, members.orders(self.n, self.shuffle), a.m, self.steps.eta,
+                self.steps.decay, a.mu, members.hidden, members.output, members.cost, running, self.on_batch,
+                by_layer, watch, self.sample_weight, self.path)
+        if watch is not None:  # the first epoch has read every row of X
+            if not watch[0] and not fast.all_finite(self.X):
+                members.restore(last_good, rngs=True)
+                if members.sync is not None:
+                    members.sync()
+                raise ValueError("X contains NaN or infinite values")
+            self.finite_X = True
+        return last_good, running, by_layer
+
+    # -- step 4: the divergence check -------------------------------------------
+    def divergence_check(self, running, last_good):
+        """This epoch's row of records, and the members that diverged in it, put back and frozen (or raised).
+
+        A member diverged when its weights are no longer finite or its
+        training cost passed ``limit`` (NaN included): it goes back to its
+        last good epoch, and TrainingDiverged is raised (``on_diverge="raise"``)
+        or it is frozen while the others train on.
+        """
+        members, K = self.members, self.members.K
+        with np.errstate(over="ignore", invalid="ignore"):
+            if running is not None:
+                row = self.running_row(running)
+                if np.isinf(self.limit).any():  # a run's first cost is the one its first mini-batch saw
+                    first = EXPLODE_FACTOR * np.maximum(np.reshape(running.first, K), 1.0)
+                    self.limit = np.where(np.isinf(self.limit) & np.isfinite(first), first, self.limit)
+            else:
+                row = self.exact_row(self.args.monitor == "exact")
+            finite = members.finite()
+            reasons = {k: "the weights are no longer finite" for k in np.flatnonzero(self.active & ~finite)}
+            C = row[0]
+            if C is not None:
+                for k in np.flatnonzero(self.active & finite & ~(C <= self.limit)):  # NaN explodes too
+                    reasons[k] = f"the training cost exploded to {C[k]:.3g}"
+                self.limit = np.where(np.isinf(self.limit) & np.isfinite(C), EXPLODE_FACTOR * np.maximum(C, 1.0),
+                                      self.limit)
+        epoch_of = members.epochs_trained + self.active
+        if reasons:
+            self.freeze(reasons, last_good, epoch_of)
+        return row, epoch_of
+
+    def freeze(self, reasons, last_good, epoch_of):
+        """Diverged members back to their last good epoch; then raise, or freeze them and train on."""
+        members = self.members
+        members.restore(last_good, list(reasons), velocities=self.args.on_diverge == "raise")
+        if self.args.on_diverge == "raise":
+            k = min(reasons)
+            if members.sync is not None:
+                members.sync()
+            names = members.cost_names or [getattr(members.cost, "name", None)]
+            cost = names[k if len(names) > 1 else 0]
+            raise TrainingDiverged(int(epoch_of[k]), reasons[k] + (f" (cost {cost})" if cost else ""),
+                                   float(self.args.eta[k]))
+        for k, reason in reasons.items():
+            members.diverged_at[k] = epoch_of[k]
+            if self.histories is not None:
+                self.histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reason}
+        self.active &= members.diverged_at < 0
+        self.steps.freeze(~self.active)
+
+    # -- step 5: the records ----------------------------------------------------
+    def records(self, row, epoch_of, by_layer):
+        """Append the epoch's row (and per-layer figures) to the active members' histories; count the epoch."""
+        members = self.members
+        for k in np.flatnonzero(self.active) if self.histories is not None else ():
+            self.histories[k].append(epoch_of[k], *(None if v is None else v[k] for v in row))
+            self.histories[k].config["path"] = self.path
+        if by_layer is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.layer_rows(by_layer, np.flatnonzero(self.active), epoch_of)
+        members.epochs_trained = np.where(self.active, epoch_of, members.epochs_trained)
+        self.tell()
+
+
 def train(
     members: Members,
     X,
@@ -323,170 +545,36 @@ def train(
     """Train every member by mini-batch gradient descent on (X, Y); the loop behind every fit.
 
     ``X`` (n rows, floats or uint8 images) and ``Y`` ((n, k) targets) are
-    checked by the caller; with ``finite_X=False`` the caller has not yet
-    checked that X holds no NaN or infinity, and the first epoch watches for
-    them as it reads X (one pass over a large X saved): if it finds any, the
-    members go back to where they were and ValueError is raised. ``eta`` and
-    ``lmbda`` are numbers or one per member. ``histories`` continue earlier ones; ``record=False`` keeps none
-    (for groups of many thousands of networks) and returns None.
-    ``on_epoch(epoch, histories)`` runs after every epoch, and once with
-    epoch 0 for new histories; ``on_batch(done, n_batches)`` every few steps.
-    ``on_diverge`` is ``"freeze"`` or ``"raise"``. ``layers=True`` records
-    the per-layer figures in ``history.layers`` and warns (LayerWarning) of
-    layers that stopped learning. ``sample_weight``, checked by the caller
-    (:func:`as_sample_weight`), weights each row's cost and gradient: every
-    step is the weighted mean over its mini-batch (as scikit-learn's MLP
-    normalises it, see :mod:`costlab.engine`), and the training cost and
-    accuracy recorded are weighted means, ``sum_x w_x C_x / sum_x w_x`` (the
-    L2 term keeps n, the number of rows).
+    checked by the caller; with ``finite_X=False`` not yet for NaN and
+    infinity: the first epoch watches for them as it reads X, and if it finds
+    any, puts the members back and raises ValueError. ``eta`` and ``lmbda``
+    are numbers or one per member. ``histories`` continue earlier ones;
+    ``record=False`` keeps none (for groups of many thousands of networks)
+    and returns None. ``on_epoch(epoch, histories)`` runs after every epoch,
+    and once with epoch 0 for new histories; ``on_batch(done, n_batches)``
+    every few steps. ``on_diverge`` is ``"freeze"`` or ``"raise"``.
+    ``layers=True`` records the per-layer figures in ``history.layers`` and
+    warns (LayerWarning) of layers that stopped learning. ``sample_weight``
+    (checked by :func:`as_sample_weight`) makes every step the weighted mean
+    over its mini-batch (scikit-learn's MLP normalisation, see
+    :mod:`costlab.engine`) and the recorded training cost and accuracy
+    weighted means (the L2 term keeps n). ``history.config["path"]`` names
+    the path that trained (:func:`costlab.fast.path_for`).
     """
-    K = members.K
-    n = X.shape[0]
-    epochs = check_int("epochs", epochs, 0)
-    batch_size = check_int("batch_size", batch_size, 1)
-    etas = _per_member("eta", eta, K, Bound(0, None, lo_open=True))
-    lmbdas = _per_member("lmbda", lmbda, K, Bound(0, None))
-    mu = float(check_number("mu", mu, Bound(0, 1, hi_open=True)))
-    monitor = {True: "exact", False: "off"}.get(monitor, monitor) if isinstance(monitor, bool) else monitor
-    if monitor not in MONITORS:
-        raise ValueError(f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
-    if on_diverge not in ("freeze", "raise"):
-        raise ValueError(f"on_diverge must be 'freeze' or 'raise', got {on_diverge!r}")
-    if shuffle and members.rngs is None:
-        raise ValueError("networks built from arrays have no generators to shuffle with")
-    if n == 0:
-        raise ValueError("X has no samples")
-    if not finite_X and (epochs == 0 or monitor == "exact" or layers) and not fast.all_finite(X):
-        # these read X before the first epoch: check it now
-        raise ValueError("X contains NaN or infinite values")
-
-    def exact_row(train: bool):
-        C, acc = members.evaluate(X, Y, lmbdas, sample_weight) if train else (None, None)
-        Ce, acce = members.evaluate(*eval_data, lmbdas) if eval_data is not None else (None, None)
-        return C, acc, Ce, acce
-
-    def append_row(k, epoch, row):
-        histories[k].append(epoch, *(None if v is None else v[k] for v in row))
-
-    diagnosis = _Diagnosis(members) if layers else None
-
-    def layer_rows(record, ks, epochs_of):
-        """Append the per-layer figures of members ``ks`` to their histories, and diagnose them."""
-        speed, saturated, dead, slowed = record.row()
-        pick = lambda values, k: [None if v is None else np.reshape(v, K)[k] for v in values]  # noqa: E731
-        for k in ks:
-            row = pick(speed, k), pick(saturated, k), pick(dead, k)
-            if histories is not None:
-                histories[k].append_layers(*row)
-            diagnosis.check(k, int(epochs_of[k]), *row, None if slowed is None else np.reshape(slowed, K)[k])
-
-    if not record:
-        histories = None
-    elif histories is None:
-        histories = [History() for _ in range(K)]
-    config = {"mu": mu, "batch_size": batch_size, "n": n, "monitor": monitor}
-    if histories is not None:
-        for k, h in enumerate(histories):
-            h.config = {"eta": float(etas[k]), "lmbda": float(lmbdas[k]), **config}
-        members.diverged_at = np.array([-1 if h.diverged is None else h.diverged["epoch"] for h in histories])
-        new = [k for k in range(K) if len(histories[k]) == 0]
-        # the cost an exploding run is measured against: its first recorded one
-        C_ref = np.array([next((c for c in h.train_cost if c is not None), np.nan) for h in histories])
-    else:
-        new = list(range(K))
-        C_ref = np.full(K, np.nan)
-    if new:
-        row = exact_row(monitor == "exact")
-        if row[0] is not None:
-            C_ref[new] = row[0][new]
-        if histories is not None:
-            for k in new:
-                append_row(k, members.epochs_trained[k], row)
-        if layers:
-            layer_rows(fast.layer_state(members.wb, X, Y, members.hidden, members.output, members.cost, sample_weight),
-                       new, members.epochs_trained)
-        if on_epoch is not None:
-            if members.sync is not None:
-                members.sync()
-            on_epoch(int(members.epochs_trained.max()), histories)
-
-    m = min(batch_size, n)
-    # what the running record's sums are divided by: the number of rows, or their total weight
-    n_weighted = n if sample_weight is None else float(np.sum(sample_weight))
-    active = members.diverged_at < 0
-    if mu and members.velocities is None:
-        members.velocities = [np.zeros_like(w) for w in members.wb]
-    wb, velocities = members.views()
-    steps = _StepSettings(Settings(eta=etas, lmbda=lmbdas, mu=mu, n=n), members.wb[0].dtype, K)
-    steps.freeze(~active)
-    # the cost an exploding run is measured against: its first one, at least 1
-    limit = EXPLODE_FACTOR * np.maximum(np.where(np.isnan(C_ref), np.inf, C_ref), 1.0)
+    args = _check_arguments(members, X, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
+                            shuffle=shuffle, monitor=monitor, on_diverge=on_diverge, layers=layers, finite_X=finite_X)
+    run = _Training(members, X, Y, args, evaluation_data=eval_data, shuffle=shuffle, histories=histories,
+                    record=record, on_epoch=on_epoch, on_batch=on_batch, layers=layers, finite_X=finite_X,
+                    sample_weight=sample_weight)
+    run.first_records()
     blas = threadpool_limits(TRAINING_BLAS_THREADS, user_api="blas")
     try:
-        for _ in range(epochs):
-            if not active.any():
+        for _ in range(args.epochs):
+            if not run.active.any():
                 break
-            last_good = members.snapshot(rngs=not finite_X)
-            running = fast._Record(wb[0].shape[:-2], m, sample_weight is not None) if monitor == "running" else None
-            by_layer = fast.LayerRecord(wb, members.hidden, members.output, steps.eta) if layers else None
-            watch = None if finite_X else np.ones(1, dtype=bool)
-            with np.errstate(over="ignore", invalid="ignore"):
-                # a diverging member overflows; it is caught below, once per epoch
-                fast.train_epoch(wb, velocities, X, Y, members.orders(n, shuffle), m, steps.eta, steps.decay, mu,
-                                 members.hidden, members.output, members.cost, running, on_batch, by_layer, watch,
-                                 sample_weight)
-            if watch is not None:  # the first epoch has read every row of X
-                if not watch[0] and not fast.all_finite(X):
-                    members.restore(last_good, rngs=True)
-                    if members.sync is not None:
-                        members.sync()
-                    raise ValueError("X contains NaN or infinite values")
-                finite_X = True
-            with np.errstate(over="ignore", invalid="ignore"):
-                if running is not None:
-                    C = running.cost / n_weighted + 0.5 * (lmbdas / n) * members.squares()
-                    row = (C.reshape(K), (running.correct / n_weighted).reshape(K), *exact_row(False)[2:])
-                    if np.isinf(limit).any():  # a run's first cost is the one its first mini-batch saw
-                        first = EXPLODE_FACTOR * np.maximum(np.reshape(running.first, K), 1.0)
-                        limit = np.where(np.isinf(limit) & np.isfinite(first), first, limit)
-                else:
-                    row = exact_row(monitor == "exact")
-                epoch_of = members.epochs_trained + active
-                finite = members.finite()
-                reasons = {k: "the weights are no longer finite" for k in np.flatnonzero(active & ~finite)}
-                C = row[0]
-                if C is not None:
-                    for k in np.flatnonzero(active & finite & ~(C <= limit)):  # NaN explodes too
-                        reasons[k] = f"the training cost exploded to {C[k]:.3g}"
-                    limit = np.where(np.isinf(limit) & np.isfinite(C), EXPLODE_FACTOR * np.maximum(C, 1.0), limit)
-            if reasons:
-                # diverged members go back to their last good epoch
-                members.restore(last_good, list(reasons), velocities=on_diverge == "raise")
-                if on_diverge == "raise":
-                    k = min(reasons)
-                    if members.sync is not None:
-                        members.sync()
-                    names = members.cost_names or [getattr(members.cost, "name", None)]
-                    cost = names[k if len(names) > 1 else 0]
-                    raise TrainingDiverged(int(epoch_of[k]), reasons[k] + (f" (cost {cost})" if cost else ""),
-                                           float(etas[k]))
-                for k, reason in reasons.items():
-                    members.diverged_at[k] = epoch_of[k]
-                    if histories is not None:
-                        histories[k].diverged = {"epoch": int(epoch_of[k]), "reason": reason}
-                active &= members.diverged_at < 0
-                steps.freeze(~active)
-            if histories is not None:
-                for k in np.flatnonzero(active):
-                    append_row(k, epoch_of[k], row)
-            if layers:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    layer_rows(by_layer, np.flatnonzero(active), epoch_of)
-            members.epochs_trained = np.where(active, epoch_of, members.epochs_trained)
-            if members.sync is not None:
-                members.sync()
-            if on_epoch is not None:
-                on_epoch(int(members.epochs_trained.max()), histories)
+            last_good, running, by_layer = run.one_epoch()
+            row, epoch_of = run.divergence_check(running, last_good)
+            run.records(row, epoch_of, by_layer)
     finally:
         blas.restore_original_limits()
-    return histories
+    return run.histories

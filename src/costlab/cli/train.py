@@ -295,6 +295,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     else:
         classes = class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
     if as_json:
+        # the path that trained (the compiled kernel or NumPy), chosen from the problem's shape
+        config["path"] = net.training.get("path")
         click.echo(json.dumps({"config": config, "history": history.to_dict(), "test_classes": classes},
                               allow_nan=False))
     else:
