@@ -40,24 +40,17 @@ def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size,
     ``data`` and ``limit`` are as :func:`_dataset` takes them.
     """
     from costlab.group import NetworkGroup
-    from costlab.metrics import class_metrics, label_metrics, subset_accuracy
+    from costlab.metrics import class_metrics, label_metrics
     from costlab.network import Network
 
     dataset = _dataset(data, limit, positive)
     pairs = [(cost, eta) for cost in costs for eta in etas]
     networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
-
-    def multilabel_accuracy(group, epoch, histories):
-        # an indicator matrix is right when every label of a sample is: the subset accuracy on the test set
-        for net, h in zip(networks, histories):
-            if h.epoch and h.epoch[-1] == epoch:
-                h.eval_accuracy[-1] = subset_accuracy(dataset.y_test, net.feedforward(dataset.X_test))
-                h.train_accuracy[-1] = None
-
+    # a multi-label y records the subset accuracy, every label of a sample right (NetworkGroup.fit)
     histories = NetworkGroup(networks).fit(
         dataset.X_train, dataset.y_train, epochs=epochs, batch_size=batch_size,
         eta=[eta for _, eta in pairs], lmbda=lmbda, eval_data=(dataset.X_test, dataset.y_test),
-        on_epoch=multilabel_accuracy if dataset.multilabel else None, sample_weight=dataset.w_train,
+        sample_weight=dataset.w_train,
     )
 
     def test_classes(net):

@@ -175,29 +175,45 @@ def output(wb, X, hidden: Activation, out: Activation):
     return result
 
 
-def _right(a, y):
-    """Which rows of output ``a`` are right: argmax against argmax, or a > 0.5 against y > 0.5."""
-    if a.shape[-1] == 1:
-        return (a[..., 0] > 0.5) == (y[..., 0] > 0.5)
+def is_multilabel(Y) -> bool:
+    """Whether targets Y (n, k) are a multi-label indicator matrix: k > 1, only 0 and 1, some row sum not 1.
+
+    Such targets are counted right by the subset accuracy (every label right,
+    scikit-learn's ``accuracy_score``), not by the argmax of one-hot classes.
+    """
+    Y = np.asarray(Y)
+    return bool(Y.ndim == 2 and Y.shape[1] > 1 and np.all((Y == 0) | (Y == 1)) and np.any(Y.sum(axis=1) != 1))
+
+
+def _right(a, y, multilabel=False):
+    """Which rows of output ``a`` are right: argmax against argmax; for a single output or
+    ``multilabel`` targets, a_j > 0.5 against y_j > 0.5 for every j."""
+    if multilabel or a.shape[-1] == 1:
+        return np.all((a > 0.5) == (y > 0.5), axis=-1)
     return np.argmax(a, axis=-1) == np.argmax(y, axis=-1)
 
 
-def _correct(a, y):
+def _correct(a, y, multilabel=False):
     """How many rows of output ``a`` are right."""
-    return np.sum(_right(a, y), axis=-1)
+    return np.sum(_right(a, y, multilabel), axis=-1)
 
 
-def evaluate(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, lmbda=0.0, sample_weight=None):
+def evaluate(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, lmbda=0.0, sample_weight=None,
+             multilabel=None):
     """(C, accuracy) over all rows of X with targets Y.
 
     ``C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2`` and the fraction of rows whose
     output is right (argmax of a^L against argmax of y; for a single output
-    neuron, a > 0.5 against y > 0.5). For a group of K networks both are
+    neuron, a > 0.5 against y > 0.5; for ``multilabel`` targets, the subset
+    accuracy, a_j > 0.5 against y_j > 0.5 for every j: by default
+    :func:`is_multilabel` of Y). For a group of K networks both are
     arrays of K (``lmbda`` may be one per network). Rows are converted
     EVAL_CHUNK at a time, so the whole data set is never copied as floats.
     With ``sample_weight`` both are weighted means, ``1/n sum_x C_x`` becoming
     ``sum_x w_x C_x / sum_x w_x`` (the L2 term keeps n, the number of rows).
     """
+    if multilabel is None:
+        multilabel = is_multilabel(Y)
     lead = wb[0].shape[:-2]
     total = np.zeros(lead)
     correct = np.zeros(lead, dtype=np.int64 if sample_weight is None else float)
@@ -207,11 +223,11 @@ def evaluate(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, lmbda=0.
         z, a, _ = forward(wb, rows(X, slice(s, s + EVAL_CHUNK), wb[0].dtype.type), hidden, out)
         if sample_weight is None:
             total += np.sum(cost.fn(z, a, yb), axis=-1)
-            correct += _correct(a, yb)
+            correct += _correct(a, yb, multilabel)
         else:
             sw = sample_weight[s:s + EVAL_CHUNK]
             total += cost.fn(z, a, yb) @ sw
-            correct += _right(a, yb) @ sw
+            correct += _right(a, yb, multilabel) @ sw
     squares = sum(np.sum(w[..., :-1] ** 2, axis=(-2, -1)) for w in wb)
     total_weight = n if sample_weight is None else float(np.sum(sample_weight))
     return total / total_weight + 0.5 * (np.asarray(lmbda) / n) * squares, correct / total_weight
@@ -385,8 +401,9 @@ class _Record:
     its step: the cost at the epoch's start, as one batch sees it.
     """
 
-    def __init__(self, lead, m, weighted=False):
+    def __init__(self, lead, m, weighted=False, multilabel=False):
         self.cost = np.zeros(lead)
+        self.multilabel = multilabel  # the targets' rows are right by the subset accuracy (see :func:`is_multilabel`)
         # weighted training sums the weights of the right answers, sum_x w_x C_x and sum_x w_x C_x / sum_x w_x
         self.correct = np.zeros(lead, dtype=float if weighted else np.int64)
         self.first = None
@@ -415,7 +432,7 @@ class _Record:
             if self.first is None:
                 self.first = np.mean(C[..., :self.m], axis=-1)
             self.cost += np.sum(C, axis=-1)
-            self.correct += _correct(a, y)
+            self.correct += _correct(a, y, self.multilabel)
             return
         sw = sw[0]
         if self.first is None:
@@ -423,7 +440,7 @@ class _Record:
             with np.errstate(invalid="ignore", divide="ignore"):  # a first batch of weight 0: NaN, no reference
                 self.first = np.sum(C[..., :self.m] * w, axis=-1) / np.sum(w, axis=-1)
         self.cost += np.sum(C * sw, axis=-1)
-        self.correct += np.sum(_right(a, y) * sw, axis=-1)
+        self.correct += np.sum(_right(a, y, self.multilabel) * sw, axis=-1)
 
 
 #: A sigmoid or tanh neuron is saturated on a sample when sigma'(z) is below this fraction of its maximum
@@ -762,7 +779,9 @@ def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
     NumPy's steps with the rows gathered in one compiled pass, for other fits of
     KERNEL_MIN_STEPS steps; else ``"numpy"``. KERNEL "always" or "never" forces
     the kernel (where it knows the network) or NumPy. Once compiled code has
-    failed (:class:`KernelWarning`), always ``"numpy"``.
+    failed (:class:`KernelWarning`), always ``"numpy"``. Multi-label targets
+    (:func:`is_multilabel`) never take the kernel: their running record is
+    the subset accuracy, which the NumPy path counts and the kernel does not.
     """
     if KERNEL == "never" or _FAILED:
         return "numpy"
@@ -773,12 +792,12 @@ def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
 
 
 def _kernel_knows(wb, X, Y, hidden, out, cost):
-    """Whether the compiled kernel trains this network: its activations, cost, types and memory layout."""
+    """Whether the compiled kernel trains this network: its activations, cost, types, memory layout and targets."""
     name = getattr(cost, "name", None)
     return (wb[0].dtype in (np.float64, np.float32) and all(w.flags.c_contiguous for w in wb)
             and name in COSTS and COSTS[name] is cost and name in COST_CODES
             and X.dtype in (np.uint8, np.float64, np.float32) and Y.ndim == 2 and getattr(hidden, "name", None) in ACTIVATION_CODES
-            and getattr(out, "name", None) in ACTIVATION_CODES)
+            and getattr(out, "name", None) in ACTIVATION_CODES and not is_multilabel(Y))
 
 
 def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep, seen,

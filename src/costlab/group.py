@@ -202,7 +202,9 @@ class NetworkGroup:
         X : ndarray, shape (n, sizes[0])
             Inputs, checked by the caller (uint8 rows are images).
         Y : ndarray, shape (n, sizes[-1]) or (n,)
-            Targets, or integer class labels (turned into one-hot rows).
+            Targets, or integer class labels (turned into one-hot rows). A
+            multi-label indicator matrix records the subset accuracy, as in
+            :meth:`costlab.Network.fit`.
         eta, lmbda : float or sequence of K floats
             Each member's learning rate and L2 regularization.
         mu : float

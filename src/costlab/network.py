@@ -341,7 +341,10 @@ class Network:
         return self._evaluate(X, self._targets(X, y), lmbda, as_sample_weight(sample_weight, len(X), self.dtype))[0]
 
     def accuracy(self, X, y, sample_weight=None):
-        """Fraction of rows whose predicted class equals the label (or target's argmax); weighted with ``sample_weight``."""
+        """Fraction of rows whose predicted class equals the label (or target's argmax); weighted with ``sample_weight``.
+
+        A multi-label indicator ``y`` (as in :meth:`fit`) gives the subset accuracy, every output right.
+        """
         X = self._check_X(X)
         return self._evaluate(X, self._targets(X, y), sample_weight=as_sample_weight(sample_weight, len(X), self.dtype))[1]
 
@@ -374,7 +377,11 @@ class Network:
             Training inputs, one sample per row (uint8 rows are images, scaled
             from [0, 255] to [0, 1] a batch at a time).
         y : ndarray, shape (n,) or (n, sizes[-1])
-            Integer class labels, or target outputs.
+            Integer class labels, or target outputs. A 0/1 indicator matrix
+            with a row whose sum is not 1 (more than one output) is multi-label:
+            the recorded accuracy (training and evaluation data) is then the
+            subset accuracy, a_j > 0.5 against y_j for every output j
+            (scikit-learn's ``accuracy_score``), instead of the argmax's.
 {training_parameters}
 
         Returns

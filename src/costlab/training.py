@@ -244,9 +244,10 @@ class Members:
             for r, state in zip(self.rngs, states):
                 r.bit_generator.state = state
 
-    def evaluate(self, X, Y, lmbda=0.0, sample_weight=None):
-        """Per member: exact (C, accuracy) over the rows of X, arrays of K (weighted means with ``sample_weight``)."""
-        return fast.evaluate(self.wb, X, Y, self.hidden, self.output, self.cost, lmbda, sample_weight)
+    def evaluate(self, X, Y, lmbda=0.0, sample_weight=None, multilabel=None):
+        """Per member: exact (C, accuracy) over the rows of X, arrays of K (weighted means with ``sample_weight``;
+        the subset accuracy for ``multilabel`` targets, by default :func:`costlab.fast.is_multilabel` of Y)."""
+        return fast.evaluate(self.wb, X, Y, self.hidden, self.output, self.cost, lmbda, sample_weight, multilabel)
 
     def orders(self, n: int, shuffle: bool):
         """This epoch's batch order: (n,) when all members draw the same, else (K, n)."""
@@ -354,6 +355,8 @@ class _Training:
         self.layers, self.finite_X, self.sample_weight = layers, finite_X, sample_weight
         # what the running record's sums are divided by: the number of rows, or their total weight
         self.n_weighted = self.n if sample_weight is None else float(np.sum(sample_weight))
+        # decided once from the training targets, for the training and the evaluation data alike
+        self.multilabel = fast.is_multilabel(Y)
         self.diagnosis = _Diagnosis(members) if layers else None
         self.histories = None if not record else histories if histories is not None else [
             History() for _ in range(members.K)]
@@ -364,9 +367,10 @@ class _Training:
     def exact_row(self, training: bool):
         """(C, accuracy) on the training data (when ``training``) and on the evaluation data, exact, per member."""
         members, a = self.members, self.args
-        C, accuracy = members.evaluate(self.X, self.Y, a.lmbda, self.sample_weight) if training else (None, None)
-        Ce, accuracy_e = (members.evaluate(*self.evaluation_data, a.lmbda) if self.evaluation_data is not None
-                          else (None, None))
+        C, accuracy = (members.evaluate(self.X, self.Y, a.lmbda, self.sample_weight, self.multilabel) if training
+                       else (None, None))
+        Ce, accuracy_e = (members.evaluate(*self.evaluation_data, a.lmbda, multilabel=self.multilabel)
+                          if self.evaluation_data is not None else (None, None))
         return C, accuracy, Ce, accuracy_e
 
     def running_row(self, running):
@@ -437,8 +441,8 @@ class _Training:
         members, a = self.members, self.args
         wb, velocities = members.views()
         last_good = members.snapshot(rngs=not self.finite_X)
-        running = (fast._Record(wb[0].shape[:-2], a.m, self.sample_weight is not None) if a.monitor == "running"
-                   else None)
+        running = (fast._Record(wb[0].shape[:-2], a.m, self.sample_weight is not None, self.multilabel)
+                   if a.monitor == "running" else None)
         by_layer = fast.LayerRecord(wb, members.hidden, members.output, self.steps.eta) if self.layers else None
         watch = None if self.finite_X else np.ones(1, dtype=bool)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -558,7 +562,11 @@ def train(
     (checked by :func:`as_sample_weight`) makes every step the weighted mean
     over its mini-batch (scikit-learn's MLP normalisation, see
     :mod:`costlab.engine`) and the recorded training cost and accuracy
-    weighted means (the L2 term keeps n). ``history.config["path"]`` names
+    weighted means (the L2 term keeps n). The recorded accuracy (training
+    and evaluation data) is the subset accuracy, every output right
+    (a_j > 0.5 against y_j), when Y is a multi-label indicator matrix
+    (:func:`costlab.fast.is_multilabel`: more than one output, only 0 and 1,
+    some row sum not 1); else the argmax's. ``history.config["path"]`` names
     the path that trained (:func:`costlab.fast.path_for`).
     """
     args = _check_arguments(members, X, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,

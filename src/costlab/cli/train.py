@@ -224,11 +224,6 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     progress = None if quiet or not err.is_terminal else _progress(err)
 
     def on_epoch(network, epoch, hist):
-        if dataset.multilabel:  # accuracy of an indicator matrix: every label of a sample right
-            from costlab.metrics import subset_accuracy
-
-            hist.eval_accuracy[-1] = subset_accuracy(dataset.y_test, network.feedforward(dataset.X_test))
-            hist.train_accuracy[-1] = None
         if checkpoint is not None:
             from costlab.saving import save_checkpoint
 
@@ -304,8 +299,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         out.print(dataset.describe())
         _table(history, out, show_layers)
         if dataset.multilabel:
-            out.print("test acc: the subset accuracy, every label of a sample right (train acc is not recorded "
-                      "for multi-label targets)")
+            out.print("train acc and test acc: the subset accuracy, every label of a sample right")
         if positive is not None or dataset.multilabel:
             _class_table(classes, out)
         written = [p for p in (save_path, checkpoint, plot) if p is not None]
