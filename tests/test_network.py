@@ -876,3 +876,59 @@ def test_bad_sample_weights_are_refused_in_one_line(w, message):
     assert "\n" not in str(info.value)
     for a, b in zip(net.weights, before):
         np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------------------------- #
+# Multi-label targets: the subset accuracy
+# --------------------------------------------------------------------------- #
+
+def _labels(y):
+    """Three labels per digit (even, at least 5, round): rows with 0 to 3 ones."""
+    return np.column_stack([y % 2 == 0, y >= 5, np.isin(y, [0, 6, 8, 9])]).astype(np.int64)
+
+
+def _subset(net, X, Y, w=None):
+    from sklearn.metrics import accuracy_score
+
+    return accuracy_score(Y, (net.feedforward(X) > 0.5).astype(np.int64), sample_weight=w)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_multi_label_records_are_the_subset_accuracy(digits, monkeypatch, weighted):
+    # batch by batch, the running record equals scikit-learn's accuracy_score before each step, replayed
+    from costlab import fast
+
+    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 1)  # a one-hot fit of this shape would take the kernel
+    X, Y = digits.X_train[:60], _labels(digits.y_train[:60])
+    Xe, Ye = digits.X_test[:100], _labels(digits.y_test[:100])
+    w = np.random.default_rng(5).integers(0, 4, 60).astype(float) if weighted else None
+    m, epochs = 10, 2
+    net = Network([64, 12, 3], seed=2)
+    h = net.fit(X, Y, epochs=epochs, batch_size=m, eta=1.0, shuffle=False, eval_data=(Xe, Ye), sample_weight=w)
+    assert h.config["path"] == fast.PATHS[1]
+    replay, running = Network([64, 12, 3], seed=2), []
+    for _ in range(epochs):
+        right = 0.0
+        for s in range(0, 60, m):
+            ws = None if w is None else w[s:s + m]
+            right += _subset(replay, X[s:s + m], Y[s:s + m], ws) * (m if w is None else ws.sum())
+            replay.fit(X[s:s + m], Y[s:s + m], epochs=1, batch_size=m, eta=1.0, shuffle=False, monitor="off",
+                       sample_weight=ws)
+        running.append(right / (60 if w is None else w.sum()))
+    np.testing.assert_allclose(h.train_accuracy[1:], running, rtol=1e-12)
+    assert h.eval_accuracy[-1] == pytest.approx(_subset(net, Xe, Ye))
+    # the exact record, and Network.accuracy, of the trained network
+    exact = Network([64, 12, 3], seed=2).fit(X, Y, epochs=epochs, batch_size=m, eta=1.0, shuffle=False,
+                                            monitor="exact", sample_weight=w)
+    assert exact.train_accuracy[-1] == pytest.approx(_subset(net, X, Y, w), rel=1e-12)
+    assert net.accuracy(X, Y, sample_weight=w) == pytest.approx(_subset(net, X, Y, w), rel=1e-12)
+    # not the argmax's count of one-hot classes
+    argmax = np.average(np.argmax(net.feedforward(X), axis=1) == np.argmax(Y, axis=1), weights=w)
+    assert exact.train_accuracy[-1] != pytest.approx(argmax)
+
+
+def test_one_label_per_row_is_one_hot_classes_and_counted_by_the_argmax(digits):
+    net = Network([64, 12, 10], seed=2)
+    X, Y = digits.X_train[:50], np.eye(10, dtype=np.int64)[digits.y_train[:50]]
+    h = net.fit(X, Y, epochs=1, batch_size=10, monitor="exact")
+    assert h.train_accuracy[-1] == net.accuracy(X, digits.y_train[:50]) == np.mean(net.predict(X) == digits.y_train[:50])
