@@ -25,6 +25,18 @@ def onehot(labels, k=10):
     return Y
 
 
+def multilabels(digits_y):
+    """Three labels per digit (even, at least 5, round: 0, 6, 8, 9), a multi-label indicator matrix of 0 to 3 ones."""
+    return np.column_stack([digits_y % 2 == 0, digits_y >= 5, np.isin(digits_y, [0, 6, 8, 9])]).astype(np.int64)
+
+
+def subset_accuracy(net, X, Y, w=None):
+    """scikit-learn's accuracy_score of an indicator matrix (every label right) for the outputs [a_j > 0.5]."""
+    from sklearn.metrics import accuracy_score
+
+    return accuracy_score(Y, (net.feedforward(X) > 0.5).astype(np.int64), sample_weight=w)
+
+
 def floats(values):
     """A history's list as a float array, None (not recorded) as NaN, for assert_allclose."""
     return np.array([np.nan if v is None else v for v in values], dtype=float)

@@ -232,6 +232,20 @@ def test_the_kernel_is_used_for_long_fits_and_trains_like_the_numpy_path(monkeyp
     assert kh.train_accuracy == nh.train_accuracy
 
 
+@pytest.mark.parametrize("Y, multilabel", [
+    ([[1, 0, 1], [0, 0, 0]], True), ([[1, 0, 0], [0, 0, 1]], False),  # one-hot classes
+    ([[0.2, 0.3, 0.5], [1, 0, 0]], False), ([[1], [0]], False), ([[0, 2, 0], [1, 1, 0]], False)])
+def test_multi_label_targets_never_take_the_kernel(monkeypatch, Y, multilabel):
+    # the NumPy path counts their subset accuracy; the kernel counts the argmax
+    monkeypatch.setattr(fast, "KERNEL", "always")
+    Y = np.array(Y, dtype=float)
+    wb = [np.zeros((Y.shape[1], 3))]
+    assert fast.is_multilabel(Y) == multilabel
+    path = fast.path_for(wb, np.zeros((2, 2)), Y, 1, 10**6, ACTIVATIONS["sigmoid"], ACTIVATIONS["sigmoid"],
+                         COSTS["cross-entropy"])
+    assert path == (fast.PATHS[1] if multilabel else "kernel")
+
+
 def test_the_path_depends_on_the_fit_alone_and_a_failed_kernel_falls_back_with_one_warning(monkeypatch, digits):
     # a short fit takes the NumPy path without loading the compiled module; a long one the kernel, which
     # here fails to compile: one KernelWarning, the NumPy path for this and every later fit, the same numbers

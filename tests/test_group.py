@@ -21,7 +21,7 @@ import costlab.fast
 from costlab.data import load_data
 from costlab.group import NetworkGroup
 from costlab.network import History, Network, TrainingDiverged
-from conftest import floats, onehot
+from conftest import floats, multilabels, onehot, subset_accuracy
 
 N_TRAIN = 250          # 250 = 35 * 7 + 5 = 20 * 12 + 10: the last batch is short
 EPOCHS = 3
@@ -440,3 +440,18 @@ def test_new_histories_given_start_at_epoch_0(data):
     group = NetworkGroup([Network([64, 30, 10], seed=1), Network([64, 30, 10], seed=2)])
     hs = group.fit(X, onehot(y), epochs=1, histories=[History(), History()])
     assert [h.epoch for h in hs] == [[0, 1], [0, 1]]
+
+
+@pytest.mark.parametrize("monitor", ["running", "exact"])
+def test_a_group_records_the_subset_accuracy_of_multi_label_targets(digits, monitor):
+    X, Y, Xe, Ye = digits.X_train[:60], multilabels(digits.y_train[:60]), digits.X_test[:100], multilabels(digits.y_test[:100])
+    w = np.random.default_rng(6).integers(0, 4, 60).astype(float)
+    fit = dict(epochs=2, batch_size=10, eval_data=(Xe, Ye), sample_weight=w, monitor=monitor)
+    nets = [Network([64, 12, 3], seed=s) for s in (1, 2)]
+    histories = NetworkGroup(nets).fit(X, Y, eta=[0.5, 2.0], **fit)
+    for seed, eta, net, hg in zip((1, 2), (0.5, 2.0), nets, histories):
+        h = Network([64, 12, 3], seed=seed).fit(X, Y, eta=eta, **fit)  # its running record: see test_network
+        np.testing.assert_allclose(floats(hg.train_accuracy), floats(h.train_accuracy), rtol=1e-12)
+        assert hg.eval_accuracy[-1] == pytest.approx(subset_accuracy(net, Xe, Ye), rel=1e-12)
+        if monitor == "exact":
+            assert hg.train_accuracy[-1] == pytest.approx(subset_accuracy(net, X, Y, w), rel=1e-12)

@@ -17,6 +17,7 @@ from costlab import History, Network, TrainingDiverged
 from costlab.activations import ACTIVATIONS, softmax
 from costlab.costs import COSTS
 from costlab.network import backprop, feedforward, initial_parameters
+from conftest import multilabels, subset_accuracy
 
 
 # --------------------------------------------------------------------------- #
@@ -882,25 +883,14 @@ def test_bad_sample_weights_are_refused_in_one_line(w, message):
 # Multi-label targets: the subset accuracy
 # --------------------------------------------------------------------------- #
 
-def _labels(y):
-    """Three labels per digit (even, at least 5, round): rows with 0 to 3 ones."""
-    return np.column_stack([y % 2 == 0, y >= 5, np.isin(y, [0, 6, 8, 9])]).astype(np.int64)
-
-
-def _subset(net, X, Y, w=None):
-    from sklearn.metrics import accuracy_score
-
-    return accuracy_score(Y, (net.feedforward(X) > 0.5).astype(np.int64), sample_weight=w)
-
-
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_multi_label_records_are_the_subset_accuracy(digits, monkeypatch, weighted):
     # batch by batch, the running record equals scikit-learn's accuracy_score before each step, replayed
     from costlab import fast
 
     monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 1)  # a one-hot fit of this shape would take the kernel
-    X, Y = digits.X_train[:60], _labels(digits.y_train[:60])
-    Xe, Ye = digits.X_test[:100], _labels(digits.y_test[:100])
+    X, Y = digits.X_train[:60], multilabels(digits.y_train[:60])
+    Xe, Ye = digits.X_test[:100], multilabels(digits.y_test[:100])
     w = np.random.default_rng(5).integers(0, 4, 60).astype(float) if weighted else None
     m, epochs = 10, 2
     net = Network([64, 12, 3], seed=2)
@@ -911,17 +901,17 @@ def test_multi_label_records_are_the_subset_accuracy(digits, monkeypatch, weight
         right = 0.0
         for s in range(0, 60, m):
             ws = None if w is None else w[s:s + m]
-            right += _subset(replay, X[s:s + m], Y[s:s + m], ws) * (m if w is None else ws.sum())
+            right += subset_accuracy(replay, X[s:s + m], Y[s:s + m], ws) * (m if w is None else ws.sum())
             replay.fit(X[s:s + m], Y[s:s + m], epochs=1, batch_size=m, eta=1.0, shuffle=False, monitor="off",
                        sample_weight=ws)
         running.append(right / (60 if w is None else w.sum()))
     np.testing.assert_allclose(h.train_accuracy[1:], running, rtol=1e-12)
-    assert h.eval_accuracy[-1] == pytest.approx(_subset(net, Xe, Ye))
+    assert h.eval_accuracy[-1] == pytest.approx(subset_accuracy(net, Xe, Ye))
     # the exact record, and Network.accuracy, of the trained network
     exact = Network([64, 12, 3], seed=2).fit(X, Y, epochs=epochs, batch_size=m, eta=1.0, shuffle=False,
                                             monitor="exact", sample_weight=w)
-    assert exact.train_accuracy[-1] == pytest.approx(_subset(net, X, Y, w), rel=1e-12)
-    assert net.accuracy(X, Y, sample_weight=w) == pytest.approx(_subset(net, X, Y, w), rel=1e-12)
+    assert exact.train_accuracy[-1] == pytest.approx(subset_accuracy(net, X, Y, w), rel=1e-12)
+    assert net.accuracy(X, Y, sample_weight=w) == pytest.approx(subset_accuracy(net, X, Y, w), rel=1e-12)
     # not the argmax's count of one-hot classes
     argmax = np.average(np.argmax(net.feedforward(X), axis=1) == np.argmax(Y, axis=1), weights=w)
     assert exact.train_accuracy[-1] != pytest.approx(argmax)

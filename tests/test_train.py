@@ -625,12 +625,13 @@ def test_multi_label_data_trains_from_the_cli_with_per_label_figures(tmp_path):
     assert [c["support"] for c in classes["classes"]] == Y_test.sum(axis=0).tolist()
     net = costlab.load(tmp_path / "m.json")
     predicted = (net.feedforward(load_data("digits").X_test) > 0.5).astype(int)
-    # the test accuracy recorded is the subset accuracy: every label of a sample right
+    # the test accuracy recorded is the subset accuracy: every label of a sample right (the training one too)
     assert d["history"]["eval_accuracy"][-1] == pytest.approx(accuracy_score(Y_test, predicted))
+    assert 0.25 < d["history"]["train_accuracy"][-1] <= 1
     assert classes["subset_accuracy"] == pytest.approx(accuracy_score(Y_test, predicted))
     assert classes["subset_accuracy"] > 0.25  # chance: 1/8
     code, out, err = run_main("train", "--data", str(path), "--epochs", "1", "-q")
-    assert code == 0 and "Test set, per label" in out and "subset accuracy" in out
+    assert code == 0 and "Test set, per label" in out and "train acc and test acc: the subset accuracy" in out
     code, out, err = run_main("compare", "--data", str(path), "--epochs", "1", "--seeds", "1", "--workers", "1",
                               "--costs", "cross-entropy, kl", "-q", "--json")
     assert code == 0, err
