@@ -266,6 +266,9 @@ def test_multi_label_indicator_y(digits):
     # scored as scikit-learn scores multi-label classifiers: the subset accuracy
     assert clf.score(X[400:], Y[400:]) == accuracy_score(Y[400:], pred) > 0.6
     assert np.mean(pred == Y[400:]) > 0.85  # per label
+    # the network's own record of the held-out set is the same subset accuracy as score's
+    held = NetworkClassifier((30,), epochs=3, validation_fraction=0.25, random_state=0).fit(X[:200], Y[:200])
+    np.testing.assert_allclose(held.history_.eval_accuracy[1:], held.validation_scores_, rtol=1e-12)
     for bad, message in ((dict(cost="log-likelihood"), "cannot learn a multi-label y: its softmax output"),
                          (dict(class_weight="balanced"), "class_weight weighs one class per sample")):
         with pytest.raises(ValueError, match=message):
