@@ -444,7 +444,8 @@ def test_new_histories_given_start_at_epoch_0(data):
 
 @pytest.mark.parametrize("monitor", ["running", "exact"])
 def test_a_group_records_the_subset_accuracy_of_multi_label_targets(digits, monitor):
-    X, Y, Xe, Ye = digits.X_train[:60], multilabels(digits.y_train[:60]), digits.X_test[:100], multilabels(digits.y_test[:100])
+    X, Y = digits.X_train[:60], multilabels(digits.y_train[:60])
+    Xe, Ye = digits.X_test[:100], multilabels(digits.y_test[:100])
     w = np.random.default_rng(6).integers(0, 4, 60).astype(float)
     fit = dict(epochs=2, batch_size=10, eval_data=(Xe, Ye), sample_weight=w, monitor=monitor)
     nets = [Network([64, 12, 3], seed=s) for s in (1, 2)]

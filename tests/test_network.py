@@ -921,4 +921,5 @@ def test_one_label_per_row_is_one_hot_classes_and_counted_by_the_argmax(digits):
     net = Network([64, 12, 10], seed=2)
     X, Y = digits.X_train[:50], np.eye(10, dtype=np.int64)[digits.y_train[:50]]
     h = net.fit(X, Y, epochs=1, batch_size=10, monitor="exact")
-    assert h.train_accuracy[-1] == net.accuracy(X, digits.y_train[:50]) == np.mean(net.predict(X) == digits.y_train[:50])
+    y = digits.y_train[:50]
+    assert h.train_accuracy[-1] == net.accuracy(X, y) == np.mean(net.predict(X) == y)

@@ -343,7 +343,7 @@ class Network:
     def accuracy(self, X, y, sample_weight=None):
         """Fraction of rows whose predicted class equals the label (or target's argmax); weighted with ``sample_weight``.
 
-        A multi-label indicator ``y`` (as in :meth:`fit`) gives the subset accuracy, every output right.
+        A multi-label indicator ``y`` (as in :meth:`fit`): the subset accuracy, every output right.
         """
         X = self._check_X(X)
         return self._evaluate(X, self._targets(X, y), sample_weight=as_sample_weight(sample_weight, len(X), self.dtype))[1]
