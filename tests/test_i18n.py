@@ -36,11 +36,15 @@ def messages_of_the_derivations() -> set[str]:
 
 def messages_of_the_page() -> set[str]:
     """The inner HTML of every element marked ``data-i18n`` (as the browser reads it: entities decoded,
-    spaces collapsed) and every ``t("...")`` of the page's scripts."""
-    page = (STATIC / "index.html").read_text()
+    spaces collapsed), every label for screen readers (``aria-label``, but the language button's), every
+    ``t("...")`` of the page's scripts and every status line they set (``setTraining(..., ["..."``)."""
+    page = "".join(path.read_text() for path in STATIC.glob("*.html"))
     marked = re.findall(r"<(\w+)\b[^>]*\sdata-i18n\b[^>]*>(.*?)</\1>", page, re.S)
-    js = "".join((STATIC / name).read_text() for name in ("app.js", "charts.js"))
-    return ({re.sub(r"\s+", " ", html.unescape(inner)).strip() for _, inner in marked}
+    labels = {html.unescape(v) for v in re.findall(r'\saria-label="([^"]*)"', page)} - {"中文 / English"}
+    js = "".join(path.read_text() for path in STATIC.glob("*.js"))
+    status = re.findall(r'\bset\w+\((?:true|false|running), \["((?:[^"\\]|\\.)*)"', js)
+    status += re.findall(r'\? \["((?:[^"\\]|\\.)*)"', js)
+    return ({re.sub(r"\s+", " ", html.unescape(inner)).strip() for _, inner in marked} | labels | set(status)
             | set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', js)))
 
 

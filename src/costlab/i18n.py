@@ -15,9 +15,10 @@ The terms follow the blog post: 交叉熵代价函数 (the cross-entropy cost),
 from __future__ import annotations
 
 import contextvars
+import re
 from contextlib import contextmanager
 
-__all__ = ["LANGUAGES", "ZH", "catalogue", "current", "language", "tr"]
+__all__ = ["LANGUAGES", "REFUSALS", "ZH", "catalogue", "current", "language", "tr", "tr_refusal"]
 
 #: Languages costlab speaks, with the value of HTML's ``lang`` attribute.
 LANGUAGES = {"en": "en", "zh": "zh-CN"}
@@ -52,6 +53,109 @@ def catalogue(lang: str) -> dict[str, str]:
     """English message -> its form in ``lang`` (the identity for English)."""
     return {k: (v if lang == "zh" else k) for k, v in ZH.items()}
 
+
+def tr_refusal(message: str, /) -> str:
+    """A refusal of bad input (a ``ValueError``'s one line) in the current language.
+
+    The checks of numbers, costs and requests write their refusals in English
+    from a few patterns (``eta must be a number in (0, 100], got -1``);
+    :data:`REFUSALS` gives each pattern's Chinese form, and the parts a pattern
+    captures are translated in turn (a parameter's name becomes the name of
+    its control; what the user typed is kept as typed). A refusal that matches
+    no pattern is returned unchanged.
+    """
+    if _LANG.get() != "zh":
+        return message
+    return _refusal_zh(message.strip())
+
+
+def _refusal_zh(text: str) -> str:
+    for pattern, zh in REFUSALS:
+        m = re.fullmatch(pattern, text, re.S)
+        if m:
+            parts = {k: _part_zh(k, v) for k, v in m.groupdict().items()}
+            return zh.format(**parts)
+    return text
+
+
+def _part_zh(kind: str, value: str) -> str:
+    if kind == "name":  # a space between a name that ends in a Latin or Greek letter and the Chinese after it
+        name = _NAMES_ZH.get(value, value)
+        return name + " " if not re.search(r"[\u4e00-\u9fff]$", name) else name
+    if kind == "want":
+        return _want_zh(value)
+    if kind in ("rest", "why"):
+        return _refusal_zh(value)
+    if kind == "cost":
+        return ZH.get(value, value)
+    if kind == "activation":
+        return ZH.get(value, value)
+    if kind == "list":
+        return value.replace(", ", "、")
+    if kind == "kind":
+        return {"SyntaxError": "语法错误", "TokenError": "语法错误"}.get(value, "无法解析")
+    return value
+
+
+def _want_zh(want: str) -> str:
+    m = re.fullmatch(r"(a number|a whole number|a finite number)(?: (.+))?", want)
+    if not m:
+        op, _, bound = want.partition(" ")
+        return {">": f"大于 {bound}", ">=": f"不小于 {bound}", "<": f"小于 {bound}", "<=": f"不大于 {bound}"}.get(op, want)
+    kind = {"a number": "数", "a whole number": "整数", "a finite number": "有限的数"}[m.group(1)]
+    limits = m.group(2)
+    if not limits:
+        return kind
+    if limits.startswith("in "):
+        return f" {limits[3:]} 内的{kind}"
+    op, _, bound = limits.partition(" ")
+    return {">": f"大于 {bound} 的{kind}", ">=": f"不小于 {bound} 的{kind}",
+            "<": f"小于 {bound} 的{kind}", "<=": f"不大于 {bound} 的{kind}"}.get(op, want)
+
+
+#: A parameter's name (as the API and the command line spell it) -> its control's name in Chinese.
+_NAMES_ZH = {
+    "w": "初始权重 w", "b": "初始偏置 b", "a0": "初始输出值 a0", "x": "输入 x", "y": "实际值 y",
+    "eta": "学习速率 η", "epochs": "迭代次数", "hidden": "隐藏神经元数", "batch_size": "批大小",
+    "seed": "随机种子", "pace": "每次迭代至少的毫秒数", "depth": "隐藏层数", "costs": "代价函数",
+    "init": "初始权重", "activations": "激活函数", "activation": "激活函数", "cost": "代价函数",
+    "--eta": "学习速率 --eta", "--epochs": "迭代次数 --epochs", "--w": "初始权重 --w", "--b": "初始偏置 --b",
+    "--x": "输入 --x", "--y": "实际值 --y", "--out": "输出路径 --out", "--data": "数据 --data",
+}
+
+#: Refusals of bad input: an English pattern (a regular expression with named parts) -> Chinese.
+REFUSALS: list[tuple[str, str]] = [
+    (r"(?P<name>\S+) must be (?P<want>a (?:whole |finite )?number(?: in [\[(][^\])]*[\])]| [<>]=? \S+)?), got (?P<got>.+)", "{name}必须是{want}，而输入的是 {got}"),
+    (r"(?P<name>\S+) must be (?P<want>[<>]=? \S+), got (?P<got>.+)", "{name}必须{want}，而输入的是 {got}"),
+    (r"(?P<name>\S+) is too long \((?P<n>\d+) characters\); it must be (?P<want>.+)", "{name}太长（{n} 个字符）；它必须是{want}"),
+    (r"(?P<name>\S+) is too long \((?P<n>\d+) characters\)", "{name}太长（{n} 个字符）"),
+    (r"unknown parameter (?P<p>'[^']*'); known parameters: (?P<list>.+)", "未知参数 {p}；已知的参数：{list}"),
+    (r"give the start as b or as a0, not both", "起点只能用 b 或 a0 中的一个给出，不能两个都给"),
+    (r"a0 = (?P<a0>\S+) with w = (?P<w>\S+) and x = (?P<x>\S+) needs b = (?P<b>\S+), outside \[-50, 50\]",
+     "a0 = {a0}、w = {w}、x = {x} 需要 b = {b}，超出了 [-50, 50]"),
+    (r"unknown cost (?P<c>'[^']*'); choose one of: (?P<list>.+), with parameters in parentheses, or a formula in a and y",
+     "未知的代价函数 {c}；请从 {list} 中选择（可在括号中给出参数），或写一个关于 a 和 y 的公式"),
+    (r"cost (?P<c>'.*') is neither one of (?P<list>.+) \(with parameters in parentheses\) nor a formula in a and y: (?P<why>.+)",
+     "代价函数 {c} 既不是 {list} 之一（可在括号中给出参数），也不是关于 a 和 y 的公式：{why}"),
+    (r"not a formula in a and y: (?P<f>'.*') \((?P<kind>\w+)\)", "不是关于 a 和 y 的公式：{f}（{kind}）"),
+    (r"unknown name (?P<n>'[^']*') in the formula; allowed: (?P<list>.+)", "公式中有未知的名字 {n}；允许的名字：{list}"),
+    (r"the (?P<cost>\S+) cost does not fit a (?P<activation>\w+) output", "{cost}代价函数不适用于 {activation}输出"),
+    (r"(?P<name>\S+) must name exactly (?P<n>\d+) costs; got (?P<m>\d+)", "{name}必须恰好给出 {n} 个，而给出了 {m} 个"),
+    (r"(?P<name>\S+) must name (?P<lo>\d+) to (?P<hi>\d+) costs; got (?P<m>\d+)", "{name}必须给出 {lo} 到 {hi} 个，而给出了 {m} 个"),
+    (r"(?P<name>\S+) must name exactly (?P<n>\d+) of: (?P<list>.+); got (?P<m>\d+)", "{name}必须从 {list} 中恰好选 {n} 个，而选了 {m} 个"),
+    (r"(?P<name>\S+) must name (?P<lo>\d+) to (?P<hi>\d+) of: (?P<list>.+); got (?P<m>\d+)",
+     "{name}必须从 {list} 中选 {lo} 到 {hi} 个，而选了 {m} 个"),
+    (r"(?P<name>\S+) must be one of: (?P<list>.+); got (?P<got>.+)", "{name}必须是 {list} 之一，而输入的是 {got}"),
+    (r"unknown (?P<name>\w+) (?P<v>'[^']*') in \w+; choose from: (?P<list>.+)", "未知的{name} {v}；请从 {list} 中选择"),
+    (r"(?P<name>\S+) names the same one twice: (?P<list>.+)", "{name}中有重复：{list}"),
+    (r"(?P<c>\S+) has no parameter (?P<p>'[^']*') \(its parameters: (?P<list>.+)\)", "{c} 没有参数 {p}（它的参数：{list}）"),
+    (r"the server is busy with other computations; try again", "服务器正忙于其他计算；请稍后再试"),
+    (r"no training (?P<id>'[^']*') of yours is running", "没有你的训练 {id} 在运行"),
+    (r"time limit of (?P<s>\S+) s reached", "已达到 {s} 秒的时间上限"),
+    (r"the server is shutting down", "服务器正在关闭"),
+    (r"stopped", "已停止"),
+    (r"(?P<name>[\w-]+): (?P<rest>.+)", "{name}：{rest}"),
+]
 
 # The cost names as the blog post writes them.
 _Q, _CE, _LL = "二次代价函数", "交叉熵代价函数", "对数似然代价函数"
@@ -310,8 +414,54 @@ ZH: dict[str, str] = {
     "Choose at least one cost.": "请至少选择一个代价函数。",
     "computing…": "计算中…",
     "computed in {ms} ms by costlab's engine": "costlab 引擎用 {ms} 毫秒算完",
-    "The server did not answer:": "服务器没有响应：",
-    "presets unavailable:": "预设不可用：",
+    "The server did not answer: {why}": "服务器没有响应：{why}",
+    "presets unavailable: {why}": "预设不可用：{why}",
+    "costlab: the learning slowdown, live": "costlab：学习缓慢，实时演示",
+    "error {status}": "错误 {status}",
+    "play the training": "播放训练过程",
+    "pause": "暂停",
+    "training…": "训练中…",
+    "starting…": "启动中…",
+    "stopped": "已停止",
+    "stopped ({reason})": "已停止（{reason}）",
+    "the stream ended": "数据流已结束",
+    "epoch {e} of {n} ({s} s)": "第 {e} / {n} 次迭代（{s} 秒）",
+    "done: {n} epochs in {s} s": "完成：{n} 次迭代，用时 {s} 秒",
+    "{activation}: epoch {e} of {n} ({s} s)": "{activation}：第 {e} / {n} 次迭代（{s} 秒）",
+    "done in {s} s": "完成，用时 {s} 秒",
+    "large: w ~ N(0, 1), saturated": "大：w ~ N(0, 1)，饱和",
+    "default: w ~ N(0, 1/nᵢₙ)": "默认：w ~ N(0, 1/nᵢₙ)",
+    "sigmoid": "S 型", "tanh": "tanh", "ReLU": "ReLU",
+    "Each layer's speed of learning": "每一层的学习速率",
+    "Deep networks learn the digits, every (cost, activation) from the same initial weights and batch order. The speed of learning of a layer is the length of its bias gradient ‖∇b‖, its mean over each epoch's samples (Nielsen's chapter 5).":
+        "深层网络学习手写数字，每组（代价函数，激活函数）都从相同的初始权重、按相同的批次顺序开始。一层的学习速率是它的偏置梯度的长度 ‖∇b‖，取每次迭代中各样本的平均（Nielsen 第 5 章）。",
+    "costs": "代价函数",
+    "hidden activations": "隐藏层激活函数",
+    "hidden layers": "隐藏层数",
+    "neurons per layer": "每层神经元数",
+    "Back-propagation multiplies the error by w σ′(z) at every layer, and the sigmoid's slope is at most 1/4: in a sigmoid network the first hidden layer learns slowest. The cross-entropy removes σ′(z) at the output only; ReLU, whose slope is 1 where it is active, narrows the gap. Computed by costlab's engine; each epoch streams in as it is done.":
+        "反向传播在每一层都把误差乘以 w σ′(z)，而 S 型函数的斜率至多为 1/4：在 S 型网络中，第一个隐藏层学得最慢。交叉熵代价函数只去掉输出层的 σ′(z)；ReLU 在激活处斜率为 1，缩小了这个差距。由 costlab 的引擎计算；每次迭代一完成就显示出来。",
+    "Speed of learning ‖∇b‖ of each layer: {cost} cost, {activation} (log scale)": "每一层的学习速率 ‖∇b‖：{cost}代价函数，{activation}（对数刻度）",
+    "speed of learning of each layer, {cost} cost, {activation}": "每一层的学习速率，{cost}代价函数，{activation}",
+    # the page's labels for screen readers
+    "the blog post's two starts": "博客文章的两个起点",
+    "initial weight w (slider)": "初始权重 w（滑块）",
+    "initial bias b (slider)": "初始偏置 b（滑块）",
+    "initial output a0 (slider)": "初始输出值 a0（滑块）",
+    "input x (slider)": "输入 x（滑块）",
+    "target y (slider)": "实际值 y（滑块）",
+    "learning rate eta (slider)": "学习速率 η（滑块）",
+    "epochs (slider)": "迭代次数（滑块）",
+    "your cost: focal(gamma=2), cross-entropy(pos_weight=3), or a formula in a and y such as (a - y)**4/4":
+        "你的代价函数：一个代价函数的名字（可在括号中给出参数），或关于 a 和 y 的公式，如 (a - y)**4/4",
+    "cost C over C(0) against epoch": "C / C(0) 随迭代次数的变化",
+    "the sigmoid with the operating points": "S 型函数及其工作点",
+    "bias gradient against epoch": "偏置梯度随迭代次数的变化",
+    "weighted input z (slider)": "带权输入 z（滑块）",
+    "cost against z": "代价与 z 的关系",
+    "gradient against z": "梯度与 z 的关系",
+    "accuracy against epoch": "准确率随迭代次数的变化",
+    "test cost against epoch": "测试代价随迭代次数的变化",
     "from": "起始",
     "first a &lt; 0.5:": "首次 a &lt; 0.5：",
     "target y = {y}": "实际值 y = {y}",

@@ -675,9 +675,9 @@ def plot_layer_fractions(ax, run):
 
 
 def _layer_color(l: int, L: int):
-    from matplotlib import colormaps
+    from costlab.palette import layer_color
 
-    return colormaps["viridis"](0.85 * l / max(L - 1, 1))
+    return layer_color(l, L)
 
 
 def layers_figure(result) -> Figure:

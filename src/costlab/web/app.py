@@ -50,6 +50,7 @@ from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from costlab.i18n import language, tr_refusal
 from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets_payload
 from costlab.web.api import LayersJob, TrainingJob, check_layers_params
 
@@ -199,6 +200,11 @@ def _depth(body: bytes) -> int:
     return deepest
 
 
+def _language(request: Request) -> str:
+    """The language the page asks in (its Accept-Language: zh... or anything else, English)."""
+    return "zh" if request.headers.get("accept-language", "").strip().lower().startswith("zh") else "en"
+
+
 def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
     """The web application (Starlette), with its own trainer of digits networks.
 
@@ -215,6 +221,10 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
         return JSONResponse(presets_payload())
 
     async def neuron(request: Request):
+        with language(_language(request)):
+            return await _neuron(request)
+
+    async def _neuron(request: Request):
         try:
             raw = dict(request.query_params) if request.method == "GET" else await _read_json(request)
             params = check_neuron_params(raw)
@@ -227,14 +237,16 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
                 pending[0] -= 1
             return JSONResponse(result)
         except ApiError as e:
-            return _error(e.message, e.status)
+            return _error(tr_refusal(e.message), e.status)
 
     async def train(request: Request, check=None, job_class=None):
+        lang = _language(request)
         try:
             params = (check or check_train_params)(dict(request.query_params))
             job = trainer.start(params, job_class or TrainingJob)
         except ApiError as e:
-            return _error(e.message, e.status)
+            with language(lang):
+                return _error(tr_refusal(e.message), e.status)
 
         async def events():
             try:
@@ -245,6 +257,10 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
                     except queue.Empty:
                         await asyncio.sleep(0.02)
                         continue
+                    if kind in ("stopped", "error"):  # the reason, in the page's language
+                        with language(lang):
+                            data = {k: tr_refusal(v) if k in ("reason", "error") and isinstance(v, str) else v
+                                    for k, v in data.items()}
                     yield _sse(kind, data)
                     if kind in ("done", "stopped", "error"):
                         break
@@ -265,7 +281,8 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
         job = trainer.get(request.path_params["job_id"])
         if job is None or not hmac.compare_digest(job.token.encode(), token_of(request).encode("utf-8", "replace")):
             # the same answer whether the job does not exist or the token is not its own
-            return _error(f"no training {request.path_params['job_id'][:40]!r} of yours is running", 404)
+            with language(_language(request)):
+                return _error(tr_refusal(f"no training {request.path_params['job_id'][:40]!r} of yours is running"), 404)
         job.stop()
         return JSONResponse({"stopped": job.id})
 
