@@ -64,7 +64,7 @@ def test_report_holds_the_seeds_numbers(report):
 def test_report_sections(report, report_without_data):
     for section in ("experiment", "mechanism", "derivations", "map", "data"):
         assert f'<section id="{section}">' in report
-    assert "On real data: digits" in report and "after one epoch" in report
+    assert "On real data: the 8×8 digits" in report and "after one epoch" in report
     assert '<section id="data">' not in report_without_data
     assert "costlab report --data none" in report_without_data
     assert "On real data" not in report_without_data

@@ -18,7 +18,7 @@ import contextvars
 import re
 from contextlib import contextmanager
 
-__all__ = ["LANGUAGES", "REFUSALS", "ZH", "catalogue", "current", "language", "tr", "tr_refusal"]
+__all__ = ["LANGUAGES", "REFUSALS", "ZH", "catalogue", "current", "language", "spaced", "tr", "tr_refusal"]
 
 #: Languages costlab speaks, with the value of HTML's ``lang`` attribute.
 LANGUAGES = {"en": "en", "zh": "zh-CN"}
@@ -44,9 +44,23 @@ def language(lang: str):
 
 
 def tr(message: str, /, **fields) -> str:
-    """``message`` in the current language, its ``{fields}`` filled in."""
-    text = ZH.get(message, message) if _LANG.get() == "zh" else message
-    return text.format(**fields) if fields else text
+    """``message`` in the current language, its ``{fields}`` filled in.
+
+    In Chinese, a Latin letter and a Han character that meet get a space between them
+    (「ReLU 隐藏层」, 「S 型」), as Chinese typesetting sets Latin words apart.
+    """
+    if _LANG.get() != "zh":
+        return message.format(**fields) if fields else message
+    text = ZH.get(message, message)
+    return spaced(text.format(**fields) if fields else text)
+
+
+_LATIN_HAN = re.compile(r"(?<=[A-Za-z])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[A-Za-z])")
+
+
+def spaced(text: str) -> str:
+    """A space wherever a Latin letter and a Han character meet."""
+    return _LATIN_HAN.sub(" ", text)
 
 
 def catalogue(lang: str) -> dict[str, str]:
@@ -66,7 +80,7 @@ def tr_refusal(message: str, /) -> str:
     """
     if _LANG.get() != "zh":
         return message
-    return _refusal_zh(message.strip())
+    return spaced(_refusal_zh(message.strip()))
 
 
 def _refusal_zh(text: str) -> str:
@@ -284,7 +298,7 @@ ZH: dict[str, str] = {
     "first / last hidden": "第一 / 最后隐藏层",
     "test accuracy, epoch {epochs}": "测试准确率，第 {epochs} 次迭代",
     "In the sigmoid networks the first hidden layer learns {lo} to {hi} times slower than the last at the start.":
-        "在 sigmoid 网络中，训练开始时第一个隐藏层的学习速率比最后一个慢 {lo} 到 {hi} 倍。",
+        "在 S 型网络中，训练开始时第一个隐藏层的学习速率比最后一个慢 {lo} 到 {hi} 倍。",
     "The factor &sigma;'(z) at the output is, in a deep network, multiplied in once more at every layer on the way back. Nielsen's chapter 5 measures each layer's speed of learning as the length of its bias gradient ||&nabla;b<sup>l</sup>||. Here networks [{sizes}] on {data}, &eta; = {eta}, batch {batch}, every (cost, activation) from the same initial weights and batch order.":
         "输出层的因子 &sigma;'(z) 在深层网络中反向传播时每经过一层就再乘一次。Nielsen 第五章用每一层偏置梯度的长度 ||&nabla;b<sup>l</sup>|| 衡量该层的学习速率。这里是在 {data} 上的网络 [{sizes}]，&eta; = {eta}，小批量 {batch}，每组（代价函数，激活函数）都从相同的初始权重和相同的批次顺序开始。",
     "The cross-entropy removes &sigma;'(z) at the output only, so it scales every layer up but leaves their ratio; ReLU, whose slope is 1 where it is active, narrows the gap.":
@@ -292,7 +306,7 @@ ZH: dict[str, str] = {
     "||&nabla;b|| per layer before training (the exact gradient over the training data).":
         "训练前每一层的 ||&nabla;b||（在训练数据上精确计算的梯度）。",
     "Speed of learning of each layer against epoch (log scale, top) and the saturated (sigmoid) or dead (ReLU) fraction of its neurons (below).":
-        "每一层的学习速率随迭代次数的变化（对数坐标，上图），以及其神经元中饱和（sigmoid）或死亡（ReLU）的比例（下图）。",
+        "每一层的学习速率随迭代次数的变化（对数坐标，上图），以及其神经元中饱和（S 型）或死亡（ReLU）的比例（下图）。",
     "On real data: {data}": "真实数据：{data}",
     "A sigmoid network [{sizes}] learns {data} ({n_train:,} training and {n_test:,} test images), batch {batch}, &eta; = {eta:g}, {epochs} epochs, with each cost from the same initial weights and the same batch order per random seed ({seeds} random seeds: mean &plusmn; standard deviation of the test accuracy).":
         "一个 S 型网络 [{sizes}] 学习 {data}（{n_train:,} 张训练图像，{n_test:,} 张测试图像），批大小 {batch}，学习速率 &eta; = {eta:g}，{epochs} 次迭代；"
@@ -356,7 +370,7 @@ ZH: dict[str, str] = {
     "Integrate over {0}": "对 {0} 积分",
     "Minus sign outside: the cross-entropy": "把负号提到外面：这就是交叉熵代价函数",
     "Asking for a bias gradient that is just the error {0} forces the cross-entropy; the constant does not change any gradient. {1} chooses it so that {2} when {3}.":
-        "要求偏置梯度恰好是误差 {0}，就必然得到交叉熵代价函数；常数不改变任何梯度。{1} 选取常数使得 {3} 时 {2}。",
+        "要求偏置梯度恰好是误差 {0}，就必然得到交叉熵代价函数；积分常数 K 不改变任何梯度。{1} 选取常数使得 {3} 时 {2}。",
     # the page (costlab serve)
     "· the learning slowdown, live": "· 学习缓慢，实时演示",
     "Why a sigmoid neuron trained with the quadratic cost learns slowest when it is most wrong, and how the cross-entropy fixes it.":
@@ -432,6 +446,16 @@ ZH: dict[str, str] = {
     "large: w ~ N(0, 1), saturated": "大：w ~ N(0, 1)，饱和",
     "default: w ~ N(0, 1/nᵢₙ)": "默认：w ~ N(0, 1/nᵢₙ)",
     "sigmoid": "S 型", "tanh": "tanh", "ReLU": "ReLU",
+    "default": "默认", "large": "大",
+    "dead": "死亡", "saturated": "饱和",
+    "{kind} (%)": "{kind}比例 (%)",
+    "no neuron saturated or dead in any epoch": "任何一次迭代中都没有饱和或死亡的神经元",
+    "saturated (solid)\ndead (dotted), %": "饱和（实线）\n死亡（点线）比例 (%)",
+    "{cost} cost, {activation} hidden layers": "{cost}代价函数，{activation}隐藏层",
+    "How fast each layer learns: {sizes} network, {settings}, batch {batch}, {init} initial weights":
+        "每一层学得多快：{sizes} 网络，{settings}，批大小 {batch}，{init}初始权重",
+    ", mean over {n} random seeds": "，{n} 个随机种子的均值",
+    "the 8×8 digits": "8×8 手写数字", "Fashion-MNIST": "Fashion-MNIST", "MNIST": "MNIST",
     "Each layer's speed of learning": "每一层的学习速率",
     "Deep networks learn the digits, every (cost, activation) from the same initial weights and batch order. The speed of learning of a layer is the length of its bias gradient ‖∇b‖, its mean over each epoch's samples (Nielsen's chapter 5).":
         "深层网络学习手写数字，每组（代价函数，激活函数）都从相同的初始权重、按相同的批次顺序开始。一层的学习速率是它的偏置梯度的长度 ‖∇b‖，取每次迭代中各样本的平均（Nielsen 第 5 章）。",

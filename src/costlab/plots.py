@@ -100,6 +100,23 @@ def cost_name(cost: str) -> str:
     return names.get(cost, cost)
 
 
+def activation_name(activation: str) -> str:
+    """The activation's name in the current language (the sigmoid is 「S 型」 in Chinese; ReLU and tanh stay)."""
+    names = {"sigmoid": tr("sigmoid"), "tanh": tr("tanh"), "relu": tr("ReLU"), "softmax": "softmax"}
+    return names.get(activation, activation)
+
+
+def init_name(init: str) -> str:
+    """The initializer's name in the current language."""
+    return {"default": tr("default"), "large": tr("large")}.get(init, init)
+
+
+def data_name(data: str) -> str:
+    """A data set's name in the current language (a file's name stays as given)."""
+    names = {"digits": tr("the 8×8 digits"), "fashion-mnist": tr("Fashion-MNIST"), "mnist": tr("MNIST")}
+    return names.get(data, data)
+
+
 def _starts(runs) -> list[dict]:
     """One run per distinct start (w0, b0, x), in order of appearance."""
     seen = {}
@@ -639,39 +656,67 @@ def save_figure(fig: Figure, path, parameters: dict | None = None) -> Path:
 # --------------------------------------------------------------------------- #
 
 def _layer_names(L: int) -> list[str]:
-    return [f"hidden layer {l + 1}" for l in range(L - 1)] + ["output layer"]
+    return [tr("hidden {l}", l=l + 1) for l in range(L - 1)] + [tr("output")]
 
 
 def plot_layer_speeds(ax, run):
     """||nabla_b^l|| of every layer against the epoch, on a log scale; ``run`` as LayerRun.to_dict() writes it."""
     speed = np.array([[np.nan if v is None or v <= 0 else v for v in row] for row in run["speed"]])
     L = speed.shape[1]
-    colors = [_layer_color(l, L) for l in range(L)]
     for l, name in enumerate(_layer_names(L)):
-        ax.plot(np.arange(len(speed)), speed[:, l], color=colors[l], label=name)
+        ax.plot(np.arange(len(speed)), speed[:, l], color=_layer_color(l, L), linewidth=2, label=name)
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("speed of learning ||nabla_b||")
+    _log_ticks(ax.yaxis)
+    ax.set_xlabel(tr("epoch"))
+    ax.set_ylabel(_math(r"\|\nabla b\|", "‖∇b‖"))
     ax.set_xlim(left=0)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.set_title(f"{run['cost']}, {run['activation']}")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_title(tr("{cost} cost, {activation} hidden layers", cost=cost_name(run["cost"]),
+                    activation=activation_name(run["activation"])), fontsize=11)
+
+
+def _log_ticks(axis):
+    """Every tick of a log axis a power of ten written as one (10⁻⁴, 10⁰, 10²), never 0.001 beside 1e-4."""
+    from matplotlib.ticker import LogFormatterMathtext, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, numticks=8))
+    axis.set_major_formatter(LogFormatterMathtext())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def plot_layer_fractions(ax, run):
-    """The saturated (sigmoid, tanh) or dead (ReLU) fraction of every layer's neurons against the epoch."""
+    """The saturated (sigmoid, tanh: solid) or dead (ReLU: dotted) fraction of every layer's neurons against
+    the epoch. A panel with nothing to show (no neuron saturated or dead in any epoch) says so instead of a
+    flat line."""
     L = len(run["speed"][0])
-    for l, name in enumerate(_layer_names(L)):
-        for key, style in (("saturated", "-"), ("dead", ":")):
+    drawn, kinds = False, []
+    for key, style in (("saturated", "-"), ("dead", ":")):
+        for l, name in enumerate(_layer_names(L)):
             values = [row[l] if row is not None else None for row in run[key]]
             if all(v is None for v in values):
                 continue
-            ax.plot(np.arange(len(values)), [np.nan if v is None else 100 * v for v in values],
-                    color=_layer_color(l, L), linestyle=style, label=f"{name} {key}")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("neurons saturated (solid) / dead (dotted), %")
-    ax.set_ylim(-3, 103)
+            if key not in kinds:
+                kinds.append(key)
+            y = [np.nan if v is None else 100 * v for v in values]
+            drawn = drawn or np.nanmax(y) > 0
+            ax.plot(np.arange(len(values)), y, color=_layer_color(l, L), linewidth=1.8, linestyle=style, label=name)
+    if kinds == ["saturated", "dead"]:
+        ax.set_ylabel(tr("saturated (solid)\ndead (dotted), %"), fontsize=9)
+    else:
+        ax.set_ylabel(tr("{kind} (%)", kind=tr("dead") if kinds == ["dead"] else tr("saturated")))
+    ax.set_xlabel(tr("epoch"))
     ax.set_xlim(left=0)
     ax.grid(True, alpha=0.3)
+    if not drawn:
+        for line in list(ax.lines):
+            line.remove()
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, tr("no neuron saturated or dead in any epoch"), transform=ax.transAxes,
+                ha="center", va="center", color=MUTED, fontsize=10)
+    else:
+        ax.set_ylim(-3, 103)
+        ax.set_yticks([0, 50, 100])
 
 
 def _layer_color(l: int, L: int):
@@ -681,26 +726,33 @@ def _layer_color(l: int, L: int):
 
 
 def layers_figure(result) -> Figure:
-    """Per (cost, activation): each layer's speed of learning (top, log scale) and saturated/dead neurons (below).
+    """Per (cost, activation): each layer's speed of learning (log scale) above the fraction of its neurons
+    saturated (sigmoid, tanh) or dead (ReLU); a row per cost, a column per activation.
 
     ``result`` as :meth:`costlab.layers.LayersResult.to_dict` writes it.
     """
     runs, config = result["runs"], result["config"]
-    fig = Figure(figsize=(4.2 * len(runs), 7.4), layout="constrained")
-    axes = fig.subplots(2, len(runs), squeeze=False, sharex=True, sharey="row")
-    for j, run in enumerate(runs):
-        plot_layer_speeds(axes[0, j], run)
-        plot_layer_fractions(axes[1, j], run)
-        axes[0, j].set_xlabel("")
-        if j:
-            axes[0, j].set_ylabel("")
-            axes[1, j].set_ylabel("")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
+    costs = list(dict.fromkeys(r["cost"] for r in runs))
+    acts = list(dict.fromkeys(r["activation"] for r in runs))
+    fig = Figure(figsize=(4.7 * len(acts) + 0.4, 4.3 * len(costs) + 1.0), layout="constrained")
+    grid = fig.add_gridspec(2 * len(costs), len(acts), height_ratios=[3, 1.25] * len(costs))
+    speed_axes = []
+    for run in runs:
+        i, j = costs.index(run["cost"]), acts.index(run["activation"])
+        ax = fig.add_subplot(grid[2 * i, j], sharey=speed_axes[0] if speed_axes else None)
+        speed_axes.append(ax)
+        plot_layer_speeds(ax, run)
+        ax.set_xlabel("")
+        ax.tick_params(labelbottom=False)
+        plot_layer_fractions(fig.add_subplot(grid[2 * i + 1, j], sharex=ax), run)
+    handles, labels = speed_axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=10)
     seeds = config["seeds"]
-    fig.suptitle(
-        f"Speed of learning of each layer: {' x '.join(map(str, config['sizes']))}, eta = {config['eta']:g}, "
-        f"batch {config['batch_size']}, init {config['init']}"
-        + (f", mean over {seeds} seeds" if seeds > 1 else "")
-    )
+    title = tr("How fast each layer learns: {sizes} network, {settings}, batch {batch}, {init} initial weights",
+               sizes=" × ".join(map(str, config["sizes"])),
+               settings=_math(r"\eta", "η") + f" = {config['eta']:g}", batch=config["batch_size"],
+               init=init_name(config["init"]))
+    if seeds > 1:
+        title += tr(", mean over {n} random seeds", n=seeds)
+    fig.suptitle(title, fontsize=12)
     return fig

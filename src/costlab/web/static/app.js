@@ -31,7 +31,9 @@ function color(cost) {
 /* A message in the page's language, its {fields} filled in. */
 function t(message, fields) {
   const text = LANG === "zh" && ZH[message] !== undefined ? ZH[message] : message;
-  return text.replace(/\{(\w+)\}/g, (m, k) => (fields && k in fields ? fields[k] : m));
+  const out = text.replace(/\{(\w+)\}/g, (m, k) => (fields && k in fields ? fields[k] : m));
+  // in Chinese a Latin letter and a Han character that meet are set apart by a space (as costlab.i18n.spaced)
+  return LANG === "zh" ? out.replace(/([A-Za-z])(?=[\u4e00-\u9fff])|([\u4e00-\u9fff])(?=[A-Za-z])/g, "$1$2 ") : out;
 }
 
 function costName(c) { return { quadratic: t("quadratic"), "cross-entropy": t("cross-entropy"), "log-likelihood": t("log-likelihood") }[c] || c; }
