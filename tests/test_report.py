@@ -25,7 +25,7 @@ def report(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report_zh(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "zh.html"
-    code, _, err = run_main("report", "--out", str(path), "--data", "none", "--map-points", "21", "--lang", "zh")
+    code, _, err = run_main("report", "--out", str(path), "--map-points", "21", "--lang", "zh")
     assert code == 0, err
     return path.read_text()
 
@@ -160,6 +160,20 @@ def test_report_in_chinese(report_zh):
     assert report_zh.count('class="math"') >= 50
     # self-contained, like the English one
     assert "<script" not in report_zh and "<link" not in report_zh and "<img" not in report_zh
+
+
+def test_the_chinese_report_has_no_untranslated_word(report_zh):
+    """The Chinese report as its reader reads it (the text outside the typeset formulas, the commands and the
+    styles) holds no Latin word outside the allow-list of tests/zhtext.py; its figures: tests/test_zh_text.py."""
+    import html
+
+    from zhtext import latin_words
+
+    text = re.sub(r"<(svg|code|style|title|sub|sup)\b.*?</\1>", " ", report_zh, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", text))
+    found = {line.strip(): latin_words(line) for line in text.splitlines() if latin_words(line)}
+    assert found == {}, f"untranslated text in the Chinese report: {found}"
+    assert "S 型" in text and "sigmoid" not in text
 
 
 def test_report_typography(report):

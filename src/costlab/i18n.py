@@ -219,12 +219,8 @@ ZH: dict[str, str] = {
     # comparisons on data
     "test accuracy (%)": "测试准确率 (%)",
     "test cost C / C(0) (each cost on its own scale)": "测试代价 C / C(0)（各代价函数刻度不同）",
-    "init = {init} (w ~ N(0, 1): saturated sigmoids)": "初始化 = {init}（w ~ N(0, 1)：S 型神经元饱和）",
-    "init = {init} (w ~ N(0, 1/n_in))": "初始化 = {init}（w ~ N(0, 1/n_in)）",
     "Test accuracy": "测试准确率",
     "Test cost relative to epoch 0": "相对初始值的测试代价",
-    "{what} per epoch on {data}, {sizes}, batch {batch}: mean and spread over {n} random seeds":
-        "{data} 上每次迭代的{what}，网络 {sizes}，批大小 {batch}：{n} 个随机种子的均值与离散范围",
     # the report
     "Why cross-entropy: the learning slowdown of the quadratic cost": "为什么用交叉熵：二次代价函数的学习缓慢",
     "costlab report": "costlab 报告",
@@ -448,6 +444,19 @@ ZH: dict[str, str] = {
     "sigmoid": "S 型", "tanh": "tanh", "ReLU": "ReLU",
     "default": "默认", "large": "大",
     "dead": "死亡", "saturated": "饱和",
+    "training": "训练", "test": "测试",
+    "cost C against epoch": "代价 C 随迭代次数的变化",
+    "accuracy against epoch": "准确率随迭代次数的变化",
+    "a positive sample": "正样本", "a negative sample": "负样本",
+    "positive weight": "正样本权重", "smoothing": "平滑", "class weights": "类别权重", "balanced": "均衡",
+    "focal": "焦点", "{name} ({parameters})": "{name}（{parameters}）", ", ": "，",
+    "{init} initial weights, w ~ N(0, 1): saturated sigmoids": "{init}初始权重，w ~ N(0, 1)：S 型神经元饱和",
+    "{init} initial weights, w ~ N(0, {var})": "{init}初始权重，w ~ N(0, {var})",
+    "{what} per epoch on {data}, {sizes} network, batch {batch}: mean (line) and one standard deviation either side (band) over {n} random seeds":
+        "{data}上每次迭代的{what}，{sizes} 网络，批大小 {batch}：{n} 个随机种子的均值（线）与上下各一个标准差（带）",
+    "output error": "输出误差",
+    "Weighted and focal costs against the cross-entropy: the cost and its output error for one sigmoid output":
+        "加权代价函数、焦点代价函数与交叉熵代价函数的比较：一个 S 型输出的代价及其输出误差",
     "{kind} (%)": "{kind}比例 (%)",
     "no neuron saturated or dead in any epoch": "任何一次迭代中都没有饱和或死亡的神经元",
     "saturated (solid)\ndead (dotted), %": "饱和（实线）\n死亡（点线）比例 (%)",

@@ -100,6 +100,31 @@ def cost_name(cost: str) -> str:
     return names.get(cost, cost)
 
 
+_PARAMETER_NAMES = {"gamma": ("γ", r"$\gamma$"), "alpha": ("α", r"$\alpha$")}
+
+
+def spec_label(spec: str) -> str:
+    """A cost spec as a reader reads it: ``focal(gamma=2)`` -> "focal (γ = 2)", in the current language;
+    a formula in a and y stays as typed."""
+    import re
+
+    base, _, rest = spec.partition("(")
+    base = base.strip()
+    if base not in ("quadratic", "cross-entropy", "log-likelihood", "focal") or (rest and not rest.endswith(")")):
+        return spec
+    words = {"pos_weight": tr("positive weight"), "smoothing": tr("smoothing"), "class_weight": tr("class weights"),
+             "balanced": tr("balanced")}
+    parts = []
+    for name, value in re.findall(r"(\w+)\s*=\s*([^,()]+)", rest):
+        shown = _PARAMETER_NAMES.get(name)
+        label = (shown[0] if current_language() == "zh" else shown[1]) if shown else words.get(name, name)
+        parts.append(f"{label} = {words.get(value.strip(), value.strip())}")
+    name = {"focal": tr("focal")}.get(base) or cost_name(base)
+    if not parts:
+        return name
+    return tr("{name} ({parameters})", name=name, parameters=tr(", ").join(parts))
+
+
 def activation_name(activation: str) -> str:
     """The activation's name in the current language (the sigmoid is 「S 型」 in Chinese; ReLU and tanh stay)."""
     names = {"sigmoid": tr("sigmoid"), "tanh": tr("tanh"), "relu": tr("ReLU"), "softmax": "softmax"}
@@ -393,7 +418,7 @@ def plot_training(ax_cost, ax_acc, history, *, label: str = "", color=None):
     """
     epochs = history["epoch"]
     prefix = f"{label}, " if label else ""
-    series = (("train_cost", "train_accuracy", "-", "training"), ("eval_cost", "eval_accuracy", "--", "test"))
+    series = (("train_cost", "train_accuracy", "-", tr("training")), ("eval_cost", "eval_accuracy", "--", tr("test")))
     for cost_key, acc_key, style, name in series:
         if not history.get(cost_key) or all(v is None for v in history[cost_key]):
             continue
@@ -403,11 +428,11 @@ def plot_training(ax_cost, ax_acc, history, *, label: str = "", color=None):
         line, = ax_cost.plot(epochs, cost, linestyle=style, color=color, label=prefix + name)
         color = line.get_color()
         ax_acc.plot(epochs, acc * 100, linestyle=style, color=color, label=prefix + name)
-    ax_cost.set_xlabel("epoch")
-    ax_cost.set_ylabel("cost C")
+    ax_cost.set_xlabel(tr("epoch"))
+    ax_cost.set_ylabel(tr("cost C"))
     ax_cost.set_ylim(bottom=0)
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("accuracy (%)")
+    ax_acc.set_xlabel(tr("epoch"))
+    ax_acc.set_ylabel(tr("accuracy (%)"))
     for ax in (ax_cost, ax_acc):
         ax.set_xlim(left=0)
         ax.grid(True, alpha=0.3)
@@ -419,8 +444,8 @@ def training_figure(history, title: str) -> Figure:
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     ax_cost, ax_acc = fig.subplots(1, 2)
     plot_training(ax_cost, ax_acc, history)
-    ax_cost.set_title("cost C against epoch")
-    ax_acc.set_title("accuracy against epoch")
+    ax_cost.set_title(tr("cost C against epoch"))
+    ax_acc.set_title(tr("accuracy against epoch"))
     fig.suptitle(title)
     return fig
 
@@ -554,6 +579,7 @@ def slowdown_a0_figure(smap) -> Figure:
 # --------------------------------------------------------------------------- #
 
 _ETA_STYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
 def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
@@ -564,6 +590,7 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
     """
     rows = [r for r in summary if r["init"] == init]
     etas = sorted({r["eta"] for r in rows})
+    costs = list(dict.fromkeys(r["cost"] for r in rows))
     accuracy = measure.endswith("accuracy")
     for r in rows:
         mean = np.array([np.nan if v is None else v for v in r[f"{measure}_mean"]], dtype=float)
@@ -572,8 +599,12 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
         mean, std = mean * scale, std * scale
         epochs = np.arange(len(mean))
         color = cost_color(r["cost"])
-        label = tr("{cost} cost", cost=cost_name(r["cost"])) + (", " + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
-        ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label)
+        label = tr("{cost} cost", cost=spec_label(r["cost"])) + (", " + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
+        # a marker per cost every few epochs, so that curves lying on one another stay told apart
+        marker = _MARKERS[costs.index(r["cost"]) % len(_MARKERS)]
+        ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label,
+                linewidth=2, marker=marker, markevery=(costs.index(r["cost"]), max(1, len(mean) // 8)), markersize=6,
+                markerfacecolor="white", markeredgewidth=1.5)
         ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.15, linewidth=0)
     ax.set_xlabel(tr("epoch"))
     ax.set_ylabel(tr("test accuracy (%)") if accuracy else tr("test cost C / C(0) (each cost on its own scale)"))
@@ -583,8 +614,9 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
     else:
         ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
-    ax.set_title(tr("init = {init} (w ~ N(0, 1): saturated sigmoids)", init=init) if init == "large"
-                 else tr("init = {init} (w ~ N(0, 1/n_in))", init=init))
+    ax.set_title(tr("{init} initial weights, w ~ N(0, 1): saturated sigmoids", init=init_name(init)) if init == "large"
+                 else tr("{init} initial weights, w ~ N(0, {var})", init=init_name(init),
+                         var=_math(r"1/n_\mathrm{in}", "1/nᵢₙ")))
 
 
 def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure:
@@ -597,8 +629,9 @@ def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
     what = tr("Test accuracy") if measure.endswith("accuracy") else tr("Test cost relative to epoch 0")
-    fig.suptitle(tr("{what} per epoch on {data}, {sizes}, batch {batch}: mean and spread over {n} random seeds",
-                    what=what, data=config["data"], sizes=" x ".join(map(str, config["sizes"])),
+    fig.suptitle(tr("{what} per epoch on {data}, {sizes} network, batch {batch}: mean (line) and one standard "
+                    "deviation either side (band) over {n} random seeds",
+                    what=what, data=data_name(config["data"]), sizes=" × ".join(map(str, config["sizes"])),
                     batch=config["batch_size"], n=len(config["seeds"])))
     return fig
 
@@ -654,6 +687,48 @@ def save_figure(fig: Figure, path, parameters: dict | None = None) -> Path:
 # --------------------------------------------------------------------------- #
 # Inside the network: each layer's speed of learning
 # --------------------------------------------------------------------------- #
+
+# --------------------------------------------------------------------------- #
+# Costs against the weighted input
+# --------------------------------------------------------------------------- #
+
+def cost_curves_figure(specs, z=None) -> Figure:
+    """Each cost's C and output error dC/dz against the weighted input z of one sigmoid output, for a
+    positive sample (y = 1, left) and a negative one (y = 0, right).
+
+    Colour is the cost (a cost and its weighted forms share it, as everywhere); line style tells the
+    forms of one cost apart."""
+    from costlab.palette import START_DASHES
+
+    z = np.linspace(-6, 6, 241)[:, None] if z is None else np.asarray(z, float).reshape(-1, 1)
+    a = sigmoid(z)
+    fig = Figure(figsize=(10, 6.6), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    seen: dict[str, int] = {}
+    for spec in specs:
+        cost = get_cost(spec)
+        base = spec.split("(", 1)[0].strip()
+        dash = START_DASHES[seen.setdefault(base, 0) % len(START_DASHES)]
+        seen[base] += 1
+        style = {"color": cost_color(spec), "linestyle": dash_mpl(dash), "linewidth": 2}
+        for col, target in enumerate((1.0, 0.0)):
+            y = np.full_like(z, target)
+            axes[0, col].plot(z[:, 0], cost.fn(z, a, y), label=spec_label(spec), **style)
+            axes[1, col].plot(z[:, 0], cost.delta(z, a, y, None)[:, 0], label=spec_label(spec), **style)
+    for col, target in enumerate((1.0, 0.0)):
+        kind = tr("a positive sample") if target else tr("a negative sample")
+        axes[0, col].set_title(f"{kind}, y = {target:g}")
+        axes[1, col].set_xlabel(tr("weighted input z = w x + b"))
+        for ax in axes[:, col]:
+            ax.grid(True, alpha=0.3)
+            ax.axhline(0, color=MUTED, linewidth=0.8)
+    axes[0, 0].set_ylabel(tr("cost C"))
+    axes[1, 0].set_ylabel(tr("output error") + " " + _math(r"\partial C/\partial z", "∂C/∂z"))
+    axes[0, 0].legend(frameon=False)
+    fig.suptitle(tr("Weighted and focal costs against the cross-entropy: the cost and its output error for one "
+                    "sigmoid output"))
+    return fig
+
 
 def _layer_names(L: int) -> list[str]:
     return [tr("hidden {l}", l=l + 1) for l in range(L - 1)] + [tr("output")]
