@@ -213,7 +213,7 @@ def _gallery() -> list[Entry]:
 
     figure_code = [palette, plots.figure_bytes, plots.figure_metadata, plots._style, plots.key_handles]
     page_code = [palette, "src/costlab/web/static/style.css", "src/costlab/web/static/charts.js",
-                 "src/costlab/web/static/index.html"]
+                 "src/costlab/web/static/index.html", "src/costlab/web/static/app.js"]
     report_code = [palette, report]
     return [
         Entry("docs/figures/cost-vs-epoch.png", {"eta": 0.15, "epochs": 300}, draw_cost_grid,
@@ -224,13 +224,15 @@ def _gallery() -> list[Entry]:
         Entry("docs/figures/compare-accuracy.png",
               {"data": "digits", "costs": ["quadratic", "cross-entropy", "log-likelihood"], "eta": 0.5, "seeds": 5,
                "epochs": 30, "inits": ["default", "large"], "batch_size": 10}, draw_compare,
-              figure_code + [plots.comparison_figure, plots.plot_comparison]),
+              figure_code + [plots.comparison_figure, plots.plot_comparison, plots.spec_label]),
         Entry("docs/figures/layers.png",
               {"data": "digits", "sizes": [64, 30, 30, 30, 10], "costs": ["quadratic", "cross-entropy"],
                "activations": ["sigmoid", "relu"], "epochs": 30}, draw_layers,
-              figure_code + [plots.layers_figure]),
+              figure_code + [plots.layers_figure, plots.plot_layer_speeds, plots.plot_layer_fractions,
+                             plots._log_ticks]),
         Entry("docs/figures/weighted-focal-costs.png", {"script": "examples/weighted_and_focal_costs.py"},
-              draw_example, ["examples/weighted_and_focal_costs.py"]),
+              draw_example, figure_code + ["examples/weighted_and_focal_costs.py", plots.cost_curves_figure,
+                                           plots.spec_label]),
         Entry("docs/screenshots/serve-laptop.png", {"viewport": "laptop", "query": "?w=2&b=2", "epoch": 150},
               draw_page, page_code),
         Entry("docs/screenshots/serve-phone.png", {"viewport": "phone", "scroll_to": "#results"}, draw_page, page_code),
