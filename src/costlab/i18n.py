@@ -212,7 +212,7 @@ ZH: dict[str, str] = {
     "initial bias b": "初始偏置 b",
     "first epoch at the target": "首次达到目标的迭代次数",
     "grey: not within {epochs} epochs": "灰色：{epochs} 次迭代内未达到",
-    "initial output a0 (target: |a - y| <= {tol:g}, y = {y:g})": "初始输出 a0（目标：|a - y| <= {tol:g}，y = {y:g}）",
+    "initial output a0 (target: |a - y| ≤ {tol:g}, y = {y:g})": "初始输出 a0（目标：|a - y| ≤ {tol:g}，y = {y:g}）",
     "The same against a0 alone (gaps: never)": "同一结果只对 a0 作图（空缺：从未达到）",
     "How long the sigmoid neuron takes to reach a = {target:g} from each start ({settings})":
         "S 型神经元从每个起点到达 a = {target:g} 需要多久（{settings}）",
@@ -397,7 +397,7 @@ ZH: dict[str, str] = {
     "Bias gradient |∂<var>C</var>/∂<var>b</var>| against epoch (log scale)": "偏置梯度 |∂<var>C</var>/∂<var>b</var>| 随迭代次数的变化（对数刻度）",
     "One output's weighted input <var>z</var>: the whole argument in one picture": "一个输出的带权输入 <var>z</var>：一幅图说明全部论证",
     "weighted input <var>z</var>": "带权输入 <var>z</var>",
-    "Cost <var>C</var> against <var>z</var> (each cost on its own scale)": "代价 <var>C</var> 与 <var>z</var> 的关系（各代价函数刻度不同）",
+    "Cost <var>C</var> against <var>z</var>": "代价 <var>C</var> 与 <var>z</var> 的关系",
     "|∂<var>C</var>/∂<var>z</var>| and their ratio 1/σ′(<var>z</var>) (log scale)": "|∂<var>C</var>/∂<var>z</var>| 及其比值 1/σ′(<var>z</var>)（对数刻度）",
     "ratio, cross-entropy / quadratic": "比值，交叉熵 / 二次",
     "With the quadratic cost every gradient carries the slope σ′(<var>z</var>) of the sigmoid, tiny on its flat ends: a neuron that starts confidently wrong (output near 1 for a target 0) barely moves. The cross-entropy's bias gradient is just <var>a</var> − <var>y</var>: the bigger the error, the faster it learns. Every number here is computed by costlab's Python engine.":
@@ -416,7 +416,7 @@ ZH: dict[str, str] = {
     "Train": "训练",
     "Stop": "停止",
     "Accuracy against epoch: test (solid), training (dashed)": "准确率随迭代次数的变化：测试（实线），训练（虚线）",
-    "Test cost against epoch (log scale; each cost on its own scale)": "测试代价随迭代次数的变化（对数刻度；各代价函数刻度不同）",
+    "Test cost against epoch (log scale)": "测试代价随迭代次数的变化（对数刻度）",
     "With the large initial weights the hidden and output sigmoids start saturated: the quadratic cost's gradients carry their tiny slopes and its network lags for many epochs, the cross-entropy's does not. The two networks are trained side by side as one group by costlab's engine; each epoch streams to the page as soon as it is computed.":
         "使用大初始权重时，隐藏层和输出层的 S 型神经元一开始就饱和：二次代价函数的梯度带着它们很小的斜率，它的网络会落后许多次迭代，交叉熵代价函数的网络则不会。"
         "两个网络由 costlab 的引擎作为一组并排训练；每次迭代一算完就传到页面上。",
@@ -498,6 +498,7 @@ ZH: dict[str, str] = {
     "from": "起始",
     "first a &lt; 0.5:": "首次 a &lt; 0.5：",
     "target y = {y}": "实际值 y = {y}",
+    "a = 0.5": "a = 0.5",
     "start": "起点",
     "{cost} at epoch {e}, with tangent": "{cost}，第 {e} 次迭代，及其切线",
     "{n} epochs": "{n} 次迭代",

@@ -321,7 +321,8 @@ def plot_gradient(ax, starts, *, y: float = 0.0):
 # --------------------------------------------------------------------------- #
 
 def _settings(run) -> str:
-    return f"x = {run['x']:g}, y = {run['y']:g}, " + _math(r"\eta", "η") + f" = {run['eta']:g}"
+    sep = tr(", ")  # a full-width comma in Chinese
+    return sep.join([f"x = {run['x']:g}", f"y = {run['y']:g}", _math(r"\eta", "η") + f" = {run['eta']:g}"])
 
 
 def neuron_figure(run) -> Figure:
@@ -467,7 +468,7 @@ def plot_slowdown_map(ax, smap, cost: str, *, vmax=None, marks=SEED_MARKS):
     import matplotlib as mpl
 
     grid = np.ma.masked_less(smap.first_epoch[cost], 0)
-    cmap = mpl.colormaps["viridis"].with_extremes(bad="0.55")
+    cmap = mpl.colormaps["viridis"].with_extremes(bad="0.55", over="0.55")  # grey: never there
     w, b = smap.w, smap.b
     dw = (w[-1] - w[0]) / max(len(w) - 1, 1) / 2
     db = (b[-1] - b[0]) / max(len(b) - 1, 1) / 2
@@ -476,8 +477,9 @@ def plot_slowdown_map(ax, smap, cost: str, *, vmax=None, marks=SEED_MARKS):
     for w0, b0, label in marks:
         if w[0] <= w0 <= w[-1] and b[0] <= b0 <= b[-1]:
             ax.plot([w0], [b0], "o", markersize=7, markerfacecolor="white", markeredgecolor="black")
-            ax.annotate(label, (w0, b0), xytext=(6, 6), textcoords="offset points", color="white",
-                        fontsize=9.5)
+            # dark text on a white box: readable on viridis's yellow as on its purple
+            ax.annotate(label, (w0, b0), xytext=(7, 7), textcoords="offset points", color=INK, fontsize=9.5,
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     share = smap.share_reached(cost)
     ax.set_title(tr("{cost}: {share:.0%} of starts reach the target", cost=cost_name(cost), share=share),
                  color=cost_color(cost))
@@ -501,7 +503,7 @@ def plot_slowdown_by_a0(ax, smap):
                     rotation=90, ha="right", va="top", color=INK, fontsize=9)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, smap.epochs)
-    ax.set_xlabel(tr("initial output a0 (target: |a - y| <= {tol:g}, y = {y:g})", tol=abs(smap.target - smap.y), y=smap.y))
+    ax.set_xlabel(tr("initial output a0 (target: |a - y| ≤ {tol:g}, y = {y:g})", tol=abs(smap.target - smap.y), y=smap.y))
     ax.set_ylabel(tr("first epoch at the target"))
     ax.set_title(tr("The same against a0 alone (gaps: never)"))
     ax.grid(True, alpha=0.3)
@@ -510,15 +512,17 @@ def plot_slowdown_by_a0(ax, smap):
 
 def _map_colorbar(fig, image, axes, smap):
     """The colour bar under the maps, and a grey swatch for the starts that never get there."""
-    bar = fig.colorbar(image, ax=axes, orientation="horizontal", location="bottom", shrink=0.6, aspect=40, pad=0.02)
+    bar = fig.colorbar(image, ax=axes, orientation="horizontal", location="bottom", shrink=0.6, aspect=40, pad=0.02,
+                       extend="max", extendfrac=0.06, extendrect=True)
     bar.set_label(tr("first epoch at the target"))
-    fig.legend([Patch(facecolor="0.55", edgecolor="none")], [tr("grey: not within {epochs} epochs", epochs=smap.epochs)],
-               loc="outside lower right", frameon=False)
+    # the grey of "never" sits at the bar's end, with its name beside it
+    bar.ax.text(1.08, 0.5, tr("grey: not within {epochs} epochs", epochs=smap.epochs), transform=bar.ax.transAxes,
+                ha="left", va="center", fontsize=9, color=INK)
 
 
 def _map_title(smap) -> str:
-    settings = (f"x = {smap.x:g}, y = {smap.y:g}, " + _math(r"\eta", "η") + f" = {smap.eta:g}, "
-                + tr("{epochs} epochs", epochs=smap.epochs))
+    settings = tr(", ").join([f"x = {smap.x:g}", f"y = {smap.y:g}", _math(r"\eta", "η") + f" = {smap.eta:g}",
+                              tr("{epochs} epochs", epochs=smap.epochs)])
     return tr("How long the sigmoid neuron takes to reach a = {target:g} from each start ({settings})",
               target=smap.target, settings=settings)
 
@@ -599,7 +603,7 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
         mean, std = mean * scale, std * scale
         epochs = np.arange(len(mean))
         color = cost_color(r["cost"])
-        label = tr("{cost} cost", cost=spec_label(r["cost"])) + (", " + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
+        label = tr("{cost} cost", cost=spec_label(r["cost"])) + (tr(", ") + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
         # a marker per cost every few epochs, so that curves lying on one another stay told apart
         marker = _MARKERS[costs.index(r["cost"]) % len(_MARKERS)]
         ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label,

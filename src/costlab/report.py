@@ -559,7 +559,7 @@ ol.steps { display: grid; grid-template-columns: minmax(0, 14rem) max-content mi
 ol.steps li { grid-column: 1 / -1; display: grid; grid-template-columns: subgrid; row-gap: 4px; align-items: baseline;
   padding: 7px 0; border-bottom: 1px dotted var(--line); break-inside: avoid; page-break-inside: avoid; }
 ol.steps .label { color: var(--muted); font-size: .85rem; line-height: 1.35; padding-right: 12px; align-self: center; }
-ol.steps .label.wide { grid-column: 1 / -1; }
+ol.steps .label.wide { grid-column: 1 / -1; min-width: 0; overflow-x: auto; }
 ol.steps .lhs { justify-self: end; white-space: nowrap; }
 ol.steps .label.wide + .lhs { grid-column: 2; }
 ol.steps .eq { overflow-x: auto; white-space: nowrap; }

@@ -256,7 +256,7 @@ function legend(id, items) {
   box.innerHTML = "";
   for (const it of items) {
     const s = document.createElement("span");
-    s.className = "key" + (it.dash ? " dashed" : "");
+    s.className = "key" + (it.dash ? " dashed" : "") + (it.dot ? " dotted" : "");
     s.style.setProperty("--c", it.color);
     s.textContent = it.label;
     box.appendChild(s);
@@ -314,11 +314,13 @@ function drawNeuron() {
   drawReadout(d, e);
   const y = d.params.y;
 
+  // the legend names both grey lines as they are drawn: the target dashed, a = 0.5 (the table's threshold) dotted
   legend("chart-output", [...runs.map(([c]) => ({ label: costName(c), color: color(c) })),
-    { label: t("target y = {y}", { y }), color: "#adb5bd", dash: true }]);
+    { label: t("target y = {y}", { y }), color: "#868e96", dash: true },
+    { label: t("a = 0.5"), color: "#adb5bd", dot: true }]);
   Chart.draw($("#chart-output"), {
     x: epochs, y: [0, 1], xint: true, xlabel: t("epoch"), ylabel: t("output a"),
-    hlines: [{ y, label: "" }, { y: 0.5, label: "" }],
+    hlines: [{ y, label: "" }, { y: 0.5, label: "", cls: "dotted" }],
     series: runs.map(([c, r]) => ({ name: c, color: color(c), x: r.epoch, y: r.a })),
     points: runs.map(([c, r]) => ({ name: c, x: e, y: r.a[e], color: color(c), r: 4.5 })),
     vline: e,

@@ -5,7 +5,8 @@
  *   series:   [{name, color, dash, width, x: [...], y: [...]}]
  *   segments: [{x1, y1, x2, y2, color, dash, width}]
  *   points:   [{x, y, color, r, hollow, name}]
- *   vline:    x (a marker across the plot), hlines: [{y, label}] (each label placed where no curve runs)
+ *   vline:    x (a marker across the plot), hlines: [{y, label, cls}] (each label placed where no curve runs;
+ *             cls "dotted" for a second, lighter line)
  * The svg keeps its scales as data attributes (data-x0, data-x1, data-y0, data-y1,
  * data-left, data-right, data-top, data-bottom, data-ylog), and each series path its
  * name (data-series) and number of points (data-n), so a reader can map pixels back.
@@ -119,7 +120,7 @@ const Chart = (() => {
     const plot = el("g", { "clip-path": `url(#${clipId})` }, svg);
 
     for (const h of spec.hlines || []) {
-      el("line", { x1: m.left, x2: W - m.right, y1: py(h.y), y2: py(h.y), class: "hline" }, plot);
+      el("line", { x1: m.left, x2: W - m.right, y1: py(h.y), y2: py(h.y), class: "hline" + (h.cls ? " " + h.cls : "") }, plot);
     }
     const drawn = [];  // every drawn series' points, in pixels, to keep labels off the curves
     for (const s of spec.series || []) {
