@@ -173,7 +173,7 @@ def test_the_chinese_report_has_no_untranslated_word(report_zh):
     text = html.unescape(re.sub(r"<[^>]+>", "\n", text))
     found = {line.strip(): latin_words(line) for line in text.splitlines() if latin_words(line)}
     assert found == {}, f"untranslated text in the Chinese report: {found}"
-    assert "S 型" in text and "sigmoid" not in text
+    assert "S\u00a0型" in text and "sigmoid" not in text
 
 
 def test_report_typography(report):

@@ -633,7 +633,7 @@ def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
     what = tr("Test accuracy") if measure.endswith("accuracy") else tr("Test cost relative to epoch 0")
-    fig.suptitle(tr("{what} per epoch on {data}, {sizes} network, batch {batch}: mean (line) and one standard "
+    fig.suptitle(tr("{what} per epoch on {data}, {sizes} network, batch {batch}\nmean (line) and one standard "
                     "deviation either side (band) over {n} random seeds",
                     what=what, data=data_name(config["data"]), sizes=" × ".join(map(str, config["sizes"])),
                     batch=config["batch_size"], n=len(config["seeds"])))

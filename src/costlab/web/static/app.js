@@ -285,7 +285,7 @@ function drawResults(d) {
     card.innerHTML =
       `<div class="result-head">${t("{cost} cost", { cost: costName(cost) })}</div>` +
       `<div class="big"><span class="label">a(${E}) =</span> <span class="final-a">${fixed(a, 4)}</span></div>` +
-      `<div class="small">${t("from")} a(0) = ${fixed(run.a[0], 4)}; C(${E}) = <span class="final-C">${sig(C)}</span></div>` +
+      `<div class="small">${t("from")} a(0) = ${fixed(run.a[0], 4)}${t("; ")}C(${E}) = <span class="final-C">${sig(C)}</span></div>` +
       `<div class="small">${t("first a &lt; 0.5:")} <strong class="first">${first === null ? t("never") : t("epoch {e}", { e: first })}</strong></div>`;
     box.appendChild(card);
   }
@@ -652,7 +652,7 @@ function drawNetwork() {
     const best = n ? Math.max(...s.test) : null;
     card.innerHTML = `<div class="result-head">${costName(c)}</div>` +
       `<div class="big"><span class="label">${t("test accuracy")}</span> <span class="acc">${last === null ? "–" : last.toFixed(1) + "%"}</span></div>` +
-      `<div class="small">${t("epoch {e}", { e: n ? s.epoch[n - 1] : "–" })}; ${t("best")} ${best === null ? "–" : best.toFixed(1) + "%"}</div>`;
+      `<div class="small">${t("epoch {e}", { e: n ? s.epoch[n - 1] : "–" })}${t("; ")}${t("best")} ${best === null ? "–" : best.toFixed(1) + "%"}</div>`;
     box.appendChild(card);
   }
 }
