@@ -174,6 +174,12 @@ def test_the_chinese_report_has_no_untranslated_word(report_zh):
     found = {line.strip(): latin_words(line) for line in text.splitlines() if latin_words(line)}
     assert found == {}, f"untranslated text in the Chinese report: {found}"
     assert "S\u00a0型" in text and "sigmoid" not in text
+    # full-width punctuation after Chinese, and no space after a full stop (formulas and commands as F)
+    prose = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<(svg|code)\b.*?</\1>", "F", report_zh, flags=re.S)))
+    assert re.findall(r"[\u4e00-\u9fff][,;:!?]", prose) == []
+    assert re.findall(r"[。；：！？，] +\S", prose) == []
+    # no Chinese in italics
+    assert not re.search(r"<(i|em)>[^<]*[\u4e00-\u9fff]", report_zh) or "html:lang(zh-CN) em" in report_zh
 
 
 def test_report_typography(report):

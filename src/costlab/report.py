@@ -463,7 +463,7 @@ def _section_data(d: ReportData, figs, M) -> str:
     return f"""
 <section id="data">
 <h2><span class="n">5</span> {tr("On real data: {data}", data=_e(data_name(cfg['data'])))}</h2>
-<p>{text} {_data_claims(summary, cfg['epochs'])}</p>
+<p>{_sentences(text, _data_claims(summary, cfg['epochs']))}</p>
 {_table(header, rows, numeric_from=2, caption=tr("Test accuracy per epoch, mean &plusmn; standard deviation over random seeds."), css_class="data")}
 {_figure(figs['compare'], tr("Test accuracy against epoch, mean (line) and one standard deviation (band) over the random seeds, per initializer; colour is the cost."), "fig-compare")}
 </section>"""
@@ -486,7 +486,7 @@ def _section_layers(d: ReportData, figs, M) -> str:
              "-" if run.eval_accuracy[-1] is None else f"{100 * run.eval_accuracy[-1]:.1f}%"] for run in r.runs]
     sig = [run.ratio(0) for run in r.runs if run.activation == "sigmoid" and run.ratio(0)]
     claim = (tr("In the sigmoid networks the first hidden layer learns {lo} to {hi} times slower than the last "
-                "at the start.", lo=f"{1 / max(sig):.0f}", hi=f"{1 / min(sig):.0f}") + " " if sig else "")
+                "at the start.", lo=f"{1 / max(sig):.0f}", hi=f"{1 / min(sig):.0f}") if sig else "")
     sizes = " x ".join(map(str, cfg["sizes"]))
     intro = tr("The factor &sigma;'(z) at the output is, in a deep network, multiplied in once more at every layer "
                "on the way back. Nielsen's chapter 5 measures each layer's speed of learning as the length of its "
@@ -498,10 +498,17 @@ def _section_layers(d: ReportData, figs, M) -> str:
     return f"""
 <section id="layers">
 <h2><span class="n">6</span> {tr("Inside the network: each layer's speed of learning")}</h2>
-<p>{intro} {claim}{outro}</p>
+<p>{_sentences(intro, claim, outro)}</p>
 {_table(header, rows, numeric_from=2, caption=tr("||&nabla;b|| per layer before training (the exact gradient over the training data)."), css_class="data")}
 {_figure(figs['layers'], tr("Speed of learning of each layer against epoch (log scale, top) and the saturated (sigmoid) or dead (ReLU) fraction of its neurons (below)."), "fig-layers")}
 </section>"""
+
+
+def _sentences(*parts: str) -> str:
+    """Sentences one after another: a space between them in English, none after Chinese full stops."""
+    from costlab.i18n import current
+
+    return ("" if current() == "zh" else " ").join(p for p in parts if p)
 
 
 def _data_claims(summary, epochs: int) -> str:
@@ -517,7 +524,7 @@ def _data_claims(summary, epochs: int) -> str:
                           "{c1:.1f}%; after {epochs} epochs they stand at {qe:.1f}% and {ce:.1f}%.",
                           what=what[init], q1=100 * q[1], c1=100 * c[1], epochs=epochs, qe=100 * q[epochs],
                           ce=100 * c[epochs]))
-    return " ".join(out)
+    return _sentences(*out)
 
 
 _CSS = """
@@ -652,7 +659,8 @@ def _report_html(d: ReportData, lang: str) -> str:
 <footer>
 <p>{tr("Made with {command}. The same results on the command line: {commands}; interactively: {serve}.",
        command=f"<code>costlab report{data_cmd}{lang_cmd}</code>",
-       commands="<code>costlab reproduce</code>, <code>costlab derive</code>, <code>costlab map</code>, <code>costlab compare</code>",
+       commands=("、" if lang == "zh" else ", ").join(
+           f"<code>costlab {c}</code>" for c in ("reproduce", "derive", "map", "compare")),
        serve="<code>costlab serve</code>")}</p>
 </footer>
 </body>
