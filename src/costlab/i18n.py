@@ -80,7 +80,7 @@ def tr_refusal(message: str, /) -> str:
     """
     if _LANG.get() != "zh":
         return message
-    return spaced(_refusal_zh(message.strip()))
+    return re.sub(r" +(?=[：，；。）])", "", spaced(_refusal_zh(message.strip())))
 
 
 def _refusal_zh(text: str) -> str:
@@ -105,7 +105,7 @@ def _part_zh(kind: str, value: str) -> str:
     if kind == "activation":
         return ZH.get(value, value)
     if kind == "list":
-        return value.replace(", ", "、")
+        return value.replace(" or ", "、").replace(", ", "、")
     if kind == "kind":
         return {"SyntaxError": "语法错误", "TokenError": "语法错误"}.get(value, "无法解析")
     return value
@@ -135,6 +135,7 @@ _NAMES_ZH = {
     "init": "初始权重", "activations": "激活函数", "activation": "激活函数", "cost": "代价函数",
     "--eta": "学习速率 --eta", "--epochs": "迭代次数 --epochs", "--w": "初始权重 --w", "--b": "初始偏置 --b",
     "--x": "输入 --x", "--y": "实际值 --y", "--out": "输出路径 --out", "--data": "数据 --data",
+    "--map-points": "全景图的格点数 --map-points", "--costs": "代价函数 --costs", "--lang": "语言 --lang",
 }
 
 #: Refusals of bad input: an English pattern (a regular expression with named parts) -> Chinese.
@@ -168,6 +169,13 @@ REFUSALS: list[tuple[str, str]] = [
     (r"time limit of (?P<s>\S+) s reached", "已达到 {s} 秒的时间上限"),
     (r"the server is shutting down", "服务器正在关闭"),
     (r"stopped", "已停止"),
+    (r"(?P<name>\S+) cannot be written: (?P<path>.+) \(no directory (?P<dir>.+)\)", "{name}无法写入：{path}（没有目录 {dir}）"),
+    (r"(?P<name>\S+) cannot be written: (?P<path>.+) \((?P<why>.+)\)", "{name}无法写入：{path}（{why}）"),
+    (r"(?P<name>\S+) must end in (?P<list>.+), got (?P<got>.+)", "{name}必须以 {list} 结尾，而输入的是 {got}"),
+    (r"Invalid value for '(?P<name>[^']+)': (?P<got>'[^']*') is not one of (?P<list>.+)\.",
+     "{name}的值无效：{got} 不是 {list} 之一"),
+    (r"No such option '(?P<opt>[^']+)'\.(?: Did you mean '(?P<alt>[^']+)'\?)?", "没有选项 {opt}"),
+    (r"Option '(?P<opt>[^']+)' requires an argument\.", "选项 {opt} 需要一个值"),
     (r"(?P<name>[\w-]+): (?P<rest>.+)", "{name}：{rest}"),
 ]
 
