@@ -494,3 +494,48 @@ def test_every_tab_speaks_chinese_before_while_and_after_training(browser, serve
     watched.errors = [e for e in watched.errors if "400" not in e]  # the refusals answer 400, as they should
     watched.close()
     assert seen == {}, "untranslated text on the page in Chinese:\n" + "\n".join(f"{w}: {t!r}" for t, w in seen.items())
+
+
+# Where a line of Chinese text breaks: after a space or punctuation, before an opening bracket, or between two
+# elements (a <wbr>, a formula); never between two characters of one run of Han characters.
+BREAKS_INSIDE_WORDS = """() => {
+  const after = new Set([..." \\u00a0\\u3000，。；：、！？）」』,.;:!?)/"]), before = new Set([..."（「『("]);
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el.checkVisibility() || el.closest("svg, script, style, option, input")) continue;
+    const text = n.textContent;
+    let top = null;
+    for (let i = 0; i < text.length; i++) {
+      const r = document.createRange();
+      r.setStart(n, i); r.setEnd(n, i + 1);
+      const rect = r.getClientRects()[0];
+      if (!rect || !rect.width) continue;
+      if (top !== null && rect.top > top + 2 && i > 0 && !after.has(text[i - 1]) && !before.has(text[i])
+          && /[\\u4e00-\\u9fff]/.test(text[i - 1] + text[i])) {
+        bad.push(text.slice(Math.max(0, i - 6), i) + "|" + text.slice(i, i + 6));
+      }
+      top = rect.top;
+    }
+  }
+  return bad;
+}"""
+
+
+def test_chinese_lines_break_between_words_on_a_phone(browser, server):
+    from playwright.sync_api import expect
+
+    watched = Watched(browser, PHONE)
+    page = watched.page
+    page.goto(f"{server}/?lang=zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN", timeout=5000)
+    page.wait_for_selector("#final-quadratic .final-a")
+    tabs = page.locator("[role=tab]")
+    broken = []
+    for i in range(tabs.count()):
+        tabs.nth(i).click()
+        page.wait_for_timeout(200)
+        broken += page.evaluate(BREAKS_INSIDE_WORDS)
+    watched.close()
+    assert broken == [], broken
