@@ -130,3 +130,29 @@ def test_number_of_tests(request):
     else:
         count = len(items)
     assert abs(count - said) <= 0.1 * count, f"{count} tests"
+
+
+def test_map_shares():
+    code, out, err = run_main("map", "--json")
+    assert code == 0, err
+    summary = {s["cost"]: s for s in json.loads(out)["summary"]}
+    q, ce = summary["quadratic"], summary["cross-entropy"]
+    said = " ".join(block_after("map-shares").split())
+    assert f"With the quadratic cost {q['share_reached']:.0%} of the starts reach a = 0.1 within 300 epochs" in said
+    assert ce["share_reached"] == 1.0 and "with the cross-entropy all of them do" in said
+    assert f"the slowest in {ce['worst_start']['first_epoch']} epochs" in said
+
+
+def test_compare_table():
+    # the README's command; one worker gives exactly the results of several
+    code, out, err = run_main("compare", "--seeds", "5", "--epochs", "30", "--workers", "1", "--json")
+    assert code == 0, err
+    rows = ["| init | cost | epoch 1 | epoch 3 | epoch 30 | epochs to 90% |", "|---|---|---|---|---|---|"]
+    for r in json.loads(out)["summary"]:
+        mean, std = r["eval_accuracy_mean"], r["eval_accuracy_std"]
+        cells = [f"{100 * mean[e]:.1f} ± {100 * std[e]:.1f}%" for e in (1, 3, 30)]
+        reached = f"{r['epochs_to_target_mean']:.1f}"
+        if r["reached_target"] < r["runs"]:
+            reached += f" ({r['reached_target']} of {r['runs']} runs)"
+        rows.append(f"| {r['init']} | {r['cost']} | " + " | ".join(cells) + f" | {reached} |")
+    assert block_after("compare-table").splitlines() == rows
