@@ -193,7 +193,10 @@ def math_svg(latex: str, prefix: str, label: str = "", *, size: float = 15.0, fo
     from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import MathTextParser
 
-    text = "$" + plain_fences(latex).replace(r"\frac", r"\dfrac") + "$"
+    latex = plain_fences(latex)
+    # d/dz set apart from what it differentiates: d/dz 1/(1 + e^-z), not one run of fractions
+    latex = re.sub(r"(\\frac\{d\}\{d\s*\w+\})\s*(?=\\frac|\(|\\left)", r"\1\\,", latex)
+    text = "$" + latex.replace(r"\frac", r"\dfrac") + "$"
     with rc_context({"mathtext.fontset": fontset, "svg.hashsalt": "costlab"}):
         prop = FontProperties(size=size)
         width, height, depth, _, _ = MathTextParser("path").parse(text, dpi=72, prop=prop)
