@@ -53,3 +53,16 @@ def test_group_takes_labels_as_one_hot_targets(k):
             np.testing.assert_array_equal(wa, wb)
     with pytest.raises(ValueError, match="labels"):
         NetworkGroup(make()).fit(data.X_train, y + k + 1, epochs=1)
+
+
+def test_an_example_without_a_display_saves_its_figure(tmp_path):
+    """In a terminal with no display, an example's figure goes to a file it names."""
+    import os
+
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.pop("DISPLAY", None)
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "plot_grid_search_costs.py")], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "figure: grid-search-costs.png" in proc.stdout
+    assert (tmp_path / "grid-search-costs.png").stat().st_size > 10_000
