@@ -447,3 +447,75 @@ def test_every_spec_trains_a_digits_network_and_saves_and_loads(spec, tmp_path):
     loaded = costlab.load(tmp_path / "m.json")
     assert loaded.cost == net.cost
     np.testing.assert_array_equal(loaded.predict(d.X_test), net.predict(d.X_test))
+
+
+# --------------------------------------------------------------------------- #
+# Entropy and KL divergence: 0 ln 0 = 0
+# --------------------------------------------------------------------------- #
+
+KL_FORMULA = "y*ln(y/a) + (1-y)*ln((1-y)/(1-a))"
+
+
+def _binary_entropy(Y):
+    """H(y) = -[y ln y + (1 - y) ln(1 - y)] per sample, summed over the outputs, 0 ln 0 = 0."""
+    from scipy.special import xlogy
+
+    return -np.sum(xlogy(Y, Y) + xlogy(1 - Y, 1 - Y), axis=-1)
+
+
+@pytest.mark.parametrize("spec", ["kl", KL_FORMULA])
+def test_kl_is_the_cross_entropy_less_the_entropy_of_y_with_the_same_gradient(spec):
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 3, (50, 4))
+    a = 1 / (1 + np.exp(-z))
+    Y = rng.random((50, 4))
+    Y[:10] = np.round(Y[:10])  # targets of exactly 0 and 1: 0 ln 0 = 0
+    kl, ce = get_cost(spec), get_cost("cross-entropy")
+    np.testing.assert_allclose(kl.fn(z, a, Y), ce.fn(z, a, Y) - _binary_entropy(Y), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(kl.delta(z, a, Y, SIGMOID), ce.delta(z, a, Y, SIGMOID))  # a - y, exactly
+    assert np.all(kl.fn(z, a, Y) >= -1e-12) and np.all(np.isfinite(kl.fn(z, a, Y)))
+    # at a = y the divergence is 0 (where a = sigma(z) can equal y)
+    np.testing.assert_allclose(kl.fn(z, a, a), 0.0, atol=1e-12)
+    # PyTorch: its KL loss of the Bernoulli distributions (a, 1 - a) against (y, 1 - y)
+    P = torch.stack([torch.tensor(Y), 1 - torch.tensor(Y)], dim=-1)
+    logQ = torch.stack([F.logsigmoid(torch.tensor(z)), F.logsigmoid(-torch.tensor(z))], dim=-1)
+    want = F.kl_div(logQ, P, reduction="none").sum(dim=(-1, -2)).numpy()
+    np.testing.assert_allclose(kl.fn(z, a, Y), want, rtol=1e-9, atol=1e-12)
+
+
+def test_kl_and_the_cross_entropy_train_alike_their_costs_apart_by_the_entropy_of_y():
+    d = costlab.load_data("digits").limit(300)
+    teacher = costlab.Network([64, 10, 10], seed=1)
+    teacher.fit(d.X_train, d.y_train, epochs=1)
+    Y = teacher.feedforward(d.X_train)  # soft targets: each output's probability, entropy > 0
+    runs = {}
+    for spec in ("cross-entropy", "kl", KL_FORMULA):
+        net = costlab.Network([64, 10, 10], cost=spec, seed=0)
+        runs[spec] = (net, net.fit(d.X_train, Y, epochs=3, monitor="exact"))
+    (ce, hce), (kl, hkl), (typed, htyped) = runs.values()
+    for p, q, r in zip(ce.weights, kl.weights, typed.weights):
+        np.testing.assert_array_equal(p, q)  # the same gradient a - y at every step
+        np.testing.assert_array_equal(p, r)
+    H = float(np.mean(_binary_entropy(Y)))
+    assert H > 0.5
+    np.testing.assert_allclose(np.array(hce.train_cost) - np.array(hkl.train_cost), H, rtol=1e-10)
+    np.testing.assert_allclose(htyped.train_cost, hkl.train_cost, rtol=1e-9)
+
+
+@pytest.mark.parametrize("text", ["ln(a - y)", "y*ln(a)*ln(y)", "ln(y)*a", "a*ln(y - 1)"])
+def test_a_formula_undefined_even_with_0_ln_0_is_refused_in_one_line(text):
+    with pytest.raises(ValueError, match="even with 0 ln 0 = 0") as info:
+        get_cost(text)
+    assert "\n" not in str(info.value)
+    code, out, err = run_main("neuron", "--w", "1", "--b", "1", "--epochs", "1", "--cost", text)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "0 ln 0 = 0" in err
+
+
+def test_the_kl_spec_takes_no_parameters_and_saves(tmp_path):
+    with pytest.raises(ValueError, match="kl has no parameter 'gamma'"):
+        get_cost("kl(gamma=2)")
+    assert get_cost("kl").name == "kl" and get_cost("kl").default_activation == "sigmoid"
+    for spec in ("kl", KL_FORMULA):
+        net = costlab.Network([3, 2], cost=spec, seed=0)
+        costlab.save(net, tmp_path / "m.json")
+        assert costlab.load(tmp_path / "m.json").cost == spec

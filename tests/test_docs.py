@@ -33,7 +33,7 @@ def test_the_site_has_its_pages(site):
     for page in ("index", "getting-started", "costs", "notation", "model-format", "derivations", "api",
                  "benchmarks", "engine", "gallery", "about-these-docs", "auto_examples/index",
                  *(f"guide/{c}" for c in ("neuron", "reproduce", "derive", "map", "train", "compare", "layers",
-                                          "serve", "report", "sklearn", "notebooks"))):
+                                          "serve", "report", "sklearn", "mlpclassifier", "notebooks"))):
         assert (site / f"{page}.html").is_file(), page
     # each command's page shows its --help, generated from the command itself
     assert "--cost" in _text(site / "guide" / "neuron.html") and "Usage: costlab neuron" in _text(site / "guide" / "neuron.html")
@@ -54,6 +54,9 @@ def test_the_gallery_ran_and_offers_notebooks(site):
     assert '<table class="costlab"><caption>Neuron run: quadratic cost' in tutorial
     assert len(re.findall(r'<img [^>]*src="../_images/sphx_glr_tutorial_\d+', tutorial)) >= 3
     assert (site / "_downloads").exists() and list((site / "_downloads").rglob("tutorial.ipynb"))
+    kl = (site / "auto_examples" / "plot_kl_and_cross_entropy.html").read_text()
+    assert re.search(r'<img [^>]*src="../_images/sphx_glr_plot_kl_and_cross_entropy_001', kl)
+    assert "C_CE - C_KL over the 16 records" in kl
     grid = _text(site / "auto_examples" / "plot_grid_search_costs.html")
     assert "chosen:" in grid and "chosen: quadratic" not in grid
 

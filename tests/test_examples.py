@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,9 +56,19 @@ def test_group_takes_labels_as_one_hot_targets(k):
         NetworkGroup(make()).fit(data.X_train, y + k + 1, epochs=1)
 
 
+def test_kl_and_cross_entropy_train_alike_and_differ_by_the_entropy():
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "plot_kl_and_cross_entropy.py")], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    H = float(lines[0].split(":")[1].split()[0])
+    low, high = (float(v) for v in lines[1].split(":")[1].split(" to "))
+    assert H > 1 and low == high == H  # C_CE - C_KL is the entropy of y at every record
+    assert lines[2].endswith("cross-entropy vs kl 0.0e+00, kl vs typed 0.0e+00")
+
+
 def test_an_example_without_a_display_saves_its_figure(tmp_path):
     """In a terminal with no display, an example's figure goes to a file it names."""
-    import os
 
     env = {**os.environ, "MPLBACKEND": "Agg"}
     env.pop("DISPLAY", None)

@@ -39,14 +39,24 @@ def problem(sizes, K, n, dtype, seed, labels=True):
     return W, B, X, Y
 
 
-def plain_epoch(W, B, X, Y, order, m, hidden, output, cost, settings, velocities=None, after_step=None):
-    """The reference: engine.sgd_step on each mini-batch in ``order``; returns the running record."""
+def plain_epoch(W, B, X, Y, order, m, hidden, output, cost, settings, velocities=None, after_step=None,
+                sample_weight=None):
+    """The reference: engine.sgd_step on each mini-batch in ``order``; returns the running record.
+
+    With ``sample_weight`` the record is weighted: sum_x w_x C_x and the weights of the right answers.
+    """
     C, right = 0.0, 0
     for s in range(0, len(order), m):
         idx = order[s:s + m]
-        z, a = engine.sgd_step(W, B, X[idx], Y[idx], hidden, output, cost, settings, velocities)
-        C = C + cost.fn(z, a, Y[idx]).sum(axis=-1)
-        right = right + np.sum(np.argmax(a, axis=-1) == np.argmax(Y[idx], axis=-1), axis=-1)
+        sw = None if sample_weight is None else sample_weight[idx]
+        z, a = engine.sgd_step(W, B, X[idx], Y[idx], hidden, output, cost, settings, velocities, sw)
+        ok = np.argmax(a, axis=-1) == np.argmax(Y[idx], axis=-1)
+        if sw is None:
+            C = C + cost.fn(z, a, Y[idx]).sum(axis=-1)
+            right = right + np.sum(ok, axis=-1)
+        else:
+            C = C + cost.fn(z, a, Y[idx]) @ sw
+            right = right + ok @ sw
         if after_step is not None:
             after_step()
     return C, right
@@ -56,14 +66,25 @@ def squeeze(arrays, K):
     return [a[0] for a in arrays] if K == 1 else arrays
 
 
+def sample_weights(n, dtype, seed):
+    """Weights in [0, 3) with a few zeros, and one whole mini-batch of zeros among the first rows."""
+    rng = np.random.default_rng(seed + 11)
+    w = (rng.random(n) * 3).astype(dtype)
+    w[rng.random(n) < 0.2] = 0.0
+    return w
+
+
 def run_both(sizes, K, n, m, dtype, cost_name, output_name, hidden_name, mu=0.0, lmbda=0.0, seed=0,
-             monkeypatch=None, one_batch_per_chunk=False):
+             monkeypatch=None, one_batch_per_chunk=False, weighted=False):
     """Train one epoch both ways from the same start; return (plain W, B, record, fast wb, record, steps)."""
     W, B, X, Y = problem(sizes, K, n, dtype, seed)
+    sw = sample_weights(n, dtype, seed) if weighted else None
     hidden, output, cost = ACTIVATIONS[hidden_name], ACTIVATIONS[output_name], COSTS[cost_name]
     etas = np.linspace(0.05, 0.3, K) if K > 1 else np.array([0.2])
     lmbdas = np.full(K, lmbda)
     order = np.random.default_rng(seed + 1).permutation(n)
+    if weighted:
+        sw[order[m:2 * m]] = 0.0  # the second mini-batch weighs nothing: no gradient step, only the decay
     wb = [np.ascontiguousarray(w) for w in fast.stack(W, B)]
     vel = [np.zeros_like(w) for w in wb] if mu else None
 
@@ -77,10 +98,10 @@ def run_both(sizes, K, n, m, dtype, cost_name, output_name, hidden_name, mu=0.0,
     snapshots = []
     if one_batch_per_chunk:
         monkeypatch.setattr(fast, "GATHER_BYTES", 1)
-    record = fast._Record(wb[0].shape[:-2] if K > 1 else (), m)
+    record = fast._Record(wb[0].shape[:-2] if K > 1 else (), m, weighted)
     fw, fv = squeeze(wb, K), None if vel is None else squeeze(vel, K)
     fast.train_epoch(fw, fv, X, Y, order, m, eta, dec, mu, hidden, output, cost, record,
-                     on_batch=lambda done, total: snapshots.append([w.copy() for w in fw]))
+                     on_batch=lambda done, total: snapshots.append([w.copy() for w in fw]), sample_weight=sw)
 
     # the plain path
     Wp, Bp = squeeze(W, K), squeeze(B, K)
@@ -88,7 +109,8 @@ def run_both(sizes, K, n, m, dtype, cost_name, output_name, hidden_name, mu=0.0,
     plain_snapshots = []
     C, right = plain_epoch(Wp, Bp, X, Y, order, m, hidden, output, cost,
                            Settings(eta=etas[0] if K == 1 else etas, lmbda=lmbda, mu=mu, n=n), vp,
-                           after_step=lambda: plain_snapshots.append([w.copy() for w in fast.stack(Wp, Bp)]))
+                           after_step=lambda: plain_snapshots.append([w.copy() for w in fast.stack(Wp, Bp)]),
+                           sample_weight=sw)
     return plain_snapshots, (C, right), snapshots, record
 
 
@@ -231,7 +253,7 @@ def test_rows_gathered_in_the_compiled_module_equal_numpys(x_dtype, dtype):
     plain = list(fast._chunks(X, Y, order, 4, dtype))
     compiled = list(fast._chunks(X, Y, order, 4, dtype, fast._kernels()))
     assert len(plain) == len(compiled) > 0
-    for (x1, y1), (x2, y2) in zip(plain, compiled):
+    for (x1, y1, _), (x2, y2, _) in zip(plain, compiled):
         assert x2.dtype == x1.dtype == dtype
         np.testing.assert_array_equal(x2, x1)
         np.testing.assert_array_equal(y2, y1)
@@ -285,3 +307,89 @@ def test_the_kernel_keeps_the_per_layer_records_of_the_numpy_path(monkeypatch, K
         assert not rp.alive[0][active].all()
     if output_name != "softmax":
         assert np.all(rp.slowed_count[active] > 0)
+
+
+# --------------------------------------------------------------------------- #
+# Sample weights: each row's output error scaled by eta w_x / sum_x w_x
+# --------------------------------------------------------------------------- #
+
+WEIGHTED_COSTS = [("quadratic", "sigmoid"), ("cross-entropy", "sigmoid"), ("log-likelihood", "softmax")]
+
+
+@pytest.mark.parametrize("kernel", ["never", "always"])
+@pytest.mark.parametrize("cost_name, output_name", WEIGHTED_COSTS)
+@pytest.mark.parametrize("sizes, K, n, m", CASES, ids=lambda v: "-".join(map(str, v)) if isinstance(v, list) else str(v))
+def test_weighted_epoch_equals_plain_weighted_steps(monkeypatch, sizes, K, n, m, cost_name, output_name, kernel):
+    # both paths of the fast engine (NumPy/BLAS and the compiled kernel), zeros and a batch of weight 0 included
+    monkeypatch.setattr(fast, "KERNEL", kernel)
+    plain, (C, right), fast_snaps, record = run_both(sizes, K, n, m, np.float64, cost_name, output_name, "tanh",
+                                                     weighted=True)
+    if kernel == "always":
+        assert len(fast_snaps) == K  # each network's whole epoch in one kernel call
+    for p, f in zip(plain[-1], fast_snaps[-1]):
+        np.testing.assert_allclose(f, p, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(record.cost, C, rtol=1e-12)
+    np.testing.assert_allclose(record.correct, right, rtol=1e-12)
+    assert record.correct.dtype == float and not np.all(record.correct == np.round(record.correct))
+
+
+@pytest.mark.parametrize("kernel", ["never", "always"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("mu, lmbda", [(0.0, 0.0), (0.5, 2.0)], ids=["plain", "momentum-l2"])
+def test_weighted_steps_agree_after_every_step(monkeypatch, dtype, mu, lmbda, kernel):
+    monkeypatch.setattr(fast, "KERNEL", kernel)
+    plain, _, fast_snaps, _ = run_both([70, 40, 10], 1, 30, 7, dtype, "cross-entropy", "sigmoid", "sigmoid", mu=mu,
+                                       lmbda=lmbda, monkeypatch=monkeypatch, one_batch_per_chunk=True, weighted=True)
+    if kernel == "never":  # one snapshot per step; the kernel reports once, after the epoch
+        assert len(plain) == len(fast_snaps) == 5
+        pairs = zip(plain, fast_snaps)
+    else:
+        pairs = [(plain[-1], fast_snaps[-1])]
+    for step, (p, f) in enumerate(pairs):
+        for l, (pl, fl) in enumerate(zip(p, f)):
+            np.testing.assert_allclose(fl, pl, rtol=TOL[dtype], atol=TOL[dtype], err_msg=f"step {step + 1}, layer {l}")
+
+
+def test_a_batch_of_weight_zero_takes_no_step_and_weights_of_one_are_the_book(monkeypatch):
+    W, B, X, Y = problem([4, 5, 3], 1, 12, np.float64, 2)
+    hidden = output = ACTIVATIONS["sigmoid"]
+    cost = COSTS["cross-entropy"]
+    for kernel in ("never", "always"):
+        monkeypatch.setattr(fast, "KERNEL", kernel)
+        wb = fast.stack([w[0] for w in W], [b[0] for b in B])
+        start = [w.copy() for w in wb]
+        fast.train_epoch(wb, None, X, Y, np.arange(12), 4, 0.5, None, 0.0, hidden, output, cost,
+                         sample_weight=np.zeros(12))
+        for w, w0 in zip(wb, start):
+            np.testing.assert_array_equal(w, w0)
+        ones, plain = [w.copy() for w in start], [w.copy() for w in start]
+        fast.train_epoch(ones, None, X, Y, np.arange(12), 4, 0.5, None, 0.0, hidden, output, cost,
+                         sample_weight=np.ones(12))
+        fast.train_epoch(plain, None, X, Y, np.arange(12), 4, 0.5, None, 0.0, hidden, output, cost)
+        for a, b in zip(ones, plain):
+            np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+def test_weighted_per_layer_records_agree_between_paths_and_with_the_exact_pass(monkeypatch, K):
+    # the speed of learning is ||sum_x w_x delta_x / sum_x w_x||; at eta ~ 0 the running record is the exact one
+    W, B, X, Y = problem([13, 9, 5], K, 41, np.float64, 3)
+    hidden, output, cost = ACTIVATIONS["sigmoid"], ACTIVATIONS["sigmoid"], COSTS["cross-entropy"]
+    sw = sample_weights(41, np.float64, 3)
+    eta = 1e-12 if K == 1 else np.full((K, 1, 1), 1e-12)
+    speeds = {}
+    for mode in ("never", "always"):
+        monkeypatch.setattr(fast, "KERNEL", mode)
+        wb = [np.ascontiguousarray(w) for w in fast.stack(squeeze(W, K), squeeze(B, K))]
+        record = fast.LayerRecord(wb, hidden, output, eta)
+        fast.train_epoch(wb, None, X, Y, np.arange(41), 6, eta, None, 0.0, hidden, output, cost, layers=record,
+                         sample_weight=sw)
+        speeds[mode] = record.row()[0]
+        assert record.weight == pytest.approx(sw.sum())
+    wb = fast.stack(squeeze(W, K), squeeze(B, K))
+    exact = fast.layer_state(wb, X, Y, hidden, output, cost, sw).row()[0]
+    unweighted = fast.layer_state(wb, X, Y, hidden, output, cost).row()[0]
+    for e, u, p, k in zip(exact, unweighted, speeds["never"], speeds["always"]):
+        np.testing.assert_allclose(p, e, rtol=1e-6)
+        np.testing.assert_allclose(k, e, rtol=1e-6)
+        assert not np.allclose(u, e, rtol=1e-3)

@@ -770,3 +770,68 @@ def test_assigned_parameters_in_any_memory_layout_train_alike():
         for p, q in zip(results[name], results["C"]):
             np.testing.assert_allclose(p, q, rtol=1e-13, atol=1e-15)
     assert not np.allclose(results["C"][0], W[0])
+
+
+# --------------------------------------------------------------------------- #
+# Sample weights
+# --------------------------------------------------------------------------- #
+
+def test_integer_sample_weights_equal_repeated_samples_in_full_batch_descent(digits):
+    # one step per epoch over the whole set: weight 2 is the sample twice, weight 0 the sample left out
+    X, y = digits.X_train[:60], digits.y_train[:60]
+    w = np.random.default_rng(0).integers(0, 3, 60)
+    weighted, repeated = Network([64, 12, 10], seed=4), Network([64, 12, 10], seed=4)
+    hw = weighted.fit(X, y, epochs=3, batch_size=60, eta=0.5, shuffle=False, sample_weight=w, monitor="exact")
+    idx = np.repeat(np.arange(60), w)
+    hr = repeated.fit(X[idx], y[idx], epochs=3, batch_size=len(idx), eta=0.5, shuffle=False, monitor="exact")
+    for a, b in zip(weighted.weights + weighted.biases, repeated.weights + repeated.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(hw.train_cost, hr.train_cost, rtol=1e-12)
+    np.testing.assert_allclose(hw.train_accuracy, hr.train_accuracy, rtol=1e-12)
+    assert weighted.total_cost(X, y, sample_weight=w) == pytest.approx(repeated.total_cost(X[idx], y[idx]), rel=1e-12)
+    assert weighted.accuracy(X, y, sample_weight=w) == pytest.approx(repeated.accuracy(X[idx], y[idx]), rel=1e-12)
+
+
+def test_weighted_records_are_weighted_means(digits):
+    X, y = digits.X_train[:200], digits.y_train[:200]
+    w = np.random.default_rng(2).random(200)
+    net = Network([64, 10, 10], seed=1)
+    h = net.fit(X, y, epochs=2, batch_size=10, eta=0.3, lmbda=1.0, sample_weight=w, monitor="exact")
+    assert h.train_cost[-1] == pytest.approx(net.total_cost(X, y, lmbda=1.0, sample_weight=w), rel=1e-12)
+    assert h.train_accuracy[-1] == pytest.approx(net.accuracy(X, y, sample_weight=w), rel=1e-12)
+    assert net.total_cost(X, y, sample_weight=w) != pytest.approx(net.total_cost(X, y), rel=1e-6)
+
+
+def test_a_group_trains_with_sample_weights_as_its_members_alone(digits):
+    from costlab import NetworkGroup
+
+    X, y = digits.X_train[:100], digits.y_train[:100]
+    w = np.random.default_rng(3).random(100)
+    nets = [Network([64, 8, 10], seed=s) for s in range(3)]
+    alone = [Network([64, 8, 10], seed=s) for s in range(3)]
+    hs = NetworkGroup(nets).fit(X, y, epochs=2, batch_size=10, eta=0.4, sample_weight=w)
+    for net, a, h in zip(nets, alone, hs):
+        ha = a.fit(X, y, epochs=2, batch_size=10, eta=0.4, sample_weight=w)
+        for p, q in zip(net.weights, a.weights):
+            np.testing.assert_allclose(p, q, rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(h.train_cost[1:], ha.train_cost[1:], rtol=1e-11)
+
+
+@pytest.mark.parametrize("w, message", [
+    (np.ones(9), r"sample_weight must have shape \(10,\), one weight per sample, got \(9,\)"),
+    (np.ones((10, 1)), r"sample_weight must have shape \(10,\)"),
+    (2.0, "one weight per sample, got a single number"),
+    (np.r_[np.ones(9), -1.0], "sample_weight must be >= 0, got -1"),
+    (np.r_[np.ones(9), np.nan], "sample_weight contains NaN or infinite values"),
+    (np.zeros(10), "sample_weight is zero for every sample"),
+    (np.array(["a"] * 10), "sample_weight must hold real numbers"),
+])
+def test_bad_sample_weights_are_refused_in_one_line(w, message):
+    net = Network([2, 2], seed=0)
+    X, y = np.zeros((10, 2)), np.zeros(10, dtype=int)
+    before = [wb.copy() for wb in net.weights]
+    with pytest.raises(ValueError, match=message) as info:
+        net.fit(X, y, epochs=1, sample_weight=w)
+    assert "\n" not in str(info.value)
+    for a, b in zip(net.weights, before):
+        np.testing.assert_array_equal(a, b)

@@ -809,3 +809,16 @@ def test_random_mutations_load_or_raise_model_file_error(tmp_path, valid, data, 
         assert str(file) in str(e)
         return
     check_loaded(result, d)
+
+
+def test_a_network_saves_and_loads_itself_through_the_saving_layer(tmp_path):
+    # net.save and Network.load are costlab.save and costlab.load, reached from the core through a hook
+    net = Network([4, 5, 3], cost="kl", seed=2)
+    net.save(tmp_path / "m.json", {"note": 1})
+    loaded = Network.load(tmp_path / "m.json")
+    assert isinstance(loaded, Network) and loaded.cost == "kl" and loaded.training["note"] == 1
+    for a, b in zip(loaded.weights + loaded.biases, net.weights + net.biases):
+        np.testing.assert_array_equal(a, b)
+    assert costlab.load(tmp_path / "m.json").sizes == [4, 5, 3]
+    with pytest.raises(ValueError, match="cannot read"):
+        Network.load(tmp_path / "missing.json")

@@ -593,3 +593,102 @@ def test_mini_batches_are_the_shuffled_slices_of_the_seeded_permutation(digits):
         b = [bl - (eta / len(idx)) * g for bl, g in zip(b, nabla_b)]
     for got, want in zip(net.weights + net.biases, w + b):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- #
+# Multi-label data: y of shape (n, k), a 0/1 indicator per label
+# --------------------------------------------------------------------------- #
+
+def _multilabel_npz(path, Y_values=None):
+    d = load_data("digits")
+    labels = lambda y: np.column_stack([y % 2 == 0, y >= 5, np.isin(y, [0, 6, 8, 9])]).astype(np.int64)  # noqa: E731
+    Y_train, Y_test = labels(d.y_train[:400]), labels(d.y_test)
+    if Y_values is not None:
+        Y_train[3, 1] = Y_values
+    np.savez(path, X_train=d.X_train[:400], y_train=Y_train, X_test=d.X_test, y_test=Y_test)
+    return Y_test
+
+
+def test_multi_label_data_trains_from_the_cli_with_per_label_figures(tmp_path):
+    from sklearn.metrics import accuracy_score
+
+    path = tmp_path / "labels.npz"
+    Y_test = _multilabel_npz(path)
+    code, out, err = run_main("train", "--data", str(path), "--epochs", "3", "--save", str(tmp_path / "m.json"),
+                              "-q", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["config"]["sizes"] == [64, 30, 3]
+    classes = d["test_classes"]
+    assert classes["multilabel"] and [c["class"] for c in classes["classes"]] == ["label 0", "label 1", "label 2"]
+    assert [c["support"] for c in classes["classes"]] == Y_test.sum(axis=0).tolist()
+    net = costlab.load(tmp_path / "m.json")
+    predicted = (net.feedforward(load_data("digits").X_test) > 0.5).astype(int)
+    # the test accuracy recorded is the subset accuracy: every label of a sample right
+    assert d["history"]["eval_accuracy"][-1] == pytest.approx(accuracy_score(Y_test, predicted))
+    assert classes["subset_accuracy"] == pytest.approx(accuracy_score(Y_test, predicted))
+    assert classes["subset_accuracy"] > 0.25  # chance: 1/8
+    code, out, err = run_main("train", "--data", str(path), "--epochs", "1", "-q")
+    assert code == 0 and "Test set, per label" in out and "subset accuracy" in out
+    code, out, err = run_main("compare", "--data", str(path), "--epochs", "1", "--seeds", "1", "--workers", "1",
+                              "--costs", "cross-entropy, kl", "-q", "--json")
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert all(len(r["classes"]) == 3 for r in summary)
+    assert summary[0]["final_accuracy_mean"] == summary[1]["final_accuracy_mean"]  # kl trains as the cross-entropy
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--cost", "log-likelihood"], "a softmax output makes the labels share one unit of probability"),
+    (["--positive", "1"], "multi-label"),
+])
+def test_multi_label_data_refuses_what_cannot_apply_with_exit_2(tmp_path, args, message):
+    path = tmp_path / "labels.npz"
+    _multilabel_npz(path)
+    for command in (["train"], ["compare", "--seeds", "1", "--workers", "1"]):
+        extra = ["--costs", args[1]] if command[0] == "compare" and args[0] == "--cost" else args
+        code, out, err = run_main(*command, "--data", str(path), "--epochs", "1", "-q", *extra)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_multi_label_y_of_other_values_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "labels.npz"
+    _multilabel_npz(path, Y_values=2)
+    code, out, err = run_main("train", "--data", str(path), "--epochs", "1", "-q")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "y_train of shape (n, k) is a multi-label indicator matrix and may hold only 0 and 1, got 2" in err
+
+
+def _weighted_npz(path, w):
+    d = load_data("digits")
+    np.savez(path, X_train=d.X_train[:300], y_train=d.y_train[:300], X_test=d.X_test[:100], y_test=d.y_test[:100],
+             w_train=w)
+
+
+def test_sample_and_class_weights_from_the_cli_are_the_engines(tmp_path):
+    w = np.random.default_rng(0).random(300)
+    _weighted_npz(tmp_path / "w.npz", w)
+    code, out, err = run_main("train", "--data", str(tmp_path / "w.npz"), "--epochs", "2", "--class-weight", "3:4,7:0",
+                              "--save", str(tmp_path / "m.json"), "-q")
+    assert code == 0, err
+    y = load_data("digits").y_train[:300]
+    net = costlab.Network([64, 30, 10], seed=0)
+    net.fit(load_data("digits").X_train[:300], y, epochs=2, sample_weight=w * np.where(y == 3, 4.0, np.where(y == 7, 0.0, 1.0)))
+    np.testing.assert_array_equal(costlab.load(tmp_path / "m.json").weights[0], net.weights[0])
+    code, out, err = run_main("train", "--data", "digits", "--limit", "200", "--epochs", "1", "-q", "--json",
+                              "--cost", "quadratic", "--class-weight", "balanced")
+    assert code == 0 and json.loads(out)["config"]["class_weight"] == "balanced"
+
+
+@pytest.mark.parametrize("w, args, message", [
+    (np.ones(299), [], "w_train must have shape (300,), one weight per training sample, got (299,)"),
+    (-np.ones(300), [], "w_train must be >= 0, got -1"),
+    (np.full(300, np.nan), [], "w_train contains NaN or infinite values"),
+    (np.ones(300), ["--class-weight", "12:2"], "--class-weight names a class not in w: '12'"),
+    (np.ones(300), ["--class-weight", "3:-1"], "the weight of class 3 must be a number >= 0"),
+    (np.ones(300), ["--class-weight", "heavy"], "--class-weight must be 'balanced' or CLASS:WEIGHT"),
+])
+def test_bad_weights_on_the_cli_are_one_line_and_exit_2(tmp_path, w, args, message):
+    _weighted_npz(tmp_path / "w.npz", w)
+    code, out, err = run_main("train", "--data", str(tmp_path / "w.npz"), "--epochs", "1", "-q", *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err

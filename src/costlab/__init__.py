@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from costlab.hooks import register_cost_formula_compiler
+from costlab.hooks import register_cost_formula_compiler, register_model_files
 
 __version__ = "0.1.0"
 
@@ -29,6 +29,24 @@ def _compile_cost_formula(text):
 
 # the numerical core resolves cost formulas through this hook, never importing costlab.derive itself
 register_cost_formula_compiler(_compile_cost_formula)
+
+
+def _save_model(net, path, training=None):
+    """Network.save: the saving layer (costlab.saving), imported on first use."""
+    from costlab.saving import save
+
+    save(net, path, training)
+
+
+def _load_model(path):
+    """Network.load: the saving layer (costlab.saving), imported on first use."""
+    from costlab.saving import load
+
+    return load(path)
+
+
+# Network.save and Network.load reach the saving layer through this hook: the core never imports it
+register_model_files(_save_model, _load_model)
 
 _LAZY = {
     "History": "costlab.history",

@@ -311,8 +311,8 @@ def _count_layers(acts, Y, order, s, mb, kinds, limits, saturated, alive, slowed
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)
-def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, decay, mu, to_float, hidden, output, cost,
-                record, seen, kinds, limits, sum_b, saturated, alive, slowed):
+def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, sw, m, eta, decay, mu, to_float, hidden, output,
+                cost, record, seen, kinds, limits, sum_b, saturated, alive, slowed):
     """One epoch of mini-batch gradient descent on one network, in place.
 
     ``wbs``: [w | b] per layer; ``vs``: momentum per layer (used when mu > 0);
@@ -321,9 +321,12 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
     read in place where ``direct`` (floats of the network's type), or
     ``acts[0]``, into which each batch's rows of X are converted, scaled by
     ``to_float`` (1/255 for bytes). ``decay`` is
-    1 - eta lmbda / n. ``record``, unless empty, gathers sum_x C_x in
-    ``record[0]``, the right answers in ``record[1]`` and the first batch's
-    mean cost in ``record[2]``. ``seen[0]`` is set to False when the first
+    1 - eta lmbda / n. ``sw``, unless empty, holds each row's sample weight
+    w_x: row x of a batch then scales its output error by eta w_x / sum_x w_x
+    instead of eta / m (0 in a batch of total weight 0), and the record is
+    weighted. ``record``, unless empty, gathers sum_x C_x (sum_x w_x C_x) in
+    ``record[0]``, the right answers (their weights) in ``record[1]`` and the
+    first batch's mean cost (weighted mean) in ``record[2]``. ``seen[0]`` is set to False when the first
     layer's z of a batch is not finite: a NaN or infinity in X (or weights
     that are no longer finite) gives one, so the caller need not read X twice.
 
@@ -339,6 +342,7 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
     n = order.shape[0]
     k = zL.shape[1]
     keep = record.shape[0] > 0
+    weighted = sw.shape[0] > 0
     own = np.arange(m)  # rows of the scratch arrays
     rows0 = np.empty(m, dtype=np.int64)  # rows of the first layer's input
     for s in range(0, n, m):
@@ -374,9 +378,19 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
         # output error and the running record
         aL, dL = acts[L], deltas[L - 1]
         first = 0.0
+        total_w = 0.0  # sum_x w_x over the batch, when weighted
+        if weighted:
+            for i in range(mb):
+                total_w += sw[order[s + i]]
         for i in range(mb):
             y = Y[order[s + i]]
-            C = _output_error(zL, aL, y, dL, i, eta / mb, output, cost, keep)
+            w_x = 1.0
+            if weighted:
+                w_x = sw[order[s + i]]
+                C = _output_error(zL, aL, y, dL, i, eta * w_x / total_w if total_w != 0 else 0.0, output, cost, keep)
+                C *= w_x
+            else:
+                C = _output_error(zL, aL, y, dL, i, eta / mb, output, cost, keep)
             if not keep:
                 continue
             record[0] += C
@@ -393,9 +407,12 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
                         top, arg_y = y[j], j
                 right = arg_a == arg_y
             if right:
-                record[1] += 1.0
+                record[1] += w_x
         if keep and s == 0:
-            record[2] = first / mb
+            if not weighted:
+                record[2] = first / mb
+            else:
+                record[2] = first / total_w if total_w != 0 else math.nan
         # back-propagation, each layer updated once the error below it is computed
         for l in range(L - 1, -1, -1):
             if l > 0:
@@ -404,11 +421,12 @@ def train_epoch(wbs, vs, acts, deltas, zL, X, a0, direct, Y, order, m, eta, deca
             else:
                 _update_layer(wbs[0], vs[0], deltas[0], a0, rows0, mb, decay, mu)
         if kinds.shape[0] > 0:  # nabla_b^l = sum_x dC/dz^l, from delta = (eta / mb) dC/dz
+            unscale = (total_w if weighted else mb) / eta  # weighted: sum_x w_x dC/dz, from (eta w_x / sum w) dC/dz
             for l in range(L):
                 d, total = deltas[l], sum_b[l]
                 for i in range(mb):
                     for j in range(d.shape[1]):
-                        total[j] += d[i, j] * (mb / eta)
+                        total[j] += d[i, j] * unscale
 
 
 @nb.njit(cache=True, fastmath=_FLAGS)

@@ -12,7 +12,10 @@ pass has already computed it:
     softmax   dC/dz_j = a_j (dC/da_j - sum_k a_k dC/da_k)   (not elementwise)
 
 The registry ``ACTIVATIONS`` is keyed by the names users type and that saved
-models store; nothing else is ever looked up by name.
+models store; nothing else is ever looked up by name. ``ALIASES`` holds the
+other names users coming from other libraries type for the same functions
+(``"logistic"``, scikit-learn's name of the sigmoid); a network stores and
+reports the registry's name.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from scipy.special import expit as _expit
 
 __all__ = [
     "ACTIVATIONS",
+    "ALIASES",
     "Activation",
     "get_activation",
     "identity",
@@ -199,10 +203,14 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+#: Other names of registered activations: scikit-learn's MLP calls the sigmoid "logistic".
+ALIASES: dict[str, str] = {"logistic": "sigmoid"}
+
+
 def get_activation(name: str) -> Activation:
-    """Return the activation registered under ``name``; ValueError if none is."""
+    """Return the activation registered under ``name`` (or an alias of it); ValueError if none is."""
     try:
-        return ACTIVATIONS[name]
+        return ACTIVATIONS[ALIASES.get(name, name)]
     except (KeyError, TypeError):
-        known = ", ".join(ACTIVATIONS)
+        known = ", ".join([*ACTIVATIONS, *ALIASES])
         raise ValueError(f"unknown activation {name!r}; choose one of: {known}") from None

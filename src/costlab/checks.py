@@ -20,7 +20,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
-__all__ = ["Bound", "check_int", "check_number"]
+__all__ = ["Bound", "check_int", "check_number", "finite_json"]
 
 #: Longest accepted text of one number (a string of a million digits is not a number).
 MAX_NUMBER_TEXT = 64
@@ -136,3 +136,19 @@ def check_int(name: str, raw, minimum: int | None = None, maximum: int | None = 
         if not (hasattr(raw, "dtype") and getattr(raw, "shape", None) == () and raw.dtype.kind in "iu"):
             raise ValueError(f"{name} must be an integer, got {_shown(raw)}")
     return check_number(name, int(raw), Bound(minimum, maximum, integer=True))
+
+
+def finite_json(obj):
+    """``obj`` with every non-finite float (inf, NaN) replaced by None, so that it is valid JSON.
+
+    A cost formula can be infinite where an output rounds to exactly 0 or 1
+    (``-log(1 - a)`` at a = 1.0): strict JSON has no infinity, so such a value
+    is written as null.
+    """
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(v) for v in obj]
+    return obj

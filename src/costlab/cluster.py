@@ -16,6 +16,7 @@ module only when a scheduler is given.
 from __future__ import annotations
 
 import re
+import socket
 import time
 from concurrent.futures import CancelledError
 import uuid
@@ -45,10 +46,64 @@ def _import_distributed():
 
 
 def check_address(address) -> str:
-    """``tcp://host:port`` (or ``tls://``), else ValueError."""
-    if not isinstance(address, str) or not _ADDRESS.match(address.strip()):
-        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786, got {address!r}")
-    return address.strip()
+    """``tcp://host:port``, or ``tls://host:port`` where Dask's configuration holds TLS settings; else ValueError.
+
+    ``host:port`` is read as Dask reads it, over tcp. A ``tls://`` address
+    needs the client's certificates from Dask's configuration
+    (``distributed.comm.tls.ca-file``, ``.client.cert``, ``.client.key``);
+    without them it is refused at once, before any work.
+    """
+    if not isinstance(address, str) or len(address) > 300:
+        shown = address if not isinstance(address, str) else address[:60] + "..."
+        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786 (or 10.0.0.5:8786), got {shown!r}")
+    text = address.strip()
+    if "://" not in text:
+        text = "tcp://" + text  # Dask's default scheme (distributed.comm.default-scheme)
+    if not _ADDRESS.match(text):
+        shown = address if len(address) <= 80 else address[:60] + "..."
+        raise ValueError(f"scheduler must be an address like tcp://10.0.0.5:8786 (or 10.0.0.5:8786), got {shown!r}")
+    if text.startswith("tls://") and _tls_context() is None:
+        raise ValueError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls.ca-file, "
+                         ".client.cert and .client.key in Dask's configuration), and none are set; "
+                         "set them, or use a tcp:// address (through an SSH tunnel, say)")
+    return text
+
+
+def _tls_context():
+    """The client's SSL context from Dask's configuration, or None when it has none."""
+    distributed = _import_distributed()
+    try:
+        return distributed.security.Security().get_connection_args("client").get("ssl_context")
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+#: Seconds to wait for the scheduler's port to accept a connection before handing over to Dask.
+PROBE_SECONDS = 1.0
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Raise SchedulerUnreachable at once when nothing listens at ``address`` (refused, or no such host).
+
+    Dask's client retries a refused connection until its timeout; a plain
+    socket learns in milliseconds that the port is closed. A host that does
+    not answer within PROBE_SECONDS is left to Dask's own timeout.
+    """
+    hostport = address.split("://", 1)[1]
+    host, _, port = hostport.rpartition(":")
+    host = host.strip("[]")
+    try:
+        with socket.create_connection((host, int(port)), timeout=min(timeout, PROBE_SECONDS)):
+            pass
+    except (socket.timeout, TimeoutError):
+        return
+    except ConnectionRefusedError:
+        raise SchedulerUnreachable(
+            f"cannot reach the Dask scheduler at {address}: the connection was refused (is a scheduler running "
+            "there? start one with 'dask scheduler')"
+        ) from None
+    except OSError as e:
+        raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {address} ({_reason(e)})") from None
 
 
 def check_timeout(timeout) -> float:
@@ -72,9 +127,10 @@ def _in_one_blas_thread(fn, *args):
 
 def _connect(address: str, timeout: float):
     distributed = _import_distributed()
+    _probe(address, timeout)
     try:
         client = distributed.Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as e:
+    except (OSError, TimeoutError, TypeError, ValueError) as e:
         raise SchedulerUnreachable(
             f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({_reason(e)})"
         ) from None

@@ -40,20 +40,34 @@ def _train_seed(data, limit, sizes, costs, etas, init, seed, epochs, batch_size,
     ``data`` and ``limit`` are as :func:`_dataset` takes them.
     """
     from costlab.group import NetworkGroup
-    from costlab.metrics import class_metrics
+    from costlab.metrics import class_metrics, label_metrics, subset_accuracy
     from costlab.network import Network
 
     dataset = _dataset(data, limit, positive)
     pairs = [(cost, eta) for cost in costs for eta in etas]
     networks = [Network(sizes, cost=cost, init=init, seed=seed, dtype=dtype) for cost, _ in pairs]
+
+    def multilabel_accuracy(group, epoch, histories):
+        # an indicator matrix is right when every label of a sample is: the subset accuracy on the test set
+        for net, h in zip(networks, histories):
+            if h.epoch and h.epoch[-1] == epoch:
+                h.eval_accuracy[-1] = subset_accuracy(dataset.y_test, net.feedforward(dataset.X_test))
+                h.train_accuracy[-1] = None
+
     histories = NetworkGroup(networks).fit(
         dataset.X_train, dataset.y_train, epochs=epochs, batch_size=batch_size,
         eta=[eta for _, eta in pairs], lmbda=lmbda, eval_data=(dataset.X_test, dataset.y_test),
+        on_epoch=multilabel_accuracy if dataset.multilabel else None, sample_weight=dataset.w_train,
     )
+
+    def test_classes(net):
+        if dataset.multilabel:
+            return label_metrics(dataset.y_test, (net.feedforward(dataset.X_test) > 0.5).astype(np.int64),
+                                 dataset.class_names)
+        return class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
+
     return [
-        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict(),
-         "test_classes": class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes,
-                                       dataset.class_names)}
+        {"init": init, "seed": seed, "cost": cost, "eta": eta, "history": h.to_dict(), "test_classes": test_classes(net)}
         for (cost, eta), h, net in zip(pairs, histories, networks)
     ]
 
@@ -236,16 +250,32 @@ def compare(
         raise ValueError(
             f"sizes must start with {dataset.n_features} and end with {dataset.n_outputs} for {dataset.name}, got {sizes}"
         )
+    from costlab.memory import MAX_PARAMETERS, check_run_memory, parameter_count, run_estimate
+
+    if parameter_count(sizes) > MAX_PARAMETERS:
+        raise ValueError(f"sizes {','.join(map(str, sizes))} make a network of {parameter_count(sizes):,} weights "
+                         f"and biases; the most costlab trains is {MAX_PARAMETERS:,}")
+    data_bytes = sum(a.nbytes for a in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test))
+    check_run_memory(run_estimate(
+        sizes=sizes, n_train=len(dataset.X_train), n_test=len(dataset.X_test), data_bytes=data_bytes,
+        networks=len(costs) * len(etas), processes=1 if scheduler is not None else max(1, min(workers, len(seeds) * len(inits))),
+        itemsize=np.dtype(dtype).itemsize if dtype in ("float32", "float64") else 8, batch_size=batch_size,
+        momentum=False), f"comparing {' x '.join(map(str, sizes))} on {dataset.name}")
     # build one network per cost now, so that bad settings fail before any work
     from costlab.network import Network
 
     for cost in costs:
-        Network(sizes, cost=cost, init=inits[0], dtype=dtype)
+        net = Network(sizes, cost=cost, init=inits[0], dtype=dtype)
+        if dataset.multilabel and net.output_activation == "softmax":
+            raise ValueError(f"cost {cost}: {dataset.name} is multi-label (y of shape (n, {dataset.n_classes})), but "
+                             "a softmax output makes the labels share one unit of probability, one class per sample; "
+                             "use a cost with one sigmoid per label, such as cross-entropy")
     config = {
         "data": data, "limit": limit, "sizes": sizes, "costs": list(costs), "etas": [float(e) for e in etas],
         "seeds": seeds, "epochs": epochs, "batch_size": batch_size, "inits": list(inits), "lmbda": lmbda,
         "dtype": dtype, "target_accuracy": target_accuracy, "n_train": len(dataset.X_train),
         "n_test": len(dataset.X_test), "positive": positive, "task": dataset.name,
+        "multilabel": dataset.multilabel,
     }
     tasks = [
         (sizes, list(costs), [float(e) for e in etas], init, seed, epochs, batch_size, lmbda, dtype, positive)

@@ -33,7 +33,7 @@ from functools import lru_cache, partial
 from typing import Callable
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 from costlab.hooks import compile_cost_formula
 from costlab.activations import Activation
@@ -52,6 +52,7 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_delta",
     "get_cost",
+    "kl",
     "log_likelihood",
     "log_likelihood_delta",
     "quadratic",
@@ -319,6 +320,26 @@ def focal_delta(z, a, y, activation=None, *, gamma=2.0, alpha=None):
     return d
 
 
+def kl(z, a, y):
+    """C_x = sum_j [y_j ln(y_j / a_j) + (1 - y_j) ln((1 - y_j) / (1 - a_j))], the KL divergence of a from y.
+
+    The Kullback-Leibler divergence of the Bernoulli output ``a = sigma(z)``
+    from the target ``y``, per output neuron, with 0 ln 0 = 0: it is the
+    cross-entropy minus the entropy of y,
+    ``C_KL = C_CE - H(y)``, ``H(y) = -[y ln y + (1 - y) ln(1 - y)]``, so it is 0
+    where a = y and its gradient is the cross-entropy's, ``delta = a - y``
+    (H(y) does not depend on the weights).
+
+    Notes
+    -----
+    Computed as the cross-entropy from z (stable for every finite z, see
+    :func:`cross_entropy`) plus ``y ln y + (1 - y) ln(1 - y)`` with
+    ``scipy.special.xlogy`` (0 where y is 0 or 1).
+    """
+    y = np.asarray(y)
+    return cross_entropy(z, a, y) + np.sum(xlogy(y, y) + xlogy(1.0 - y, 1.0 - y), axis=-1)
+
+
 def _minus_log_softmax(z):
     """-ln a_j = ln sum_k e^{z_k} - z_j, over the last axis, as in :func:`log_likelihood`."""
     z = np.asarray(z)
@@ -416,7 +437,8 @@ COSTS: dict[str, Cost] = {
 
 #: The parameters each cost takes in a spec, ``name(key=value, ...)``, in the order of
 #: the spec's canonical text, with what each accepts. ``focal`` is named only here: it is
-#: always a parameterized cost (``focal`` alone is ``focal(gamma=2)``).
+#: always a parameterized cost (``focal`` alone is ``focal(gamma=2)``). So is ``kl``, the
+#: Kullback-Leibler divergence (the cross-entropy less the entropy of y, :func:`kl`).
 PARAMETERS: dict[str, dict[str, str]] = {
     "quadratic": {},
     "cross-entropy": {"pos_weight": "a number > 0", "smoothing": "a number in [0, 1)"},
@@ -426,6 +448,7 @@ PARAMETERS: dict[str, dict[str, str]] = {
         "gamma": "a number in [0, 100]",
     },
     "focal": {"gamma": "a number in [0, 100]", "alpha": "a number in [0, 1]"},
+    "kl": {},
 }
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*")
@@ -553,6 +576,9 @@ def _with_parameters(name: str, params: dict) -> Cost:
         kw = {"gamma": params.get("gamma", 2.0), "alpha": params.get("alpha")}
         formula = "C = -1/n sum_x alpha_t (1 - p_t)^gamma ln p_t, p_t = a y + (1 - a)(1 - y)"
         return Cost(spec, partial(focal, **kw), partial(focal_delta, **kw), ("sigmoid",), formula)
+    if name == "kl":
+        return Cost("kl", kl, cross_entropy_delta, ("sigmoid",),
+                    "C = 1/n sum_x [y ln(y/a) + (1 - y) ln((1 - y)/(1 - a))], 0 ln 0 = 0")
     return COSTS[name]  # quadratic() takes no parameters
 
 
@@ -604,7 +630,7 @@ def get_cost(spec) -> Cost:
 
 
 #: Costs (by the name before any parameters) whose targets must lie in [0, 1].
-UNIT_TARGETS = ("cross-entropy", "log-likelihood", "focal")
+UNIT_TARGETS = ("cross-entropy", "log-likelihood", "focal", "kl")
 
 
 def check_targets(cost: Cost, Y, name: str = "y") -> None:

@@ -13,7 +13,9 @@
     The four IDX files of MNIST or Fashion-MNIST (plain or ``.gz``) in ``DIR``.
 ``PATH.npz``
     A NumPy archive with arrays ``X_train``, ``y_train``, ``X_test``, ``y_test``
-    (read with ``allow_pickle=False``).
+    (read with ``allow_pickle=False``), and optionally ``w_train``, a weight
+    per training sample (finite, >= 0). y is integer labels (n,) or a
+    multi-label indicator matrix of 0 and 1 (n, k).
 
 Images from IDX files stay bytes (uint8, 1 byte a pixel): the training engine
 scales them to [0, 1] a batch at a time, so the 60,000 Fashion-MNIST images
@@ -97,7 +99,11 @@ def _over_budget(what: str, needed: int) -> DataError:
 
 @dataclass
 class Dataset:
-    """Training and test data: samples are rows, labels are integers 0..n_classes-1."""
+    """Training and test data: samples are rows, labels are integers 0..n_classes-1.
+
+    A multi-label data set (``multilabel``) has instead an indicator matrix of
+    0 and 1 per sample, y of shape (n, k): ``n_classes`` is then k, the labels.
+    """
 
     name: str
     X_train: np.ndarray
@@ -109,6 +115,10 @@ class Dataset:
     class_names: tuple | None = None
     #: one class against the rest (labels 0/1), trained with one sigmoid output
     binary: bool = False
+    #: y is an (n, k) indicator matrix: k labels, each 0 or 1, one sigmoid output per label
+    multilabel: bool = False
+    #: a weight per training sample (the .npz's w_train), or None
+    w_train: np.ndarray | None = None
 
     @property
     def n_features(self) -> int:
@@ -124,6 +134,9 @@ class Dataset:
 
         On the digits, one digit against the rest: about 10% positives, a rare class.
         """
+        if self.multilabel:
+            raise DataError(f"{self.name} is multi-label (y of shape (n, {self.n_classes})): each label is already "
+                            "a task of its own against the rest, so there is no one positive class to pick")
         if isinstance(positive, bool) or not isinstance(positive, (int, np.integer)) \
                 or not 0 <= positive < self.n_classes:
             raise DataError(f"the positive class must be one of 0..{self.n_classes - 1} for {self.name}, got {positive!r}")
@@ -131,7 +144,7 @@ class Dataset:
         return Dataset(
             f"{self.name}, {label} against the rest", (self.X_train), (self.y_train == positive).astype(np.int64),
             self.X_test, (self.y_test == positive).astype(np.int64), 2, self.image_shape,
-            (f"not {label}", label), True,
+            (f"not {label}", label), True, w_train=self.w_train,
         )
 
     def limit(self, n: int | None) -> "Dataset":
@@ -142,13 +155,14 @@ class Dataset:
             raise DataError(f"limit must be >= 1, got {n}")
         return Dataset(
             self.name, self.X_train[:n], self.y_train[:n], self.X_test, self.y_test,
-            self.n_classes, self.image_shape, self.class_names, self.binary,
+            self.n_classes, self.image_shape, self.class_names, self.binary, self.multilabel,
+            None if self.w_train is None else self.w_train[:n],
         )
 
     def describe(self) -> str:
         return (
             f"{self.name}: {len(self.X_train)} training and {len(self.X_test)} test samples, "
-            f"{self.n_features} features, {self.n_classes} classes"
+            f"{self.n_features} features, {self.n_classes} {'labels (multi-label)' if self.multilabel else 'classes'}"
         )
 
 
@@ -338,6 +352,9 @@ def _npy_header(zf: zipfile.ZipFile, key: str, path: Path):
 def load_npz(path) -> Dataset:
     """A .npz with X_train, y_train, X_test, y_test; validated, never unpickled.
 
+    y holds integer class labels, shape (n,), or a multi-label indicator
+    matrix of 0 and 1, shape (n, k), one column per label.
+
     Each array's header (dtype, shape) is read and checked, and the memory the
     data set would take is checked against :func:`memory_budget`, before any
     array's data is read.
@@ -356,6 +373,12 @@ def load_npz(path) -> Dataset:
                 if missing:
                     raise DataError(f"{path}: missing arrays {', '.join(missing)}")
                 _check_npz_shapes(path, {k: h[0] for k, h in headers.items()})
+                weights = _npy_header(zf, "w_train", path)
+                if weights is not None:
+                    if weights[0] != (headers["X_train"][0][0],):
+                        raise DataError(f"{path}: w_train must have shape ({headers['X_train'][0][0]},), one weight "
+                                        f"per training sample, got {weights[0]}")
+                    headers["w_train"] = weights
                 # in memory: images as bytes stay bytes, other features become float64, labels int64
                 needed = sum(math.prod(shape) * (dtype.itemsize + (0 if dtype == np.uint8 else 8))
                              for shape, dtype, _ in headers.values())
@@ -377,8 +400,17 @@ def load_npz(path) -> Dataset:
             raise DataError(f"{path}: X_{part} must be numeric, got {X.dtype}")
         if X.dtype != np.uint8 and not all_finite(X):
             raise DataError(f"{path}: X_{part} contains NaN or infinite values")
-        if y.shape != (X.shape[0],):
-            raise DataError(f"{path}: y_{part} must have shape ({X.shape[0]},), got {y.shape}")
+        if y.shape[:1] != (X.shape[0],) or y.ndim > 2:
+            raise DataError(f"{path}: y_{part} must have shape ({X.shape[0]},) or ({X.shape[0]}, labels), got {y.shape}")
+        if y.ndim == 2:
+            if not (np.issubdtype(y.dtype, np.integer) or y.dtype == bool):
+                raise DataError(f"{path}: y_{part} of shape (n, k) is a multi-label indicator matrix and must "
+                                f"hold integers 0 and 1, got {y.dtype}")
+            odd = y[(y != 0) & (y != 1)]
+            if odd.size:
+                raise DataError(f"{path}: y_{part} of shape (n, k) is a multi-label indicator matrix and may hold "
+                                f"only 0 and 1, got {int(odd.flat[0])}")
+            continue
         if not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
             raise DataError(f"{path}: y_{part} must hold non-negative integer labels")
         if y.size and y.max() >= MAX_CLASSES:
@@ -387,16 +419,26 @@ def load_npz(path) -> Dataset:
         if magnitude > MAX_FEATURE:
             raise DataError(f"{path}: X_{part} holds values up to {magnitude:.3g} in size; scale the features "
                             f"to about [0, 1] (costlab refuses magnitudes over {MAX_FEATURE:g})")
+    w_train = arrays.pop("w_train", None)
+    if w_train is not None:
+        w_train = w_train.astype(np.float64)
+        if not all_finite(w_train):
+            raise DataError(f"{path}: w_train contains NaN or infinite values")
+        if w_train.size and w_train.min() < 0:
+            raise DataError(f"{path}: w_train must be >= 0, got {w_train.min():g}")
+        if w_train.size and not np.any(w_train > 0):
+            raise DataError(f"{path}: w_train is zero for every sample: nothing to learn from")
     shape = arrays["X_train"].shape[1:]
     flat = {
         k: (a.reshape(a.shape[0], -1) if a.dtype == np.uint8 else a.reshape(a.shape[0], -1).astype(np.float64))
         if k.startswith("X") else a.astype(np.int64)
         for k, a in arrays.items()
     }
-    n_classes = int(max(flat["y_train"].max(), flat["y_test"].max())) + 1
+    multilabel = flat["y_train"].ndim == 2
+    n_classes = flat["y_train"].shape[1] if multilabel else int(max(flat["y_train"].max(), flat["y_test"].max())) + 1
     return Dataset(
         path.stem, flat["X_train"], flat["y_train"], flat["X_test"], flat["y_test"],
-        n_classes, shape if len(shape) == 2 else None,
+        n_classes, shape if len(shape) == 2 else None, multilabel=multilabel, w_train=w_train,
     )
 
 
@@ -406,10 +448,13 @@ def _check_npz_shapes(path: Path, shapes: dict) -> None:
         X, y = shapes[f"X_{part}"], shapes[f"y_{part}"]
         if len(X) < 2 or X[0] == 0:
             raise DataError(f"{path}: X_{part} must have shape (n, features...), got {X}")
-        if y != (X[0],):
-            raise DataError(f"{path}: y_{part} must have shape ({X[0]},), got {y}")
+        if y[:1] != (X[0],) or len(y) > 2 or (len(y) == 2 and not 1 <= y[1] <= MAX_CLASSES):
+            raise DataError(f"{path}: y_{part} must have shape ({X[0]},) or ({X[0]}, labels), got {y}")
     if shapes["X_train"][1:] != shapes["X_test"][1:]:
         raise DataError(f"{path}: X_train and X_test have different sample shapes")
+    if shapes["y_train"][1:] != shapes["y_test"][1:]:
+        raise DataError(f"{path}: y_train and y_test differ: {shapes['y_train']} and {shapes['y_test']} "
+                        "(labels, or one indicator column per label in both)")
 
 
 def load_data(spec: str) -> Dataset:

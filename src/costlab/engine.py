@@ -14,6 +14,14 @@ group, every product a ``matmul`` over the last two axes)::
     w -> (1 - eta lmbda / n) w - (eta / m) nabla_w           gradient descent on a
     b -> b - (eta / m) nabla_b                               mini-batch of m out of n
 
+With sample weights ``w_x`` (``sample_weight``) each sample's output error,
+and so its cost and gradient, is scaled by its weight, and the batch's sum is
+divided by the batch's total weight instead of m, as scikit-learn's
+``MLPClassifier`` does: ``nabla = sum_x w_x nabla C_x`` and the step
+``-(eta / sum_x w_x) nabla``, a weighted mean over the mini-batch. Weights of
+one reduce to the book's update. A mini-batch whose weights are all zero
+takes no gradient step (the weight decay still applies).
+
 With momentum ``mu`` the step goes through a velocity ``v`` (for w and b
 alike): ``v -> mu v - (eta / m) nabla``, ``w -> (1 - eta lmbda / n) w + v``.
 
@@ -86,15 +94,19 @@ def feedforward(weights, biases, x, hidden: Activation, output: Activation):
     return zs, activations
 
 
-def backward(weights, zs, activations, y, hidden: Activation, output: Activation, cost: Cost):
+def backward(weights, zs, activations, y, hidden: Activation, output: Activation, cost: Cost,
+             sample_weight=None):
     """(nabla_w, nabla_b) from a forward pass: the equations BP1 to BP4.
 
     ``nabla_w[l] = delta^l.T a^{l-1}`` and ``nabla_b[l] = sum_x delta^l``:
-    sums, not means, over the rows of the batch.
+    sums, not means, over the rows of the batch. With ``sample_weight`` (one
+    weight per row) the sums are weighted: delta^L_x -> w_x delta^L_x.
     """
     L = len(weights)
     nabla_w, nabla_b = [None] * L, [None] * L
     delta = cost.delta(zs[-1], activations[-1], y, output)  # BP1: delta^L = dC/dz^L
+    if sample_weight is not None:
+        delta = delta * np.asarray(sample_weight, dtype=delta.dtype)[..., None]  # w_x dC_x/dz^L
     for l in range(L - 1, -1, -1):
         nabla_b[l] = delta.sum(axis=-2)  # BP3
         nabla_w[l] = delta.swapaxes(-1, -2) @ activations[l]  # BP4
@@ -104,10 +116,10 @@ def backward(weights, zs, activations, y, hidden: Activation, output: Activation
     return nabla_w, nabla_b
 
 
-def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost):
-    """The gradient (nabla_w, nabla_b) of sum_x C_x over the rows of ``x`` with targets ``y``."""
+def backprop(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost, sample_weight=None):
+    """The gradient (nabla_w, nabla_b) of sum_x C_x (sum_x w_x C_x with ``sample_weight``) over the rows of ``x``."""
     zs, activations = feedforward(weights, biases, x, hidden, output)
-    return backward(weights, zs, activations, y, hidden, output, cost)
+    return backward(weights, zs, activations, y, hidden, output, cost, sample_weight)
 
 
 def update(weights, biases, nabla_w, nabla_b, m: int, settings: Settings, velocities=None):
@@ -117,11 +129,15 @@ def update(weights, biases, nabla_w, nabla_b, m: int, settings: Settings, veloci
     ``(v_w, v_b)``, two lists shaped like the weights and the biases::
 
         v -> mu v - (eta / m) nabla,   w -> (1 - eta lmbda / n) w + v_w,   b -> b + v_b
+
+    ``m`` is the batch size, or its total weight sum_x w_x for a weighted
+    gradient (a number, or one per network of a group); 0 takes no gradient step.
     """
+    m = np.where(np.asarray(m) == 0, np.inf, m)  # a batch of total weight 0 has nabla = 0: no step
     decay = settings.decay()
     for l, (w, b) in enumerate(zip(weights, biases)):
-        eta_m_w = _per_network(settings.eta, w) / m
-        eta_m_b = _per_network(settings.eta, b) / m
+        eta_m_w = _per_network(settings.eta, w) / _per_network(m, w)
+        eta_m_b = _per_network(settings.eta, b) / _per_network(m, b)
         if decay is not None:
             w *= _per_network(decay, w)
         if settings.mu:
@@ -138,14 +154,17 @@ def update(weights, biases, nabla_w, nabla_b, m: int, settings: Settings, veloci
 
 
 def sgd_step(weights, biases, x, y, hidden: Activation, output: Activation, cost: Cost,
-             settings: Settings, velocities=None):
+             settings: Settings, velocities=None, sample_weight=None):
     """One step of gradient descent on the mini-batch (x, y), in place; returns (z^L, a^L).
 
     The output layer's weighted input and output are those of the forward
     pass before the step: the training loop's running record of the cost and
-    the accuracy comes from them.
+    the accuracy comes from them. With ``sample_weight`` (the batch's rows'
+    weights, (m,) or (K, m)) the step is the weighted mean
+    ``-(eta / sum_x w_x) sum_x w_x nabla C_x``.
     """
     zs, activations = feedforward(weights, biases, x, hidden, output)
-    nabla_w, nabla_b = backward(weights, zs, activations, y, hidden, output, cost)
-    update(weights, biases, nabla_w, nabla_b, x.shape[-2], settings, velocities)
+    nabla_w, nabla_b = backward(weights, zs, activations, y, hidden, output, cost, sample_weight)
+    m = x.shape[-2] if sample_weight is None else np.sum(sample_weight, axis=-1)
+    update(weights, biases, nabla_w, nabla_b, m, settings, velocities)
     return zs[-1], activations[-1]

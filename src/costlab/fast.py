@@ -151,14 +151,19 @@ def output(wb, X, hidden: Activation, out: Activation):
     return result
 
 
-def _correct(a, y):
-    """How many rows of output ``a`` are right: argmax against argmax, or a > 0.5 against y > 0.5."""
+def _right(a, y):
+    """Which rows of output ``a`` are right: argmax against argmax, or a > 0.5 against y > 0.5."""
     if a.shape[-1] == 1:
-        return np.sum((a[..., 0] > 0.5) == (y[..., 0] > 0.5), axis=-1)
-    return np.sum(np.argmax(a, axis=-1) == np.argmax(y, axis=-1), axis=-1)
+        return (a[..., 0] > 0.5) == (y[..., 0] > 0.5)
+    return np.argmax(a, axis=-1) == np.argmax(y, axis=-1)
 
 
-def evaluate(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, lmbda=0.0):
+def _correct(a, y):
+    """How many rows of output ``a`` are right."""
+    return np.sum(_right(a, y), axis=-1)
+
+
+def evaluate(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, lmbda=0.0, sample_weight=None):
     """(C, accuracy) over all rows of X with targets Y.
 
     ``C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2`` and the fraction of rows whose
@@ -166,18 +171,26 @@ def evaluate(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, lmbda=0.
     neuron, a > 0.5 against y > 0.5). For a group of K networks both are
     arrays of K (``lmbda`` may be one per network). Rows are converted
     EVAL_CHUNK at a time, so the whole data set is never copied as floats.
+    With ``sample_weight`` both are weighted means, ``1/n sum_x C_x`` becoming
+    ``sum_x w_x C_x / sum_x w_x`` (the L2 term keeps n, the number of rows).
     """
     lead = wb[0].shape[:-2]
     total = np.zeros(lead)
-    correct = np.zeros(lead, dtype=np.int64)
+    correct = np.zeros(lead, dtype=np.int64 if sample_weight is None else float)
     n = X.shape[0]
     for s in range(0, n, EVAL_CHUNK):
         yb = Y[s:s + EVAL_CHUNK]
         z, a, _ = forward(wb, rows(X, slice(s, s + EVAL_CHUNK), wb[0].dtype.type), hidden, out)
-        total += np.sum(cost.fn(z, a, yb), axis=-1)
-        correct += _correct(a, yb)
+        if sample_weight is None:
+            total += np.sum(cost.fn(z, a, yb), axis=-1)
+            correct += _correct(a, yb)
+        else:
+            sw = sample_weight[s:s + EVAL_CHUNK]
+            total += cost.fn(z, a, yb) @ sw
+            correct += _right(a, yb) @ sw
     squares = sum(np.sum(w[..., :-1] ** 2, axis=(-2, -1)) for w in wb)
-    return total / n + 0.5 * (np.asarray(lmbda) / n) * squares, correct / n
+    total_weight = n if sample_weight is None else float(np.sum(sample_weight))
+    return total / total_weight + 0.5 * (np.asarray(lmbda) / n) * squares, correct / total_weight
 
 
 # --------------------------------------------------------------------------- #
@@ -253,26 +266,36 @@ class _Step:
         self.gemms = [gemm_for(w) for w in wb]
         self.scratch = [np.ones(w.shape[:-2] + (m, w.shape[-2] + 1), dtype=dt) for w in wb[:-1]]
 
-    def __call__(self, x1, y, z_first=None, update_first=None):
+    def __call__(self, x1, y, z_first=None, update_first=None, sw=None):
         """One step on the batch (x1, y), in place; returns (z^L, a^L) before the step.
 
         Back-propagation computes delta^{l-1} from w^l before layer l is
         updated, and updates each layer as soon as it has passed it.
         ``update_first(delta, a1)``, if given, updates the first layer instead
-        of :func:`update_layer`.
+        of :func:`update_layer`. ``sw``, the rows' sample weights ((m,), or
+        (K, m) for a group in its own orders), scales row x of delta^L by
+        eta w_x / sum_x w_x instead of eta / m.
         """
         wb, hidden, layers = self.wb, self.hidden, self.layers
         z, a, inputs = forward(wb, x1, hidden, self.out, self.scratch, z_first)
         delta = self.cost.delta(z, a, y, self.out)
-        scale = self.eta / x1.shape[-2]
-        delta *= scale
+        if sw is None:
+            delta *= self.eta / x1.shape[-2]
+        else:
+            total = np.sum(sw, axis=-1, keepdims=True)
+            # eta w_x / sum_x w_x, and 0 in a batch of total weight 0 (no step)
+            share = np.divide(sw, total, out=np.zeros_like(sw), where=total != 0)
+            delta *= self.eta * share[..., None]  # eta: a number, or (K, 1, 1) for a group
         if layers is not None:
             layers.keep(inputs, a, y)
         for l in range(len(wb) - 1, -1, -1):
             a1 = inputs[l]
             below = hidden.backward(a1[..., :-1], delta @ wb[l][..., :-1]) if l else None
             if layers is not None:
-                layers.add_delta(l, delta, x1.shape[-2])
+                if sw is None:
+                    layers.add_delta(l, delta, x1.shape[-2])
+                else:
+                    layers.add_delta(l, delta, 1, factor=total)
             if l == 0 and update_first is not None:
                 update_first(delta, a1)
             else:
@@ -295,8 +318,10 @@ def _gathers_compiled(kernels, X, order):
     return kernels is not None and order.ndim == 1 and X.ndim == 2 and X.dtype in (np.uint8, np.float32, np.float64)
 
 
-def _chunks(X, Y, order, m, dtype, kernels=None, seen=None):
-    """Yield (x1, y) chunks of whole mini-batches in ``order``, gathered and converted.
+def _chunks(X, Y, order, m, dtype, kernels=None, seen=None, sample_weight=None):
+    """Yield (x1, y, sw) chunks of whole mini-batches in ``order``, gathered and converted.
+
+    ``sw`` is the rows' sample weights, or None when ``sample_weight`` is.
 
     A chunk is about GATHER_BYTES of rows (of all members' rows when each
     network of a group has its own order). With ``kernels`` (the compiled
@@ -320,7 +345,7 @@ def _chunks(X, Y, order, m, dtype, kernels=None, seen=None):
                 seen[0] = False
         else:
             x1 = rows(X, idx, dtype)
-        yield x1, Y[idx]
+        yield x1, Y[idx], None if sample_weight is None else sample_weight[idx]
 
 
 class _Record:
@@ -330,18 +355,19 @@ class _Record:
     its step: the cost at the epoch's start, as one batch sees it.
     """
 
-    def __init__(self, lead, m):
+    def __init__(self, lead, m, weighted=False):
         self.cost = np.zeros(lead)
-        self.correct = np.zeros(lead, dtype=np.int64)
+        # weighted training sums the weights of the right answers, sum_x w_x C_x and sum_x w_x C_x / sum_x w_x
+        self.correct = np.zeros(lead, dtype=float if weighted else np.int64)
         self.first = None
         self.m = m
-        self._pending = []  # (z, a, y) not yet counted: counted EVAL_CHUNK rows at a time
+        self._pending = []  # (z, a, y, sw) not yet counted: counted EVAL_CHUNK rows at a time
         self._rows = 0
 
-    def add(self, cost: Cost, z, a, y):
-        """Count the batches' outputs z, a against their targets y (arrays the record may keep)."""
+    def add(self, cost: Cost, z, a, y, sw=None):
+        """Count the batches' outputs z, a against their targets y (arrays the record may keep), weighted by sw."""
         self._cost = cost
-        self._pending.append((z, a, y))
+        self._pending.append((z, a, y, sw))
         self._rows += z.shape[-2]
         if self._rows >= EVAL_CHUNK:
             self.flush()
@@ -350,13 +376,24 @@ class _Record:
         """Count what :meth:`add` has kept: a few large NumPy calls instead of many small ones."""
         if not self._pending:
             return
-        z, a, y = (np.concatenate(parts, axis=-2) if len(parts) > 1 else parts[0] for parts in zip(*self._pending))
+        weighted = self._pending[0][3] is not None
+        parts = list(zip(*self._pending))[:4 if weighted else 3]
+        z, a, y, *sw = (np.concatenate(p, axis=-1 if i == 3 else -2) if len(p) > 1 else p[0] for i, p in enumerate(parts))
         self._pending, self._rows = [], 0
         C = self._cost.fn(z, a, y)
+        if not weighted:
+            if self.first is None:
+                self.first = np.mean(C[..., :self.m], axis=-1)
+            self.cost += np.sum(C, axis=-1)
+            self.correct += _correct(a, y)
+            return
+        sw = sw[0]
         if self.first is None:
-            self.first = np.mean(C[..., :self.m], axis=-1)
-        self.cost += np.sum(C, axis=-1)
-        self.correct += _correct(a, y)
+            w = sw[..., :self.m]
+            with np.errstate(invalid="ignore", divide="ignore"):  # a first batch of weight 0: NaN, no reference
+                self.first = np.sum(C[..., :self.m] * w, axis=-1) / np.sum(w, axis=-1)
+        self.cost += np.sum(C * sw, axis=-1)
+        self.correct += np.sum(_right(a, y) * sw, axis=-1)
 
 
 #: A sigmoid or tanh neuron is saturated on a sample when sigma'(z) is below this fraction of its maximum
@@ -413,6 +450,8 @@ class LayerRecord:
                                 for w, parts in zip(wb, self.parts)]
         self.alive = [np.zeros(lead + (w.shape[-2],), dtype=bool) if r else None for w, r in zip(wb, self.relu)]
         self.slowed_count = np.zeros(lead, dtype=np.int64)
+        # the total sample weight seen, when training is weighted: the speed is then a weighted mean
+        self.weight = None
         # members whose output saturates (all of them, unless a group mixes outputs)
         self.output_saturates = np.zeros(lead, dtype=bool)
         for _, idx in self.parts[-1]:
@@ -449,11 +488,14 @@ class LayerRecord:
         self.pending = []
         self._count(outs, y)
 
-    def add_delta(self, l, delta, m=None):
+    def add_delta(self, l, delta, m=None, factor=None):
         """nabla_b^l of a batch: sum_x delta^l_x.
 
         In training (``m`` given) ``delta`` is (eta / m) dC/dz: its sums are kept
-        per batch size and divided by eta / m once, in :meth:`row`.
+        per batch size and divided by eta / m once, in :meth:`row`. A weighted
+        batch passes m = 1 and its total weight as ``factor``: delta is then
+        (eta w_x / sum_x w_x) dC/dz, and its sums times the factor are
+        eta sum_x w_x dC/dz.
         """
         if m is None:
             self.sum_b[l] += np.sum(delta, axis=-2)
@@ -461,7 +503,7 @@ class LayerRecord:
         sums = self.scaled.get(m)
         if sums is None:
             sums = self.scaled[m] = [np.zeros_like(s) for s in self.sum_b]
-        sums[l] += np.sum(delta, axis=-2)
+        sums[l] += np.sum(delta, axis=-2) if factor is None else np.sum(delta, axis=-2) * factor
 
     def row(self):
         """(speed, saturated, dead, slowed): per layer, arrays over the lead axis.
@@ -479,7 +521,8 @@ class LayerRecord:
                     self.sum_b[l] += np.divide(total * m, eta, out=np.zeros_like(total), where=eta != 0)
             self.scaled = {}
         n = max(self.n, 1)
-        speed = [np.sqrt(np.sum((s / n) ** 2, axis=-1)) for s in self.sum_b]
+        total = n if self.weight is None or self.weight == 0 else self.weight
+        speed = [np.sqrt(np.sum((s / total) ** 2, axis=-1)) for s in self.sum_b]
         saturated = [None if c is None else np.mean(c > 0.5 * self.n, axis=-1) for c in self.saturated_count]
         if saturated[-1] is not None:
             saturated[-1] = np.where(self.output_saturates, saturated[-1], np.nan)
@@ -490,18 +533,23 @@ class LayerRecord:
         return speed, saturated, dead, slowed
 
 
-def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost) -> LayerRecord:
+def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, sample_weight=None) -> LayerRecord:
     """The per-layer record of the current weights over all rows of (X, Y): no update.
 
     One forward and backward pass, EVAL_CHUNK rows at a time: ``speed`` is the
-    length of the exact gradient (1/n) sum_x delta^l_x of the mean cost.
+    length of the exact gradient (1/n) sum_x delta^l_x of the mean cost
+    (with ``sample_weight``, of the weighted mean sum_x w_x delta^l_x / sum_x w_x).
     """
     record = LayerRecord(wb, hidden, out)
+    if sample_weight is not None:
+        record.weight = float(np.sum(sample_weight))
     for s in range(0, X.shape[0], EVAL_CHUNK):
         y = Y[s:s + EVAL_CHUNK]
         z, a, inputs = forward(wb, rows(X, slice(s, s + EVAL_CHUNK), wb[0].dtype.type), hidden, out)
         record.add_outputs(inputs, a, y)
         delta = cost.delta(z, a, y, out)
+        if sample_weight is not None:
+            delta *= sample_weight[s:s + EVAL_CHUNK, None]
         for l in range(len(wb) - 1, -1, -1):
             record.add_delta(l, delta)
             if l:
@@ -510,7 +558,7 @@ def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost) -> La
 
 
 def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activation, out: Activation,
-                cost: Cost, record=None, on_batch=None, layers=None, inputs=None):
+                cost: Cost, record=None, on_batch=None, layers=None, inputs=None, sample_weight=None):
     """One epoch of mini-batch gradient descent on (X, Y), in place: the fast path's entry point.
 
     Parameters
@@ -542,6 +590,12 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
         (the caller then checks X with :func:`all_finite`). The compiled
         kernel watches the first layer's z, the compiled gather the rows'
         sum; without either, X is checked here, before the epoch.
+    sample_weight : ndarray, optional
+        One weight w_x >= 0 per row of X, of the parameters' dtype: each
+        batch's step is then -(eta / sum_x w_x) sum_x w_x nabla C_x (see
+        :mod:`costlab.engine`), and ``record`` (made with ``weighted=True``)
+        sums w_x C_x and the weights of the right answers. None: every row
+        counts once, at no extra cost.
     """
     n_batches = -(-order.shape[-1] // m)
     kernel = _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost)
@@ -560,37 +614,40 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
             if etas[k] != 0:
                 stats = _kernel_epoch(kernel, [w[k] for w in wb], None if velocities is None else [v[k] for v in velocities],
                                       X, Y, order if order.ndim == 1 else order[k], m, etas[k], decays[k], mu,
-                                      hidden, out, cost, record is not None, seen, layers, k)
+                                      hidden, out, cost, record is not None, seen, layers, k, sample_weight)
                 if record is not None:
                     record.cost[k] += stats[0]
-                    record.correct[k] += int(stats[1])
+                    record.correct[k] += stats[1] if sample_weight is not None else int(stats[1])
                     record.first[k] = stats[2]
             if on_batch is not None:
                 on_batch(n_batches * done // len(members), n_batches)
         if layers is not None:
-            layers.n += order.shape[-1]
+            _count_rows(layers, order, sample_weight)
         return
     step = _Step(wb, velocities, m, eta, decay, mu, hidden, out, cost, layers)
     grouped = wb[0].ndim == 3
     done = 0
     # a long epoch gathers its rows in the compiled module, where it is installed
     gather = _kernels() if KERNEL != "never" and n_batches >= KERNEL_MIN_BATCHES else None
-    chunks = _chunks(X, Y, order, m, wb[0].dtype.type, gather, None if inputs is None else seen)
+    chunks = _chunks(X, Y, order, m, wb[0].dtype.type, gather, None if inputs is None else seen, sample_weight)
     if inputs is not None and not _gathers_compiled(gather, X, order) and not all_finite(X):
         seen[0] = False
-    for xs, ys in chunks:
+    if layers is not None and sample_weight is not None:
+        layers.weight = (layers.weight or 0.0) + float(np.sum(sample_weight))
+    for xs, ys, sws in chunks:
         c = xs.shape[-2]
         if record is not None:
             zs = np.empty(wb[-1].shape[:-2] + (c, wb[-1].shape[-2]), dtype=wb[0].dtype)
             as_ = np.empty_like(zs)
-        batches = [(xs[..., t:t + m, :], ys[..., t:t + m, :]) for t in range(0, c, m)]
+        batches = [(xs[..., t:t + m, :], ys[..., t:t + m, :], None if sws is None else sws[..., t:t + m])
+                   for t in range(0, c, m)]
         outputs = (_group_steps if grouped else _steps)(step, batches)
         for t, (z, a) in zip(range(0, c, m), outputs):
             if record is not None:
                 zs[..., t:t + m, :] = z
                 as_[..., t:t + m, :] = a
         if record is not None:
-            record.add(cost, zs, as_, ys)
+            record.add(cost, zs, as_, ys, sws)
         if layers is not None:
             layers.flush()
         done += len(batches)
@@ -640,12 +697,13 @@ def _kernel_for(wb, X, Y, order, m, n_batches, hidden, out, cost):
 
 
 def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidden, out, cost, keep, seen,
-                  layers=None, member=...):
+                  layers=None, member=..., sample_weight=None):
     """One network's epoch in the compiled kernel; returns (sum_x C_x, right answers, the first batch's mean cost).
 
-    The records are taken when ``keep``; ``seen`` is ``inputs`` of
-    :func:`train_epoch`; ``layers``, a :class:`LayerRecord`, receives the
-    per-layer figures (of group member ``member``). Float rows of the
+    The records are taken when ``keep`` (weighted by ``sample_weight`` when
+    given); ``seen`` is ``inputs`` of :func:`train_epoch`; ``layers``, a
+    :class:`LayerRecord`, receives the per-layer figures (of group member
+    ``member``). Float rows of the
     network's type are read where they lie; other rows (bytes, the other float
     type) are converted a batch at a time.
     """
@@ -673,7 +731,8 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
     kernels.train_epoch(
         tuple(wb), tuple(wb if velocities is None else velocities), acts, deltas, np.empty((m, sizes[-1]), dtype=dt),
         X, X if X.dtype == dt else acts[0], X.dtype == dt, np.ascontiguousarray(Y, dtype=dt),
-        np.ascontiguousarray(order, dtype=np.int64), m,
+        np.ascontiguousarray(order, dtype=np.int64),
+        _NO_WEIGHTS[dt] if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dt), m,
         dt.type(eta), dt.type(decay), dt.type(mu),
         dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
         kernels.ACTIVATION_CODES[hidden.name], kernels.ACTIVATION_CODES[out.name], kernels.COST_CODES[cost.name],
@@ -684,10 +743,21 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
     return stats
 
 
+def _count_rows(layers, order, sample_weight):
+    """The rows (and their total weight) that an epoch of the kernel showed to the per-layer record."""
+    layers.n += order.shape[-1]
+    if sample_weight is not None:
+        layers.weight = (layers.weight or 0.0) + float(np.sum(sample_weight))
+
+
+#: The kernel's sample weights when there are none: an empty array of each type.
+_NO_WEIGHTS = {np.dtype(np.float64): np.zeros(0), np.dtype(np.float32): np.zeros(0, dtype=np.float32)}
+
+
 def _steps(step, batches):
     """A single network: one step per batch."""
-    for x1, y in batches:
-        yield step(x1, y)
+    for x1, y, sw in batches:
+        yield step(x1, y, sw=sw)
 
 
 def _group_steps(step, batches):
@@ -710,7 +780,7 @@ def _group_steps(step, batches):
     if not batches:
         return
     z_next = weighted_input(batches[0][0], w0)
-    for j, (x1, y) in enumerate(batches):
+    for j, (x1, y, sw) in enumerate(batches):
         upcoming = batches[j + 1][0] if j + 1 < len(batches) else None
         z_first = z_next
 
@@ -725,4 +795,4 @@ def _group_steps(step, batches):
                 if x_next is not None:
                     z_next[blk] = weighted_input(x_next if x_next.ndim == 2 else x_next[blk], w0[blk])
 
-        yield step(x1, y, z_first=z_first, update_first=update_first)
+        yield step(x1, y, z_first=z_first, update_first=update_first, sw=sw)

@@ -24,7 +24,7 @@ from costlab.activations import Activation
 from costlab.costs import Cost
 from costlab.history import History
 from costlab.network import Network
-from costlab.training import Members, as_targets, train
+from costlab.training import Members, as_sample_weight, as_targets, train
 
 __all__ = ["NetworkGroup"]
 
@@ -162,9 +162,11 @@ class NetworkGroup:
         return [w[..., -1] for w in self._wb]
 
     # -- the networks as functions ----------------------------------------------
-    def evaluate(self, X, Y, lmbda=0.0):
-        """Per member: (C, accuracy) over the rows of X with targets Y, arrays of K."""
-        return self._members.evaluate(X, self._targets(Y, np.asarray(X).shape[0]), lmbda)
+    def evaluate(self, X, Y, lmbda=0.0, sample_weight=None):
+        """Per member: (C, accuracy) over the rows of X with targets Y, arrays of K (weighted with ``sample_weight``)."""
+        n = np.asarray(X).shape[0]
+        return self._members.evaluate(X, self._targets(Y, n), lmbda,
+                                      as_sample_weight(sample_weight, n, self._wb[0].dtype))
 
     def feedforward(self, X):
         """a^L of every member for the rows of X: shape (K, n, sizes[-1])."""
@@ -191,6 +193,7 @@ class NetworkGroup:
         on_batch: Callable | None = None,
         on_diverge: str = "freeze",
         layers: bool = False,
+        sample_weight=None,
     ) -> list[History] | None:
         """Train every member by mini-batch gradient descent on (X, Y).
 
@@ -224,6 +227,10 @@ class NetworkGroup:
             TrainingDiverged.
         layers : bool
             Per-layer records and warnings, as in :meth:`costlab.Network.fit`.
+        sample_weight : ndarray, shape (n,), optional
+            A weight per sample, the same for every member: each step is the
+            weighted mean over its mini-batch, as in :meth:`costlab.Network.fit`
+            (scikit-learn's MLP normalisation, by the batch's total weight).
 
         Returns
         -------
@@ -232,6 +239,7 @@ class NetworkGroup:
         """
         n = np.asarray(X).shape[0]
         Y = self._targets(Y, n)
+        sample_weight = as_sample_weight(sample_weight, n, self._wb[0].dtype)
         self._prepare_costs(Y)
         if eval_data is not None:
             eval_data = (eval_data[0], self._targets(eval_data[1], len(eval_data[0]), "Y_eval"))
@@ -239,7 +247,7 @@ class NetworkGroup:
             self._members, X, Y, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
             eval_data=eval_data, shuffle=shuffle, monitor=monitor, histories=histories, record=record,
             on_epoch=None if on_epoch is None else (lambda epoch, histories: on_epoch(self, epoch, histories)),
-            on_batch=on_batch, on_diverge=on_diverge, layers=layers,
+            on_batch=on_batch, on_diverge=on_diverge, layers=layers, sample_weight=sample_weight,
         )
 
     def _targets(self, Y, n, name="targets"):

@@ -16,11 +16,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from costlab import engine, fast
+from costlab import engine, fast, hooks
 from costlab.activations import get_activation
 from costlab.costs import get_cost
 from costlab.history import History
-from costlab.training import Members, TrainingDiverged, as_targets, train
+from costlab.training import Members, TrainingDiverged, as_sample_weight, as_targets, train
 
 __all__ = [
     "History",
@@ -71,6 +71,8 @@ def initial_parameters(sizes, init="default", rng=None, dtype=np.float64):
 
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
+#: Most layers (sizes, the input included) a network has: what trains, saves and loads.
+MAX_LAYERS = 64
 
 
 class Parameters(list):
@@ -156,6 +158,9 @@ class Network:
             isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes
         ):
             raise ValueError(f"sizes must be two or more positive integers, got {sizes!r}")
+        if len(sizes) > MAX_LAYERS:
+            raise ValueError(f"sizes may hold at most {MAX_LAYERS} layers (what saved models hold), "
+                             f"got {len(sizes)}")
         self.sizes = [int(s) for s in sizes]
         self._cost = get_cost(cost)
         self._hidden = get_activation(activation)
@@ -163,7 +168,7 @@ class Network:
             raise ValueError(f"activation {activation!r} can only be used for the output layer")
         output_activation = output_activation or self._cost.default_activation
         self._output = get_activation(output_activation)
-        if output_activation not in self._cost.activations:
+        if self._output.name not in self._cost.activations:
             raise ValueError(
                 f"cost {cost!r} needs an output activation of: {', '.join(self._cost.activations)}"
                 f" (got {output_activation!r})"
@@ -255,20 +260,23 @@ class Network:
             return (a[:, 0] > 0.5).astype(np.int64)
         return np.argmax(a, axis=1)
 
-    def _evaluate(self, X, Y, lmbda=0.0):
+    def _evaluate(self, X, Y, lmbda=0.0, sample_weight=None):
         """(C, accuracy) over all rows, evaluated in chunks."""
-        C, accuracy = fast.evaluate(self._wb, X, Y, self._hidden, self._output, self._cost, lmbda)
+        C, accuracy = fast.evaluate(self._wb, X, Y, self._hidden, self._output, self._cost, lmbda, sample_weight)
         return float(C), float(accuracy)
 
-    def total_cost(self, X, y, lmbda=0.0):
-        """C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2 over the rows of ``X``."""
-        X = self._check_X(X)
-        return self._evaluate(X, self._targets(X, y), lmbda)[0]
+    def total_cost(self, X, y, lmbda=0.0, sample_weight=None):
+        """C = 1/n sum_x C_x + lmbda/(2n) sum_w w^2 over the rows of ``X``.
 
-    def accuracy(self, X, y):
-        """Fraction of rows whose predicted class equals the label (or target's argmax)."""
+        With ``sample_weight``, 1/n sum_x C_x becomes sum_x w_x C_x / sum_x w_x.
+        """
         X = self._check_X(X)
-        return self._evaluate(X, self._targets(X, y))[1]
+        return self._evaluate(X, self._targets(X, y), lmbda, as_sample_weight(sample_weight, len(X), self.dtype))[0]
+
+    def accuracy(self, X, y, sample_weight=None):
+        """Fraction of rows whose predicted class equals the label (or target's argmax); weighted with ``sample_weight``."""
+        X = self._check_X(X)
+        return self._evaluate(X, self._targets(X, y), sample_weight=as_sample_weight(sample_weight, len(X), self.dtype))[1]
 
     # -- training -------------------------------------------------------------
     def fit(
@@ -288,6 +296,7 @@ class Network:
         on_batch: Callable | None = None,
         history: History | None = None,
         layers: bool = False,
+        sample_weight=None,
     ) -> History:
         """Train by mini-batch stochastic gradient descent.
 
@@ -330,6 +339,13 @@ class Network:
             ``history.layers`` (see :class:`costlab.fast.LayerRecord`), and warn
             (:class:`costlab.LayerWarning`) as soon as a hidden layer is entirely
             dead or saturated, or the output is slowed down by sigma'(z).
+        sample_weight : ndarray, shape (n,), optional
+            A weight w_x >= 0 per sample (zeros allowed, not all). Each sample's
+            cost and gradient are scaled by its weight, and each step divides
+            by the mini-batch's total weight instead of m, as scikit-learn's
+            ``MLPClassifier`` does: ``w -> w - (eta / sum_x w_x) sum_x w_x
+            nabla C_x``. The recorded training cost and accuracy are weighted
+            means, ``sum_x w_x C_x / sum_x w_x``; the L2 term keeps n.
 
         Returns
         -------
@@ -344,6 +360,7 @@ class Network:
         """
         X = self._check_X(X, finite=False)  # training watches for NaN and infinity as it reads X
         Y = self._targets(X, y)
+        sample_weight = as_sample_weight(sample_weight, X.shape[0], self.dtype)
         if eval_data is not None:
             Xe = self._check_X(eval_data[0], "X_eval")
             eval_data = (Xe, self._targets(Xe, eval_data[1], "y_eval"))
@@ -361,9 +378,23 @@ class Network:
             eval_data=eval_data, shuffle=shuffle, monitor=monitor,
             histories=None if history is None else [history],
             on_epoch=each_epoch, on_batch=on_batch, on_diverge="raise", layers=layers, finite_X=False,
+            sample_weight=sample_weight,
         )
         self.training.update(history.config)
         return history
+
+    # -- files -----------------------------------------------------------------
+    def save(self, path, training: dict | None = None) -> None:
+        """Write the network to ``path`` as a JSON model file, atomically (:func:`costlab.save`).
+
+        ``training`` adds to the settings of the last ``fit`` stored with it.
+        """
+        hooks.save_model(self, path, training)
+
+    @classmethod
+    def load(cls, path) -> "Network":
+        """The network stored in the model (or checkpoint) file ``path`` (:func:`costlab.load`)."""
+        return hooks.load_model(path)
 
     def _members(self) -> Members:
         """This network as the training loop's group of one, on its own arrays."""

@@ -39,7 +39,7 @@ import numpy as np
 from costlab.activations import ACTIVATIONS
 from costlab.costs import get_cost
 from costlab.fileio import read_regular_file, write_json
-from costlab.network import History, Network
+from costlab.network import MAX_LAYERS, History, Network
 
 __all__ = ["ModelFileError", "load", "load_checkpoint", "save", "save_checkpoint", "FORMAT_VERSION"]
 
@@ -49,7 +49,10 @@ CHECKPOINT_FORMAT = "costlab-checkpoint"
 #: Files larger than this are refused before parsing.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_LAYER_SIZE = 1 << 20
-MAX_LAYERS = 64
+#: Bytes of memory a JSON value takes once parsed, as counted by :func:`_parse_cost`: a list or
+#: an object (with its slot in its parent), and a number or other value (with its slot).
+_CONTAINER_BYTES = 120
+_VALUE_BYTES = 32
 _HISTORY_KEYS = ("epoch", "train_cost", "train_accuracy", "eval_cost", "eval_accuracy")
 
 
@@ -112,6 +115,7 @@ def _reject_constant(name):
 def _read(path, expected_format) -> dict:
     path = Path(path)
     raw = read_regular_file(path, MAX_FILE_BYTES, ModelFileError)
+    _check_parse_cost(raw, path)
     try:
         d = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
@@ -125,6 +129,29 @@ def _read(path, expected_format) -> dict:
             f"{path}: unsupported format version {d.get('version')!r} (this costlab reads {FORMAT_VERSION})"
         )
     return d
+
+
+def _parse_cost(raw: bytes) -> int:
+    """The bytes of memory ``raw`` takes once parsed as JSON, counted before parsing it (an upper bound).
+
+    Every ``[`` and ``{`` is a container, every ``,`` (and the first value) one
+    more value; brackets and commas inside strings count too, which only
+    overestimates. So a file of empty lists (``[],[],...``), small on disk and
+    huge in memory, is refused before the parser builds it.
+    """
+    containers = raw.count(b"[") + raw.count(b"{")
+    values = raw.count(b",") + 1
+    return containers * _CONTAINER_BYTES + values * _VALUE_BYTES
+
+
+def _check_parse_cost(raw: bytes, path) -> None:
+    from costlab.data import memory_budget
+
+    needed, budget = _parse_cost(raw), memory_budget()
+    if needed > budget:
+        raise ModelFileError(f"{path}: reading this file would take about {needed / 2**20:,.0f} MiB in memory "
+                             f"({raw.count(b'[') + raw.count(b'{'):,} lists and objects), over the budget of "
+                             f"{budget / 2**20:,.0f} MiB (raise it with COSTLAB_MAX_DATA_BYTES=BYTES)")
 
 
 def _field(d, key, path, kinds):

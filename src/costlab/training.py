@@ -43,7 +43,8 @@ from costlab.costs import Cost, check_targets
 from costlab.engine import Settings
 from costlab.history import History
 
-__all__ = ["EXPLODE_FACTOR", "MONITORS", "LayerWarning", "Members", "TrainingDiverged", "as_targets", "train"]
+__all__ = ["EXPLODE_FACTOR", "MONITORS", "LayerWarning", "Members", "TrainingDiverged", "as_sample_weight", "as_targets",
+           "train"]
 
 #: The training cost may grow to this many times its first value before
 #: training is declared to have exploded.
@@ -162,6 +163,27 @@ def as_targets(y, n: int, k: int, dtype, *, costs=(), name: str = "y"):
     return Y
 
 
+def as_sample_weight(sample_weight, n: int, dtype, *, name: str = "sample_weight"):
+    """Sample weights as an (n,) array of ``dtype``, or None for None: finite, >= 0, not all zero."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.ndim == 0:
+        raise ValueError(f"{name} must be one weight per sample, got a single number")
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), one weight per sample, got {w.shape}")
+    if w.dtype == bool or not np.issubdtype(w.dtype, np.number) or np.issubdtype(w.dtype, np.complexfloating):
+        raise ValueError(f"{name} must hold real numbers, got dtype {w.dtype}")
+    w = w.astype(dtype)
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    if np.any(w < 0):
+        raise ValueError(f"{name} must be >= 0, got {float(w.min()):g}")
+    if n and not np.any(w > 0):
+        raise ValueError(f"{name} is zero for every sample: nothing to learn from")
+    return w
+
+
 @dataclass
 class Members:
     """What the loop trains: K networks' parameters, stacked, and what each one needs.
@@ -217,9 +239,9 @@ class Members:
             for r, state in zip(self.rngs, states):
                 r.bit_generator.state = state
 
-    def evaluate(self, X, Y, lmbda=0.0):
-        """Per member: exact (C, accuracy) over the rows of X, arrays of K."""
-        return fast.evaluate(self.wb, X, Y, self.hidden, self.output, self.cost, lmbda)
+    def evaluate(self, X, Y, lmbda=0.0, sample_weight=None):
+        """Per member: exact (C, accuracy) over the rows of X, arrays of K (weighted means with ``sample_weight``)."""
+        return fast.evaluate(self.wb, X, Y, self.hidden, self.output, self.cost, lmbda, sample_weight)
 
     def orders(self, n: int, shuffle: bool):
         """This epoch's batch order: (n,) when all members draw the same, else (K, n)."""
@@ -291,6 +313,7 @@ def train(
     on_diverge: str = "freeze",
     layers: bool = False,
     finite_X: bool = True,
+    sample_weight=None,
 ) -> list[History] | None:
     """Train every member by mini-batch gradient descent on (X, Y); the loop behind every fit.
 
@@ -305,7 +328,12 @@ def train(
     epoch 0 for new histories; ``on_batch(done, n_batches)`` every few steps.
     ``on_diverge`` is ``"freeze"`` or ``"raise"``. ``layers=True`` records
     the per-layer figures in ``history.layers`` and warns (LayerWarning) of
-    layers that stopped learning.
+    layers that stopped learning. ``sample_weight``, checked by the caller
+    (:func:`as_sample_weight`), weights each row's cost and gradient: every
+    step is the weighted mean over its mini-batch (as scikit-learn's MLP
+    normalises it, see :mod:`costlab.engine`), and the training cost and
+    accuracy recorded are weighted means, ``sum_x w_x C_x / sum_x w_x`` (the
+    L2 term keeps n, the number of rows).
     """
     K = members.K
     n = X.shape[0]
@@ -328,7 +356,7 @@ def train(
         raise ValueError("X contains NaN or infinite values")
 
     def exact_row(train: bool):
-        C, acc = members.evaluate(X, Y, lmbdas) if train else (None, None)
+        C, acc = members.evaluate(X, Y, lmbdas, sample_weight) if train else (None, None)
         Ce, acce = members.evaluate(*eval_data, lmbdas) if eval_data is not None else (None, None)
         return C, acc, Ce, acce
 
@@ -370,7 +398,7 @@ def train(
             for k in new:
                 append_row(k, members.epochs_trained[k], row)
         if layers:
-            layer_rows(fast.layer_state(members.wb, X, Y, members.hidden, members.output, members.cost),
+            layer_rows(fast.layer_state(members.wb, X, Y, members.hidden, members.output, members.cost, sample_weight),
                        new, members.epochs_trained)
         if on_epoch is not None:
             if members.sync is not None:
@@ -378,6 +406,8 @@ def train(
             on_epoch(int(members.epochs_trained.max()), histories)
 
     m = min(batch_size, n)
+    # what the running record's sums are divided by: the number of rows, or their total weight
+    n_weighted = n if sample_weight is None else float(np.sum(sample_weight))
     active = members.diverged_at < 0
     if mu and members.velocities is None:
         members.velocities = [np.zeros_like(w) for w in members.wb]
@@ -392,13 +422,14 @@ def train(
             if not active.any():
                 break
             last_good = members.snapshot(rngs=not finite_X)
-            running = fast._Record(wb[0].shape[:-2], m) if monitor == "running" else None
+            running = fast._Record(wb[0].shape[:-2], m, sample_weight is not None) if monitor == "running" else None
             by_layer = fast.LayerRecord(wb, members.hidden, members.output, steps.eta) if layers else None
             watch = None if finite_X else np.ones(1, dtype=bool)
             with np.errstate(over="ignore", invalid="ignore"):
                 # a diverging member overflows; it is caught below, once per epoch
                 fast.train_epoch(wb, velocities, X, Y, members.orders(n, shuffle), m, steps.eta, steps.decay, mu,
-                                 members.hidden, members.output, members.cost, running, on_batch, by_layer, watch)
+                                 members.hidden, members.output, members.cost, running, on_batch, by_layer, watch,
+                                 sample_weight)
             if watch is not None:  # the first epoch has read every row of X
                 if not watch[0] and not fast.all_finite(X):
                     members.restore(last_good, rngs=True)
@@ -408,8 +439,8 @@ def train(
                 finite_X = True
             with np.errstate(over="ignore", invalid="ignore"):
                 if running is not None:
-                    C = running.cost / n + 0.5 * (lmbdas / n) * members.squares()
-                    row = (C.reshape(K), (running.correct / n).reshape(K), *exact_row(False)[2:])
+                    C = running.cost / n_weighted + 0.5 * (lmbdas / n) * members.squares()
+                    row = (C.reshape(K), (running.correct / n_weighted).reshape(K), *exact_row(False)[2:])
                     if np.isinf(limit).any():  # a run's first cost is the one its first mini-batch saw
                         first = EXPLODE_FACTOR * np.maximum(np.reshape(running.first, K), 1.0)
                         limit = np.where(np.isinf(limit) & np.isfinite(first), first, limit)

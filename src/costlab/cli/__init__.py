@@ -80,25 +80,45 @@ def main(args=None) -> None:
     stderr and exit 2; other click errors print one line and exit with their
     own status (1); an interrupt prints one line and exits 130. Anything else
     is a bug and keeps its traceback.
+
+    Warnings of the libraries underneath (NumPy, scikit-learn, matplotlib)
+    are held back while the command runs: after an error only its one line
+    is printed; after success each distinct warning follows as one line,
+    ``costlab: warning: <message>``. Warnings a command reports itself
+    (training's layer warnings) are printed by the command as they come.
     """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        status = _run(args)
+    if status == 0:
+        for message in dict.fromkeys(" ".join(str(w.message).split()) for w in caught):
+            click.echo(f"costlab: warning: {message}", err=True)
+    if status == EXIT_INTERRUPTED:
+        gc.freeze()  # exit at once: no final sweep through every object the interrupted work made
+    sys.exit(status)
+
+
+def _run(args) -> int:
+    """The command's exit status, its error (if any) printed as one line."""
     try:
         rv = cli.main(args, prog_name="costlab", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as e:
         # `costlab` alone: the help text is what the user wants to see
         click.echo(e.ctx.get_help())
-        sys.exit(0)
+        return 0
     except click.exceptions.UsageError as e:
         path = e.ctx.command_path if e.ctx is not None else "costlab"
         click.echo(_error_line(path, e.format_message(), args), err=True)
-        sys.exit(EXIT_USAGE)
+        return EXIT_USAGE
     except click.exceptions.ClickException as e:
         ctx = getattr(e, "ctx", None)
         path = ctx.command_path if ctx is not None else "costlab"
         click.echo(_error_line(path, e.format_message(), args), err=True)
-        sys.exit(e.exit_code)
+        return e.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         done = f" after writing {', '.join(map(str, WRITTEN))}" if WRITTEN else ""
         click.echo(f"costlab: interrupted{done}", err=True)
-        gc.freeze()  # exit at once: no final sweep through every object the interrupted work made
-        sys.exit(EXIT_INTERRUPTED)
-    sys.exit(rv if isinstance(rv, int) else 0)
+        return EXIT_INTERRUPTED
+    return rv if isinstance(rv, int) else 0

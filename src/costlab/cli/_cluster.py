@@ -17,7 +17,7 @@ def scheduler_options(command):
     )(command)
     return click.option(
         "--scheduler", default=None, metavar="ADDRESS",
-        help="Run the tasks on the Dask scheduler at ADDRESS (tcp://host:port) instead of local "
+        help="Run the tasks on the Dask scheduler at ADDRESS (tcp://host:port, or host:port) instead of local "
              "processes; needs pip install 'costlab[cluster]'. See docs/cluster.md.",
     )(command)
 
@@ -30,8 +30,9 @@ def check_scheduler(address):
 
     try:
         return check_address(address)
-    except ValueError:
-        raise InputError(f"--scheduler must be an address like tcp://10.0.0.5:8786, got {address!r}") from None
+    except ValueError as e:
+        text = str(e)
+        raise InputError(f"--{text}" if text.startswith("scheduler ") else f"--scheduler: {text}") from None
 
 
 def call_on(scheduler, fn, /, *args, **kwargs):

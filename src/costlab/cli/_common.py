@@ -6,6 +6,7 @@ prints as one line, ``costlab <command>: error: <message>``, with exit status 2.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import tempfile
@@ -20,12 +21,16 @@ __all__ = [
     "CommandFailed",
     "Count",
     "InputError",
+    "MAX_LIST_ITEMS",
     "Number",
     "Registered",
     "call_core",
+    "check_memory",
     "check_network_size",
     "cores",
     "checkpoints",
+    "data_files",
+    "distinct_paths",
     "figure_path",
     "file_path",
     "out_dir",
@@ -161,9 +166,10 @@ class Registered(click.ParamType):
             from costlab.network import INITIALIZERS
 
             return list(INITIALIZERS)
-        from costlab.activations import ACTIVATIONS
+        from costlab.activations import ACTIVATIONS, ALIASES
 
-        return [name for name, a in ACTIVATIONS.items() if a.elementwise or self.kind == "activation"]
+        names = [name for name, a in ACTIVATIONS.items() if a.elementwise or self.kind == "activation"]
+        return names + [alias for alias, name in ALIASES.items() if name in names]
 
     def get_metavar(self, param, ctx=None):
         return "[" + "|".join(self.names()) + "]"
@@ -183,9 +189,7 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-#: Most numbers a network may hold (weights and biases): at 8 bytes each, with its gradients,
-#: momentum and working copies (about 4 copies), 50 million take about 1.5 GiB.
-MAX_PARAMETERS = 50_000_000
+from costlab.memory import MAX_PARAMETERS  # noqa: E402 - the one limit, kept where runs are measured
 
 
 def check_network_size(sizes, option: str = "--sizes") -> int:
@@ -197,6 +201,20 @@ def check_network_size(sizes, option: str = "--sizes") -> int:
                          f"which would take about {gib:,.1f} GiB in memory (weights, gradients, momentum, "
                          f"working copies); the most costlab trains is {MAX_PARAMETERS:,}")
     return n
+
+
+def check_memory(dataset, sizes, *, networks: int = 1, **options) -> int:
+    """The memory a training of ``sizes`` on ``dataset`` takes (:func:`costlab.memory.run_estimate`);
+    one line and exit 2 when it exceeds the budget, before anything is allocated."""
+    from costlab.memory import check_run_memory, run_estimate
+
+    data_bytes = sum(a.nbytes for a in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test))
+    parts = run_estimate(sizes=sizes, n_train=len(dataset.X_train), n_test=len(dataset.X_test),
+                         data_bytes=data_bytes, networks=networks, **options)
+    try:
+        return check_run_memory(parts, f"training {' x '.join(map(str, sizes))} on {dataset.name}")
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def _why_unwritable(path: Path, err: OSError) -> str:
@@ -226,10 +244,122 @@ def _replaceable(path: Path, option: str) -> Path:
         raise InputError(f"{option} cannot be written: {e}; costlab replaces only regular files") from None
 
 
+#: Longest name of one file or directory, in bytes, where the file system does not say.
+NAME_MAX = 255
+#: Longest path, in bytes.
+PATH_MAX = 4096
+
+
+def _name_max(directory: Path) -> int:
+    for d in (directory, *directory.parents):
+        try:
+            return os.pathconf(d, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            continue
+    return NAME_MAX
+
+
+def check_path_text(path, option: str, *, directory: bool = False) -> Path:
+    """The path as given, checked as text: not empty, not too long in bytes, no name over the file
+    system's limit, and (for a file) no trailing slash; one line and exit 2 otherwise."""
+    text = os.fspath(path)
+    if not text:
+        raise InputError(f"{option} needs a path, got ''")
+    if "\0" in text:
+        raise InputError(f"{option}: a path cannot contain a NUL character")
+    raw = os.fsencode(text)
+    if len(raw) > PATH_MAX:
+        raise InputError(f"{option}: the path is {len(raw):,} bytes long, over the limit of {PATH_MAX}")
+    if not directory and text.endswith(("/", os.sep)):
+        raise InputError(f"{option} {_short(text)} ends in '/', so it names a directory; give a file name")
+    p = Path(text)
+    limit = _name_max(p.parent if not directory else p)
+    for part in p.parts:
+        if len(os.fsencode(part)) > limit:
+            raise InputError(f"{option}: the name {_short(part)} is {len(os.fsencode(part))} bytes long, "
+                             f"over the file system's limit of {limit}")
+    return p
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:40] + "..." + text[-12:])
+
+
+def resolved(path, option: str) -> Path:
+    """``path`` with every symbolic link followed (a missing end stays as written); one line for a loop."""
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:
+        return Path(os.path.realpath(path))
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise InputError(f"{option} {_short(os.fspath(path))}: its symbolic links loop") from None
+        if e.errno == errno.ENOTDIR:
+            return Path(os.path.realpath(path))
+        raise InputError(f"{option} {_short(os.fspath(path))}: {e.strerror or e}") from None
+
+
+def _identity(path: Path):
+    try:
+        st = os.stat(path)
+        return ("inode", st.st_dev, st.st_ino)
+    except OSError:
+        return ("path", str(path))
+
+
+def data_files(spec) -> list[Path]:
+    """The files a ``--data`` spec reads: a .npz, or the IDX files of ``mnist:DIR`` (none for digits)."""
+    if not isinstance(spec, str):
+        return []
+    kind, sep, rest = spec.partition(":")
+    if sep and kind in ("mnist", "fashion-mnist") and rest:
+        from costlab.data import IDX_FILES
+
+        directory = Path(rest).expanduser()
+        names = [n for stem in IDX_FILES.values() for alt in (stem, stem.replace("-idx", ".idx"))
+                 for n in (alt, alt + ".gz")]
+        return [directory / n for n in names]
+    if spec.endswith(".npz"):
+        return [Path(spec)]
+    return []
+
+
+def distinct_paths(inputs: dict, outputs: dict) -> None:
+    """Refuse, with one line, an output that is one of the inputs or another output.
+
+    ``inputs`` and ``outputs`` map an option (``--data``) to a path or a list
+    of paths (None: not given). Paths are compared with their links followed,
+    and by device and inode where they exist (hard links).
+    """
+    def items(d):
+        for option, paths in d.items():
+            if paths is None:
+                continue
+            for p in (paths if isinstance(paths, (list, tuple)) else [paths]):
+                if p is not None:
+                    yield option, p, _identity(resolved(p, option))
+
+    ins = list(items(inputs))
+    seen: dict = {}
+    for option, path, ident in items(outputs):
+        for in_option, in_path, in_ident in ins:
+            if ident == in_ident:
+                raise InputError(f"{option} {path} would replace the input {in_option} {in_path}; "
+                                 "choose another name")
+        if ident in seen and seen[ident] != (option, path):
+            other, other_path = seen[ident]
+            raise InputError(f"{other} {other_path} and {option} {path} are the same file; "
+                             "give each its own name")
+        seen.setdefault(ident, (option, path))
+
+
 def out_dir(path, option: str = "--out", files: tuple[str, ...] = ()) -> Path:
     """Create directory ``path`` if needed and check that files can be written in it,
     and that none of ``files`` in it is something a write must not replace."""
-    path = Path(path)
+    path = check_path_text(path, option, directory=True)
+    resolved(path, option)
+    for name in files:
+        check_path_text(path / name, option)
     try:
         if path.exists() and not path.is_dir():
             raise NotADirectoryError(0, f"{path} is not a directory")
@@ -248,7 +378,8 @@ def file_path(path, option: str, suffixes: tuple[str, ...] | None = None) -> Pat
     A directory, device, FIFO or socket at ``path`` is refused; a symbolic link
     is followed (its target is written, see :mod:`costlab.fileio`).
     """
-    path = Path(path)
+    path = check_path_text(path, option)
+    resolved(path, option)
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise InputError(f"{option} must end in {' or '.join(suffixes)}, got {str(path)!r}")
     parent = _replaceable(path, option).parent
@@ -318,9 +449,10 @@ def checkpoints(epochs: int) -> list[int]:
 
 #: What --cost accepts, for --help (kept here as text so that --help imports no NumPy).
 COST_SPEC_HELP = (
-    "A cost spec: quadratic, cross-entropy, log-likelihood or focal, with optional parameters "
+    "A cost spec: quadratic, cross-entropy, log-likelihood, focal or kl, with optional parameters "
     "(cross-entropy(pos_weight=3), cross-entropy(smoothing=0.1), log-likelihood(class_weight=balanced), "
-    "focal(gamma=2, alpha=0.25)), or a formula in a and y such as \"(a - y)**4/4\"."
+    "focal(gamma=2, alpha=0.25)), or a formula in a and y such as \"(a - y)**4/4\" "
+    "(0 ln 0 = 0: \"y*ln(y/a) + (1-y)*ln((1-y)/(1-a))\" is the KL divergence)."
 )
 
 
@@ -341,12 +473,19 @@ def cost_spec(text: str, option: str = "--cost", activation: str | None = None) 
     return cost.name
 
 
+#: Most items of a list option (--costs, --etas): each is a run or a curve.
+MAX_LIST_ITEMS = 16
+
+
 def cost_specs(text: str, option: str = "--costs", activation: str | None = None) -> list[str]:
-    """Cost specs split on the commas outside parentheses, each checked; duplicates dropped."""
+    """Cost specs split on the commas outside parentheses, each checked; duplicates dropped;
+    at most MAX_LIST_ITEMS."""
     from costlab.costs import split_specs
 
     try:
         items = split_specs(text)
     except ValueError as e:
         raise InputError(f"{option}: {e}") from None
+    if len(items) > MAX_LIST_ITEMS:
+        raise InputError(f"{option} names {len(items)} costs; at most {MAX_LIST_ITEMS}")
     return list(dict.fromkeys(cost_spec(item, option, activation) for item in items))

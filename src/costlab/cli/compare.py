@@ -17,6 +17,9 @@ from costlab.cli._common import (
     cores,
     cost_specs,
     out_dir,
+    MAX_LIST_ITEMS,
+    data_files,
+    distinct_paths,
     stdout_console,
     write_or_fail,
 )
@@ -29,20 +32,28 @@ COSTS = ("quadratic", "cross-entropy", "log-likelihood")
 
 
 def _names(text, option, allowed):
-    names = [c.strip() for c in str(text).split(",") if c.strip()]
+    names = list(dict.fromkeys(c.strip() for c in str(text).split(",") if c.strip()))
     unknown = [c for c in names if c not in allowed]
     if not names or unknown:
-        raise InputError(f"{option} must be a comma-separated list of {', '.join(allowed)}, got {text!r}")
-    return list(dict.fromkeys(names))
+        raise InputError(f"{option} must be a comma-separated list of {', '.join(allowed)}, "
+                         f"got {_cut(str(text))!r}")
+    return names
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 80 else text[:60] + "..."
 
 
 def _etas(text):
+    items = [e for e in str(text).split(",") if e.strip()]
+    if len(items) > MAX_LIST_ITEMS:
+        raise InputError(f"--etas names {len(items)} learning rates; at most {MAX_LIST_ITEMS}")
     try:
-        etas = [float(e) for e in str(text).split(",") if e.strip()]
+        etas = [float(e) for e in items]
     except ValueError:
-        raise InputError(f"--etas must be comma-separated numbers like 0.1,0.5,1.0, got {text!r}") from None
-    if not etas or not all(0 < e < float("inf") for e in etas):
-        raise InputError(f"--etas must be numbers > 0, got {text!r}")
+        raise InputError(f"--etas must be comma-separated numbers like 0.1,0.5,1.0, got {_cut(str(text))!r}") from None
+    if not etas or not all(0 < e <= 1000 for e in etas):
+        raise InputError(f"--etas must be numbers > 0 and at most 1000, got {_cut(str(text))!r}")
     return list(dict.fromkeys(etas))
 
 
@@ -89,8 +100,10 @@ def compare_command(data, sizes, costs, etas, seeds, epochs, batch_size, inits, 
     layer_sizes = parse_sizes(sizes) if sizes else None
     scheduler = check_scheduler(scheduler)
     if out is not None:
-        out = out_dir(out, files=(*(f"compare-{m}{s}" for m in ("accuracy", "cost") for s in (".png", ".svg")),
-                                  "runs.csv", "compare.json"))
+        names = (*(f"compare-{m}{s}" for m in ("accuracy", "cost") for s in (".png", ".svg")), "runs.csv",
+                 "compare.json")
+        out = out_dir(out, files=names)
+        distinct_paths({"--data": data_files(data)}, {"--out": [out / name for name in names]})
 
     from rich.console import Console
 
@@ -150,7 +163,8 @@ def _print_table(summary, config):
 
     E = config["epochs"]
     early = [e for e in (1, 3) if e <= E]
-    table = Table(title=f"Test accuracy (%) on {config['data']} ({config['n_test']} images), "
+    what = "Test subset accuracy (%, every label of a sample right)" if config.get("multilabel") else "Test accuracy (%)"
+    table = Table(title=f"{what} on {config['data']} ({config['n_test']} images), "
                         f"mean±std over {len(config['seeds'])} seeds", title_justify="left")
     for col in ("init", "cost", "eta", *(f"ep. {e}" for e in early), f"ep. {E}", "best",
                 f"epochs to {config['target_accuracy']:.0%}"):
@@ -182,7 +196,8 @@ def _print_classes(summary, config):
     classes = [c["class"] for c in summary[0]["classes"]]
     if len(classes) > 4:   # ten classes of ten columns each would not fit: the balanced accuracy only
         classes = []
-    table = Table(title=f"{config.get('task') or config['data']}: per class on the test set after epoch "
+    per = "per label (balanced acc.: the mean over the labels)" if config.get("multilabel") else "per class"
+    table = Table(title=f"{config.get('task') or config['data']}: {per} on the test set after epoch "
                         f"{config['epochs']}, mean over {len(config['seeds'])} seeds", title_justify="left")
     for col in ("init", "cost", "eta", "balanced acc.", *(f"{k} {m}" for k in classes for m in ("precision", "recall"))):
         table.add_column(col, justify="right", no_wrap=col == "cost")

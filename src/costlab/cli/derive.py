@@ -7,7 +7,6 @@ SymPy is imported only when a derivation runs (inside the commands below), so
 from __future__ import annotations
 
 import contextlib
-import json
 import signal
 import threading
 
@@ -75,46 +74,45 @@ def _settings(ctx, fmt, as_json):
     return fmt, as_json
 
 
-def _emit(make, *, fmt, as_json, header, time_limit, user_formula=False):
-    """Run ``make(costlab.derive)`` under a time limit and print its derivations."""
+def _emit(command, *, fmt, as_json, header, time_limit, cost=None, activation=None, user_formula=False):
+    """Print the derivations of ``command``: a user's formula under the budget of a formula worker
+    (:mod:`costlab.derive.budget`), the built-ins here under a time limit."""
+    request = {"command": command, "cost": cost, "activation": activation, "fmt": fmt, "as_json": bool(as_json),
+               "header": header}
     if user_formula:  # time bombs refused before SymPy is even imported
         from costlab.formula_limits import check_formula
 
-        check_formula(header["activation"], lambda message: InputError(f"--activation: {message}"))
-    from costlab import derive as D  # SymPy: imported only here
+        if activation is not None:
+            check_formula(activation, lambda message: InputError(f"--activation: {message}"))
+    from costlab.derive import budget
+    from costlab.derive.symbols import DeriveError, NoClosedForm
 
+    from costlab.derive.command import render
+
+    gave_up = CommandFailed(f"gave up after {time_limit:g} s: SymPy found no answer in time "
+                            "(try a simpler formula, or a larger --time-limit)")
     try:
-        with _deadline(time_limit):
-            derivations = make(D)
-            if as_json:
-                text = json.dumps({**header, **D.to_dict(derivations)}, ensure_ascii=False) + "\n"
-            else:
-                text = {"text": D.to_text, "latex": D.to_latex, "markdown": D.to_markdown}[fmt](derivations)
-    except D.DeriveError as e:
+        if user_formula:
+            with budget.limits(seconds=time_limit):
+                text = budget.run("derive", request)
+        else:
+            with _deadline(time_limit):
+                text = render(request)
+    except budget.FormulaTooCostly as e:
+        raise (gave_up if e.limit == "time" else CommandFailed(str(e))) from None
+    except budget.SymPyFailed as e:
+        raise CommandFailed(str(e)) from None
+    except DeriveError as e:
         raise InputError(str(e)) from None
-    except D.NoClosedForm as e:
+    except NoClosedForm as e:
         raise CommandFailed(str(e)) from None
     except _TimeUp:
-        raise CommandFailed(f"gave up after {time_limit:g} s: SymPy found no answer in time "
-                            "(try a simpler formula, or a larger --time-limit)") from None
-    except (ArithmeticError, NotImplementedError, RecursionError, TypeError, ValueError) as e:
-        if not user_formula:
-            raise
-        # SymPy gave up on the user's formula: say so rather than dump its traceback
-        raise CommandFailed(f"SymPy could not derive this formula ({type(e).__name__}: "
-                            f"{' '.join(str(e).split())[:200]})") from None
+        raise gave_up from None
     click.echo(text, nl=False)
 
 
 def _is_formula(activation: str | None) -> bool:
     return activation is not None and activation not in ("sigmoid", "tanh", "identity", "relu", "softmax")
-
-
-def _activation(D, spec):
-    try:
-        return D.activation(spec)
-    except D.DeriveError as e:
-        raise InputError(f"--activation: {e}") from None
 
 
 @click.group(cls=Group, invoke_without_command=True,
@@ -140,8 +138,7 @@ def derive(ctx, fmt, as_json):
     ctx.obj = {"fmt": fmt, "as_json": as_json}
     if ctx.invoked_subcommand is None:
         fmt, as_json = _settings(ctx, None, None)
-        _emit(lambda D: D.seed(), fmt=fmt, as_json=as_json, header={"command": "derive"},
-              time_limit=DEFAULT_TIME_LIMIT)
+        _emit("seed", fmt=fmt, as_json=as_json, header={"command": "derive"}, time_limit=DEFAULT_TIME_LIMIT)
 
 
 @derive.command("post", cls=Command, short_help="The blog post's derivations (the default).")
@@ -150,8 +147,7 @@ def derive(ctx, fmt, as_json):
 def post(ctx, fmt, as_json):
     """The blog post's derivations in order (what `costlab derive` prints)."""
     fmt, as_json = _settings(ctx, fmt, as_json)
-    _emit(lambda D: D.seed(), fmt=fmt, as_json=as_json, header={"command": "derive"},
-          time_limit=DEFAULT_TIME_LIMIT)
+    _emit("seed", fmt=fmt, as_json=as_json, header={"command": "derive"}, time_limit=DEFAULT_TIME_LIMIT)
 
 
 # the earlier name of `costlab derive post`, kept working
@@ -183,17 +179,9 @@ def gradient(ctx, cost, activation, fmt, as_json, time_limit):
     there.
     """
     fmt, as_json = _settings(ctx, fmt, as_json)
-
-    def make(D):
-        act = _activation(D, activation) if activation is not None else None
-        try:
-            return [D.gradient(cost, act)]
-        except D.DeriveError as e:
-            raise InputError(f"--cost: {e}") from None
-
     header = {"command": "gradient", "cost": cost, "activation": activation}
-    _emit(make, fmt=fmt, as_json=as_json, header=header, time_limit=time_limit,
-          user_formula=_is_formula(activation) or cost not in COST_NAMES)
+    _emit("gradient", fmt=fmt, as_json=as_json, header=header, time_limit=time_limit, cost=cost,
+          activation=activation, user_formula=_is_formula(activation) or cost not in COST_NAMES)
 
 
 @derive.command(cls=Command, short_help="The cost whose output error is dC/dz = a - y for an activation.")
@@ -213,12 +201,8 @@ def matching(ctx, activation, fmt, as_json, time_limit):
     one line says so and the exit status is 1.
     """
     fmt, as_json = _settings(ctx, fmt, as_json)
-
-    def make(D):
-        return [D.matching(_activation(D, activation))]
-
     header = {"command": "matching", "activation": activation}
-    _emit(make, fmt=fmt, as_json=as_json, header=header, time_limit=time_limit,
+    _emit("matching", fmt=fmt, as_json=as_json, header=header, time_limit=time_limit, activation=activation,
           user_formula=_is_formula(activation))
 
 
@@ -232,8 +216,7 @@ def entropy(ctx, fmt, as_json):
     one-hot target it is -ln a_y, the log-likelihood cost.
     """
     fmt, as_json = _settings(ctx, fmt, as_json)
-    _emit(lambda D: [D.entropy()], fmt=fmt, as_json=as_json, header={"command": "entropy"},
-          time_limit=DEFAULT_TIME_LIMIT)
+    _emit("entropy", fmt=fmt, as_json=as_json, header={"command": "entropy"}, time_limit=DEFAULT_TIME_LIMIT)
 
 
 @derive.command(cls=Command, short_help="Why minimizing the log-likelihood cost is maximum likelihood.")
@@ -246,5 +229,5 @@ def likelihood(ctx, fmt, as_json):
     output the cross-entropy is the log-likelihood of a yes/no label.
     """
     fmt, as_json = _settings(ctx, fmt, as_json)
-    _emit(lambda D: [D.likelihood()], fmt=fmt, as_json=as_json, header={"command": "likelihood"},
+    _emit("likelihood", fmt=fmt, as_json=as_json, header={"command": "likelihood"},
           time_limit=DEFAULT_TIME_LIMIT)

@@ -6,7 +6,10 @@ import json
 
 import click
 
-from costlab.cli._common import Command, Count, InputError, Number, Registered, call_core, check_network_size, out_dir, stdout_console, write_or_fail
+from costlab.cli._common import (
+    Command, Count, InputError, Number, Registered, call_core, check_memory, check_network_size, data_files, distinct_paths, out_dir,
+    stdout_console, write_or_fail,
+)
 from costlab.cli.compare import _names
 from costlab.cli.train import parse_sizes
 
@@ -51,7 +54,9 @@ def layers_command(data, sizes, costs, activations, epochs, eta, batch_size, ini
     cost_names = _names(costs, "--costs", list(COSTS))
     activation_names = _names(activations, "--activations", [a.name for a in ACTIVATIONS.values() if a.elementwise])
     if out is not None:
-        out = out_dir(out)
+        names = ("layers.png", "layers.svg", "layers.json")
+        out = out_dir(out, files=names)
+        distinct_paths({"--data": data_files(data)}, {"--out": [out / name for name in names]})
 
     from costlab.data import DataError, load_data
     from costlab.layers import layer_speeds
@@ -61,10 +66,11 @@ def layers_command(data, sizes, costs, activations, epochs, eta, batch_size, ini
     except DataError as e:
         raise InputError(str(e)) from None
     layer_sizes = parse_sizes(sizes) if sizes else [dataset.n_features, 30, 30, 30, dataset.n_classes]
-    check_network_size(layer_sizes)
+    check_network_size(layer_sizes, "--sizes" if sizes else "the default sizes")
     if layer_sizes[0] != dataset.n_features or layer_sizes[-1] != dataset.n_classes:
         raise InputError(f"--sizes must start with {dataset.n_features} and end with {dataset.n_classes} "
                          f"(the features and classes of {dataset.name}), got {sizes}")
+    check_memory(dataset, layer_sizes, networks=len(cost_names) * seeds, batch_size=batch_size, momentum=False)
     result = call_core(
         layer_speeds, dataset.X_train, dataset.y_train, sizes=layer_sizes, costs=cost_names,
         activations=activation_names, epochs=epochs, init=init, seeds=seeds, eta=eta, batch_size=batch_size,

@@ -16,6 +16,7 @@ from costlab.cli._common import (
     cores,
     cost_specs,
     out_dir,
+    distinct_paths,
     stdout_console,
     write_or_fail,
 )
@@ -71,7 +72,9 @@ def map_command(costs, w_range, b_range, x, y, eta, epochs, target, workers, out
         raise InputError(f"--y must lie in [0, 1] for the cross-entropy cost, got {y:g}")
     scheduler = check_scheduler(scheduler)
     if out is not None:
-        out = out_dir(out, files=("slowdown-map.png", "slowdown-map.svg", "slowdown-map.json"))
+        names = ("slowdown-map.png", "slowdown-map.svg", "slowdown-map.json")
+        out = out_dir(out, files=names)
+        distinct_paths({}, {"--out": [out / name for name in names]})
 
     from rich.console import Console
 

@@ -56,7 +56,8 @@ def summary_lines(run) -> list[str]:
               help="Gradient-descent steps.")
 @click.option("--cost", default="quadratic", show_default=True, metavar="SPEC",
               help="The cost function C (for a sigmoid output). " + COST_SPEC_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object instead of a summary (a cost that is not finite is null).")
 @click.option("--plot", "plot", metavar="FILE", default=None,
               help="Write output a and cost C against epoch to FILE (.png or .svg).")
 def neuron(w, b, x, y, eta, epochs, cost, as_json, plot):
@@ -84,7 +85,10 @@ def neuron(w, b, x, y, eta, epochs, cost, as_json, plot):
 
         write_or_fail(plot, lambda p: save_figure(neuron_figure(run.to_dict()), p))
     if as_json:
-        click.echo(json.dumps(run.to_dict(), allow_nan=False))
+        from costlab.checks import finite_json
+
+        # an infinite cost (a formula at an output rounded to 0 or 1) is written as null
+        click.echo(json.dumps(finite_json(run.to_dict()), allow_nan=False))
     else:
         for line in summary_lines(run):
             click.echo(line)

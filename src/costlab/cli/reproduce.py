@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from costlab.cli._common import Command, Count, Number, call_core, checkpoints, cost_specs, out_dir, write_or_fail
+from costlab.cli._common import (
+    Command, Count, Number, call_core, checkpoints, cost_specs, distinct_paths, out_dir, write_or_fail,
+)
 
 __all__ = ["reproduce", "table_rows", "table_text", "write_figures", "write_results"]
 
@@ -136,8 +138,9 @@ def reproduce(out, eta, epochs, costs):
     and the cross-entropy cost.
     """
     costs = cost_specs(costs, "--costs", activation="sigmoid")
-    directory = out_dir(out, files=("results.json", "table.md", *(f"{stem}{suffix}" for stem in FIGURE_STEMS
-                                                                    for suffix in (".png", ".svg"))))
+    names = ("results.json", "table.md", *(f"{stem}{suffix}" for stem in FIGURE_STEMS for suffix in (".png", ".svg")))
+    directory = out_dir(out, files=names)
+    distinct_paths({}, {"--out": [directory / name for name in names]})
 
     from costlab.neuron import reproduce as run_seed
 

@@ -26,12 +26,23 @@ def serve(host, port, allow_hosts):
     """
     import socket
 
+    from costlab.web.app import HOST_NAME
     from costlab.web.server import LOOPBACK, listening_socket, make_server
 
+    for name in allow_hosts:
+        if not HOST_NAME.fullmatch(name) or len(name) > 253:
+            shown = name if len(name) <= 60 else name[:40] + "..."
+            raise InputError(f"--allow-host must be a host name such as lab.example, got {shown!r}")
+    if len(host) > 253 or not host.strip():
+        shown = host if len(host) <= 60 else host[:40] + "..."
+        raise InputError(f"--host {shown!r} is not an address of this machine")
     try:
         sock = listening_socket(host, port)
     except socket.gaierror as e:
         raise InputError(f"--host {host!r} is not an address of this machine ({e.strerror})") from None
+    except (UnicodeError, ValueError) as e:
+        shown = host if len(host) <= 60 else host[:40] + "..."
+        raise InputError(f"--host {shown!r} is not an address of this machine ({e})") from None
     except OSError as e:
         raise CommandFailed(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 

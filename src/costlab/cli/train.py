@@ -16,7 +16,10 @@ from costlab.cli._common import (
     InputError,
     Number,
     Registered,
+    check_memory,
     check_network_size,
+    data_files,
+    distinct_paths,
     figure_path,
     file_path,
     stdout_console,
@@ -28,7 +31,7 @@ __all__ = ["train", "parse_sizes"]
 #: The configuration keys a resumed run must share with its checkpoint.
 RESUME_KEYS = (
     "data", "limit", "sizes", "cost", "activation", "output_activation", "init", "dtype",
-    "seed", "batch_size", "eta", "lmbda", "mu",
+    "seed", "batch_size", "eta", "lmbda", "mu", "class_weight",
 )
 
 
@@ -41,6 +44,10 @@ def parse_sizes(text: str) -> list[int]:
         raise InputError(f"--sizes must be comma-separated whole numbers like 64,30,10, got {text!r}") from None
     if len(sizes) < 2 or any(s < 1 for s in sizes):
         raise InputError(f"--sizes needs at least two layer sizes, each >= 1, got {text!r}")
+    from costlab.network import MAX_LAYERS
+
+    if len(sizes) > MAX_LAYERS:
+        raise InputError(f"--sizes may name at most {MAX_LAYERS} layers (what saved models hold), got {len(sizes)}")
     if any(s > 100_000 for s in sizes):
         raise InputError(f"--sizes: a layer of more than 100000 neurons is not supported, got {text!r}")
     check_network_size(sizes)
@@ -131,6 +138,9 @@ def _shown(value, spec: str) -> str:
 @click.option("--positive", type=Count(0, 9999), default=None, metavar="CLASS",
               help="Train class CLASS against all the others, with one sigmoid output (on the digits: "
                    "a rare class of about 10%); reports each class's precision and recall.")
+@click.option("--class-weight", "class_weight", default=None, metavar="WEIGHTS",
+              help="Weigh each sample by its class, with any cost: 'balanced' (n / (K n_k)) or CLASS:WEIGHT,... "
+                   "(classes not named weigh 1). Multiplies the .npz's w_train, a weight per sample, if it has one.")
 @click.option("--layers", "show_layers", is_flag=True,
               help="Show each layer's speed of learning |nabla_b| and saturated or dead fraction per epoch.")
 @click.option("--diagnose/--no-diagnose", default=True, show_default=True,
@@ -138,8 +148,8 @@ def _shown(value, spec: str) -> str:
                    "or the output slowed down by sigma'(z)).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def train(data, sizes, cost, activation, output_activation, init, dtype, epochs, batch_size, eta,
-          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, positive, show_layers,
-          diagnose, quiet):
+          lmbda, mu, seed, limit, save_path, checkpoint, resume, as_json, plot, monitor, positive, class_weight,
+          show_layers, diagnose, quiet):
     """Train a network by mini-batch gradient descent and report cost and accuracy per epoch.
 
     \b
@@ -156,6 +166,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     for option, path in (("--save", save_path), ("--checkpoint", checkpoint)):
         if path is not None:
             file_path(path, option)
+    # no output may replace the data or another output (a resumed --checkpoint replaces itself, as it should)
+    distinct_paths({"--data": data_files(data)}, {"--save": save_path, "--checkpoint": checkpoint, "--plot": plot})
 
     parsed_sizes = parse_sizes(sizes) if sizes else None  # checked before the data is loaded
     cost = cost_spec(cost)
@@ -174,6 +186,9 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         raise InputError(f"--sizes must start with {dataset.n_features} (the features of {dataset.name}), got {layer_sizes[0]}")
     if layer_sizes[-1] != dataset.n_outputs:
         raise InputError(f"--sizes must end with {dataset.n_outputs} (the outputs of {dataset.name}), got {layer_sizes[-1]}")
+    check_network_size(layer_sizes, "--sizes" if parsed_sizes else "the default sizes")
+    check_memory(dataset, layer_sizes, itemsize=4 if dtype == "float32" else 8, batch_size=batch_size,
+                 momentum=mu > 0, checkpoint=checkpoint is not None)
 
     config = {
         "data": data, "limit": limit, "sizes": layer_sizes, "cost": cost, "activation": activation,
@@ -182,6 +197,8 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     }
     if positive is not None:
         config["positive"] = positive
+    sample_weight = _sample_weights(dataset, class_weight)
+    config["class_weight"] = class_weight
 
     from costlab.network import Network, TrainingDiverged
 
@@ -195,6 +212,10 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         except ValueError as e:
             raise InputError(str(e)) from None
     config["output_activation"] = net.output_activation
+    if dataset.multilabel and net.output_activation == "softmax":
+        raise InputError(f"--cost {cost}: {dataset.name} is multi-label (y of shape (n, {dataset.n_classes})), but "
+                         "a softmax output makes the labels share one unit of probability, one class per sample; "
+                         "use a cost with one sigmoid per label, such as cross-entropy")
     remaining = max(epochs - net.epochs_trained, 0)
 
     from rich.console import Console
@@ -203,6 +224,11 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
     progress = None if quiet or not err.is_terminal else _progress(err)
 
     def on_epoch(network, epoch, hist):
+        if dataset.multilabel:  # accuracy of an indicator matrix: every label of a sample right
+            from costlab.metrics import subset_accuracy
+
+            hist.eval_accuracy[-1] = subset_accuracy(dataset.y_test, network.feedforward(dataset.X_test))
+            hist.train_accuracy[-1] = None
         if checkpoint is not None:
             from costlab.saving import save_checkpoint
 
@@ -241,7 +267,7 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
             dataset.X_train, dataset.y_train, epochs=remaining, batch_size=batch_size, eta=eta,
             lmbda=lmbda, mu=mu, eval_data=(dataset.X_test, dataset.y_test), history=history, monitor=monitor,
             on_epoch=on_epoch, on_batch=on_batch if progress is not None else None,
-            layers=diagnose or show_layers,
+            layers=diagnose or show_layers, sample_weight=sample_weight,
         )
     except TrainingDiverged as e:
         raise CommandFailed(str(e)) from None
@@ -261,9 +287,13 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
 
         title = f"{dataset.name}, {' x '.join(map(str, layer_sizes))}, {cost}, eta = {eta:g}"
         write_or_fail(plot, lambda p: save_figure(training_figure(history.to_dict(), title), p))
-    from costlab.metrics import class_metrics
+    from costlab.metrics import class_metrics, label_metrics
 
-    classes = class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
+    if dataset.multilabel:
+        classes = label_metrics(dataset.y_test, (net.feedforward(dataset.X_test) > 0.5).astype(int),
+                                dataset.class_names)
+    else:
+        classes = class_metrics(dataset.y_test, net.predict(dataset.X_test), dataset.n_classes, dataset.class_names)
     if as_json:
         click.echo(json.dumps({"config": config, "history": history.to_dict(), "test_classes": classes},
                               allow_nan=False))
@@ -271,20 +301,66 @@ def train(data, sizes, cost, activation, output_activation, init, dtype, epochs,
         out = stdout_console()
         out.print(dataset.describe())
         _table(history, out, show_layers)
-        if positive is not None:
+        if dataset.multilabel:
+            out.print("test acc: the subset accuracy, every label of a sample right (train acc is not recorded "
+                      "for multi-label targets)")
+        if positive is not None or dataset.multilabel:
             _class_table(classes, out)
         written = [p for p in (save_path, checkpoint, plot) if p is not None]
         if written:
             out.print("wrote " + ", ".join(str(p) for p in written))
 
 
+def _sample_weights(dataset, class_weight):
+    """Each training sample's weight: its class's (``--class-weight``) times its own (the .npz's w_train)."""
+    if class_weight is None:
+        return dataset.w_train
+    import numpy as np
+
+    if dataset.multilabel:
+        raise InputError("--class-weight weighs one class per sample, but the data is multi-label; give a weight per "
+                         "sample (w_train in the .npz) or a cost such as cross-entropy(pos_weight=3)")
+    K, y = dataset.n_classes, dataset.y_train
+    names = list(dataset.class_names) if dataset.class_names else [str(k) for k in range(K)]
+    if class_weight.strip() == "balanced":
+        counts = np.bincount(y, minlength=K)
+        if np.any(counts == 0):
+            raise InputError(f"--class-weight balanced needs every class among the training samples; "
+                             f"{names[int(np.argmin(counts))]} has none")
+        w = len(y) / (K * counts)
+    else:
+        w = np.ones(K)
+        for item in class_weight.split(","):
+            name, sep, value = item.strip().rpartition(":")
+            if not sep or not name:
+                raise InputError(f"--class-weight must be 'balanced' or CLASS:WEIGHT,..., got {item.strip()!r}")
+            if name not in names:
+                raise InputError(f"--class-weight names a class not in {dataset.name}: {name!r} (its classes: "
+                                 f"{', '.join(names[:12])}{', ...' if K > 12 else ''})")
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = float("nan")
+            if not (np.isfinite(weight) and weight >= 0):
+                raise InputError(f"--class-weight: the weight of class {name} must be a number >= 0, got {value!r}")
+            w[names.index(name)] = weight
+    weights = w[y]
+    return weights if dataset.w_train is None else weights * dataset.w_train
+
+
 def _class_table(classes, out):
     """Each class's precision and recall on the test set, and the balanced accuracy (their mean recall)."""
     from rich.table import Table
 
-    table = Table(title="Test set, per class", title_justify="left",
-                  caption=f"balanced accuracy {classes['balanced_accuracy']:.2%}", caption_justify="left")
-    for col in ("class", "samples", "precision", "recall"):
+    if classes.get("multilabel"):
+        table = Table(title="Test set, per label", title_justify="left", caption_justify="left",
+                      caption=f"subset accuracy {classes['subset_accuracy']:.2%}, hamming loss "
+                              f"{classes['hamming_loss']:.4f}, mean balanced accuracy {classes['balanced_accuracy']:.2%}")
+    else:
+        table = Table(title="Test set, per class", title_justify="left",
+                      caption=f"balanced accuracy {classes['balanced_accuracy']:.2%}", caption_justify="left")
+    for col in ("label" if classes.get("multilabel") else "class", "positives" if classes.get("multilabel")
+                else "samples", "precision", "recall"):
         table.add_column(col, justify="right")
     for c in classes["classes"]:
         table.add_row(c["class"], str(c["support"]), f"{c['precision']:.2%}", f"{c['recall']:.2%}")

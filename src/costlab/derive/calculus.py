@@ -285,3 +285,25 @@ def failing_steps(d: Derivation, points: int = 3, seed_: int = 0) -> list[int]:
     return bad
 
 
+# --------------------------------------------------------------------------- #
+# The output error of a cost formula
+# --------------------------------------------------------------------------- #
+
+#: sigma'(z) written with the output a, for the activations where that is exact.
+PRIME_IN_A = {"sigmoid": a * (1 - a), "tanh": 1 - a ** 2, "identity": sp.Integer(1)}
+
+
+def _simplest(expr):
+    """``expr`` simplified (factored or expanded, whichever is shorter), for small expressions."""
+    expr = sp.cancel(sp.together(expr)) if sp.count_ops(expr) <= 200 else expr
+    if sp.count_ops(expr) <= 60:
+        expr = min((sp.simplify(expr), sp.factor(expr), sp.expand(expr)), key=sp.count_ops)
+    return expr
+
+
+def delta_expr(C: sp.Expr, activation: str | None):
+    """dC/dz as a function of a and y for ``activation`` (simplified), or dC/da when it has no form in a."""
+    dCda = sp.diff(C, a)
+    if activation in PRIME_IN_A:
+        return _simplest(dCda * PRIME_IN_A[activation])
+    return _simplest(dCda)

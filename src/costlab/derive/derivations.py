@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import lru_cache
 
 import sympy as sp
 
+from costlab.derive.budget import timer
 from costlab.derive.calculus import (
     _an, _clean_antiderivative, _collect_logs, _integrate, _limits, _log_ratios, _minus_outside,
     _prime_in_a, _real_logs, _same, _samples, _shortest, _tidy,
@@ -129,10 +131,8 @@ def gradient(cost: str, act: str | ActivationFormula | None = None) -> Derivatio
             "the log-likelihood cost needs the softmax output (a probability distribution "
             f"over classes), not {act.title}; use --activation softmax, or the cross-entropy"
         )
-    if act.softmax:
-        d = _softmax_gradient(cost)
-    else:
-        d = _elementwise_gradient(cost, act)
+    with timer() if not act.builtin or base is None else nullcontext():  # a user's formula: bounded
+        d = _softmax_gradient(cost) if act.softmax else _elementwise_gradient(cost, act)
     if act.builtin:
         if act.name in get_cost(canonical).activations:
             d.notes.append(f"costlab's numeric engine trains this pair ({cost} with {_an(act.name)} output).")
@@ -394,6 +394,13 @@ def matching(act: str | ActivationFormula = "sigmoid") -> Derivation:
         act = activation(act)
     if act.softmax:
         return _softmax_matching()
+    if not act.builtin:  # a user's formula: SymPy's work on it bounded in time
+        with timer():
+            return _matching(act)
+    return _matching(act)
+
+
+def _matching(act: ActivationFormula) -> Derivation:
     e = act.expr
     dsig = sp.Derivative(sigma(z), z)
     steps = [

@@ -1,7 +1,8 @@
 """Cost formulas as numbers: C(a, y) typed by a user, differentiated by SymPy, computed by NumPy.
 
 ``cost_formula("(a - y)**4/4")`` parses the text with the allow-list parser
-(:func:`costlab.derive.parse.parse_cost`), takes dC/da with SymPy and, for the
+(:func:`costlab.derive.parse.parse_cost`), takes dC/da with SymPy (all of it
+under the budget of :mod:`costlab.derive.budget`) and, for the
 elementwise output activations whose derivative is a function of their output
 (sigmoid: sigma'(z) = a (1 - a); tanh: 1 - a^2; identity: 1), simplifies
 dC/dz = dC/da * sigma'(z) symbolically, so that the cross-entropy typed by
@@ -13,6 +14,12 @@ The expressions become NumPy code by walking their SymPy tree (:func:`to_numpy`)
 each node is mapped, through a fixed table, to a NumPy function of its
 children. No text is evaluated, and nothing is looked up by a name taken from
 the formula (no ``eval``, ``exec`` or ``lambdify``).
+
+Products with a logarithm follow the convention of information theory,
+0 ln 0 = 0: ``u * ln(v)`` is 0 wherever u is 0, whatever v (as
+``scipy.special.xlogy``), in the cost and in its derivative alike, so that the
+entropy and the KL divergence typed as formulas,
+``y*ln(y/a) + (1-y)*ln((1-y)/(1-a))``, are defined at y = 0 and y = 1.
 """
 
 from __future__ import annotations
@@ -24,14 +31,14 @@ import scipy.special
 import sympy as sp
 
 from costlab.costs import COSTS, Cost
-from costlab.derive.parse import parse_cost
+from costlab.derive.budget import decode
+from costlab.derive.calculus import PRIME_IN_A, delta_expr  # noqa: F401 - part of this module's interface
+from costlab.derive.parse import compiled_cost
 from costlab.derive.render import _text
 from costlab.derive.symbols import DeriveError, a, y
 
-__all__ = ["cost_formula", "delta_expr", "to_numpy"]
+__all__ = ["cost_formula", "delta_expr", "log_factor", "to_numpy"]
 
-#: sigma'(z) written with the output a, for the activations where that is exact.
-PRIME_IN_A = {"sigmoid": a * (1 - a), "tanh": 1 - a ** 2, "identity": sp.Integer(1)}
 
 #: SymPy functions of one argument and the NumPy (or SciPy) ufunc that computes each.
 _UNARY = {
@@ -45,6 +52,27 @@ _UNARY = {
 
 def _heaviside(u, at_zero=0.5):
     return np.heaviside(u, at_zero)
+
+
+def log_factor(node):
+    """(u, v) when ``node`` is a product u * ln(v) with one logarithm among its factors, else None.
+
+    Such a product is 0 where u is 0 (0 ln 0 = 0, and 0 ln v = 0 for any v).
+    """
+    if not isinstance(node, sp.Mul):
+        return None
+    logs = [f for f in node.args if isinstance(f, sp.log)]
+    if len(logs) != 1:
+        return None
+    rest = [f for f in node.args if f is not logs[0]]
+    return sp.Mul(*rest), logs[0].args[0]
+
+
+def _xlogy(u, v):
+    """u ln v, and 0 wherever u is 0 (even where ln v is infinite or NaN)."""
+    u = np.asarray(u, dtype=float) if np.ndim(u) == 0 else u
+    out = u * np.log(v)
+    return np.where(u == 0, 0.0, out)
 
 
 def to_numpy(expr: sp.Expr, variables: tuple):
@@ -65,6 +93,10 @@ def to_numpy(expr: sp.Expr, variables: tuple):
                 raise DeriveError(f"the constant {_text(node)} is not a finite real number")
             c = value.real
             return lambda args: c
+        product = log_factor(node)
+        if product is not None:  # u ln v, with 0 ln 0 = 0
+            u, v = build(product[0]), build(product[1])
+            return lambda args: _xlogy(u(args), v(args))
         kids = [build(arg) for arg in node.args]
         if isinstance(node, sp.Add):
             def add(args):
@@ -118,22 +150,6 @@ def to_numpy(expr: sp.Expr, variables: tuple):
     return compute
 
 
-def _simplest(expr):
-    """``expr`` simplified (factored or expanded, whichever is shorter), for small expressions."""
-    expr = sp.cancel(sp.together(expr)) if sp.count_ops(expr) <= 200 else expr
-    if sp.count_ops(expr) <= 60:
-        expr = min((sp.simplify(expr), sp.factor(expr), sp.expand(expr)), key=sp.count_ops)
-    return expr
-
-
-def delta_expr(C: sp.Expr, activation: str | None):
-    """dC/dz as a function of a and y for ``activation`` (simplified), or dC/da when it has no form in a."""
-    dCda = sp.diff(C, a)
-    if activation in PRIME_IN_A:
-        return _simplest(dCda * PRIME_IN_A[activation])
-    return _simplest(dCda)
-
-
 @lru_cache(maxsize=128)
 def cost_formula(text: str) -> Cost:
     """The Cost of the formula ``text`` in a and y (one output neuron; summed over the outputs).
@@ -141,12 +157,16 @@ def cost_formula(text: str) -> Cost:
     Its ``name`` is the formula as typed (stripped), which saved models store
     and read back through the same parser. Any output activation is allowed
     (sigmoid first, the default); dC/dz is simplified symbolically for
-    sigmoid, tanh and identity outputs.
+    sigmoid, tanh and identity outputs. The parse, the checks and every
+    derivative are computed at once, under the budget of
+    :mod:`costlab.derive.budget` (a refusal is a DeriveError); training then
+    runs no SymPy.
     """
     text = text.strip()
-    C = parse_cost(text)
+    trees = compiled_cost(text)
+    C = decode(trees["C"])
     value = to_numpy(C, (a, y))
-    deltas: dict = {}
+    deltas = {None if key == "None" else key: to_numpy(decode(tree), (a, y)) for key, tree in trees["deltas"].items()}
 
     def fn(z, a_, y_):
         return np.sum(value(a_, y_), axis=-1)
@@ -154,8 +174,6 @@ def cost_formula(text: str) -> Cost:
     def delta(z, a_, y_, activation):
         name = getattr(activation, "name", None)
         key = name if name in PRIME_IN_A else None
-        if key not in deltas:
-            deltas[key] = to_numpy(delta_expr(C, key), (a, y))
         d = deltas[key](a_, y_)
         return d if key is not None else activation.backward(a_, d)
 

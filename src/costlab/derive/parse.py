@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.parsing.sympy_parser import auto_number, convert_xor, parse_expr
 
+from costlab.derive.budget import decode, encode, run, task
+from costlab.derive.calculus import PRIME_IN_A, delta_expr
 from costlab.derive.render import _text
-from costlab.formula_limits import check_formula
+from costlab.formula_limits import check_formula, is_small
 from costlab.derive.symbols import DeriveError, _rebuild, a, y, z
 
 @dataclass(frozen=True)
@@ -105,7 +107,25 @@ def parse_activation(text) -> sp.Expr:
     ``evaluate=False``, so ``9**9**9**9`` is not computed: exponents and
     constants are bounded (``_MAX_EXPONENT``, ``_MAX_CONSTANT``) before the
     tree is evaluated. This module never calls ``eval`` itself.
+
+    The work is done under the time and memory budget of
+    :mod:`costlab.derive.budget` (in a worker process), and its result is
+    cached by the text.
     """
+    if not isinstance(text, str):
+        raise DeriveError("the activation must be a formula in z given as text")
+    _syntax(text)
+    return decode(run("activation", text, small=is_small(text)))
+
+
+@task("activation")
+def _activation_task(text: str) -> list:
+    """The formula worker's part of :func:`parse_activation`: the parsed tree, as JSON."""
+    return encode(_parse_activation_here(text))
+
+
+def _parse_activation_here(text) -> sp.Expr:
+    """:func:`parse_activation`, in this process and without a budget (the formula worker calls it)."""
     if not isinstance(text, str):
         raise DeriveError("the activation must be a formula in z given as text")
     expr = _parse(text, _FORMULA_NAMES, "z")
@@ -114,9 +134,8 @@ def parse_activation(text) -> sp.Expr:
     if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise DeriveError(f"sigma(z) must be real and finite for real z, got {_text(expr)}")
     for z0 in (sp.Rational(3, 10), sp.Rational(-7, 10)):
-        v = sp.N(expr.subs(z, z0), 15)
-        if not (v.is_real and v.is_finite):
-            raise DeriveError(f"sigma(z) must be real and finite for real z; at z = {z0} it is {v}")
+        if not math.isfinite(_float_value(expr, {z: float(z0)})):
+            raise DeriveError(f"sigma(z) must be real and finite for real z; at z = {z0} it is not")
     return expr
 
 
@@ -124,10 +143,19 @@ def parse_cost(text) -> sp.Expr:
     """C(a, y), the cost of one output neuron from the user's formula in a and y; DeriveError if refused.
 
     Read exactly as :func:`parse_activation` reads sigma(z) (the same checks,
-    the same allowed functions), with the names a and y in place of z. The
-    formula must depend on a, and be real and finite at a few points with
-    0 < a < 1 and 0 <= y <= 1.
+    the same allowed functions, the same budget), with the names a and y in
+    place of z. The formula must depend on a, and be real and finite at a few
+    points with 0 < a < 1 and 0 <= y <= 1, where a product with a logarithm is
+    0 when its other factor is (0 ln 0 = 0, the convention of the entropy and
+    the KL divergence; the numeric code follows it too).
     """
+    if not isinstance(text, str):
+        raise DeriveError("the cost formula must be text in a and y")
+    return decode(compiled_cost(text)["C"])
+
+
+def _parse_cost_here(text) -> sp.Expr:
+    """:func:`parse_cost`, in this process and without a budget (the formula worker calls it)."""
     if not isinstance(text, str):
         raise DeriveError("the cost formula must be text in a and y")
     expr = _parse(text, _COST_FORMULA_NAMES, "a and y")
@@ -136,14 +164,70 @@ def parse_cost(text) -> sp.Expr:
     if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise DeriveError(f"the cost must be real and finite, got {_text(expr)}")
     for a0, y0 in ((sp.Rational(3, 10), 1), (sp.Rational(7, 10), 0), (sp.Rational(2, 5), sp.Rational(1, 4))):
-        v = sp.N(expr.subs({a: a0, y: y0}), 15)
-        if not (v.is_real and v.is_finite):
-            raise DeriveError(f"the cost must be real and finite for 0 < a < 1; at a = {a0}, y = {y0} it is {v}")
+        if not math.isfinite(_float_value(expr, {a: float(a0), y: float(y0)})):
+            raise DeriveError(f"the cost must be real and finite for 0 < a < 1, even with 0 ln 0 = 0; "
+                              f"at a = {a0}, y = {y0} it is not")
     return expr
 
 
-def _parse(text: str, names: dict, what: str) -> sp.Expr:
-    """The formula ``text`` in the variables ``what``, parsed with only ``names`` in reach."""
+#: The functions of a parsed formula, computed in floating point.
+_FLOAT_FUNCTIONS = {
+    sp.exp: math.exp, sp.log: math.log, sp.sin: math.sin, sp.cos: math.cos, sp.tan: math.tan,
+    sp.atan: math.atan, sp.sinh: math.sinh, sp.cosh: math.cosh, sp.tanh: math.tanh, sp.asinh: math.asinh,
+    sp.erf: math.erf, sp.Abs: abs,
+}
+
+
+def _float_value(expr, values: dict) -> float:
+    """``expr`` at ``values`` in floating point; NaN where it is no finite real number.
+
+    A product u ln v whose u is 0 is 0 (0 ln 0 = 0). Overflow, division by
+    zero and a function outside its domain give NaN
+    rather than an exception, and no SymPy evaluation at high precision is
+    ever asked for (``sin(exp(1e9))`` costs nothing).
+    """
+    def walk(node):
+        if node in values:
+            return values[node]
+        if node is sp.pi:
+            return math.pi
+        if node is sp.E:
+            return math.e
+        if node.is_Number:
+            return float(node)
+        if isinstance(node, sp.Mul):
+            logs = [f for f in node.args if isinstance(f, sp.log)]
+            if len(logs) == 1:  # 0 ln 0 = 0: u ln v is 0 where u is, whatever v
+                u = math.prod(walk(f) for f in node.args if f is not logs[0])
+                return 0.0 if u == 0 else u * walk(logs[0])
+        kids = [walk(arg) for arg in node.args]
+        if isinstance(node, sp.Add):
+            return math.fsum(kids)
+        if isinstance(node, sp.Mul):
+            return math.prod(kids)
+        if isinstance(node, sp.Pow):
+            v = kids[0] ** kids[1]
+            if isinstance(v, complex):
+                raise ValueError("not real")
+            return v
+        if isinstance(node, sp.Max):
+            return max(kids)
+        if isinstance(node, sp.Min):
+            return min(kids)
+        f = _FLOAT_FUNCTIONS.get(node.func)
+        if f is None or len(kids) != 1:
+            raise ValueError(f"no float form of {type(node).__name__}")
+        return f(kids[0])
+
+    try:
+        v = float(walk(expr))
+    except (ArithmeticError, ValueError, TypeError):
+        return math.nan
+    return v if math.isfinite(v) else math.nan
+
+
+def _syntax(text: str) -> None:
+    """The checks on the text alone (length, characters, limits of :mod:`costlab.formula_limits`)."""
     if len(text) > MAX_FORMULA_LENGTH:
         raise DeriveError(f"the formula is too long ({len(text)} characters; at most {MAX_FORMULA_LENGTH})")
     if not text.isascii():
@@ -165,6 +249,10 @@ def _parse(text: str, names: dict, what: str) -> sp.Expr:
         raise DeriveError("the formula is empty")
     check_formula(text, DeriveError)  # time bombs (towers, huge degrees, deep nesting) refused before SymPy
 
+
+def _parse(text: str, names: dict, what: str) -> sp.Expr:
+    """The formula ``text`` in the variables ``what``, parsed with only ``names`` in reach."""
+    _syntax(text)
     previous = None
     pos = 0
     while pos < len(text):
@@ -219,6 +307,9 @@ def _check_sizes(expr):
             if not abs(e) <= _MAX_EXPONENT:
                 raise DeriveError(f"exponent too large in the formula (|exponent| at most {_MAX_EXPONENT})")
         v = _constant_value(node)
+        if math.isnan(v):
+            raise DeriveError(f"{_text(node)} in the formula is not a finite real number "
+                              "(a division by zero, or a function outside its domain)")
         if not abs(v) <= _MAX_CONSTANT:
             raise DeriveError(f"number too large in the formula (at most {_MAX_CONSTANT:.0e})")
     for node in nodes:
@@ -228,10 +319,35 @@ def _check_sizes(expr):
 
 
 def _constant_value(expr) -> float:
-    """|value| of a constant sub-formula whose parts are already bounded (inf if not a number)."""
-    try:
-        v = complex(sp.N(expr, 15))
-    except (TypeError, ValueError, OverflowError):
-        return math.inf
-    return abs(v) if math.isfinite(abs(v)) else math.inf
+    """|value| of a constant sub-formula whose parts are already bounded (NaN if it is no real number)."""
+    v = _float_value(expr, {})
+    if math.isnan(v):
+        return math.inf if _float_overflows(expr) else math.nan
+    return abs(v)
 
+
+def _float_overflows(expr) -> bool:
+    """Whether ``expr`` fails in floating point only because a value is too large."""
+    try:
+        return math.isfinite(complex(sp.N(expr, 15)).real) is False
+    except (ArithmeticError, TypeError, ValueError):
+        return False
+
+
+def compiled_cost(text: str) -> dict:
+    """C(a, y) and its dC/dz for each output activation (dC/da where sigma' has no form in a), as the
+    JSON trees of :func:`costlab.derive.budget.encode`, worked out at once under the formula budget
+    (:func:`costlab.derive.numeric.cost_formula` turns them into NumPy code)."""
+    if not isinstance(text, str):
+        raise DeriveError("the cost formula must be text in a and y")
+    text = text.strip()
+    _syntax(text)
+    return run("cost", text, small=is_small(text))
+
+
+@task("cost")
+def _cost_task(text: str) -> dict:
+    """The formula worker's part of :func:`compiled_cost`: parse, check and differentiate."""
+    C = _parse_cost_here(text)
+    deltas = {str(key): encode(delta_expr(C, key)) for key in (*PRIME_IN_A, None)}
+    return {"C": encode(C), "deltas": deltas}

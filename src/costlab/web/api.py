@@ -25,6 +25,7 @@ from typing import Mapping
 import numpy as np
 
 from costlab.checks import Bound, check_number
+from costlab.i18n import tr
 
 __all__ = [
     "ApiError",
@@ -85,6 +86,9 @@ LAYERS_LIMITS: dict[str, Bound] = {
 }
 #: Longest a training may run, in seconds, whatever its parameters.
 MAX_TRAINING_SECONDS = 120.0
+#: Seconds a job has to end once stopped (or past its time limit) before it is given up: its stream
+#: ends with ``stopped`` and it no longer counts against the trainings running at once.
+STOP_GRACE_S = 1.0
 
 
 # --------------------------------------------------------------------------- #
@@ -293,7 +297,9 @@ def neuron_curves(p: dict) -> dict:
     zs = np.linspace(lo, hi, 241)
     p = dict(p)
     a0 = float(sigmoid(p["w"] * p["x"] + p["b"]))
-    return {
+    from costlab.checks import finite_json
+
+    return finite_json({
         "params": p,
         "a0": a0,
         "z0": p["w"] * p["x"] + p["b"],
@@ -301,7 +307,7 @@ def neuron_curves(p: dict) -> dict:
         "sigmoid": {"z": zs.tolist(), "a": sigmoid(zs).tolist(), "slope": sigmoid_prime(zs).tolist()},
         "logit": logit_curves(p["y"]),
         "elapsed_ms": round((time.perf_counter() - t0) * 1000, 2),
-    }
+    })
 
 
 #: The logit view's grid: z from -10 to 10 in steps of 0.05.
@@ -362,6 +368,8 @@ class TrainingJob:
         self.events: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._on_end = on_end
+        self._stopped_at: float | None = None
+        self.started = time.monotonic()
         self.thread = threading.Thread(target=self._run, name=f"costlab-train-{self.id}", daemon=True)
 
     def start(self) -> "TrainingJob":
@@ -371,7 +379,22 @@ class TrainingJob:
     def stop(self, reason: str | None = None) -> None:
         if reason is not None and not self._stop.is_set():
             self._reason = reason
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
         self._stop.set()
+
+    def given_up(self) -> str | None:
+        """Why the job is given up (it did not end within STOP_GRACE_S of its stop or time limit), or None.
+
+        Its thread (a daemon) may still run until its next check, or until the
+        process exits; it is no longer waited for nor counted.
+        """
+        now = time.monotonic()
+        if self._stopped_at is not None and now > self._stopped_at + STOP_GRACE_S:
+            return self._reason
+        if now > self.started + MAX_TRAINING_SECONDS + STOP_GRACE_S:
+            return tr("the time limit of two minutes was reached")
+        return None
 
     @property
     def stopping(self) -> bool:
@@ -394,7 +417,7 @@ class TrainingJob:
         if self._stop.is_set():
             raise _Stop()
         if time.monotonic() > self._deadline:
-            self._reason = f"time limit of {MAX_TRAINING_SECONDS:g} s reached"
+            self._reason = tr("the time limit of two minutes was reached")
             raise _Stop()
 
     def _train(self) -> None:
@@ -490,6 +513,9 @@ class Trainer:
 
     def start(self, params: dict, job_class=TrainingJob) -> TrainingJob:
         with self._lock:
+            for job in [job for job in self._jobs.values() if job.given_up() is not None]:
+                job.stop()
+                del self._jobs[job.id]
             if len(self._jobs) >= self.max_jobs:
                 raise ApiError(f"{len(self._jobs)} trainings are running, the most this server runs at once; "
                                "stop one or wait for it to end", status=429)

@@ -28,6 +28,14 @@ body not sent within :data:`BODY_TIMEOUT_S` seconds gets 408; neuron
 computations run in their own pool of :data:`NEURON_SLOTS` threads with at
 most :data:`NEURON_QUEUE` waiting (503 at once beyond that), so the page and
 its static files stay fast; at most two trainings run at once (429).
+
+The event loop runs no user work: every request's parameters are checked in
+a pool of :data:`CHECK_SLOTS` threads, where a cost formula is compiled
+under the budget of :mod:`costlab.derive.budget` (at most
+:data:`FORMULA_SECONDS` seconds, in a worker process killed at the bound;
+503 when every formula worker is busy). When the server is asked to stop
+(Ctrl+C, SIGTERM), every training ends with its ``stopped`` event, and every
+request still waiting for a computation gets a 503 saying why.
 """
 
 from __future__ import annotations
@@ -36,9 +44,10 @@ import asyncio
 import hmac
 import json
 import queue
+import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,7 +59,7 @@ from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from costlab.i18n import language, tr_refusal
+from costlab.i18n import language, tr, tr_refusal
 from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets_payload
 from costlab.web.api import LayersJob, TrainingJob, check_layers_params
 
@@ -62,6 +71,11 @@ MAX_BODY_BYTES = 8192
 #: Neuron computations at once, and how many more may wait for a turn (503 beyond that).
 NEURON_SLOTS = 2
 NEURON_QUEUE = 8
+#: Threads that check requests (and compile their formulas), and how many more checks may wait.
+CHECK_SLOTS = 4
+CHECK_QUEUE = 16
+#: Seconds SymPy may spend on one formula sent by the page (less if COSTLAB_FORMULA_SECONDS says so).
+FORMULA_SECONDS = 5.0
 #: Deepest nesting of a JSON body (an object holding a list is 2).
 MAX_JSON_DEPTH = 3
 #: Seconds a client has to send a request's body.
@@ -78,6 +92,25 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 def _error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+#: A Host header as RFC 9110 has it: a DNS name, an IPv4 address or an IPv6 address in brackets, then
+#: an optional port. Anything else (``localhost:80@evil.com``, spaces, two ports) is malformed: 400.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_HEADER = re.compile(rf"(?:\[(?P<v6>[0-9A-Fa-f:.]{{2,45}})\]|(?P<name>{_LABEL}(?:\.{_LABEL})*\.?))"
+                          r"(?::(?P<port>[0-9]{1,5}))?")
+#: A host name given to ``--allow-host``: the same, without a port.
+HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?|\[?[0-9A-Fa-f:.]{{2,45}}\]?")
+
+
+def host_of(header: str) -> str | None:
+    """The host name of a Host header, lower case, without its port or brackets; None if malformed."""
+    if len(header) > 255:
+        return None
+    m = _HOST_HEADER.fullmatch(header)
+    if m is None:
+        return None
+    return (m.group("v6") or m.group("name")).lower().rstrip(".")
 
 
 def _host_name(host: str) -> str:
@@ -123,10 +156,15 @@ class _Limits:
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
-        if _host_name(host) not in self.allowed_hosts:
+        if not host:
+            return await _error("a Host header is required", 400)(scope, receive, send)
+        name = host_of(host)
+        if name is None:
+            return await _error(f"malformed Host header {host[:80]!r}", 400)(scope, receive, send)
+        if name not in self.allowed_hosts:
             message = (f"this server answers only {', '.join(sorted(self.allowed_hosts))}, not Host {host[:80]!r} "
-                       "(costlab serve --allow-host NAME adds a name)") if host else "a Host header is required"
-            return await _error(message, 421 if host else 400)(scope, receive, send)
+                       "(costlab serve --allow-host NAME adds a name)")
+            return await _error(message, 421)(scope, receive, send)
         if scope["path"].startswith("/api/"):
             why = _foreign_origin(headers, host)
             if why is not None:
@@ -212,7 +250,65 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
     """
     trainer = Trainer(max_trainings)
     pool = ThreadPoolExecutor(NEURON_SLOTS, thread_name_prefix="costlab-neuron")
+    checker = ThreadPoolExecutor(CHECK_SLOTS, thread_name_prefix="costlab-check")
     pending = [0]  # neuron computations running or waiting; touched only by the event loop
+    checks = [0]  # checks running or waiting; likewise
+    stopping = threading.Event()  # set when the server is asked to exit
+
+    def shut_down() -> None:
+        """Stop every training (each stream sends its ``stopped`` event), end the formula workers' calls
+        and drop the computations not yet started; requests still waiting are answered 503."""
+        stopping.set()
+
+        def stop_work():
+            trainer.stop_all(tr("the server is shutting down"))
+            for executor in (pool, checker):
+                executor.shutdown(wait=False, cancel_futures=True)
+
+        # in a thread of its own: called from a signal handler, which may have interrupted the event
+        # loop while it held one of the locks these take
+        threading.Thread(target=stop_work, name="costlab-shutdown", daemon=True).start()
+
+    async def in_thread(executor, fn, *args):
+        """``fn(*args)`` in ``executor``'s threads; 503 with the reason if the server stops meanwhile."""
+        if stopping.is_set():
+            raise ApiError(tr("The server is shutting down; the computation was not finished."), 503)
+        try:
+            future = executor.submit(fn, *args)
+        except RuntimeError:  # the executor was shut down
+            raise ApiError(tr("The server is shutting down; the computation was not finished."), 503) from None
+        waiting = asyncio.wrap_future(future)
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=0.1)
+            if done:
+                try:
+                    return waiting.result()
+                except (asyncio.CancelledError, CancelledError):
+                    raise ApiError(tr("The server is shutting down; the computation was not finished."),
+                                   503) from None
+            if stopping.is_set():
+                waiting.cancel()  # its result, when it comes, is dropped
+                raise ApiError(tr("The server is shutting down; the computation was not finished."), 503)
+
+    def checked(check, raw):
+        """``check(raw)`` with any cost formula compiled under the page's budget, never waiting for a worker."""
+        from costlab.derive.budget import WorkersBusy, current, limits
+
+        try:
+            with limits(seconds=min(FORMULA_SECONDS, current().seconds), wait=False, cancel=stopping):
+                return check(raw)
+        except WorkersBusy:
+            raise ApiError(tr("The server is busy checking other formulas; try again in a moment."), 503) from None
+
+    async def check_params(check, raw):
+        """The checked parameters: in the checking threads, at most CHECK_SLOTS + CHECK_QUEUE at once."""
+        if checks[0] >= CHECK_SLOTS + CHECK_QUEUE:
+            raise ApiError(tr("The server is busy checking other formulas; try again in a moment."), 503)
+        checks[0] += 1
+        try:
+            return await in_thread(checker, checked, check, raw)
+        finally:
+            checks[0] -= 1
 
     async def index(request):
         return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
@@ -227,12 +323,12 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
     async def _neuron(request: Request):
         try:
             raw = dict(request.query_params) if request.method == "GET" else await _read_json(request)
-            params = check_neuron_params(raw)
+            params = await check_params(check_neuron_params, raw)
             if pending[0] >= NEURON_SLOTS + NEURON_QUEUE:
                 raise ApiError("the server is busy with other computations; try again", 503)
             pending[0] += 1
             try:
-                result = await asyncio.wrap_future(pool.submit(neuron_curves, params))
+                result = await in_thread(pool, neuron_curves, params)
             finally:
                 pending[0] -= 1
             return JSONResponse(result)
@@ -242,7 +338,9 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
     async def train(request: Request, check=None, job_class=None):
         lang = _language(request)
         try:
-            params = (check or check_train_params)(dict(request.query_params))
+            params = await check_params(check or check_train_params, dict(request.query_params))
+            if stopping.is_set():
+                raise ApiError(tr("The server is shutting down; the computation was not finished."), 503)
             job = trainer.start(params, job_class or TrainingJob)
         except ApiError as e:
             with language(lang):
@@ -255,6 +353,10 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
                     try:
                         kind, data = job.events.get_nowait()
                     except queue.Empty:
+                        why = job.given_up()
+                        if why is not None:  # the job did not end in time: the stream ends anyway
+                            yield _sse("stopped", {"reason": why})
+                            break
                         await asyncio.sleep(0.02)
                         continue
                     if kind in ("stopped", "error"):  # the reason, in the page's language
@@ -315,6 +417,7 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
         exception_handlers={HTTPException: http_error},
     )
     app.state.trainer = trainer
+    app.state.shut_down = shut_down
     app.add_middleware(_Limits, allowed_hosts=(*ALLOWED_HOSTS, *allowed_hosts))
     return app
 

@@ -1,9 +1,10 @@
 """Serving the page: a listening socket and a uvicorn server that ends its streams cleanly.
 
 ``costlab serve`` and :func:`costlab.web.app.background_server` both use
-:func:`make_server`: on Ctrl+C or SIGTERM every training is stopped first, so
-each open stream sends its final ``stopped`` event and closes before the
-server exits; a connection that sends no complete request within
+:func:`make_server`: on Ctrl+C or SIGTERM the application's ``shut_down`` is
+called first (every training stopped, so each open stream sends its final
+``stopped`` event and closes before the server exits; every request waiting
+for a computation answered 503); a connection that sends no complete request within
 :data:`HEADER_TIMEOUT_S` seconds is closed.
 """
 
@@ -35,15 +36,15 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(app, *, graceful_s: float = 2):
+def make_server(app, *, graceful_s: float = 3):
     """A uvicorn server for ``app`` that stops its trainings as soon as it is asked to exit."""
     import uvicorn
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
-            trainer = getattr(getattr(app, "state", None), "trainer", None)
-            if trainer is not None:
-                trainer.stop_all("the server is shutting down")
+            shut_down = getattr(getattr(app, "state", None), "shut_down", None)
+            if shut_down is not None:
+                shut_down()
             super().handle_exit(sig, frame)
 
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=graceful_s, http=_protocol(),

@@ -226,7 +226,7 @@ async function updateNeuron() {
     const j = await r.json();
     if (seq !== neuron.seq) return;
     if (!r.ok) {
-      status.textContent = j.error || t("error {status}", { status: r.status });
+      status.textContent = j.error ? t(j.error) : t("error {status}", { status: r.status });
       status.className = "status error";
       return;
     }
@@ -269,7 +269,11 @@ function paintCosts(box) {
 }
 
 function fixed(v, n) { return v === null || v === undefined ? "–" : (+v).toFixed(n); }
-function sig(v) { return Math.abs(v) >= 0.001 || v === 0 ? (+v).toPrecision(3) : (+v).toExponential(2); }
+/* A number in three figures; a cost that is not finite (null in the JSON) as infinity. */
+function sig(v) {
+  if (v === null || v === undefined) return "\u221e";
+  return Math.abs(v) >= 0.001 || v === 0 ? (+v).toPrecision(3) : (+v).toExponential(2);
+}
 
 function drawResults(d) {
   const box = $("#results");
@@ -327,7 +331,7 @@ function drawNeuron() {
   });
 
   legend("chart-cost", runs.map(([c, r]) => ({ label: `${costName(c)}, C(0) = ${sig(r.C[0])}`, color: color(c) })));
-  const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 ? v / r.C[0] : 0))]);
+  const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 && v !== null ? v / r.C[0] : null))]);
   const relMax = Math.max(1, ...rel.map(([, , v]) => Math.max(...v)));
   Chart.draw($("#chart-cost"), {
     x: epochs, y: [0, relMax * 1.02], xint: true, xlabel: t("epoch"), ylabel: "C / C(0)",
@@ -561,7 +565,7 @@ function handleTrainEvent({ event, data }) {
     setTraining(false, ["done: {n} epochs in {s} s", { n: data.epochs, s: data.elapsed_s.toFixed(1) }], "ok");
   } else if (event === "stopped") {
     document.body.dataset.stoppedBy = "server";  // the server's own event: the stop and its token were accepted
-    setTraining(false, data.reason && data.reason !== t("stopped") ? ["stopped ({reason})", { reason: data.reason }] : ["stopped"], "");
+    setTraining(false, data.reason && t(data.reason) !== t("stopped") ? ["stopped ({reason})", { reason: t(data.reason) }] : ["stopped"], "");
   } else if (event === "error") {
     setTraining(false, data.error, "error");
   }
@@ -581,7 +585,7 @@ async function streamJob(url, job, abort, setState, onEvent) {
     const r = await ask(url, { signal: abort.signal });
     if (!r.ok) {
       const j = await r.json();
-      setState(false, j.error || ["error {status}", { status: r.status }], "error");
+      setState(false, j.error ? t(j.error) : ["error {status}", { status: r.status }], "error");
       return;
     }
     const reader = r.body.getReader();
@@ -700,7 +704,7 @@ function handleLayersEvent({ event, data }) {
     setLayers(false, ["done in {s} s", { s: data.elapsed_s.toFixed(1) }], "ok");
   } else if (event === "stopped") {
     document.body.dataset.stoppedBy = "server";  // the server's own event: the stop and its token were accepted
-    setLayers(false, data.reason && data.reason !== t("stopped") ? ["stopped ({reason})", { reason: data.reason }] : ["stopped"], "");
+    setLayers(false, data.reason && t(data.reason) !== t("stopped") ? ["stopped ({reason})", { reason: t(data.reason) }] : ["stopped"], "");
   } else if (event === "error") {
     setLayers(false, data.error, "error");
   }
