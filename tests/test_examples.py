@@ -56,9 +56,9 @@ def test_group_takes_labels_as_one_hot_targets(k):
         NetworkGroup(make()).fit(data.X_train, y + k + 1, epochs=1)
 
 
-def test_kl_and_cross_entropy_train_alike_and_differ_by_the_entropy():
+def test_kl_and_cross_entropy_train_alike_and_differ_by_the_entropy(tmp_path):
     proc = subprocess.run([sys.executable, str(EXAMPLES / "plot_kl_and_cross_entropy.py")], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "MPLBACKEND": "Agg"})
+                          text=True, timeout=120, env={**os.environ, "MPLBACKEND": "Agg"}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     H = float(lines[0].split(":")[1].split()[0])
@@ -69,7 +69,6 @@ def test_kl_and_cross_entropy_train_alike_and_differ_by_the_entropy():
 
 def test_an_example_without_a_display_saves_its_figure(tmp_path):
     """In a terminal with no display, an example's figure goes to a file it names."""
-
     env = {**os.environ, "MPLBACKEND": "Agg"}
     env.pop("DISPLAY", None)
     proc = subprocess.run([sys.executable, str(EXAMPLES / "plot_grid_search_costs.py")], capture_output=True,
