@@ -14,7 +14,7 @@ import re
 KEPT = {
     # names
     "costlab", "Nielsen", "SymPy", "LaTeX", "matplotlib", "mathtext", "Python", "NumPy", "Chromium", "ReLU",
-    "softmax", "tanh", "MNIST", "English",
+    "softmax", "tanh", "MNIST", "English", "KL",
     # file formats and units
     "SVG", "PNG", "PDF", "HTML", "JSON", "ms", "KB", "MB",
     # functions in formulas, and subscripts
@@ -23,7 +23,7 @@ KEPT = {
 #: Names of several words, kept whole.
 PHRASES = ("Neural Networks and Deep Learning", "WenQuanYi Micro Hei", "Fashion-MNIST")
 #: The names users type (cost specs, parameters, commands): kept where a message quotes them.
-TYPED = {"quadratic", "cross", "entropy", "log", "likelihood", "focal", "gamma", "alpha", "pos_weight", "smoothing",
+TYPED = {"quadratic", "cross", "entropy", "log", "likelihood", "focal", "kl", "gamma", "alpha", "pos_weight", "smoothing",
          "class_weight", "balanced", "sigmoid", "relu", "default", "large", "abs", "Abs", "arcsinh", "arctan", "asinh",
          "atan", "cosh", "erf", "pi", "sinh", "sqrt", "tan", "serve", "report", "derive", "reproduce", "layers",
          "lang", "zh", "digits", "data", "none", "matching", "gradient", "sigmoid_prime"}

@@ -458,7 +458,7 @@ ZH: dict[str, str] = {
     "accuracy against epoch": "准确率随迭代次数的变化",
     "a positive sample": "正样本", "a negative sample": "负样本",
     "positive weight": "正样本权重", "smoothing": "平滑", "class weights": "类别权重", "balanced": "均衡",
-    "focal": "焦点", "{name} ({parameters})": "{name}（{parameters}）", ", ": "，",
+    "focal": "焦点", "KL divergence": "KL 散度", "{name} ({parameters})": "{name}（{parameters}）", ", ": "，",
     "{init} initial weights, w ~ N(0, 1): saturated sigmoids": "{init}初始权重，w ~ N(0, 1)：S 型神经元饱和",
     "{init} initial weights, w ~ N(0, {var})": "{init}初始权重，w ~ N(0, {var})",
     "{what} per epoch on {data}, {sizes} network, batch {batch}\nmean (line) and one standard deviation either side (band) over {n} random seeds":

@@ -96,7 +96,8 @@ def start_label(run) -> str:
 
 def cost_name(cost: str) -> str:
     """The cost's name in the current language (a formula stays as typed)."""
-    names = {"quadratic": tr("quadratic"), "cross-entropy": tr("cross-entropy"), "log-likelihood": tr("log-likelihood")}
+    names = {"quadratic": tr("quadratic"), "cross-entropy": tr("cross-entropy"), "log-likelihood": tr("log-likelihood"),
+             "kl": tr("KL divergence")}
     return names.get(cost, cost)
 
 
@@ -110,7 +111,7 @@ def spec_label(spec: str) -> str:
 
     base, _, rest = spec.partition("(")
     base = base.strip()
-    if base not in ("quadratic", "cross-entropy", "log-likelihood", "focal") or (rest and not rest.endswith(")")):
+    if base not in ("quadratic", "cross-entropy", "log-likelihood", "focal", "kl") or (rest and not rest.endswith(")")):
         return spec
     words = {"pos_weight": tr("positive weight"), "smoothing": tr("smoothing"), "class_weight": tr("class weights"),
              "balanced": tr("balanced")}
