@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -414,6 +415,229 @@ def test_layers_view_streams_each_layers_speed(laptop, server):
     last = page.eval_on_selector(f"#{svg} path[data-series='hidden 3']", "p => p.getBBox().y")
     assert first > last
     page.screenshot(path=ARTIFACTS / "serve-layers.png")
+
+
+# --------------------------------------------------------------------------- #
+# The playground
+# --------------------------------------------------------------------------- #
+
+def pg_number(page, name):
+    return float(page.inner_text(f"[data-testid=pg-{name}]"))
+
+
+def forget_restarts(watched):
+    """A new run closes the old run's stream, and opening a link again cancels the page's requests (the
+    browser calls both failed requests); a setting the server refuses is a 400 (the browser logs it):
+    expected here, so not counted as the page's errors."""
+    expected = lambda e: (e.startswith("request failed:") and "/api/" in e) or "400 (Bad Request)" in e  # noqa: E731
+    watched.errors[:] = [e for e in watched.errors if not expected(e)]
+
+
+def wait_for_epoch(page, epoch, timeout=30000):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"() => document.querySelector('[data-testid=pg-epoch]').textContent === '{epoch}'",
+                               timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail(f"epoch {epoch} not reached; the page says: {page.inner_text('#pg-status')!r}, "
+                    f"epoch {page.inner_text('[data-testid=pg-epoch]')!r}")
+
+
+def test_playground_learns_xor_from_a_shared_link(laptop, server):
+    page = laptop.page
+    page.goto(f"{server}/?tab=playground&data=xor&hidden=4&act=tanh&cost=cross-entropy&eta=0.1&seed=0"
+              "&autoplay=1&pace=0&epochs=300")
+    page.wait_for_function("() => +document.querySelector('[data-testid=pg-test-accuracy]').textContent >= 0.95",
+                           timeout=30000)
+    assert pg_number(page, "epoch") < 300 and pg_number(page, "test-cost") < pg_number(page, "train-cost") * 3
+    # every neuron drawn: the hidden layer's four pictures and the output's, the weights as lines
+    assert page.locator("#pg-net canvas").count() == 5
+    assert page.locator("#pg-net line").count() == 2 * 4 + 4
+    colours = page.eval_on_selector_all("#pg-net line", "ls => ls.map(l => l.getAttribute('stroke'))")
+    assert set(colours) <= {"#1c7ed6", "#e8590c"} and len(set(colours)) == 2
+    # the boundary: both classes' colours on the canvas
+    blue_red = page.evaluate("""() => { const c = document.querySelector('#pg-heat');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let b = 0, r = 0;
+        for (let i = 0; i < d.length; i += 4) { if (d[i + 2] > d[i] + 40) b++; else if (d[i] > d[i + 2] + 40) r++; }
+        return [b, r]; }""")
+    assert min(blue_red) > 0.2 * sum(blue_red)
+    # the boundary exported: an SVG with every point drawn over the picture, and a PNG
+    with page.expect_download() as svg:
+        page.click("#pg-export-svg")
+    text = Path(svg.value.path()).read_text()
+    assert text.startswith("<svg") and text.count("<circle") == 500 and "data:image/png;base64," in text
+    with page.expect_download() as png:
+        page.click("#pg-export-png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("cost, learns", [("quadratic", False), ("cross-entropy", True)])
+def test_a_saturated_sigmoid_network_stalls_under_the_quadratic_cost(laptop, server, cost, learns):
+    """The same saturated start (initial weights large), two costs: the curves part."""
+    page = laptop.page
+    page.goto(f"{server}/?tab=playground&data=circle&hidden=8,8&act=sigmoid&init=large&eta=0.3&seed=3"
+              f"&cost={cost}&autoplay=1&pace=0&epochs=40")
+    wait_for_epoch(page, 40)
+    accuracy, first = pg_number(page, "test-accuracy"), page.evaluate("costlabPlayground.series.testAcc[10]")
+    if learns:
+        assert accuracy >= 0.95 and first >= 0.6
+    else:
+        assert accuracy <= 0.8 and first <= 0.6
+    # every epoch in the curves (redrawn a few times a second)
+    page.wait_for_function("() => document.querySelector('#pg-chart-acc path[data-series=test]')"
+                           ".getAttribute('data-n') === '41'", timeout=5000)
+
+
+def test_the_playground_url_round_trips_every_setting(laptop, server):
+    from urllib.parse import parse_qsl
+
+    settings = {"data": "spiral", "n": "300", "noise": "10", "ratio": "60", "seed": "7", "output": "softmax",
+                "cost": "log-likelihood(smoothing=0.1)", "init": "large", "eta": "0.05", "batch": "20",
+                "l2": "0.001", "momentum": "0.5", "epochs": "2000", "pace": "60", "features": "x1,x2,sinx1,x1x2",
+                "hidden": "5,3,2", "act": "tanh,relu,sigmoid", "tab": "playground", "lang": "en"}
+    page = laptop.page
+    page.goto(f"{server}/?" + "&".join(f"{k}={v}" for k, v in settings.items()))
+    wait_for_epoch(page, 0)
+    page.wait_for_function("() => document.querySelector('#pg-status').textContent !== ''")
+    assert "error" not in page.get_attribute("#pg-status", "class")
+    page.click("#tab-neuron")
+    page.click("#tab-playground")  # the link is written again
+    page.wait_for_function("() => location.search.includes('tab=playground')")
+    assert dict(parse_qsl(page.evaluate("location.search")[1:])) == settings
+    # a change goes into the link at once; the shared link opens the same controls
+    page.click("#pg-layer-add")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('hidden') === '5,3,2,4'")
+    page.goto(page.url)
+    wait_for_epoch(page, 0)
+    assert page.input_value("#pg-eta") == "0.05" and page.input_value("#pg-data") == "spiral"
+    assert page.locator("#pg-layer-rows select").evaluate_all("s => s.map(e => e.value)") == \
+        ["tanh", "relu", "sigmoid", "sigmoid"]
+    assert page.locator("#pg-features input:checked").evaluate_all("s => s.map(e => e.value)") == \
+        ["x1", "x2", "x1x2", "sinx1"]
+    # a value the server refuses: its one-line reason, in the page
+    page.goto(f"{server}/?tab=playground&hidden=5,30&act=tanh")
+    page.wait_for_function("() => document.querySelector('#pg-status').classList.contains('error')")
+    assert "each layer has 1 to 8 neurons" in page.inner_text("#pg-status")
+    forget_restarts(laptop)
+
+
+def test_a_bad_csv_gets_its_message_and_nothing_else_changes(laptop, server):
+    page = laptop.page
+    page.goto(f"{server}/?tab=playground&data=gauss&epochs=3&pace=0&autoplay=1")
+    wait_for_epoch(page, 3)
+    before = page.evaluate("JSON.stringify(costlabPlayground.data)")
+    page.select_option("#pg-data", "csv")
+    page.set_input_files("#pg-csv", files=[{"name": "mine.csv", "mimeType": "text/csv",
+                                            "buffer": b"x1,x2,label\n1,2,0\n1,1,1\n0.5,x,1\n"}])
+    page.wait_for_function("() => document.body.dataset.pgCsv === 'refused'")
+    assert "mine.csv" in page.inner_text("#pg-status") and "CSV line 4: not numbers" in page.inner_text("#pg-status")
+    assert page.evaluate("JSON.stringify(costlabPlayground.data)") == before and pg_number(page, "epoch") == 3
+    good = "x1,x2,label\n" + "\n".join(f"{x:.1f},{x / 2:.1f},{int(x > 0)}" for x in range(-5, 6))
+    page.set_input_files("#pg-csv", files=[{"name": "good.csv", "mimeType": "text/csv", "buffer": good.encode()}])
+    page.wait_for_function("() => costlabPlayground.data && costlabPlayground.data.train.length + "
+                           "costlabPlayground.data.test.length === 11")
+    forget_restarts(laptop)
+
+
+LATIN_ALLOWED = {"tanh", "ReLU", "softmax", "sin", "SVG", "PNG", "CSV", "L2"}
+
+
+def test_the_chinese_playground_has_no_english_words(browser, server):
+    import re
+
+    page = browser.new_page(viewport=LAPTOP)
+    page.goto(f"{server}/?tab=playground&lang=zh&data=xor&n=120&noise=10&hidden=3&act=sigmoid&init=large"
+              "&cost=quadratic&features=x1sq,x2sq,x1x2&seed=3&eta=0.3&epochs=5&pace=0&autoplay=1")
+    wait_for_epoch(page, 5)
+    page.wait_for_function("() => document.querySelector('#pg-warnings li')", timeout=5000)  # said in Chinese
+    text = page.inner_text("#view-playground") + " " + page.inner_text("nav.tabs")
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - LATIN_ALLOWED
+    assert words == set(), words
+    assert "饱和" in page.inner_text("#pg-warnings") and "完成" in page.inner_text("#pg-status")
+    page.close()
+
+
+def test_screenshots_of_the_playground(browser, server):
+    """The playground on a laptop and a phone, in English and in Chinese (copied into docs/screenshots)."""
+    link = (f"{server}/?tab=playground&data=spiral&hidden=8,8&act=tanh&features=x1,x2,sinx1,sinx2"
+            "&output=softmax&cost=log-likelihood&eta=0.1&epochs=150&pace=0&autoplay=1")
+    for lang in ("en", "zh"):
+        for name, viewport, extra in (("laptop", LAPTOP, {}), ("phone", PHONE, {"device_scale_factor": 2,
+                                                                                  "is_mobile": True,
+                                                                                  "has_touch": True})):
+            page = browser.new_page(viewport=viewport, **extra)
+            page.goto(f"{link}&lang={lang}")
+            wait_for_epoch(page, 150)
+            page.wait_for_timeout(200)
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            if name == "phone":  # the result first: the boundary on the first screen, the controls after it
+                heat = page.evaluate("document.querySelector('#pg-heat').getBoundingClientRect().toJSON()")
+                controls = page.evaluate("document.querySelector('#pg-controls').getBoundingClientRect().top")
+                assert heat["top"] < viewport["height"] * 0.7 and controls > heat["bottom"]
+            page.screenshot(path=ARTIFACTS / f"playground-{name}-{lang}.png")
+            page.close()
+
+
+def test_play_pause_one_epoch_and_clicked_points(laptop, server):
+    page = laptop.page
+    page.goto(f"{server}/?tab=playground&data=circle&n=100&pace=100&epochs=500")
+    wait_for_epoch(page, 0)
+    page.wait_for_function("() => costlabPlayground.token")
+    page.click("#pg-step")
+    wait_for_epoch(page, 1)
+    page.click("#pg-step")
+    wait_for_epoch(page, 2)
+    page.click("#pg-play")  # plays: the epochs run on
+    page.wait_for_function("() => +document.querySelector('[data-testid=pg-epoch]').textContent >= 5")
+    assert "autoplay=1" in page.evaluate("location.search")
+    page.click("#pg-play")  # pauses
+    page.wait_for_timeout(400)
+    paused = pg_number(page, "epoch")
+    page.wait_for_timeout(500)
+    assert pg_number(page, "epoch") == paused
+    # your points: a click adds one of the chosen class; four or more train
+    page.select_option("#pg-data", "points")
+    box = page.locator("#pg-heat").bounding_box()
+    for i, (fx, fy) in enumerate([(0.2, 0.2), (0.3, 0.25), (0.8, 0.8), (0.7, 0.75), (0.25, 0.3), (0.75, 0.7)]):
+        page.check(f"input[name=pg-class][value='{i % 2}']")
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    page.wait_for_function("() => costlabPlayground.data && costlabPlayground.data.train.length"
+                           " + costlabPlayground.data.test.length === 6")
+    forget_restarts(laptop)
+
+
+def test_closing_the_page_ends_its_run(browser, server):
+    page = browser.new_page(viewport=LAPTOP)
+    page.goto(f"{server}/?tab=playground&data=gauss&epochs=5000&pace=200&autoplay=1")
+    page.wait_for_function("() => +document.querySelector('[data-testid=pg-epoch]').textContent >= 1")
+    page.close()
+    # both places for playgrounds are free again within a moment: the closed page's run has ended
+    paused = {"data": "gauss", "epochs": "10", "autoplay": "0", "n": "20"}  # each holds its place
+    deadline = time.monotonic() + 5
+    while True:
+        with httpx.stream("POST", f"{server}/api/playground", json=paused, timeout=10) as first, \
+                httpx.stream("POST", f"{server}/api/playground", json=paused, timeout=10) as second:
+            codes = first.status_code, second.status_code
+        if codes == (200, 200) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert codes == (200, 200)
+
+
+def test_a_link_to_the_playground_opens_it_however_late_its_script_arrives(browser, server):
+    """app.js (and its Chinese catalogue) may be ready before playground.js: the link must survive."""
+    page = browser.new_page(viewport=LAPTOP)
+
+    def late(route):
+        time.sleep(1.0)
+        route.continue_()
+
+    page.route("**/static/playground.js", late)
+    page.goto(f"{server}/?tab=playground&lang=zh&data=gauss&epochs=2&pace=0&autoplay=1")
+    wait_for_epoch(page, 2)
+    assert "tab=playground" in page.evaluate("location.search")
+    page.close()
 
 
 # --------------------------------------------------------------------------- #

@@ -33,13 +33,14 @@ def test_the_site_has_its_pages(site):
     for page in ("index", "getting-started", "costs", "notation", "model-format", "derivations", "api",
                  "benchmarks", "engine", "gallery", "about-these-docs", "auto_examples/index",
                  *(f"guide/{c}" for c in ("neuron", "reproduce", "derive", "map", "train", "compare", "layers",
-                                          "serve", "report", "sklearn", "mlpclassifier", "notebooks"))):
+                                          "serve", "report", "sklearn", "mlpclassifier", "torch", "notebooks"))):
         assert (site / f"{page}.html").is_file(), page
     # each command's page shows its --help, generated from the command itself
     assert "--cost" in _text(site / "guide" / "neuron.html") and "Usage: costlab neuron" in _text(site / "guide" / "neuron.html")
     # the API reference is generated from the docstrings
     api = _text(site / "api.html")
-    for name in ("NetworkClassifier", "predict_proba", "train_neuron", "slowdown_map", "plot_runs", "SlowdownMap"):
+    for name in ("NetworkClassifier", "predict_proba", "train_neuron", "slowdown_map", "plot_runs", "SlowdownMap",
+                 "costlab.torch.Loss", "end_window", "plot_watch"):
         assert name in api, name
     # formulas are typeset as SVG while building: the page needs no script to show them
     costs = (site / "costs.html").read_text()
@@ -59,6 +60,11 @@ def test_the_gallery_ran_and_offers_notebooks(site):
     assert "C_CE - C_KL over the 16 records" in kl
     grid = _text(site / "auto_examples" / "plot_grid_search_costs.html")
     assert "chosen:" in grid and "chosen: quadratic" not in grid
+    # the PyTorch example: watch's warnings, its record as a table, its figure
+    pytorch = (site / "auto_examples" / "diagnose_pytorch_model.html").read_text()
+    assert "hidden layer 1 (sigmoid, module 0) is saturated in window 1" in pytorch
+    assert '<table class="costlab"><caption>Watch: window 4' in pytorch
+    assert re.search(r'<img [^>]*src="../_images/sphx_glr_diagnose_pytorch_model_\d+', pytorch)
 
 
 def test_the_tutorial_runs_as_a_notebook(site):

@@ -67,6 +67,18 @@ def test_kl_and_cross_entropy_train_alike_and_differ_by_the_entropy(tmp_path):
     assert lines[2].endswith("cross-entropy vs kl 0.0e+00, kl vs typed 0.0e+00")
 
 
+def test_diagnose_pytorch_model_names_the_layers_and_the_cross_entropy_recovers():
+    out = run_example("diagnose_pytorch_model.py")
+    mse, ce = out.split("cross-entropy on the logits: what costlab.torch.watch says")
+    assert "LayerWarning: hidden layer 1 (sigmoid, module 0) is saturated in window 1" in mse
+    assert "the output layer is saturated at the wrong value" in mse and "quadratic cost" in mse
+    assert "the output layer" not in ce.split("output slowdown factor")[0]
+    assert "cross-entropy 1.0000" in out
+    rows = [line.split() for line in out.strip().splitlines()[-4:]]
+    mse_acc, ce_acc = ([float(r[i].rstrip("%")) for r in rows] for i in (1, 2))
+    assert mse_acc[-1] < 30 and all(c > m + 25 for m, c in zip(mse_acc, ce_acc))
+
+
 def test_an_example_without_a_display_saves_its_figure(tmp_path):
     """In a terminal with no display, an example's figure goes to a file it names."""
     env = {**os.environ, "MPLBACKEND": "Agg"}

@@ -79,7 +79,9 @@ def run_both(sizes, K, n, m, dtype, cost_name, output_name, hidden_name, mu=0.0,
     """Train one epoch both ways from the same start; return (plain W, B, record, fast wb, record, steps)."""
     W, B, X, Y = problem(sizes, K, n, dtype, seed)
     sw = sample_weights(n, dtype, seed) if weighted else None
-    hidden, output, cost = ACTIVATIONS[hidden_name], ACTIVATIONS[output_name], COSTS[cost_name]
+    hidden = (tuple(ACTIVATIONS[h] for h in hidden_name) if isinstance(hidden_name, tuple)
+              else ACTIVATIONS[hidden_name])  # one per hidden layer, or one for all
+    output, cost = ACTIVATIONS[output_name], COSTS[cost_name]
     etas = np.linspace(0.05, 0.3, K) if K > 1 else np.array([0.2])
     lmbdas = np.full(K, lmbda)
     order = np.random.default_rng(seed + 1).permutation(n)
@@ -133,6 +135,15 @@ def test_fast_epoch_equals_plain_steps(sizes, K, n, m, cost_name, output_name, h
         np.testing.assert_allclose(f, p, rtol=TOL[np.float64], atol=TOL[np.float64])
     np.testing.assert_allclose(record.cost, C, rtol=1e-12)
     np.testing.assert_array_equal(record.correct, right)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("hidden", [("tanh", "relu"), ("sigmoid", "identity")])
+def test_one_activation_per_hidden_layer_fast_equals_plain(K, hidden):
+    plain, (C, right), fast_snaps, record = run_both([4, 5, 6, 3], K, 23, 5, np.float64, "quadratic", "sigmoid", hidden)
+    for p, f in zip(plain[-1], fast_snaps[-1]):
+        np.testing.assert_allclose(f, p, rtol=TOL[np.float64], atol=TOL[np.float64])
+    np.testing.assert_allclose(record.cost, C, rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -142,6 +142,59 @@ def test_any_json_object_gets_an_answer_not_a_crash(client, body):
     assert r.json()
 
 
+PLAYGROUND_KEYS = ["data", "n", "noise", "ratio", "seed", "features", "hidden", "act", "output", "cost", "init",
+                   "eta", "batch", "l2", "momentum", "csv", "probe", "zz"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(PLAYGROUND_KEYS), json_values | st.sampled_from(["4,4", "relu", "1,2,1"]),
+                       max_size=4))
+def test_any_playground_settings_get_an_answer_not_a_crash(client, body):
+    """Whatever the page sends: a 4xx with one line, or a short run (one epoch at full speed) that ends."""
+    body = {**body, "epochs": "1", "pace": "0", "autoplay": "1"}
+    r = client.post("/api/playground", content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    assert r.status_code in (200, 400, 413), r.text
+    if r.status_code == 200:
+        assert [kind for kind, _ in parse_events(r.text)][-1] == "done"
+    else:
+        assert "\n" not in r.json()["error"]
+    check = client.post("/api/playground/check", content=json.dumps({"csv": body.get("csv", "")}).encode(),
+                        headers={"content-type": "application/json"})
+    assert check.status_code in (200, 400, 413) and check.json()
+
+
+def test_playgrounds_are_bounded_and_answer_only_their_page():
+    """At most two at once; a page of another origin cannot start one; others cannot steer one."""
+    settings_ = {"autoplay": "0", "epochs": "100", "n": "40"}
+    with background_server() as url:
+        foreign = httpx.post(f"{url}/api/playground", json=settings_, headers={"Origin": "http://evil.example"})
+        assert foreign.status_code == 403
+        streams = [httpx.stream("POST", f"{url}/api/playground", json=settings_, timeout=10) for _ in range(2)]
+        try:
+            starts, readers = [], []  # the readers kept: dropping one closes its connection
+            for s in streams:
+                r = s.__enter__()
+                assert r.status_code == 200
+                readers.append(Stream(r))
+                starts.append(readers[-1].read(1)[0][1])
+            third = httpx.post(f"{url}/api/playground", json=settings_)
+            assert third.status_code == 429
+            control = f"{url}/api/playground/{starts[0]['id']}/control"
+            theirs = httpx.post(control, json={"do": "play"}, headers={"X-Costlab-Token": starts[1]["token"]})
+            assert theirs.status_code == 404 and starts[0]["token"] not in theirs.text
+        finally:
+            for s in streams:
+                s.__exit__(None, None, None)
+        # the pages went away: their runs end, and their places are free again
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            r = httpx.post(f"{url}/api/playground", json={**settings_, "autoplay": "1", "epochs": "1", "pace": "0"})
+            if r.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert r.status_code == 200 and parse_events(r.text)[-1][0] == "done"
+
+
 # --------------------------------------------------------------------------- #
 # A real server
 # --------------------------------------------------------------------------- #

@@ -145,3 +145,27 @@ def test_the_rules_see_imports_inside_functions(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "SRC", fake)
     monkeypatch.setattr(sys.modules[__name__], "MODULES", {module_name(p): p for p in fake.rglob("*.py")})
     assert "costlab.saving" in costlab_imports("costlab.network")
+
+
+def test_only_the_torch_bridge_imports_torch():
+    # torch is optional (pip install "costlab[torch]"): the core and every other layer run without it
+    for name in MODULES:
+        if name == "costlab.torch" or name.startswith("costlab.torch."):
+            continue
+        assert not any(t == "torch" or t.startswith("torch.") for t in imports_of(name)), name
+    assert "torch" in imports_of("costlab.torch")
+
+
+def test_the_torch_bridge_imports_the_core_not_the_other_way():
+    bridge = {name for name in MODULES if name.startswith("costlab.torch")}
+    for name in CORE & set(MODULES):
+        assert not costlab_imports(name) & bridge, name
+
+
+def test_costlab_help_does_not_load_torch():
+    import subprocess
+
+    code = ("import sys\nfrom costlab.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules, 'costlab.torch' in sys.modules, file=sys.stderr)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.stderr.strip().splitlines()[-1] == "False False", p.stderr

@@ -112,6 +112,36 @@ def test_backprop_matches_finite_differences(sizes, cost, output, hidden):
     assert_gradients_match(nabla_b, fd_b)
 
 
+@pytest.mark.parametrize("hidden", [("tanh", "sigmoid"), ("relu", "identity")])
+def test_one_activation_per_hidden_layer_matches_finite_differences(hidden):
+    sizes = [3, 4, 5, 2]
+    weights, biases, x, y = draw_problem(sizes, "cross-entropy", hidden[0], "sigmoid", seed=7)
+    H, O, C = tuple(ACTIVATIONS[h] for h in hidden), ACTIVATIONS["sigmoid"], COSTS["cross-entropy"]
+    nabla_w, nabla_b = backprop(weights, biases, x, y, H, O, C)
+    fd_w, fd_b = finite_difference_gradients(weights, biases, x, y, H, O, C)
+    assert_gradients_match(nabla_w, fd_w)
+    assert_gradients_match(nabla_b, fd_b)
+    net = Network(sizes, activation=list(hidden))
+    assert net.activation == list(hidden)
+    assert Network(sizes, activation=["tanh", "tanh"]).activation == "tanh"  # one for all: the kernel's case
+    with pytest.raises(ValueError, match="one per hidden layer"):
+        Network(sizes, activation=["tanh"])
+    with pytest.raises(ValueError, match="output layer"):
+        Network(sizes, activation=["tanh", "softmax"])
+
+
+
+def test_one_activation_per_hidden_layer_is_saved_and_loaded(tmp_path):
+    from costlab.saving import load, save
+
+    net = Network([2, 3, 3, 1], activation=["relu", "tanh"], seed=3)
+    save(net, tmp_path / "net.json")
+    again = load(tmp_path / "net.json")
+    assert again.activation == ["relu", "tanh"]
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    np.testing.assert_array_equal(again.feedforward(X), net.feedforward(X))
+
+
 def test_backprop_is_a_sum_over_samples():
     weights, biases, x, y = draw_problem([3, 4, 2], "cross-entropy", "tanh", "sigmoid", seed=5, m=6)
     H, O, C = ACTIVATIONS["tanh"], ACTIVATIONS["sigmoid"], COSTS["cross-entropy"]

@@ -27,7 +27,10 @@ from costlab.web.api import ApiError, Trainer, check_train_params
 from costlab.web.app import MAX_BODY_BYTES, STATIC_DIR, background_server, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
-STATIC_FILES = ("index.html", "app.js", "charts.js", "style.css")
+STATIC_FILES = ("index.html", "app.js", "charts.js", "style.css", "playground.js", "neuronpic.js")
+#: The libraries scripts/vendor.sh takes from npm, each with its licence.
+VENDOR_FILES = tuple(f"vendor/{name}{ext}" for name in ("d3-color", "d3-interpolate", "d3-scale-chromatic")
+                     for ext in (".min.js", ".LICENSE.txt"))
 
 
 @pytest.fixture(scope="module")
@@ -235,8 +238,10 @@ def test_page_and_assets_are_served_from_the_package(client):
 
 
 def test_static_files_load_nothing_from_elsewhere():
-    for name in STATIC_FILES:
+    for name in STATIC_FILES + VENDOR_FILES[::2]:
         text = (STATIC_DIR / name).read_text()
+        if name.startswith("vendor/"):  # the library's first line names its home page
+            text = text.split("\n", 1)[1]
         for url in ("http://", "https://", "//cdn", "@import"):
             # the SVG namespace is a name, not a request
             assert url not in text.replace("http://www.w3.org/2000/svg", ""), (name, url)
@@ -264,7 +269,7 @@ def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
     assert build.returncode == 0, build.stderr
     [wheel] = wheel_dir.glob("costlab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for name in STATIC_FILES:
+    for name in STATIC_FILES + VENDOR_FILES:
         assert f"costlab/web/static/{name}" in names
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
@@ -277,7 +282,7 @@ def test_a_wheel_installs_and_serves_the_static_files(tmp_path):
         "from starlette.testclient import TestClient\n"
         "from costlab.web import create_app\n"
         "c = TestClient(create_app(), base_url='http://127.0.0.1')\n"
-        "for name in ('app.js', 'charts.js', 'style.css'):\n"
+        "for name in ('app.js', 'charts.js', 'style.css', 'playground.js', 'vendor/d3-scale-chromatic.min.js'):\n"
         "    r = c.get('/static/' + name); assert r.status_code == 200 and len(r.content) > 500, name\n"
         "r = c.get('/'); assert r.status_code == 200 and 'costlab' in r.text\n"
         "print('served', costlab.__file__)\n"
@@ -566,3 +571,149 @@ def test_layers_stream_is_the_engines_per_layer_record(client):
 def test_layers_refuses_bad_parameters(client, params, message):
     r = client.get("/api/layers", params=params)
     assert r.status_code == 400 and message in r.json()["error"]
+
+
+# --------------------------------------------------------------------------- #
+# The playground
+# --------------------------------------------------------------------------- #
+
+PLAYGROUND = {"data": "xor", "hidden": "3,2", "act": "tanh,relu", "cost": "cross-entropy", "eta": "0.3",
+              "epochs": "4", "pace": "0", "autoplay": "1", "n": "120", "seed": "5", "noise": "10"}
+
+
+def test_playground_streams_the_engines_network(client):
+    """Each update's figures are those of the same Network trained by fit, and the grids its outputs."""
+    import base64
+
+    from costlab.engine import feedforward
+    from costlab.network import Network
+    from costlab.web.playground import GRID, features, grid_points, make_points
+
+    r = client.post("/api/playground", json=PLAYGROUND)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = parse_events(r.text)
+    assert [k for k, _ in events] == ["start", "data"] + ["update"] * 5 + ["done"]
+    data, updates = events[1][1], [d for k, d in events if k == "update"]
+    assert data["sizes"] == [2, 3, 2, 1] and len(data["train"]) == 60 and len(data["test"]) == 60
+
+    rng = np.random.default_rng(5)
+    P, labels = make_points("xor", 120, 0.1, rng)
+    order = rng.permutation(120)
+    X, y = features(P[order], ["x1", "x2"]), labels[order]
+    np.testing.assert_allclose(data["train"], np.round(P[order][:60], 3))
+    net = Network([2, 3, 2, 1], cost="cross-entropy", activation=["tanh", "relu"], seed=5)
+    h = net.fit(X[:60], y[:60], epochs=4, batch_size=10, eta=0.3, eval_data=(X[60:], y[60:]), monitor="exact",
+                layers=True)
+    assert [u["epoch"] for u in updates] == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose([u["test_cost"] for u in updates], h.eval_cost, rtol=1e-12)
+    np.testing.assert_allclose([u["train_accuracy"] for u in updates], h.train_accuracy)
+    np.testing.assert_allclose(updates[-1]["speed"], h.layers["speed"][-1], rtol=1e-12)
+    assert updates[-1]["dead"][1] == h.layers["dead"][-1][1] and updates[-1]["saturated"][0] is not None
+    # the boundary: the output over the 64 x 64 grid, as bytes
+    _, acts = feedforward(list(net.weights), list(net.biases), features(grid_points(GRID), ["x1", "x2"]),
+                          net._hidden, net._output)
+    boundary = np.frombuffer(base64.b64decode(updates[-1]["boundary"]), dtype=np.uint8)
+    assert boundary.shape == (GRID * GRID,)
+    assert np.max(np.abs(boundary - np.rint(acts[-1][:, 0] * 255))) <= 1
+    assert [len(layer) for layer in updates[-1]["neurons"]] == [3, 2]
+    thumb = base64.b64decode(updates[-1]["neurons"][0][0]["b64"])
+    assert len(thumb) == data["thumb"] ** 2 and updates[-1]["neurons"][0][0]["lo"] == -1.0
+    probe = updates[-1]["probe"]
+    assert probe["z"] == pytest.approx(np.dot(probe["w"], probe["inputs"]) + probe["b"])
+    assert client.get("/api/train/status").json()["running"] == 0
+
+
+def test_playground_warns_with_the_engines_layer_warning(client):
+    r = client.post("/api/playground", json={**PLAYGROUND, "hidden": "3", "act": "sigmoid", "cost": "quadratic",
+                                             "init": "large", "seed": "3", "features": "x1sq,x2sq,x1x2"})
+    warned = [w for k, d in parse_events(r.text) if k == "update" for w in d["warnings"]]
+    assert len(warned) == 1  # said once, when it is first seen
+    assert warned[0]["kind"] == "saturated" and warned[0]["layer"] == 1 and warned[0]["epoch"] == 0
+    assert warned[0]["text"].startswith("hidden layer 1 (sigmoid) is saturated before training")
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"hidden": "9"}, "1 to 8 neurons"),
+    ({"hidden": "1,1,1,1,1,1,1", "act": "tanh"}, "at most 6 hidden layers"),
+    ({"hidden": "4,x"}, "1 to 8 neurons"),
+    ({"act": "softplus"}, "unknown activation"),
+    ({"act": "tanh,relu,tanh"}, "one per hidden layer"),
+    ({"output": "relu"}, "output must be one of"),
+    ({"output": "softmax", "cost": "cross-entropy"}, "does not fit a softmax output"),
+    ({"cost": "log-likelihood"}, "does not fit a sigmoid output"),
+    ({"cost": "a ** b ** (y"}, "cost"),
+    ({"eta": "0"}, "eta must be"),
+    ({"eta": "nan"}, "eta"),
+    ({"epochs": "1000000"}, "epochs must be"),
+    ({"n": "5"}, "n must be"),
+    ({"noise": "99"}, "noise must be"),
+    ({"ratio": "100"}, "ratio must be"),
+    ({"batch": "0"}, "batch must be"),
+    ({"momentum": "1"}, "momentum must be"),
+    ({"l2": "-1"}, "l2 must be"),
+    ({"features": "x3"}, "unknown feature"),
+    ({"features": ""}, "one to seven"),
+    ({"data": "moon"}, "data must be one of"),
+    ({"data": "points"}, "needs the points"),
+    ({"csv": "1,2,0"}, "only read with data=points"),
+    ({"data": "csv", "csv": "x1,x2,label\n1,2,0\n1,2\n"}, "CSV line 3"),
+    ({"init": "huge"}, "init must be one of"),
+    ({"autoplay": "yes"}, "autoplay must be one of"),
+    ({"speed": "1"}, "unknown parameter 'speed'"),
+    ({"hidden": ["4"]}, "comma-separated"),
+])
+def test_playground_refuses_bad_settings_with_one_line(client, params, message):
+    r = client.post("/api/playground", json={**PLAYGROUND, **params})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert message in error and "\n" not in error
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x1,x2,label\n1,2,0\n0,0,1\n1,1,1\n2,2,7\n", "CSV line 5: the label must be 0 or 1"),
+    ("x1,x2,label\n1,2,0\n0,0,1\n1,one,1\n", "CSV line 4: not numbers"),
+    ("x1,x2,label\n1,2,0\n9,0,1\n", "CSV line 3: x1 and x2 must lie in [-6, 6]"),
+    ("a,b,c\n1,2,0\n", "CSV line 1: the header must be x1,x2,label"),
+    ("1,2,0\n0,0,1\n", "at least 4 are needed"),
+    ("1,2,0\n" * 501, "CSV line 501: more than 500 rows"),
+    ("1,2,0,3\n", "CSV line 1: expected 3 values"),
+    ("1e999,2,0\n0,0,1\n1,1,1\n2,2,0\n", "CSV line 1: x1 and x2 must lie"),
+])
+def test_a_bad_csv_is_refused_naming_its_line(client, text, message):
+    r = client.post("/api/playground/check", json={"csv": text})
+    assert r.status_code == 400 and message in r.json()["error"], r.text
+
+
+def test_a_good_csv_is_checked_and_trained(client):
+    text = "x1,x2,label\r\n" + "\r\n".join(f"{x:.2f},{-x:.2f},{int(x > 0)}" for x in np.linspace(-5, 5, 40))
+    assert client.post("/api/playground/check", json={"csv": text}).json() == {"rows": 40, "class_1": 20}
+    r = client.post("/api/playground", json={**PLAYGROUND, "data": "csv", "csv": text, "epochs": "2"})
+    events = parse_events(r.text)
+    assert [k for k, _ in events][-1] == "done" and len(events[1][1]["train"]) == 20
+    assert "csv" not in events[0][1]["params"]
+    too_long = client.post("/api/playground/check", json={"csv": "1,2,0\n" * 1300})
+    assert too_long.status_code == 413  # the body limit, before any parsing
+
+
+def test_playground_pauses_steps_and_stops_by_its_token(live):
+    with httpx.stream("POST", f"{live}/api/playground", json={**PLAYGROUND, "autoplay": "0", "epochs": "50"},
+                      timeout=10) as r:
+        events = Events(r)
+        start, data, first = events.read(3)
+        assert first[0] == "update" and first[1]["epoch"] == 0
+        job, token = start[1]["id"], start[1]["token"]
+        url = f"{live}/api/playground/{job}/control"
+        assert httpx.post(url, json={"do": "step"}).status_code == 404          # no token
+        assert httpx.post(url, json={"do": "step"}, headers={"X-Costlab-Token": "x" * 32}).status_code == 404
+        bad = httpx.post(url, json={"do": "jump"}, headers={"X-Costlab-Token": token})
+        assert bad.status_code == 400 and "do must be one of" in bad.json()["error"]
+        assert httpx.post(url, json={"do": "step"}, headers={"X-Costlab-Token": token}).json() == {"playing": False}
+        assert events.read(1)[0][1]["epoch"] == 1
+        # another point for the neuron's picture: a paused run sends the epoch's pictures again
+        httpx.post(url, json={"do": "probe", "probe": 7}, headers={"X-Costlab-Token": token})
+        again = events.read(1)[0][1]
+        assert again["again"] and again["epoch"] == 1 and again["probe"]["index"] == 7
+        time.sleep(0.3)  # paused: nothing more comes
+        assert httpx.post(url, json={"do": "stop"}, headers={"X-Costlab-Token": token}).status_code == 200
+        rest = events.read(5)
+    assert [k for k, _ in rest] == ["stopped"]

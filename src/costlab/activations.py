@@ -31,6 +31,7 @@ __all__ = [
     "ALIASES",
     "Activation",
     "get_activation",
+    "hidden_at",
     "identity",
     "identity_prime",
     "relu",
@@ -205,6 +206,12 @@ ACTIVATIONS: dict[str, Activation] = {
 
 #: Other names of registered activations: scikit-learn's MLP calls the sigmoid "logistic".
 ALIASES: dict[str, str] = {"logistic": "sigmoid"}
+
+
+def hidden_at(hidden, l: int) -> Activation:
+    """The activation of hidden layer ``l`` (0: the first): ``hidden`` is one Activation for every hidden
+    layer, or a tuple of one per hidden layer."""
+    return hidden[l] if isinstance(hidden, tuple) else hidden
 
 
 def get_activation(name: str) -> Activation:

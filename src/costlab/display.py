@@ -22,6 +22,7 @@ __all__ = [
     "plot_map",
     "plot_neuron",
     "plot_runs",
+    "plot_watch",
 ]
 
 def _axes(ax, figsize=(6.4, 4.2)):
@@ -123,4 +124,40 @@ def plot_comparison(comparison, ax=None, *, init: str | None = None, measure: st
     ax = _axes(ax)
     plots.plot_comparison(ax, comparison.summary, init, measure)
     ax.legend()
+    return ax
+
+
+# --------------------------------------------------------------------------- #
+# A PyTorch model watched by costlab.torch.watch
+# --------------------------------------------------------------------------- #
+
+_WATCH_MEASURES = {"speed": "||nabla_b|| (speed of learning)", "weight_speed": "||nabla_w|| / ||w||",
+                   "saturated": "saturated units (%)", "dead": "dead units (%)"}
+
+
+def plot_watch(record, ax=None, *, measure: str = "speed"):
+    """One line per layer of a watched model: ``measure`` against the window (log scale for the speeds)."""
+    if measure not in _WATCH_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(_WATCH_MEASURES)}, got {measure!r}")
+    ax = _axes(ax)
+    windows = list(range(1, len(record.windows) + 1))
+    scale = 100 if measure in ("saturated", "dead") else 1
+    L = len(record.layers)
+    for l, layer in enumerate(record.layers):
+        points = [(i, w[measure][l] * scale) for i, w in zip(windows, record.windows)
+                  if l < len(w[measure]) and w[measure][l] is not None]
+        if points:
+            role = "output" if l == L - 1 else f"hidden {l + 1}"
+            ax.plot(*zip(*points), marker="o", markersize=3, label=f"{role} (module {layer['name']})")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("window of training steps")
+    ax.set_ylabel(_WATCH_MEASURES[measure])
+    if measure in ("speed", "weight_speed") and any(line.get_ydata().size and min(line.get_ydata()) > 0
+                                                     for line in ax.get_lines()):
+        ax.set_yscale("log")
+    ax.grid(True, alpha=0.3)
+    if ax.get_lines():
+        ax.legend()
     return ax

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from costlab.activations import Activation
+from costlab.activations import Activation, hidden_at
 from costlab.costs import Cost
 
 __all__ = ["Settings", "backprop", "backward", "feedforward", "sgd_step", "update"]
@@ -82,13 +82,13 @@ def feedforward(weights, biases, x, hidden: Activation, output: Activation):
         ``zs[l]`` is the weighted input of layer l + 1, ``activations[l]`` its
         input: ``activations[0] = x`` and ``activations[-1] = a^L``, the
         output (``output`` is the activation of the last layer, ``hidden``
-        of the others).
+        of the others: one Activation, or a tuple of one per hidden layer).
     """
     zs, activations = [], [x]
     a = x
     for l, (w, b) in enumerate(zip(weights, biases)):
         z = a @ w.swapaxes(-1, -2) + b[..., None, :]
-        a = (output if l == len(weights) - 1 else hidden).fn(z)
+        a = (output if l == len(weights) - 1 else hidden_at(hidden, l)).fn(z)
         zs.append(z)
         activations.append(a)
     return zs, activations
@@ -112,7 +112,7 @@ def backward(weights, zs, activations, y, hidden: Activation, output: Activation
         nabla_w[l] = delta.swapaxes(-1, -2) @ activations[l]  # BP4
         if l > 0:
             # BP2: delta^l = (delta^{l+1} w^{l+1}) * sigma'(z^l), with sigma' written from a^l
-            delta = hidden.backward(activations[l], delta @ weights[l])
+            delta = hidden_at(hidden, l - 1).backward(activations[l], delta @ weights[l])
     return nabla_w, nabla_b
 
 

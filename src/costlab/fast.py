@@ -37,7 +37,7 @@ import functools
 
 import numpy as np
 
-from costlab.activations import Activation
+from costlab.activations import Activation, hidden_at
 from costlab.costs import Cost
 
 __all__ = ["EVAL_CHUNK", "SATURATED_BELOW", "LayerRecord", "all_finite", "evaluate", "layer_state", "output",
@@ -136,7 +136,7 @@ def forward(wb, x1, hidden: Activation, out: Activation, scratch=None, z_first=N
             a1[..., -1] = 1.0
         else:
             a1 = scratch[l][..., :z.shape[-2], :]
-        hidden.fn_into(z, a1[..., :-1])
+        hidden_at(hidden, l).fn_into(z, a1[..., :-1])
         inputs.append(a1)
     z = z_first if len(wb) == 1 and z_first is not None else weighted_input(a1, wb[-1])
     return z, out.fn(z), inputs
@@ -290,7 +290,7 @@ class _Step:
             layers.keep(inputs, a, y)
         for l in range(len(wb) - 1, -1, -1):
             a1 = inputs[l]
-            below = hidden.backward(a1[..., :-1], delta @ wb[l][..., :-1]) if l else None
+            below = hidden_at(hidden, l - 1).backward(a1[..., :-1], delta @ wb[l][..., :-1]) if l else None
             if layers is not None:
                 if sw is None:
                     layers.add_delta(l, delta, x1.shape[-2])
@@ -403,6 +403,20 @@ SATURATED_BELOW = 0.01
 _PRIME_MAX = {"sigmoid": 0.25, "tanh": 1.0}
 
 
+def saturated(act, a):
+    """Where a sigmoid or tanh unit is saturated: sigma'(z) < SATURATED_BELOW times its maximum, read from a = sigma(z).
+
+    Operators only, so that the same rule counts on other arrays than NumPy's
+    (costlab.torch reads PyTorch models with it).
+    """
+    return act.prime_from_output(a) < SATURATED_BELOW * _PRIME_MAX[act.name]
+
+
+def wrong_output(a, y):
+    """Where an output is at the wrong value: |a - y| > 1/2."""
+    return abs(a - y) > 0.5
+
+
 def _saturating_parts(act):
     """[(activation, members)] of a layer's activation that saturate: members is ... for all of them.
 
@@ -444,8 +458,8 @@ class LayerRecord:
         self.scaled = {}
         self.pending = []
         self.sum_b = [np.zeros(lead + (w.shape[-2],)) for w in wb]
-        self.parts = [_saturating_parts(hidden)] * (L - 1) + [_saturating_parts(out)]
-        self.relu = [hidden.name == "relu"] * (L - 1) + [getattr(out, "name", None) == "relu"]
+        self.parts = [_saturating_parts(hidden_at(hidden, l)) for l in range(L - 1)] + [_saturating_parts(out)]
+        self.relu = [hidden_at(hidden, l).name == "relu" for l in range(L - 1)] + [getattr(out, "name", None) == "relu"]
         self.saturated_count = [np.zeros(lead + (w.shape[-2],), dtype=np.int64) if parts else None
                                 for w, parts in zip(wb, self.parts)]
         self.alive = [np.zeros(lead + (w.shape[-2],), dtype=bool) if r else None for w, r in zip(wb, self.relu)]
@@ -467,10 +481,10 @@ class LayerRecord:
         self.n += a.shape[-2]
         for l, a_l in enumerate(outs):
             for act, idx in self.parts[l]:
-                flat = act.prime_from_output(a_l[idx]) < SATURATED_BELOW * _PRIME_MAX[act.name]
+                flat = saturated(act, a_l[idx])
                 self.saturated_count[l][idx] += np.sum(flat, axis=-2)
                 if l == len(outs) - 1:
-                    wrong = np.abs(a_l[idx] - (y[idx] if y.ndim == a.ndim else y)) > 0.5
+                    wrong = wrong_output(a_l[idx], y[idx] if y.ndim == a.ndim else y)
                     self.slowed_count[idx] += np.sum(flat & wrong, axis=(-2, -1))
             if self.relu[l]:
                 self.alive[l] |= np.any(a_l > 0, axis=-2)
@@ -553,7 +567,7 @@ def layer_state(wb, X, Y, hidden: Activation, out: Activation, cost: Cost, sampl
         for l in range(len(wb) - 1, -1, -1):
             record.add_delta(l, delta)
             if l:
-                delta = hidden.backward(inputs[l][..., :-1], delta @ wb[l][..., :-1])
+                delta = hidden_at(hidden, l - 1).backward(inputs[l][..., :-1], delta @ wb[l][..., :-1])
     return record
 
 

@@ -121,8 +121,9 @@ class Network:
         (``"cross-entropy(pos_weight=3)"``, ``"focal(gamma=2, alpha=0.25)"``,
         ``"log-likelihood(class_weight=balanced, smoothing=0.1)"``), or a
         formula in a and y (``"(a - y)**4/4"``); see :func:`costlab.costs.get_cost`.
-    activation : {"sigmoid", "tanh", "relu", "identity"}
-        Activation of the hidden layers.
+    activation : {"sigmoid", "tanh", "relu", "identity"} or a sequence of them
+        Activation of the hidden layers: one for all, or one per hidden layer
+        (``["tanh", "relu"]`` for sizes ``[2, 4, 4, 1]``).
     output_activation : str, optional
         Activation of the output layer; by default the one the cost is made
         for (sigmoid for quadratic and cross-entropy, softmax for
@@ -147,7 +148,7 @@ class Network:
         sizes: Sequence[int],
         *,
         cost: str = "cross-entropy",
-        activation: str = "sigmoid",
+        activation: str | Sequence[str] = "sigmoid",
         output_activation: str | None = None,
         init: str = "default",
         dtype: str = "float64",
@@ -163,9 +164,18 @@ class Network:
                              f"got {len(sizes)}")
         self.sizes = [int(s) for s in sizes]
         self._cost = get_cost(cost)
-        self._hidden = get_activation(activation)
-        if not self._hidden.elementwise:
-            raise ValueError(f"activation {activation!r} can only be used for the output layer")
+        names = [activation] if isinstance(activation, str) else list(activation)
+        if not isinstance(activation, str) and len(names) != len(self.sizes) - 2:
+            raise ValueError(f"activation: give one name, or one per hidden layer ({len(self.sizes) - 2}); "
+                             f"got {len(names)}")
+        hidden = [get_activation(name) for name in names]
+        for act in hidden:
+            if not act.elementwise:
+                raise ValueError(f"activation {act.name!r} can only be used for the output layer")
+        # one Activation when every hidden layer has the same (the compiled kernel's case), else one per layer
+        self._hidden = hidden[0] if len({a.name for a in hidden}) <= 1 and hidden else tuple(hidden)
+        if not hidden:  # no hidden layer: the name is kept, and never used
+            self._hidden = get_activation(names[0]) if names else get_activation("sigmoid")
         output_activation = output_activation or self._cost.default_activation
         self._output = get_activation(output_activation)
         if self._output.name not in self._cost.activations:
@@ -216,8 +226,9 @@ class Network:
         return self._cost.name
 
     @property
-    def activation(self) -> str:
-        return self._hidden.name
+    def activation(self) -> str | list[str]:
+        """The hidden layers' activation: one name, or a list of one per hidden layer when they differ."""
+        return [a.name for a in self._hidden] if isinstance(self._hidden, tuple) else self._hidden.name
 
     @property
     def output_activation(self) -> str:

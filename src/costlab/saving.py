@@ -7,7 +7,7 @@ File format (JSON, UTF-8), version 1::
       "version": 1,
       "sizes": [784, 30, 10],
       "cost": "cross-entropy",            # a cost spec (costlab.costs.get_cost): name, parameters or formula
-      "activation": "sigmoid",            # hidden layers; a key of ACTIVATIONS
+      "activation": "sigmoid",            # hidden layers; a key of ACTIVATIONS, or a list of one per hidden layer
       "output_activation": "sigmoid",
       "dtype": "float64",                 # or "float32"
       "epochs_trained": 30,
@@ -214,7 +214,10 @@ def _network_from(d: dict, path) -> Network:
     ):
         raise ModelFileError(f"{path}: 'sizes' must be 2 to {MAX_LAYERS} integers in 1..{MAX_LAYER_SIZE}")
     cost = _cost_spec(d, path)
-    activation = _name(d, "activation", path, ACTIVATIONS)
+    if isinstance(d.get("activation"), list) and len(d["activation"]) == len(sizes) - 2:  # one per hidden layer
+        activation = [_name({"activation": a}, "activation", path, ACTIVATIONS) for a in d["activation"]]
+    else:
+        activation = _name(d, "activation", path, ACTIVATIONS)
     output_activation = _name(d, "output_activation", path, ACTIVATIONS)
     dtype = _field(d, "dtype", path, str)
     if dtype not in ("float64", "float32"):

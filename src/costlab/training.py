@@ -37,7 +37,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from costlab import fast
-from costlab.activations import Activation
+from costlab.activations import Activation, hidden_at
 from costlab.checks import Bound, check_int, check_number
 from costlab.costs import Cost, check_targets
 from costlab.engine import Settings
@@ -87,7 +87,11 @@ class _Diagnosis:
     def __init__(self, members):
         self.members = members
         self.said = set()
-        self.hidden = members.hidden.name
+        # one name per hidden layer: a network's own (one activation, or one per layer), or those of a
+        # PyTorch model read by costlab.torch.watch
+        hidden = members.hidden
+        self.hidden = getattr(members, "hidden_names", None) or (
+            [h.name for h in hidden] if isinstance(hidden, tuple) else hidden.name)
         self.carries = [self._carries_prime(k) for k in range(members.K)]
 
     def _carries_prime(self, k):
@@ -108,16 +112,17 @@ class _Diagnosis:
         # stacklevel: _warn, check, layer_rows, train, fit, and the caller of fit
         warnings.warn(who + message, LayerWarning, stacklevel=6)
 
-    def check(self, k, epoch, speed, saturated, dead, slowed):
+    def check(self, k, epoch, speed, saturated, dead, slowed, when=None):
         L = len(speed)
-        when = "before training" if epoch == 0 else f"in epoch {epoch}"
+        when = when or ("before training" if epoch == 0 else f"in epoch {epoch}")
         for l in range(L - 1):
+            hidden = self.hidden[l] if isinstance(self.hidden, list) else self.hidden
             if dead[l] == 1.0:
                 cure = "check its initial biases" if epoch == 0 else "try a smaller learning rate eta"
-                self._warn(k, ("dead", l), f"hidden layer {l + 1} ({self.hidden}) is dead {when}: no unit was "
+                self._warn(k, ("dead", l), f"hidden layer {l + 1} ({hidden}) is dead {when}: no unit was "
                            f"positive on any sample, so it no longer learns; {cure}")
             if saturated[l] == 1.0:
-                self._warn(k, ("saturated", l), f"hidden layer {l + 1} ({self.hidden}) is saturated {when}: every "
+                self._warn(k, ("saturated", l), f"hidden layer {l + 1} ({hidden}) is saturated {when}: every "
                            "neuron has sigma'(z) < 1% of its maximum on most samples, so it barely learns; "
                            "try --init default or a smaller learning rate eta")
         if self.carries[k] is not None and slowed is not None and slowed > SLOWED_WARN:  # NaN: not applicable

@@ -19,7 +19,9 @@ __all__ = ["serve"]
 def serve(host, port, allow_hosts):
     """Serve an interactive page: move the start of a sigmoid neuron and watch the
     quadratic cost stall where the cross-entropy learns; train two networks on the
-    digits with two costs and watch their accuracy grow, epoch by epoch.
+    digits with two costs and watch their accuracy grow, epoch by epoch; and, in the
+    playground, watch a network's decision boundary and every neuron form on points
+    in the plane (open /?tab=playground).
 
     Everything is computed by costlab's engine through a JSON API; the page needs
     no network. Stop the server with Ctrl+C.

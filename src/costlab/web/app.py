@@ -11,6 +11,9 @@ Routes::
     GET  /api/train/status       how many trainings run now, and which of them are yours
     GET  /api/layers?depth=..    deep networks' per-layer speeds of learning: server-sent events
                                  (stopped like a training, with its token)
+    POST /api/playground         the playground: a network on 2-D points, server-sent events
+    POST /api/playground/{id}/control   play, pause, one epoch, stop (with its token);
+                                 see costlab.web.playground
 
 Every refusal is a JSON object ``{"error": message}`` with a 4xx status (503 when busy).
 
@@ -243,12 +246,16 @@ def _language(request: Request) -> str:
     return "zh" if request.headers.get("accept-language", "").strip().lower().startswith("zh") else "en"
 
 
-def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
+def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_hosts=()) -> Starlette:
     """The web application (Starlette), with its own trainer of digits networks.
 
+    ``max_playgrounds``: playground runs at once (each one held while its page is open, even paused).
     ``allowed_hosts``: Host names answered besides :data:`ALLOWED_HOSTS`.
     """
+    from costlab.web import playground
+
     trainer = Trainer(max_trainings)
+    playgrounds = Trainer(max_playgrounds)
     pool = ThreadPoolExecutor(NEURON_SLOTS, thread_name_prefix="costlab-neuron")
     checker = ThreadPoolExecutor(CHECK_SLOTS, thread_name_prefix="costlab-check")
     pending = [0]  # neuron computations running or waiting; touched only by the event loop
@@ -261,7 +268,8 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
         stopping.set()
 
         def stop_work():
-            trainer.stop_all(tr("the server is shutting down"))
+            for runs in (trainer, playgrounds):
+                runs.stop_all(tr("the server is shutting down"))
             for executor in (pool, checker):
                 executor.shutdown(wait=False, cancel_futures=True)
 
@@ -412,12 +420,15 @@ def create_app(*, max_trainings: int = 2, allowed_hosts=()) -> Starlette:
             Route("/api/train", train),
             Route("/api/layers", layers),
             Route("/api/train/{job_id}/stop", stop, methods=["POST"]),
+            *playground.routes(playgrounds, read_json=_read_json, sse=_sse, error=_error, token_header=TOKEN_HEADER,
+                                check_params=check_params),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         exception_handlers={HTTPException: http_error},
     )
     app.state.trainer = trainer
     app.state.shut_down = shut_down
+    app.state.playgrounds = playgrounds
     app.add_middleware(_Limits, allowed_hosts=(*ALLOWED_HOSTS, *allowed_hosts))
     return app
 

@@ -11,6 +11,10 @@ const DEBOUNCE_MS = 90;
 let PALETTE = { costs: {}, formulas: ["#495057"], ink: "#343a40", muted: "#868e96" };
 let ZH = {};
 let LANG = "en";
+/* Tabs that live in their own script (playground.js) register here: {show(), hide(), query(), lang()}. */
+const TAB_HOOKS = {};
+/* The address the page opened with: a tab's script that runs later reads its state from it. */
+const INITIAL_SEARCH = location.search;
 
 function crc32(text) {
   let c, crc = 0xFFFFFFFF;
@@ -66,6 +70,7 @@ function setLang(lang) {
   $("#lang").setAttribute("lang", LANG === "zh" ? "en" : "zh-CN");
   drawNeuron();
   drawNetwork();
+  for (const hook of Object.values(TAB_HOOKS)) if (hook.lang) hook.lang();
   saveState();
 }
 
@@ -75,7 +80,19 @@ const URL_FIELDS = { w: "#w", b: "#b", a0: "#a0", x: "#x", y: "#y", eta: "#eta",
   batch: "#batch", seed: "#seed", pace: "#pace" };
 let saveTimer = null;
 
+function currentTab() {
+  const tab = document.querySelector('[role=tab][aria-selected="true"]');
+  return tab ? tab.id.replace(/^tab-/, "") : "neuron";
+}
+
 function stateQuery() {
+  const hook = TAB_HOOKS[currentTab()];
+  if (hook && hook.query) {  // a tab with its own keys: only its state goes into the link
+    const own = hook.query();
+    own.set("tab", currentTab());
+    own.set("lang", LANG);
+    return own;
+  }
   const q = new URLSearchParams();
   for (const [k, sel] of Object.entries(URL_FIELDS)) {
     if ((k === "b" && neuron.startBy === "a0") || (k === "a0" && neuron.startBy !== "a0")) continue;
@@ -91,6 +108,8 @@ function stateQuery() {
 function saveState() {
   clearTimeout(saveTimer);
   saveTimer = setTimeout(() => {
+    // the link asks for the playground, whose script (playground.js) has not run yet: keep the link as it is
+    if (new URLSearchParams(INITIAL_SEARCH).get("tab") === "playground" && !TAB_HOOKS.playground) return;
     history.replaceState(null, "", location.pathname + "?" + stateQuery());
     document.body.dataset.urlSaved = String(Date.now());
   }, 120);
@@ -99,6 +118,8 @@ function saveState() {
 /* Set every control named in the URL; returns the epoch and tab it asks for. */
 function restoreState() {
   const q = new URLSearchParams(location.search);
+  // the playground reads its own keys (playground.js)
+  if (q.get("tab") === "playground") return { tab: "playground", lang: q.get("lang") === "zh" ? "zh" : "en" };
   for (const [k, sel] of Object.entries(URL_FIELDS)) {
     if (!q.has(k) || q.get(k) === "") continue;
     const box = $(sel), range = $(sel + "-range");
@@ -169,11 +190,15 @@ function addExportButtons() {
 
 /* ------------------------------------------------------------------ tabs */
 function showTab(name) {
-  for (const t of ["neuron", "network", "layers"]) {
-    $(`#tab-${t}`).setAttribute("aria-selected", String(t === name));
+  const was = currentTab();
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    const t = tab.id.replace(/^tab-/, "");
+    tab.setAttribute("aria-selected", String(t === name));
     $(`#view-${t}`).hidden = t !== name;
   }
-  if (name === "neuron") drawNeuron(); else if (name === "network") drawNetwork(); else drawLayers();
+  if (was !== name && TAB_HOOKS[was] && TAB_HOOKS[was].hide) TAB_HOOKS[was].hide();
+  if (TAB_HOOKS[name]) TAB_HOOKS[name].show();
+  else if (name === "neuron") drawNeuron(); else if (name === "network") drawNetwork(); else drawLayers();
   saveState();
 }
 $("#tab-neuron").addEventListener("click", () => showTab("neuron"));
@@ -317,6 +342,11 @@ function drawNeuron() {
   drawResults(d);
   drawReadout(d, e);
   const y = d.params.y;
+  if (runs.length) {  // the picture of the neuron (neuronpic.js), shared with the playground
+    const [c0, r0] = runs[0];
+    NeuronPicture.draw($("#neuron-pic"), { inputs: [{ label: "x", value: d.params.x }], w: [r0.w[e]], b: r0.b[e],
+      z: r0.z[e], act: "sigmoid", a: r0.a[e], y, C: r0.C[e], cost: costName(c0) });
+  }
 
   // the legend names both grey lines as they are drawn: the target dashed, a = 0.5 (the table's threshold) dotted
   legend("chart-output", [...runs.map(([c]) => ({ label: costName(c), color: color(c) })),
@@ -579,10 +609,11 @@ async function startTraining() {
   await streamJob("/api/train?" + trainQuery(), net, abort, setTraining, handleTrainEvent);
 }
 
-/* A training's server-sent events: each one to onEvent, the stream's end or failure to setState. */
-async function streamJob(url, job, abort, setState, onEvent) {
+/* A training's server-sent events: each one to onEvent, the stream's end or failure to setState.
+ * ``init``: more of fetch's options (a POST with its body). */
+async function streamJob(url, job, abort, setState, onEvent, init) {
   try {
-    const r = await ask(url, { signal: abort.signal });
+    const r = await ask(url, { ...(init || {}), signal: abort.signal });
     if (!r.ok) {
       const j = await r.json();
       setState(false, j.error ? t(j.error) : ["error {status}", { status: r.status }], "error");

@@ -1,0 +1,517 @@
+"""Watching a PyTorch model learn: costlab's per-layer record, read through module hooks.
+
+``with costlab.torch.watch(model, loss=loss_fn) as w:`` around an ordinary
+training loop records, for every Linear and Conv layer of any
+``torch.nn.Module``, what :class:`costlab.fast.LayerRecord` records for
+costlab's own networks, window after window of training steps:
+
+* the speed of learning ``||nabla_b||``, the length of the mean bias gradient
+  over the window (Nielsen's measure), and ``||nabla_w|| / ||w||``;
+* the share of its sigmoid or tanh units that are saturated (sigma'(z) below
+  1% of its maximum on most samples: the engine's rule,
+  :func:`costlab.fast.saturated`), and of its ReLU units that are dead
+  (positive on no sample of the window);
+* for the output layer, the share of outputs saturated at the wrong value
+  and the mean slowdown factor that the cost leaves in the gradient,
+  ``sum |delta| / sum |a - y|`` over the window's outputs (the factor
+  ``delta / (a - y)`` weighted by how wrong each output is): the mean of
+  sigma'(z) <= 1/4 for the quadratic cost on a sigmoid output, exactly 1 for
+  the cross-entropy, where sigma'(z) cancels.
+
+A layer that stops learning is named by the same :class:`costlab.LayerWarning`
+as ``Network.fit(layers=True)`` gives. The outputs of recorded steps are
+kept (on the model's device) and counted a chunk of steps at a time, as
+costlab's engine counts its own; the counts are read once per window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import partial
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from torch import nn
+
+from costlab.activations import ACTIVATIONS
+from costlab.costs import COSTS, get_cost
+from costlab.fast import LayerRecord, saturated, wrong_output
+from costlab.history import fmt, html_table, pct
+from costlab.torch.loss import Loss
+from costlab.training import _Diagnosis
+
+__all__ = ["Watch", "WatchRecord", "watch"]
+
+#: The layers watched: those with weights, whose bias gradient is their speed of learning.
+LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
+#: Activation modules, by the name costlab's registry gives them.
+ACTIVATION_MODULES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax"}
+#: The outputs kept for counting are counted when they take this many bytes (and at each window's end):
+#: chunks of a few mini-batches, whose temporaries stay in the processor's cache.
+FLUSH_BYTES = 1 << 18
+#: PyTorch's own losses read as costlab's costs, for the output's figures.
+TORCH_LOSSES = {nn.MSELoss: "quadratic", nn.BCEWithLogitsLoss: "cross-entropy",
+                nn.CrossEntropyLoss: "log-likelihood"}
+
+
+@dataclass
+class WatchRecord:
+    """What :func:`watch` saw: per window of training steps, one value per layer (first to output).
+
+    ``layers``: per watched layer its module name, type, activation and
+    number of units. Each entry of ``windows`` holds ``steps`` (first and
+    last training step of the window), ``observed`` (steps recorded: one in
+    ``every``), ``samples``, and per layer ``speed`` (||nabla_b||, None for a
+    layer without bias), ``weight_speed`` (the mean over the recorded steps of
+    ||nabla_w||, over ||w|| at the window's end),
+    ``saturated`` and ``dead`` (fractions of units, None where they do not
+    apply), and for the output ``slowed`` and ``slowdown`` (None without a
+    known cost).
+    """
+
+    layers: list = field(default_factory=list)
+    windows: list = field(default_factory=list)
+    every: int = 1
+    cost: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"layers": [dict(layer) for layer in self.layers], "every": self.every, "cost": self.cost,
+                "windows": [{key: (list(v) if isinstance(v, list) else v) for key, v in w.items()}
+                            for w in self.windows]}
+
+    def series(self, key: str) -> list:
+        """``key`` ("speed", "weight_speed", "saturated", "dead") per window: a list of per-layer lists."""
+        return [w[key] for w in self.windows]
+
+    def _repr_html_(self) -> str:
+        """The last window's figures per layer as an HTML table."""
+        if not self.windows:
+            return html_table(["layer"], [], "Watch: no training step seen yet")
+        w = self.windows[-1]
+        rows = [[l + 1, layer["name"], layer["type"], layer["activation"] or "–", fmt(w["speed"][l]),
+                 fmt(w["weight_speed"][l]), pct(w["saturated"][l]), pct(w["dead"][l])]
+                for l, layer in enumerate(self.layers)]
+        caption = (f"Watch: window {len(self.windows)}, steps {w['steps'][0]} to {w['steps'][1]} "
+                   f"(every {self.every})")
+        if w.get("slowdown") is not None:
+            caption += (f"; output: slowdown factor {w['slowdown']:.3g} ({self.cost} cost), "
+                        f"{pct(w['slowed'])} of outputs saturated at the wrong value")
+        return html_table(["layer", "module", "type", "activation", "||nabla_b||", "||nabla_w||/||w||",
+                           "saturated", "dead"], rows, caption)
+
+    def plot(self, ax=None, *, measure: str = "speed"):
+        """``measure`` ("speed", "weight_speed", "saturated", "dead") per layer against the window; returns the axes.
+
+        Drawn by :func:`costlab.display.plot_watch` (matplotlib is imported on first use).
+        """
+        from costlab.display import plot_watch
+
+        return plot_watch(self, ax, measure=measure)
+
+
+class _Layer:
+    """One watched layer and its counts over the current window (tensors on the layer's device)."""
+
+    def __init__(self, name, module):
+        self.name, self.module = name, module
+        self.activation = None
+        self.reset()
+
+    def reset(self):
+        self.sum_b = self.sum_w = self.saturated = self.alive = None
+        self.pending = []  # activation outputs a of recorded steps, counted a chunk at a time
+
+    def add(self, attr, value, op="add", alpha=1):
+        """Add ``alpha value`` to the count ``attr`` (or, with op="or", or it in); ``value`` is a fresh tensor."""
+        old = getattr(self, attr)
+        if old is None:
+            setattr(self, attr, value * alpha if alpha != 1 else value)
+        elif op == "add":
+            old.add_(value, alpha=alpha)
+        else:
+            old.logical_or_(value)
+
+
+def _rows(t):
+    """One row per sample, one column per unit (a Conv layer's units: its channels at every position)."""
+    return t.reshape(t.shape[0], -1) if t.ndim != 2 else t
+
+
+def _check_int(name, value, lo, allow_none=False):
+    if allow_none and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
+    return int(value)
+
+
+class Watch:
+    """Module hooks on a model that fill costlab's per-layer record; see :func:`watch`.
+
+    Use it as a context manager, or call :meth:`close` when done: every hook
+    is removed then (also when the block ends by an exception).
+    """
+
+    def __init__(self, model, *, loss=None, every: int = 1, window: int | None = 50):
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"watch needs a torch.nn.Module, got {type(model).__name__}")
+        self.every = _check_int("every", every, 1)
+        self.window = _check_int("window", window, 1, allow_none=True)
+        self.model = model
+        self._layers = [_Layer(name or type(module).__name__, module)
+                        for name, module in model.named_modules() if isinstance(module, LAYERS)]
+        if not self._layers:
+            raise ValueError(f"watch needs a model with Linear or Conv layers; {type(model).__name__} has none")
+        self._activations = [(module, ACTIVATION_MODULES[type(module)]) for module in model.modules()
+                             if type(module) in ACTIVATION_MODULES]
+        self._loss, self._cost = self._read_loss(loss)
+        self.record = WatchRecord(every=self.every, cost=None if self._cost is None else self._cost.name)
+        self._order: list[int] = []         # layers in the order the forward pass runs them
+        self._step = 0                      # training forward passes seen
+        self._observing = False
+        self._owner: dict = {}              # id(output tensor) -> (layer, tensor) in this forward pass
+        self._last = None
+        self._m = None
+        self._window_start = 1
+        self._reset_window()
+        self._said: set = set()
+        self._step_handles: list = []
+        self._handles = [model.register_forward_pre_hook(self._on_forward)]
+        if self._loss is not None:
+            self._handles.append(self._loss.register_forward_hook(self._on_loss, with_kwargs=True))
+        if self.every == 1:
+            self._handles += self._attach()
+        self.closed = False
+
+    # -- what the loss says about the output ----------------------------------------------------------
+    def _read_loss(self, loss):
+        if loss is None:
+            return None, None
+        if isinstance(loss, Loss):
+            return loss, get_cost(loss.spec)
+        if type(loss) in TORCH_LOSSES:
+            # BCEWithLogitsLoss and CrossEntropyLoss: the output's figures as costlab's cost of the same logits
+            self._proxy = Loss(TORCH_LOSSES[type(loss)])
+            return loss, COSTS[TORCH_LOSSES[type(loss)]]
+        known = ", ".join(["costlab.torch.Loss"] + [f"torch.nn.{t.__name__}" for t in TORCH_LOSSES])
+        raise ValueError(f"watch reads the loss of {known}; got {type(loss).__name__} (pass loss=None to leave "
+                         "out the output's figures)")
+
+    # -- hooks --------------------------------------------------------------------------------------------
+    def _attach(self):
+        handles = []
+        for l, layer in enumerate(self._layers):
+            handles.append(layer.module.register_forward_hook(partial(self._on_layer, l)))
+            weight, bias = getattr(layer.module, "weight", None), getattr(layer.module, "bias", None)
+            if isinstance(weight, torch.Tensor) and weight.requires_grad:
+                handles.append(weight.register_hook(partial(self._on_weight_grad, layer)))
+            if isinstance(bias, torch.Tensor) and bias.requires_grad:
+                handles.append(bias.register_hook(partial(self._on_bias_grad, layer)))
+        for module, kind in self._activations:
+            handles.append(module.register_forward_hook(partial(self._on_activation, kind)))
+        return handles
+
+    def _on_forward(self, module, inputs):
+        if self.window is not None and self._observed >= self.window:
+            self.end_window()
+        elif self._pending_bytes > FLUSH_BYTES:
+            self._flush()
+        if self.every > 1:
+            for h in self._step_handles:
+                h.remove()
+            self._step_handles = []
+        self._owner.clear()
+        self._last = self._m = None
+        self._observing = False
+        if not torch.is_grad_enabled():
+            return
+        self._step += 1
+        self._observing = (self._step - 1) % self.every == 0
+        if self._observing:
+            if self.every > 1:
+                self._step_handles = self._attach()
+            self._observed += 1
+            self._last_step = self._step
+
+    def _on_layer(self, l, module, inputs, output):
+        if not self._observing or not isinstance(output, torch.Tensor):
+            return
+        if self._m is None:           # the step's batch size: the first layer's rows
+            self._m = output.shape[0] if output.ndim else 1
+            self._n += self._m
+        if l not in self._order:
+            self._order.append(l)
+        self._owner[id(output)] = (l, output)
+        self._last = l
+
+    def _layer_of(self, x):
+        owner = self._owner.get(id(x))
+        return owner[0] if owner is not None and owner[1] is x else self._last
+
+    def _on_activation(self, kind, module, inputs, output):
+        if not self._observing or not inputs or not isinstance(output, torch.Tensor):
+            return
+        l = self._layer_of(inputs[0])
+        if l is None:
+            return
+        self._last = None  # one activation per layer output
+        self._owner[id(output)] = (l, output)  # what a loss of the outputs a reads (MSELoss)
+        layer = self._layers[l]
+        if layer.activation is None:
+            layer.activation = kind
+        if layer.activation == kind and kind in ("sigmoid", "tanh", "relu"):
+            layer.pending.append(output.detach())
+            self._pending_bytes += output.numel() * output.element_size()
+
+    def _count(self, layer):
+        """Count the saturated or firing units of the outputs a that ``layer`` has kept."""
+        if not layer.pending:
+            return
+        a = _rows(torch.cat(layer.pending) if len(layer.pending) > 1 else layer.pending[0])
+        layer.pending = []
+        if layer.activation in ("sigmoid", "tanh"):
+            layer.add("saturated", saturated(ACTIVATIONS[layer.activation], a).sum(dim=0))
+        else:
+            layer.add("alive", (a > 0).any(dim=0), op="or")
+
+    def _flush(self):
+        """Count what the recorded steps have kept: a few large torch calls instead of many small ones."""
+        with torch.no_grad():
+            for layer in self._layers:
+                self._count(layer)
+            if self._pending_out:
+                l, module = self._pending_out[0][:2]
+                z = torch.cat([p[2] for p in self._pending_out])
+                target = torch.cat([p[3] for p in self._pending_out])
+                self._pending_out = []
+                if isinstance(module, nn.MSELoss):
+                    self._output_from_outputs(l, z, target.to(z.dtype))
+                else:
+                    self._output_from_logits(l, module if isinstance(module, Loss) else self._proxy, z, target)
+        self._pending_bytes = 0
+
+    def _on_bias_grad(self, layer, g):
+        """sum_x delta_x of the step: the batch's mean bias gradient times its size."""
+        if self._observing and self._m is not None:
+            if layer.sum_b is None:
+                layer.sum_b = g.detach() * self._m
+            else:
+                layer.sum_b.add_(g.detach(), alpha=self._m)
+
+    def _on_weight_grad(self, layer, g):
+        """||nabla_w|| of the step: one pass over the gradient, no copy."""
+        if self._observing and self._m is not None:
+            norm = torch.linalg.vector_norm(g.detach())
+            layer.sum_w = norm if layer.sum_w is None else layer.sum_w.add_(norm)
+
+    def _on_loss(self, module, args, kwargs, output):
+        if not self._observing or self._cost is None:
+            return
+        z = args[0] if args else kwargs.get("input", kwargs.get("z"))
+        target = args[1] if len(args) > 1 else kwargs.get("target")
+        if not isinstance(z, torch.Tensor) or target is None:
+            return
+        l = self._layer_of(z)
+        if l is None or not isinstance(target, torch.Tensor) or z.ndim == 0 or z.shape[0] != target.shape[0]:
+            return
+        if not isinstance(module, nn.MSELoss) and z.ndim > 2:
+            return  # logits of several positions per sample (segmentation): no output figures
+        self._pending_out.append((l, module, z.detach(), target.detach()))
+        self._pending_bytes += z.numel() * z.element_size()
+
+    def _output_from_logits(self, l, loss, z, target):
+        Y = loss.targets(z, target, check=False)   # the loss itself has read them
+        z2, Y2 = loss._logits(z, Y)
+        a = loss.cost.output(z2)
+        kind = loss.activation
+        if self._layers[l].activation is None:
+            self._layers[l].activation = kind
+        if kind in ("sigmoid", "tanh"):
+            flat = saturated(ACTIVATIONS[kind], a)
+            self._layers[l].add("saturated", _rows(flat).sum(dim=0))
+            self._slowed = self._slowed + (flat & wrong_output(a, Y2)).sum()
+        self._slowdown(loss.cost.delta(z2, Y2, a), a - Y2)
+
+    def _output_from_outputs(self, l, a, Y):
+        kind = self._layers[l].activation or "identity"
+        a2, Y2 = _rows(a), _rows(Y)
+        if kind in ("sigmoid", "tanh"):
+            flat = saturated(ACTIVATIONS[kind], a2)
+            self._slowed = self._slowed + (flat & wrong_output(a2, Y2)).sum()
+        prime = ACTIVATIONS[kind].prime_from_output
+        err = a2 - Y2
+        self._slowdown(err * prime(a2) if prime is not None else err, err)
+
+    def _slowdown(self, delta, err):
+        """Add sum |delta| and sum |a - y|: their ratio is the factor the cost leaves, weighted by the error."""
+        self._delta_sum = self._delta_sum + delta.abs().sum()
+        self._error_sum = self._error_sum + err.abs().sum()
+
+    # -- windows --------------------------------------------------------------------------------------------
+    def _reset_window(self):
+        self._observed = 0
+        self._n = 0
+        self._last_step = None
+        self._slowed = 0
+        self._delta_sum = self._error_sum = 0.0
+        self._pending_out = []
+        self._pending_bytes = 0
+        for layer in self._layers:
+            layer.reset()
+
+    def end_window(self):
+        """Close the current window (an epoch, say): its figures become a row of the record, and are diagnosed.
+
+        Windows also close by themselves every ``window`` recorded steps, and
+        when the watch is closed. A window with no recorded step adds nothing.
+        """
+        self._flush()
+        if self._observed == 0 or not self._order:
+            self._window_start = self._step + 1
+            self._reset_window()
+            return None
+        order = list(self._order)
+        layers = [self._layers[l] for l in order]
+        if not self.record.layers or len(self.record.layers) != len(layers):
+            self.record.layers = [{"name": layer.name, "type": type(layer.module).__name__,
+                                   "activation": layer.activation,
+                                   "units": None if layer.saturated is None and layer.alive is None
+                                   else int((layer.saturated if layer.saturated is not None else layer.alive).numel())}
+                                  for layer in layers]
+        row = self._row(layers)
+        row["steps"] = [self._window_start, self._last_step]
+        row["observed"], row["samples"] = self._observed, self._n
+        self.record.windows.append(row)
+        self._diagnose(layers, row)
+        self._window_start = self._step + 1
+        self._reset_window()
+        return row
+
+    def _row(self, layers):
+        """The window's figures, counted by costlab's LayerRecord from the per-unit counts."""
+        def host(t):
+            return None if t is None else t.detach().cpu().double().numpy() if t.is_floating_point() \
+                else t.detach().cpu().numpy()
+
+        units = [(layer.saturated if layer.saturated is not None else layer.alive) for layer in layers]
+        record = LayerRecord([np.empty((0 if u is None else u.numel(), 0)) for u in units],
+                             ACTIVATIONS["identity"], ACTIVATIONS["identity"])
+        # the counts were made on the model's device; the record turns them into fractions as the engine does
+        record.n = self._n
+        record.parts = [[(ACTIVATIONS[layer.activation], ...)] if layer.saturated is not None else []
+                        for layer in layers]
+        record.relu = [layer.alive is not None for layer in layers]
+        record.saturated_count = [host(layer.saturated) for layer in layers]
+        record.alive = [host(layer.alive) for layer in layers]
+        record.sum_b = [np.zeros(1) if layer.sum_b is None else host(layer.sum_b) for layer in layers]
+        record.output_saturates = np.array(bool(record.parts[-1]))
+        record.slowed_count = np.array(int(self._slowed))
+        speed, sat, dead, slowed = record.row()
+        weight_speed = []
+        for layer in layers:
+            w = getattr(layer.module, "weight", None)
+            norm = float(torch.linalg.vector_norm(w.detach())) if isinstance(w, torch.Tensor) else 0.0
+            weight_speed.append(None if layer.sum_w is None or not norm
+                                else float(layer.sum_w) / self._observed / norm)
+
+        def num(v):
+            return None if v is None or not math.isfinite(float(v)) else float(v)
+
+        error = float(self._error_sum)
+        has_cost = self._cost is not None
+        return {
+            "speed": [None if layer.sum_b is None else float(s) for layer, s in zip(layers, speed)],
+            "weight_speed": weight_speed,
+            "saturated": [num(v) for v in sat],
+            "dead": [num(v) for v in dead],
+            "slowed": num(slowed) if has_cost and self._loss is not None else None,
+            "slowdown": float(self._delta_sum) / error if has_cost and error > 0 else None,
+        }
+
+    def _diagnose(self, layers, row):
+        out = layers[-1].activation
+        members = SimpleNamespace(
+            K=1, hidden=ACTIVATIONS["identity"], output=ACTIVATIONS.get(out or "identity"),
+            cost=self._cost if self._cost is not None else COSTS["cross-entropy"],
+            hidden_names=[f"{layer.activation or 'no activation'}, module {layer.name}" for layer in layers[:-1]]
+            or ["-"],
+        )
+        diagnosis = _Diagnosis(members)
+        diagnosis.said = self._said  # each finding is named once
+        w = len(self.record.windows)
+        when = f"in window {w} (steps {row['steps'][0]} to {row['steps'][1]})"
+        diagnosis.check(0, w, row["speed"], row["saturated"], row["dead"], row["slowed"], when=when)
+
+    # -- closing --------------------------------------------------------------------------------------------
+    def close(self, *, flush: bool = True):
+        """Close the last window (unless ``flush=False``) and remove every hook; returns the record."""
+        if not self.closed:
+            self.closed = True
+            try:
+                if flush:
+                    self.end_window()
+            finally:
+                for h in self._handles + self._step_handles:
+                    h.remove()
+                self._handles, self._step_handles = [], []
+                self._owner.clear()
+        return self.record
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close(flush=exc_type is None)
+        return False
+
+    def __repr__(self):
+        state = "closed" if self.closed else f"step {self._step}"
+        return f"<costlab.torch.watch of {len(self._layers)} layers, every {self.every}, {state}>"
+
+
+def watch(model, *, loss=None, every: int = 1, window: int | None = 50) -> Watch:
+    """Record costlab's per-layer figures of ``model`` while it trains: a context manager.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any module with Linear or Conv layers (ValueError if it has none). A
+        layer's activation is the ``nn.Sigmoid``, ``nn.Tanh`` or ``nn.ReLU``
+        module applied to its output; a layer whose activation is a function
+        call inside ``forward`` gets no saturated or dead figure.
+    loss : costlab.torch.Loss or torch.nn.MSELoss, BCEWithLogitsLoss, CrossEntropyLoss, optional
+        The loss the training calls: its targets give the output layer's
+        figures (the output's activation, outputs saturated at the wrong
+        value, the slowdown factor) and its cost the warning of the slowdown.
+    every : int
+        Record one training step in ``every`` (a training step is a forward
+        pass of ``model`` with gradients enabled); the others cost one hook call.
+    window : int or None
+        Recorded steps per row of the record; None: rows only at
+        :meth:`Watch.end_window` (call it at the end of each epoch) and at the end.
+
+    Returns
+    -------
+    Watch
+        Its ``record`` (:class:`WatchRecord`) fills as windows close.
+
+    Examples
+    --------
+    >>> with costlab.torch.watch(model, loss=loss_fn, window=None) as w:  # doctest: +SKIP
+    ...     for epoch in range(3):
+    ...         for x, y in batches:
+    ...             opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    ...         w.end_window()
+    >>> w.record  # one row per epoch  # doctest: +SKIP
+
+    Notes
+    -----
+    ``speed`` is ``||(1/n) sum_x delta_x||`` over the window's n samples,
+    each step's bias gradient weighted by its batch size: costlab's
+    ``Network.fit(layers=True)`` figure when the loss is a mean over the
+    batch. The gradient is read before the optimizer's step, as the engine
+    reads its deltas.
+    """
+    return Watch(model, loss=loss, every=every, window=window)
