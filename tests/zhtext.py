@@ -16,7 +16,7 @@ KEPT = {
     "costlab", "Nielsen", "SymPy", "LaTeX", "matplotlib", "mathtext", "Python", "NumPy", "Chromium", "ReLU",
     "softmax", "tanh", "MNIST", "English", "KL",
     # file formats and units
-    "SVG", "PNG", "PDF", "HTML", "JSON", "ms", "KB", "MB",
+    "SVG", "PNG", "PDF", "HTML", "JSON", "CSV", "ms", "KB", "MB",
     # functions in formulas, and subscripts
     "ln", "log", "exp", "max", "min", "sin", "cos",
 }

@@ -135,7 +135,8 @@ _NAMES_ZH = {
     "init": "初始权重", "activations": "激活函数", "activation": "激活函数", "cost": "代价函数",
     "--eta": "学习速率 --eta", "--epochs": "迭代次数 --epochs", "--w": "初始权重 --w", "--b": "初始偏置 --b",
     "--x": "输入 --x", "--y": "实际值 --y", "--out": "输出路径 --out", "--data": "数据 --data",
-    "--map-points": "全景图的格点数 --map-points", "--costs": "代价函数 --costs", "--lang": "语言 --lang",
+    "n": "点数", "noise": "噪声 (%)", "ratio": "训练点 (%)", "batch": "批大小", "l2": "L2 正则化 λ",
+    "momentum": "动量 μ", "probe": "所示的训练点", "--map-points": "全景图的格点数 --map-points", "--costs": "代价函数 --costs", "--lang": "语言 --lang",
 }
 
 #: Refusals of bad input: an English pattern (a regular expression with named parts) -> Chinese.
@@ -503,6 +504,13 @@ ZH: dict[str, str] = {
     "cost against z": "代价与 z 的关系",
     "gradient against z": "梯度与 z 的关系",
     "test cost against epoch": "测试代价随迭代次数的变化",
+    "add a hidden layer": "增加一个隐藏层",
+    "fewer neurons": "减少神经元", "more neurons": "增加神经元",
+    "remove a hidden layer": "去掉一个隐藏层",
+    "cost against epoch": "代价随迭代次数的变化",
+    "decision boundary": "决策边界",
+    "the neuron: input, weight, bias, weighted input, output, cost": "神经元：输入、权重、偏置、带权输入、输出、代价",
+    "the output neuron": "输出神经元",
     "The server is shutting down; the computation was not finished.": "服务器正在关闭；计算没有完成。",
     "The server is busy checking other formulas; try again in a moment.": "服务器正忙于检查其他公式；请稍后再试。",
     "the server is shutting down": "服务器正在关闭",

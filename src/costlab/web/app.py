@@ -94,7 +94,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def _error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    """A refusal, in the language of the request (set by :class:`_Limits` from its Accept-Language)."""
+    return JSONResponse({"error": tr_refusal(message)}, status_code=status)
 
 
 #: A Host header as RFC 9110 has it: a DNS name, an IPv4 address or an IPv6 address in brackets, then
@@ -157,6 +158,12 @@ class _Limits:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        # every answer in the language the page asks in (its Accept-Language), refusals included
+        accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+        with language("zh" if accept.strip().lower().startswith("zh") else "en"):
+            return await self._call(scope, receive, send)
+
+    async def _call(self, scope, receive, send):
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
         if not host:

@@ -63,7 +63,7 @@ function setLang(lang) {
   }
   document.title = t("costlab: the learning slowdown, live");
   for (const b of document.querySelectorAll(".preset")) if (b.presetLabel) b.innerHTML = b.presetLabel();
-  for (const b of document.querySelectorAll(".export button")) b.title = t("Download this chart as {fmt}", { fmt: b.dataset.fmt.toUpperCase() });
+  for (const b of document.querySelectorAll(".export button[data-fmt]")) b.title = t("Download this chart as {fmt}", { fmt: b.dataset.fmt.toUpperCase() });
   $("#play").setAttribute("aria-label", neuron.playing ? t("pause") : t("play the training"));
   for (const [job, set] of [[net, setTraining], [lay, setLayers]]) if (job.status) set(job.running, job.status, job.statusKind, job.statusMsg);
   $("#lang").textContent = LANG === "zh" ? "English" : "中文";
