@@ -200,7 +200,8 @@ def draw_page(path, entry):
                                     device_scale_factor=p.get("scale", 2 if phone else 1),
                                     is_mobile=phone, has_touch=phone)
         page.goto(url + p.get("query", ""))
-        _wait_page(page)
+        if not p.get("playground_epoch"):  # the playground opens on its own tab
+            _wait_page(page)
         if p.get("tab"):
             page.click(f"#tab-{p['tab']}")
             for box, value in p.get("fill", {}).items():
@@ -213,6 +214,9 @@ def draw_page(path, entry):
                 page.wait_for_timeout(500)
                 expect(start).to_be_enabled(timeout=120000)
             page.wait_for_timeout(300)
+        if p.get("playground_epoch"):
+            page.wait_for_function("() => document.querySelector('[data-testid=pg-epoch]').textContent === "
+                                   f"'{p['playground_epoch']}'", timeout=120000)
         if p.get("epoch") is not None:
             page.eval_on_selector("#epoch", f"e => {{ e.value = {p['epoch']}; e.dispatchEvent(new Event('input')); }}")
         if p.get("scroll_to"):
@@ -321,6 +325,14 @@ def _more(figure_code, page_code, report_code) -> list[Entry]:
                 entries.append(Entry(f"docs/screenshots/tab-{tab}-{lang}-{viewport}.png",
                                      {"viewport": viewport, "query": f"?lang={lang}", "tab": tab, **how, "scale": 1},
                                      draw_page, page_code))
+    link = ("?tab=playground&data=spiral&hidden=8,8&act=tanh&features=x1,x2,sinx1,sinx2&output=softmax"
+            "&cost=log-likelihood&eta=0.1&epochs=150&pace=0&autoplay=1")
+    for lang in ("en", "zh"):
+        for viewport in ("laptop", "phone"):
+            entries.append(Entry(f"docs/screenshots/playground-{viewport}-{lang}.png",
+                                 {"viewport": viewport, "query": f"{link}&lang={lang}", "playground_epoch": 150},
+                                 draw_page, page_code + ["src/costlab/web/static/playground.js",
+                                                         "src/costlab/web/static/neuronpic.js"]))
     for lang in ("en", "zh"):
         entries.append(Entry(f"docs/screenshots/report-derivations{'-zh' if lang == 'zh' else ''}.png",
                              {"lang": lang, "data": "none", "map_points": 21, "element": "#derivations"},
