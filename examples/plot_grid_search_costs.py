@@ -10,6 +10,8 @@ search passes over the quadratic cost; the curves show why.
 Run:  python examples/plot_grid_search_costs.py
 """
 
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -18,6 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from costlab import load_data
+from costlab.palette import cost_color
 from costlab.sklearn import NetworkClassifier
 
 data = load_data("digits")
@@ -42,13 +45,17 @@ for cost in costs:
     # the epochs with a training record (a running record has none before training)
     epochs, C, accuracy = (np.array(v, dtype=float) for v in zip(
         *[(e, c, a) for e, c, a in zip(h.epoch, h.train_cost, h.train_accuracy) if c is not None]))
-    ax_cost.plot(epochs, C / C[0], marker="o", label=cost)
-    ax_acc.plot(epochs, 100 * accuracy, marker="o", label=cost)
+    ax_cost.plot(epochs, C / C[0], marker="o", color=cost_color(cost), label=cost)
+    ax_acc.plot(epochs, 100 * accuracy, marker="o", color=cost_color(cost), label=cost)
 ax_cost.set(xlabel="epoch", ylabel="training cost C, relative to its first record",
-            title="cost, relative to its first record")
-ax_acc.set(xlabel="epoch", ylabel="training accuracy (%)", title="accuracy")
+            title="Training cost per epoch, relative to its first record")
+ax_acc.set(xlabel="epoch", ylabel="training accuracy (%)", title="Training accuracy per epoch")
 for ax in (ax_cost, ax_acc):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
     ax.legend()
-plt.show()
+if "sphinx_gallery" in sys.modules or plt.get_backend().lower() != "agg":
+    plt.show()
+else:  # no display (a terminal over ssh, a server): the figure goes to a file
+    fig.savefig("grid-search-costs.png", dpi=100)
+    print("figure: grid-search-costs.png")

@@ -21,11 +21,14 @@ same start: with the cross-entropy, with the built-in ``kl`` and with the KL
 divergence typed as a formula, ``y*ln(y/a) + (1-y)*ln((1-y)/(1-a))`` (0 ln 0 = 0).
 """
 
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import xlogy
 
 from costlab import Network, load_data
+from costlab.palette import INK, MUTED, cost_color
 
 data = load_data("digits")
 teacher = Network([64, 10, 10], seed=1)
@@ -49,19 +52,23 @@ print(f"largest weight difference after 15 epochs: cross-entropy vs kl {gap:.1e}
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
 epochs = h_ce.epoch
-left.plot(epochs, h_ce.train_cost, "o-", label="cross-entropy")
-left.plot(epochs, h_kl.train_cost, "s-", label="kl (built-in)")
-left.plot(epochs, h_typed.train_cost, "x", color="black", label="KL typed as a formula")
-left.axhline(H, color="0.5", linestyle="--", label=f"H(y) = {H:.3f}")
+left.plot(epochs, h_ce.train_cost, "o-", color=cost_color("cross-entropy"), label="cross-entropy")
+left.plot(epochs, h_kl.train_cost, "s-", color=cost_color("kl"), label="kl (built-in)")
+left.plot(epochs, h_typed.train_cost, "x", color=INK, label="KL typed as a formula")
+left.axhline(H, color=MUTED, linestyle="--", label=f"H(y) = {H:.3f}")
 left.set_xlabel("epoch")
 left.set_ylabel("training cost C (mean per sample)")
 left.set_title("the same training, two costs")
 left.legend(frameon=False)
-right.plot(epochs, difference, "o-", color="tab:purple", label="C_CE - C_KL")
-right.axhline(H, color="0.5", linestyle="--", label="mean entropy of y")
+right.plot(epochs, difference, "o-", color=INK, label="C_CE - C_KL")
+right.axhline(H, color=MUTED, linestyle="--", label="mean entropy of y")
 right.set_ylim(H * 0.9, H * 1.1)
 right.set_xlabel("epoch")
 right.set_ylabel("nats")
 right.set_title(f"apart by H(y); weights equal (largest difference {gap:.0e})")
 right.legend(frameon=False)
-plt.show()
+if "sphinx_gallery" in sys.modules or plt.get_backend().lower() != "agg":
+    plt.show()
+else:  # no display (a terminal over ssh, a server): the figure goes to a file
+    fig.savefig("kl-and-cross-entropy.png", dpi=100)
+    print("figure: kl-and-cross-entropy.png")

@@ -18,11 +18,27 @@ Run it with ``python examples/tutorial.py``, or download it as a notebook from t
 # gradient descent with ``eta = 0.15`` for 300 epochs. The post starts it twice: from
 # ``w = 0.6, b = 0.9`` (output 0.82) and from ``w = 2, b = 2`` (output 0.98), under both costs.
 
+import sys
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from costlab.display import plot_runs
 from costlab.neuron import first_epoch_below, reproduce
+
+
+def show(fig, name):
+    """Show ``fig``; where there is no display (a terminal over ssh, a server), save it as
+    tutorial-figures/NAME.png instead and say so."""
+    if "sphinx_gallery" in sys.modules or plt.get_backend().lower() != "agg":
+        plt.show()
+        return
+    path = Path("tutorial-figures") / f"{name}.png"
+    path.parent.mkdir(exist_ok=True)
+    fig.savefig(path, dpi=100)
+    print(f"figure: {path}")
+
 
 runs = reproduce()
 for run in runs:
@@ -32,7 +48,7 @@ for run in runs:
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
 plot_runs(runs, left)
 plot_runs(runs, right, measure="C")
-plt.show()
+show(fig, "two-starts")
 
 # %%
 # From 0.98 the quadratic cost needs 232 epochs to get below 0.5; from 0.82 only 36. The
@@ -88,7 +104,7 @@ fig, axes = plt.subplots(1, 3, figsize=(16, 4.5), layout="constrained")
 smap.plot(axes[0], cost="quadratic")
 smap.plot(axes[1], cost="cross-entropy")
 smap.plot(axes[2])
-plt.show()
+show(fig, "map")
 
 # %%
 # With ``x = 1`` the time depends on ``w + b`` only: the diagonal bands. Against the initial
@@ -109,7 +125,7 @@ from costlab.compare import compare
 
 comparison = compare("digits", costs=("quadratic", "cross-entropy"), seeds=3, epochs=5, inits=("large",))
 ax = comparison.plot()
-plt.show()
+show(ax.figure, "digits")
 
 comparison
 

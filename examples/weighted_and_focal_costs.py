@@ -37,27 +37,7 @@ for (spec, target), (C, delta) in curves.items():
     print(f"{spec:28} {target:3g} " + "".join(f"{C[i]:11.4f}" for i in at) + "".join(f"{delta[i]:12.4f}" for i in at))
 
 if len(sys.argv) > 1:
-    import matplotlib
+    from costlab.plots import cost_curves_figure, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, layout="constrained")
-    styles = {"cross-entropy": ("black", "-"), "cross-entropy(pos_weight=3)": ("tab:blue", "--"),
-              "focal(gamma=2)": ("tab:red", "-"), "focal(gamma=2, alpha=0.25)": ("tab:orange", ":")}
-    for col, target in enumerate((1.0, 0.0)):
-        for spec in SPECS:
-            C, delta = curves[(spec, target)]
-            color, ls = styles[spec]
-            axes[0, col].plot(z[:, 0], C, color=color, linestyle=ls, label=spec)
-            axes[1, col].plot(z[:, 0], delta, color=color, linestyle=ls, label=spec)
-        axes[0, col].set_title(f"a {'positive' if target else 'negative'} sample, y = {target:g}")
-        axes[0, col].set_ylabel("cost C")
-        axes[1, col].set_ylabel("output error dC/dz")
-        axes[1, col].set_xlabel("weighted input z (output a = sigma(z))")
-        for ax in axes[:, col]:
-            ax.grid(alpha=0.3)
-            ax.axhline(0, color="0.6", linewidth=0.8)
-    axes[0, 0].legend(frameon=False)
-    fig.savefig(sys.argv[1], dpi=110)
+    save_figure(cost_curves_figure(SPECS, z=z[:, 0]), sys.argv[1])
     print(f"figure: {sys.argv[1]}")

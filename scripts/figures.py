@@ -132,6 +132,31 @@ def draw_layers(path, entry):
     _save(plots.layers_figure(result.to_dict()), path, entry)
 
 
+def draw_reproduce(path, entry):
+    """One figure of ``costlab reproduce`` (by its file stem), in English or Chinese."""
+    from costlab import i18n, plots
+    from costlab.neuron import reproduce
+
+    p = entry.params
+    runs = [r.to_dict() for r in reproduce(eta=p["eta"], epochs=p["epochs"])]
+    with i18n.language(p.get("lang", "en")):
+        _save(plots.reproduce_figures(runs)[p["figure"]], path, entry)
+
+
+def draw_layers_zh(path, entry):
+    from costlab import i18n
+
+    with i18n.language("zh"):
+        draw_layers(path, entry)
+
+
+def draw_map_zh(path, entry):
+    from costlab import i18n
+
+    with i18n.language("zh"):
+        draw_map(path, entry)
+
+
 def draw_example(path, entry):
     """An example script that draws its own figure: run it with the path, then stamp the PNG."""
     import subprocess
@@ -171,17 +196,34 @@ def draw_page(path, entry):
     p = entry.params
     with background_server() as url:
         phone = p["viewport"] == "phone"
-        page = _chromium().new_page(viewport=PHONE if phone else LAPTOP, device_scale_factor=2 if phone else 1,
+        page = _chromium().new_page(viewport=PHONE if phone else LAPTOP,
+                                    device_scale_factor=p.get("scale", 2 if phone else 1),
                                     is_mobile=phone, has_touch=phone)
         page.goto(url + p.get("query", ""))
-        _wait_page(page)
+        if not p.get("playground_epoch"):  # the playground opens on its own tab
+            _wait_page(page)
+        if p.get("tab"):
+            page.click(f"#tab-{p['tab']}")
+            for box, value in p.get("fill", {}).items():
+                page.fill(box, str(value))
+            if p.get("train"):
+                from playwright.sync_api import expect
+
+                start = page.locator(f"#view-{p['tab']} button.primary")
+                start.click()
+                page.wait_for_timeout(500)
+                expect(start).to_be_enabled(timeout=120000)
+            page.wait_for_timeout(300)
+        if p.get("playground_epoch"):
+            page.wait_for_function("() => document.querySelector('[data-testid=pg-epoch]').textContent === "
+                                   f"'{p['playground_epoch']}'", timeout=120000)
         if p.get("epoch") is not None:
             page.eval_on_selector("#epoch", f"e => {{ e.value = {p['epoch']}; e.dispatchEvent(new Event('input')); }}")
         if p.get("scroll_to"):
             page.evaluate(f"window.scrollTo(0, document.querySelector('{p['scroll_to']}').getBoundingClientRect().top"
                           " + window.scrollY - 8)")
         page.wait_for_timeout(200)
-        page.screenshot(path=path)
+        page.screenshot(path=path, full_page=bool(p.get("full_page")))
         page.close()
     _stamp_png(Path(path), entry)
 
@@ -195,15 +237,18 @@ def draw_report(path, entry):
     p = entry.params
     key = (p["data"], p["map_points"])
     if key not in _report_cache:
-        _report_cache[key] = report_data(data=p["data"], map_points=p["map_points"])
+        _report_cache[key] = report_data(data=None if p["data"] == "none" else p["data"], map_points=p["map_points"])
     with tempfile.TemporaryDirectory() as tmp:
         html = Path(tmp) / "report.html"
         html.write_text(report_html(_report_cache[key], lang=p["lang"]))
-        page = _chromium().new_page(viewport=LAPTOP)
+        page = _chromium().new_page(viewport=PHONE if p.get("viewport") == "phone" else LAPTOP)
         page.goto(html.as_uri())
         page.wait_for_load_state("load")
-        page.evaluate(f"window.scrollTo(0, document.querySelector('{p['scroll_to']}').offsetTop - 12)")
-        page.screenshot(path=path)
+        if p.get("element"):  # one section, whole
+            page.locator(p["element"]).screenshot(path=path)
+        else:
+            page.evaluate(f"window.scrollTo(0, document.querySelector('{p['scroll_to']}').offsetTop - 12)")
+            page.screenshot(path=path)
         page.close()
     _stamp_png(Path(path), entry)
 
@@ -213,7 +258,7 @@ def _gallery() -> list[Entry]:
 
     figure_code = [palette, plots.figure_bytes, plots.figure_metadata, plots._style, plots.key_handles]
     page_code = [palette, "src/costlab/web/static/style.css", "src/costlab/web/static/charts.js",
-                 "src/costlab/web/static/index.html"]
+                 "src/costlab/web/static/index.html", "src/costlab/web/static/app.js"]
     report_code = [palette, report]
     return [
         Entry("docs/figures/cost-vs-epoch.png", {"eta": 0.15, "epochs": 300}, draw_cost_grid,
@@ -224,13 +269,15 @@ def _gallery() -> list[Entry]:
         Entry("docs/figures/compare-accuracy.png",
               {"data": "digits", "costs": ["quadratic", "cross-entropy", "log-likelihood"], "eta": 0.5, "seeds": 5,
                "epochs": 30, "inits": ["default", "large"], "batch_size": 10}, draw_compare,
-              figure_code + [plots.comparison_figure, plots.plot_comparison]),
+              figure_code + [plots.comparison_figure, plots.plot_comparison, plots.spec_label]),
         Entry("docs/figures/layers.png",
               {"data": "digits", "sizes": [64, 30, 30, 30, 10], "costs": ["quadratic", "cross-entropy"],
                "activations": ["sigmoid", "relu"], "epochs": 30}, draw_layers,
-              figure_code + [plots.layers_figure]),
+              figure_code + [plots.layers_figure, plots.plot_layer_speeds, plots.plot_layer_fractions,
+                             plots._log_ticks]),
         Entry("docs/figures/weighted-focal-costs.png", {"script": "examples/weighted_and_focal_costs.py"},
-              draw_example, ["examples/weighted_and_focal_costs.py"]),
+              draw_example, figure_code + ["examples/weighted_and_focal_costs.py", plots.cost_curves_figure,
+                                           plots.spec_label]),
         Entry("docs/screenshots/serve-laptop.png", {"viewport": "laptop", "query": "?w=2&b=2", "epoch": 150},
               draw_page, page_code),
         Entry("docs/screenshots/serve-phone.png", {"viewport": "phone", "scroll_to": "#results"}, draw_page, page_code),
@@ -240,7 +287,60 @@ def _gallery() -> list[Entry]:
                                               "scroll_to": "#experiment"}, draw_report, report_code),
         Entry("docs/screenshots/report-zh.png", {"lang": "zh", "data": "digits", "map_points": 201,
                                                  "scroll_to": "#experiment"}, draw_report, report_code),
+        *_more(figure_code, page_code, report_code),
     ]
+
+
+#: The page's tabs, each with what to do before its screenshot (train it, in a few epochs).
+TABS = {
+    "neuron": {},
+    "network": {"fill": {"#net-epochs": 15, "#pace": 0}, "train": True},
+    "layers": {"fill": {"#lay-epochs": 8}, "train": True},
+}
+
+
+def _more(figure_code, page_code, report_code) -> list[Entry]:
+    """Every figure of ``costlab reproduce``, the Chinese figures, every tab of the page in both languages
+    on a laptop and a phone, and the report's derivations in both languages."""
+    from costlab import plots
+
+    entries = [Entry(f"docs/figures/{name}.png", {"eta": 0.15, "epochs": 300, "figure": name}, draw_reproduce,
+                     figure_code + [plots.reproduce_figures, plots.start_label, plots.plot_cost, plots.plot_output,
+                                    plots.plot_sigmoid, plots.plot_sigmoid_prime, plots.plot_gradient])
+               for name in ("cost-vs-epoch-all", "output-vs-epoch", "sigmoid-slopes", "gradient-vs-output")]
+    entries.append(Entry("docs/figures/cost-vs-epoch-zh.png", {"eta": 0.15, "epochs": 300, "figure": "cost-vs-epoch",
+                                                             "lang": "zh"}, draw_reproduce,
+                         figure_code + [plots.cost_grid_figure, plots.start_label]))
+    entries.append(Entry("docs/figures/slowdown-map-zh.png", {"w": "-6:6:201", "b": "-6:6:201"}, draw_map_zh,
+                         figure_code + [plots.slowdown_figure, plots.plot_slowdown_map, plots.plot_slowdown_by_a0,
+                                        plots._map_colorbar, plots._map_title]))
+    entries.append(Entry("docs/figures/layers-zh.png",
+                         {"data": "digits", "sizes": [64, 30, 30, 30, 10], "costs": ["quadratic", "cross-entropy"],
+                          "activations": ["sigmoid", "relu"], "epochs": 30}, draw_layers_zh,
+                         figure_code + [plots.layers_figure, plots.plot_layer_speeds, plots.plot_layer_fractions,
+                                        plots._log_ticks]))
+    for tab, how in TABS.items():
+        for lang in ("en", "zh"):
+            for viewport in ("laptop", "phone"):
+                entries.append(Entry(f"docs/screenshots/tab-{tab}-{lang}-{viewport}.png",
+                                     {"viewport": viewport, "query": f"?lang={lang}", "tab": tab, **how, "scale": 1},
+                                     draw_page, page_code))
+    link = ("?tab=playground&data=spiral&hidden=8,8&act=tanh&features=x1,x2,sinx1,sinx2&output=softmax"
+            "&cost=log-likelihood&eta=0.1&epochs=150&pace=0&autoplay=1")
+    for lang in ("en", "zh"):
+        for viewport in ("laptop", "phone"):
+            entries.append(Entry(f"docs/screenshots/playground-{viewport}-{lang}.png",
+                                 {"viewport": viewport, "query": f"{link}&lang={lang}", "playground_epoch": 150},
+                                 draw_page, page_code + ["src/costlab/web/static/playground.js",
+                                                         "src/costlab/web/static/neuronpic.js"]))
+    for lang in ("en", "zh"):
+        entries.append(Entry(f"docs/screenshots/report-derivations{'-zh' if lang == 'zh' else ''}.png",
+                             {"lang": lang, "data": "none", "map_points": 21, "element": "#derivations"},
+                             draw_report, report_code))
+    entries.append(Entry("docs/screenshots/report-derivations-phone.png",
+                         {"lang": "en", "data": "none", "map_points": 21, "element": "#derivations", "viewport": "phone"},
+                         draw_report, report_code))
+    return entries
 
 
 def gallery() -> list[Entry]:

@@ -208,8 +208,9 @@ def test_network_view_streams_and_stops(laptop, server):
     page.click("#train-start")
     expect(page.locator("#train-status")).to_contain_text(re.compile(r"epoch ([2-9]|\d\d) of 100"), timeout=20000)
     page.click("#train-stop")
-    # "(stopped)": the server's own event, so the stop request and its token were accepted
-    expect(page.locator("#train-status")).to_contain_text("stopped (stopped)", timeout=10000)
+    # the server's own "stopped" event, so the stop request and its token were accepted
+    expect(page.locator("#train-status")).to_have_text("stopped", timeout=10000)
+    expect(page.locator("body")).to_have_attribute("data-stopped-by", "server")
     n = int(page.get_attribute("#chart-acc path[data-series='quadratic test']", "data-n"))
     assert 3 <= n < 20
     for _ in range(50):
@@ -637,3 +638,136 @@ def test_a_link_to_the_playground_opens_it_however_late_its_script_arrives(brows
     wait_for_epoch(page, 2)
     assert "tab=playground" in page.evaluate("location.search")
     page.close()
+
+
+# --------------------------------------------------------------------------- #
+# The whole page in Chinese
+# --------------------------------------------------------------------------- #
+
+# Every text a reader meets on the visible part of the page: text nodes (SVG text included; subscripts and
+# code left out), tooltips, labels for screen readers, placeholders, the options of menus and the title.
+VISIBLE_TEXT = """() => {
+  const out = [document.title];
+  const shown = (el) => el && el.checkVisibility && el.checkVisibility();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !shown(el) || el.closest("sub, sup, code, script, style, datalist")) continue;
+    out.push(n.textContent.trim());
+  }
+  for (const el of document.querySelectorAll("[title], [aria-label], [placeholder], option")) {
+    if (el.tagName === "OPTION" ? !shown(el.closest("select")) || el.closest("datalist") : !shown(el)) continue;
+    for (const a of ["title", "aria-label", "placeholder"]) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+    if (el.tagName === "OPTION") out.push(el.textContent.trim());
+  }
+  return out;
+}"""
+
+
+def untranslated(page, seen: dict) -> None:
+    """Add to ``seen`` (text -> its Latin words) every visible text with a Latin word outside the allow-list."""
+    from zhtext import latin_words
+
+    for text in page.evaluate(VISIBLE_TEXT):
+        words = latin_words(text)
+        if words:
+            seen.setdefault(text, words)
+
+
+def test_every_tab_speaks_chinese_before_while_and_after_training(browser, server):
+    """Each tab of the page (found on the page), in Chinese: its controls, charts, legends, tooltips, status
+    lines while and after training, and the refusal of a bad value, hold no untranslated word."""
+    from playwright.sync_api import expect
+
+    watched = Watched(browser, LAPTOP)
+    page, seen = watched.page, {}
+    page.goto(f"{server}/?lang=zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN", timeout=5000)
+    page.wait_for_selector("#final-quadratic .final-a")
+    tabs = page.locator("[role=tab]")
+    names = [tabs.nth(i).get_attribute("id") for i in range(tabs.count())]
+    assert len(names) >= 3
+    for name in names:
+        page.click(f"#{name}")
+        panel = page.locator(f"#{page.get_attribute(f'#{name}', 'aria-controls')}")
+        expect(panel).to_be_visible()
+        page.wait_for_timeout(300)
+        untranslated(page, seen)
+        start = panel.locator("button.primary")
+        if start.count():  # a training: a few epochs, watched while it runs and after it ends
+            for box in panel.locator("input[type=number][id$=epochs]").all():
+                box.fill("3")
+            start.click()
+            deadline = 60
+            while deadline and not start.is_enabled():
+                untranslated(page, seen)
+                page.wait_for_timeout(250)
+                deadline -= 1
+            expect(start).to_be_enabled(timeout=30000)
+            untranslated(page, seen)
+        # a value out of range: refused, in Chinese
+        box = panel.locator("input[type=number]").first
+        box.fill("1e9")
+        box.dispatch_event("input")
+        box.dispatch_event("change")
+        if start.count():
+            start.click()
+        error = panel.locator(".status.error, .error:visible").first
+        try:  # a tab that keeps its values in range itself shows no refusal
+            expect(error).to_be_visible(timeout=5000)
+        except AssertionError:
+            assert not start.count(), f"{name}: a value out of range was not refused"
+        else:
+            assert re.search(r"[\u4e00-\u9fff]", error.inner_text()), error.inner_text()
+        untranslated(page, seen)
+    page.screenshot(path=ARTIFACTS / "serve-zh-walk.png", full_page=True)
+    # the refusals answer 400, as they should; a stream the page closes itself to start another is no failure
+    aborted = lambda e: e.startswith("request failed: ") and e.endswith(("/api/playground", "/api/train", "/api/layers"))  # noqa: E731
+    watched.errors = [e for e in watched.errors if "400" not in e and not aborted(e)]
+    watched.close()
+    assert seen == {}, "untranslated text on the page in Chinese:\n" + "\n".join(f"{w}: {t!r}" for t, w in seen.items())
+
+
+# Where a line of Chinese text breaks: after a space or punctuation, before an opening bracket, or between two
+# elements (a <wbr>, a formula); never between two characters of one run of Han characters.
+BREAKS_INSIDE_WORDS = """() => {
+  const after = new Set([..." \\u00a0\\u3000，。；：、！？）」』,.;:!?)/"]), before = new Set([..."（「『("]);
+  const bad = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el.checkVisibility() || el.closest("svg, script, style, option, input")) continue;
+    const text = n.textContent;
+    let top = null;
+    for (let i = 0; i < text.length; i++) {
+      const r = document.createRange();
+      r.setStart(n, i); r.setEnd(n, i + 1);
+      const rect = r.getClientRects()[0];
+      if (!rect || !rect.width) continue;
+      if (top !== null && rect.top > top + 2 && i > 0 && !after.has(text[i - 1]) && !before.has(text[i])
+          && /[\\u4e00-\\u9fff]/.test(text[i - 1] + text[i])) {
+        bad.push(text.slice(Math.max(0, i - 6), i) + "|" + text.slice(i, i + 6));
+      }
+      top = rect.top;
+    }
+  }
+  return bad;
+}"""
+
+
+def test_chinese_lines_break_between_words_on_a_phone(browser, server):
+    from playwright.sync_api import expect
+
+    watched = Watched(browser, PHONE)
+    page = watched.page
+    page.goto(f"{server}/?lang=zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN", timeout=5000)
+    page.wait_for_selector("#final-quadratic .final-a")
+    tabs = page.locator("[role=tab]")
+    broken = []
+    for i in range(tabs.count()):
+        tabs.nth(i).click()
+        page.wait_for_timeout(200)
+        broken += page.evaluate(BREAKS_INSIDE_WORDS)
+    watched.close()
+    assert broken == [], broken

@@ -31,8 +31,8 @@ def _text(path: Path) -> str:
 
 def test_the_site_has_its_pages(site):
     for page in ("index", "getting-started", "costs", "notation", "model-format", "derivations", "api",
-                 "benchmarks", "about-these-docs", "auto_examples/index",
-                 *(f"guide/{c}" for c in ("neuron", "reproduce", "derive", "map", "train", "compare",
+                 "benchmarks", "engine", "gallery", "about-these-docs", "auto_examples/index",
+                 *(f"guide/{c}" for c in ("neuron", "reproduce", "derive", "map", "train", "compare", "layers",
                                           "serve", "report", "sklearn", "mlpclassifier", "torch", "notebooks"))):
         assert (site / f"{page}.html").is_file(), page
     # each command's page shows its --help, generated from the command itself

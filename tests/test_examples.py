@@ -56,9 +56,9 @@ def test_group_takes_labels_as_one_hot_targets(k):
         NetworkGroup(make()).fit(data.X_train, y + k + 1, epochs=1)
 
 
-def test_kl_and_cross_entropy_train_alike_and_differ_by_the_entropy():
+def test_kl_and_cross_entropy_train_alike_and_differ_by_the_entropy(tmp_path):
     proc = subprocess.run([sys.executable, str(EXAMPLES / "plot_kl_and_cross_entropy.py")], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "MPLBACKEND": "Agg"})
+                          text=True, timeout=120, env={**os.environ, "MPLBACKEND": "Agg"}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     H = float(lines[0].split(":")[1].split()[0])
@@ -77,3 +77,14 @@ def test_diagnose_pytorch_model_names_the_layers_and_the_cross_entropy_recovers(
     rows = [line.split() for line in out.strip().splitlines()[-4:]]
     mse_acc, ce_acc = ([float(r[i].rstrip("%")) for r in rows] for i in (1, 2))
     assert mse_acc[-1] < 30 and all(c > m + 25 for m, c in zip(mse_acc, ce_acc))
+
+
+def test_an_example_without_a_display_saves_its_figure(tmp_path):
+    """In a terminal with no display, an example's figure goes to a file it names."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.pop("DISPLAY", None)
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "plot_grid_search_costs.py")], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "figure: grid-search-costs.png" in proc.stdout
+    assert (tmp_path / "grid-search-costs.png").stat().st_size > 10_000

@@ -36,11 +36,15 @@ def messages_of_the_derivations() -> set[str]:
 
 def messages_of_the_page() -> set[str]:
     """The inner HTML of every element marked ``data-i18n`` (as the browser reads it: entities decoded,
-    spaces collapsed) and every ``t("...")`` of the page's scripts."""
-    page = (STATIC / "index.html").read_text()
+    spaces collapsed), every label for screen readers (``aria-label``, but the language button's), every
+    ``t("...")`` of the page's scripts and every status line they set (``setTraining(..., ["..."``)."""
+    page = "".join(path.read_text() for path in STATIC.glob("*.html"))
     marked = re.findall(r"<(\w+)\b[^>]*\sdata-i18n\b[^>]*>(.*?)</\1>", page, re.S)
-    js = "".join((STATIC / name).read_text() for name in ("app.js", "charts.js", "playground.js", "neuronpic.js"))
-    return ({re.sub(r"\s+", " ", html.unescape(inner)).strip() for _, inner in marked}
+    labels = {html.unescape(v) for v in re.findall(r'\saria-label="([^"]*)"', page)} - {"中文 / English"}
+    js = "".join(path.read_text() for path in STATIC.glob("*.js"))
+    status = re.findall(r'\bset\w+\((?:true|false|running), \["((?:[^"\\]|\\.)*)"', js)
+    status += re.findall(r'\? \["((?:[^"\\]|\\.)*)"', js)
+    return ({re.sub(r"\s+", " ", html.unescape(inner)).strip() for _, inner in marked} | labels | set(status)
             | set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', js)))
 
 
@@ -87,3 +91,50 @@ def test_formulas_become_latex():
     assert to_latex("dC/db = a - y") == r"\partial C/\partial b = a - y"
     assert to_latex("z -> +oo") == r"z \to  +\infty"
     assert latex_text("With a = sigma(z) & 100%") == r"With $a = \sigma(z)$ \& 100\%"
+
+
+REFUSED = [  # the page's bad values, and the Chinese report's bad options
+    ({"eta": "-1"}, "neuron"), ({"eta": "abc"}, "neuron"), ({"epochs": "2.5"}, "neuron"), ({"w": "99"}, "neuron"),
+    ({"foo": "1"}, "neuron"), ({"costs": "foo"}, "neuron"), ({"costs": "a**"}, "neuron"),
+    ({"costs": "log-likelihood"}, "neuron"), ({"costs": "(a-y)**2/2 + z"}, "neuron"), ({"b": "1", "a0": "0.5"}, "neuron"),
+    ({"costs": "focal(gamma=-1)"}, "neuron"), ({"costs": "focal(beta=1)"}, "neuron"), ({"hidden": "1000"}, "train"),
+    ({"costs": "quadratic"}, "train"), ({"init": "big"}, "train"), ({"activations": "foo"}, "layers"),
+    ({"costs": "quadratic,quadratic"}, "layers"), ({"activations": ""}, "layers"), ({"depth": "9"}, "layers"),
+]
+
+
+@pytest.mark.parametrize("params, kind", REFUSED)
+def test_refusals_in_chinese(params, kind):
+    """Every refusal of the page's API, in Chinese: Chinese words around the names users type."""
+    from zhtext import KEPT, TYPED, latin_words
+
+    from costlab.web import api
+
+    check = {"neuron": api.check_neuron_params, "train": api.check_train_params, "layers": api.check_layers_params}[kind]
+    with pytest.raises(api.ApiError) as e:
+        check(params)
+    with i18n.language("zh"):
+        said = i18n.tr_refusal(e.value.message)
+    assert re.search(r"[\u4e00-\u9fff]", said), said
+    # the names users type (costs, parameters, the formula's functions) are quoted as typed; nothing else is Latin
+    allowed = TYPED | set(re.findall(r"'([^']*)'", said)) | {"import", "Abs", "E", "ln", "exp", "log", "tanh", "cos",
+                                                              "sin", "max", "min", "beta", "foo", "big"}
+    allowed |= {*api.NEURON_LIMITS, *api.TRAIN_LIMITS, *api.LAYERS_LIMITS, "costs", "init", "activations"}  # URL keys
+    assert latin_words(re.sub(r"'[^']*'", " ", said), kept=allowed | KEPT) == [], said
+    with i18n.language("en"):
+        assert i18n.tr_refusal(e.value.message) == e.value.message
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--map-points", "1"], "全景图的格点数 --map-points 必须是 [2, 1001] 内的整数，而输入的是 1"),
+    (["--out", "x.txt"], "输出路径 --out 必须以 .html、.htm 结尾，而输入的是 'x.txt'"),
+    (["--data", "fashion"], "数据 --data 的值无效：'fashion' 不是 'digits'、'none' 之一"),
+])
+def test_the_chinese_reports_bad_options_are_refused_in_chinese(args, expected):
+    from clitools import run_main
+
+    code, out, err = run_main("report", "--lang", "zh", *args)
+    assert code == 2 and out == ""
+    assert err.strip() == f"costlab report：错误：{expected}"
+    code, _, err = run_main("report", *args)  # in English without --lang zh
+    assert code == 2 and err.startswith("costlab report: error: ")

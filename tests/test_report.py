@@ -25,7 +25,7 @@ def report(tmp_path_factory):
 @pytest.fixture(scope="module")
 def report_zh(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "zh.html"
-    code, _, err = run_main("report", "--out", str(path), "--data", "none", "--map-points", "21", "--lang", "zh")
+    code, _, err = run_main("report", "--out", str(path), "--map-points", "21", "--lang", "zh")
     assert code == 0, err
     return path.read_text()
 
@@ -64,7 +64,7 @@ def test_report_holds_the_seeds_numbers(report):
 def test_report_sections(report, report_without_data):
     for section in ("experiment", "mechanism", "derivations", "map", "data"):
         assert f'<section id="{section}">' in report
-    assert "On real data: digits" in report and "after one epoch" in report
+    assert "On real data: the 8×8 digits" in report and "after one epoch" in report
     assert '<section id="data">' not in report_without_data
     assert "costlab report --data none" in report_without_data
     assert "On real data" not in report_without_data
@@ -160,6 +160,26 @@ def test_report_in_chinese(report_zh):
     assert report_zh.count('class="math"') >= 50
     # self-contained, like the English one
     assert "<script" not in report_zh and "<link" not in report_zh and "<img" not in report_zh
+
+
+def test_the_chinese_report_has_no_untranslated_word(report_zh):
+    """The Chinese report as its reader reads it (the text outside the typeset formulas, the commands and the
+    styles) holds no Latin word outside the allow-list of tests/zhtext.py; its figures: tests/test_zh_text.py."""
+    import html
+
+    from zhtext import latin_words
+
+    text = re.sub(r"<(svg|code|style|title|sub|sup)\b.*?</\1>", " ", report_zh, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", text))
+    found = {line.strip(): latin_words(line) for line in text.splitlines() if latin_words(line)}
+    assert found == {}, f"untranslated text in the Chinese report: {found}"
+    assert "S\u00a0型" in text and "sigmoid" not in text
+    # full-width punctuation after Chinese, and no space after a full stop (formulas and commands as F)
+    prose = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<(svg|code)\b.*?</\1>", "F", report_zh, flags=re.S)))
+    assert re.findall(r"[\u4e00-\u9fff][,;:!?]", prose) == []
+    assert re.findall(r"[。；：！？，] +\S", prose) == []
+    # no Chinese in italics
+    assert not re.search(r"<(i|em)>[^<]*[\u4e00-\u9fff]", report_zh) or "html:lang(zh-CN) em" in report_zh
 
 
 def test_report_typography(report):

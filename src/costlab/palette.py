@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import zlib
 
-__all__ = ["COST_COLORS", "FORMULA_COLORS", "INIT_DASHES", "INK", "MUTED", "START_DASHES",
-           "as_json", "cost_color", "dash_mpl", "dash_svg", "init_dash", "start_dash"]
+__all__ = ["COST_COLORS", "FORMULA_COLORS", "INIT_DASHES", "INK", "LAYER_COLORS", "MUTED", "START_DASHES",
+           "as_json", "cost_color", "dash_mpl", "dash_svg", "init_dash", "layer_color", "start_dash"]
 
 #: A colour per built-in cost (Open Color 9: red-orange, blue, green, violet, grape, teal).
 COST_COLORS = {
@@ -37,6 +37,10 @@ FORMULA_COLORS = ("#e67700", "#c2255c", "#5c940d", "#862e9c", "#364fc7", "#49505
 #: Text, axes and curves that belong to no cost (the sigmoid, targets).
 INK = "#343a40"
 MUTED = "#868e96"
+
+#: A colour per layer of a network, from the first hidden layer (dark) to the output (light): viridis,
+#: stopped before its yellow end so that every line stays visible on white.
+LAYER_COLORS = ("#440154", "#3b528b", "#21918c", "#3fbc73", "#8fc31f")
 
 #: Line style per start, in order of appearance: solid, dashed, dotted, dash-dot.
 START_DASHES = ((), (5, 2.5), (1, 1.6), (5, 2, 1, 2))
@@ -55,6 +59,13 @@ def cost_color(spec: str) -> str:
     if base in COST_COLORS:
         return COST_COLORS[base]
     return FORMULA_COLORS[zlib.crc32(spec.encode()) % len(FORMULA_COLORS)]
+
+
+def layer_color(l: int, L: int) -> str:
+    """The colour of layer ``l`` (0: the first hidden layer) of ``L`` layers: the first and the last
+    layer always at the ends of :data:`LAYER_COLORS`, the page and the figures alike."""
+    n = len(LAYER_COLORS) - 1
+    return LAYER_COLORS[int(l * n / max(L - 1, 1) + 0.5)]
 
 
 def start_dash(i: int) -> tuple:
@@ -80,4 +91,4 @@ def dash_svg(dashes: tuple, width: float = 1.0) -> str:
 def as_json() -> dict:
     """The palette as plain data, for the page."""
     return {"costs": dict(COST_COLORS), "formulas": list(FORMULA_COLORS), "ink": INK, "muted": MUTED,
-            "starts": [list(d) for d in START_DASHES], "inits": {k: list(v) for k, v in INIT_DASHES.items()}}
+            "layers": list(LAYER_COLORS), "starts": [list(d) for d in START_DASHES], "inits": {k: list(v) for k, v in INIT_DASHES.items()}}

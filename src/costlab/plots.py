@@ -96,8 +96,51 @@ def start_label(run) -> str:
 
 def cost_name(cost: str) -> str:
     """The cost's name in the current language (a formula stays as typed)."""
-    names = {"quadratic": tr("quadratic"), "cross-entropy": tr("cross-entropy"), "log-likelihood": tr("log-likelihood")}
+    names = {"quadratic": tr("quadratic"), "cross-entropy": tr("cross-entropy"), "log-likelihood": tr("log-likelihood"),
+             "kl": tr("KL divergence")}
     return names.get(cost, cost)
+
+
+_PARAMETER_NAMES = {"gamma": ("γ", r"$\gamma$"), "alpha": ("α", r"$\alpha$")}
+
+
+def spec_label(spec: str) -> str:
+    """A cost spec as a reader reads it: ``focal(gamma=2)`` -> "focal (γ = 2)", in the current language;
+    a formula in a and y stays as typed."""
+    import re
+
+    base, _, rest = spec.partition("(")
+    base = base.strip()
+    if base not in ("quadratic", "cross-entropy", "log-likelihood", "focal", "kl") or (rest and not rest.endswith(")")):
+        return spec
+    words = {"pos_weight": tr("positive weight"), "smoothing": tr("smoothing"), "class_weight": tr("class weights"),
+             "balanced": tr("balanced")}
+    parts = []
+    for name, value in re.findall(r"(\w+)\s*=\s*([^,()]+)", rest):
+        shown = _PARAMETER_NAMES.get(name)
+        label = (shown[0] if current_language() == "zh" else shown[1]) if shown else words.get(name, name)
+        parts.append(f"{label} = {words.get(value.strip(), value.strip())}")
+    name = {"focal": tr("focal")}.get(base) or cost_name(base)
+    if not parts:
+        return name
+    return tr("{name} ({parameters})", name=name, parameters=tr(", ").join(parts))
+
+
+def activation_name(activation: str) -> str:
+    """The activation's name in the current language (the sigmoid is 「S 型」 in Chinese; ReLU and tanh stay)."""
+    names = {"sigmoid": tr("sigmoid"), "tanh": tr("tanh"), "relu": tr("ReLU"), "softmax": "softmax"}
+    return names.get(activation, activation)
+
+
+def init_name(init: str) -> str:
+    """The initializer's name in the current language."""
+    return {"default": tr("default"), "large": tr("large")}.get(init, init)
+
+
+def data_name(data: str) -> str:
+    """A data set's name in the current language (a file's name stays as given)."""
+    names = {"digits": tr("the 8×8 digits"), "fashion-mnist": tr("Fashion-MNIST"), "mnist": tr("MNIST")}
+    return names.get(data, data)
 
 
 def _starts(runs) -> list[dict]:
@@ -279,7 +322,8 @@ def plot_gradient(ax, starts, *, y: float = 0.0):
 # --------------------------------------------------------------------------- #
 
 def _settings(run) -> str:
-    return f"x = {run['x']:g}, y = {run['y']:g}, " + _math(r"\eta", "η") + f" = {run['eta']:g}"
+    sep = tr(", ")  # a full-width comma in Chinese
+    return sep.join([f"x = {run['x']:g}", f"y = {run['y']:g}", _math(r"\eta", "η") + f" = {run['eta']:g}"])
 
 
 def neuron_figure(run) -> Figure:
@@ -376,7 +420,7 @@ def plot_training(ax_cost, ax_acc, history, *, label: str = "", color=None):
     """
     epochs = history["epoch"]
     prefix = f"{label}, " if label else ""
-    series = (("train_cost", "train_accuracy", "-", "training"), ("eval_cost", "eval_accuracy", "--", "test"))
+    series = (("train_cost", "train_accuracy", "-", tr("training")), ("eval_cost", "eval_accuracy", "--", tr("test")))
     for cost_key, acc_key, style, name in series:
         if not history.get(cost_key) or all(v is None for v in history[cost_key]):
             continue
@@ -386,11 +430,11 @@ def plot_training(ax_cost, ax_acc, history, *, label: str = "", color=None):
         line, = ax_cost.plot(epochs, cost, linestyle=style, color=color, label=prefix + name)
         color = line.get_color()
         ax_acc.plot(epochs, acc * 100, linestyle=style, color=color, label=prefix + name)
-    ax_cost.set_xlabel("epoch")
-    ax_cost.set_ylabel("cost C")
+    ax_cost.set_xlabel(tr("epoch"))
+    ax_cost.set_ylabel(tr("cost C"))
     ax_cost.set_ylim(bottom=0)
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("accuracy (%)")
+    ax_acc.set_xlabel(tr("epoch"))
+    ax_acc.set_ylabel(tr("accuracy (%)"))
     for ax in (ax_cost, ax_acc):
         ax.set_xlim(left=0)
         ax.grid(True, alpha=0.3)
@@ -402,8 +446,8 @@ def training_figure(history, title: str) -> Figure:
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     ax_cost, ax_acc = fig.subplots(1, 2)
     plot_training(ax_cost, ax_acc, history)
-    ax_cost.set_title("cost C against epoch")
-    ax_acc.set_title("accuracy against epoch")
+    ax_cost.set_title(tr("cost C against epoch"))
+    ax_acc.set_title(tr("accuracy against epoch"))
     fig.suptitle(title)
     return fig
 
@@ -425,7 +469,7 @@ def plot_slowdown_map(ax, smap, cost: str, *, vmax=None, marks=SEED_MARKS):
     import matplotlib as mpl
 
     grid = np.ma.masked_less(smap.first_epoch[cost], 0)
-    cmap = mpl.colormaps["viridis"].with_extremes(bad="0.55")
+    cmap = mpl.colormaps["viridis"].with_extremes(bad="0.55", over="0.55")  # grey: never there
     w, b = smap.w, smap.b
     dw = (w[-1] - w[0]) / max(len(w) - 1, 1) / 2
     db = (b[-1] - b[0]) / max(len(b) - 1, 1) / 2
@@ -434,8 +478,9 @@ def plot_slowdown_map(ax, smap, cost: str, *, vmax=None, marks=SEED_MARKS):
     for w0, b0, label in marks:
         if w[0] <= w0 <= w[-1] and b[0] <= b0 <= b[-1]:
             ax.plot([w0], [b0], "o", markersize=7, markerfacecolor="white", markeredgecolor="black")
-            ax.annotate(label, (w0, b0), xytext=(6, 6), textcoords="offset points", color="white",
-                        fontsize=9.5)
+            # dark text on a white box: readable on viridis's yellow as on its purple
+            ax.annotate(label, (w0, b0), xytext=(7, 7), textcoords="offset points", color=INK, fontsize=9.5,
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     share = smap.share_reached(cost)
     ax.set_title(tr("{cost}: {share:.0%} of starts reach the target", cost=cost_name(cost), share=share),
                  color=cost_color(cost))
@@ -459,7 +504,7 @@ def plot_slowdown_by_a0(ax, smap):
                     rotation=90, ha="right", va="top", color=INK, fontsize=9)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, smap.epochs)
-    ax.set_xlabel(tr("initial output a0 (target: |a - y| <= {tol:g}, y = {y:g})", tol=abs(smap.target - smap.y), y=smap.y))
+    ax.set_xlabel(tr("initial output a0 (target: |a - y| ≤ {tol:g}, y = {y:g})", tol=abs(smap.target - smap.y), y=smap.y))
     ax.set_ylabel(tr("first epoch at the target"))
     ax.set_title(tr("The same against a0 alone (gaps: never)"))
     ax.grid(True, alpha=0.3)
@@ -468,15 +513,17 @@ def plot_slowdown_by_a0(ax, smap):
 
 def _map_colorbar(fig, image, axes, smap):
     """The colour bar under the maps, and a grey swatch for the starts that never get there."""
-    bar = fig.colorbar(image, ax=axes, orientation="horizontal", location="bottom", shrink=0.6, aspect=40, pad=0.02)
+    bar = fig.colorbar(image, ax=axes, orientation="horizontal", location="bottom", shrink=0.6, aspect=40, pad=0.02,
+                       extend="max", extendfrac=0.06, extendrect=True)
     bar.set_label(tr("first epoch at the target"))
-    fig.legend([Patch(facecolor="0.55", edgecolor="none")], [tr("grey: not within {epochs} epochs", epochs=smap.epochs)],
-               loc="outside lower right", frameon=False)
+    # the grey of "never" sits at the bar's end, with its name beside it
+    bar.ax.text(1.08, 0.5, tr("grey: not within {epochs} epochs", epochs=smap.epochs), transform=bar.ax.transAxes,
+                ha="left", va="center", fontsize=9, color=INK)
 
 
 def _map_title(smap) -> str:
-    settings = (f"x = {smap.x:g}, y = {smap.y:g}, " + _math(r"\eta", "η") + f" = {smap.eta:g}, "
-                + tr("{epochs} epochs", epochs=smap.epochs))
+    settings = tr(", ").join([f"x = {smap.x:g}", f"y = {smap.y:g}", _math(r"\eta", "η") + f" = {smap.eta:g}",
+                              tr("{epochs} epochs", epochs=smap.epochs)])
     return tr("How long the sigmoid neuron takes to reach a = {target:g} from each start ({settings})",
               target=smap.target, settings=settings)
 
@@ -537,6 +584,7 @@ def slowdown_a0_figure(smap) -> Figure:
 # --------------------------------------------------------------------------- #
 
 _ETA_STYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
 def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
@@ -547,6 +595,7 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
     """
     rows = [r for r in summary if r["init"] == init]
     etas = sorted({r["eta"] for r in rows})
+    costs = list(dict.fromkeys(r["cost"] for r in rows))
     accuracy = measure.endswith("accuracy")
     for r in rows:
         mean = np.array([np.nan if v is None else v for v in r[f"{measure}_mean"]], dtype=float)
@@ -555,8 +604,12 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
         mean, std = mean * scale, std * scale
         epochs = np.arange(len(mean))
         color = cost_color(r["cost"])
-        label = tr("{cost} cost", cost=cost_name(r["cost"])) + (", " + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
-        ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label)
+        label = tr("{cost} cost", cost=spec_label(r["cost"])) + (tr(", ") + _math(r"\eta", "η") + f" = {r['eta']:g}" if len(etas) > 1 else "")
+        # a marker per cost every few epochs, so that curves lying on one another stay told apart
+        marker = _MARKERS[costs.index(r["cost"]) % len(_MARKERS)]
+        ax.plot(epochs, mean, color=color, linestyle=_ETA_STYLES[etas.index(r["eta"]) % len(_ETA_STYLES)], label=label,
+                linewidth=2, marker=marker, markevery=(costs.index(r["cost"]), max(1, len(mean) // 8)), markersize=6,
+                markerfacecolor="white", markeredgewidth=1.5)
         ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.15, linewidth=0)
     ax.set_xlabel(tr("epoch"))
     ax.set_ylabel(tr("test accuracy (%)") if accuracy else tr("test cost C / C(0) (each cost on its own scale)"))
@@ -566,8 +619,9 @@ def plot_comparison(ax, summary, init: str, measure: str = "eval_accuracy"):
     else:
         ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
-    ax.set_title(tr("init = {init} (w ~ N(0, 1): saturated sigmoids)", init=init) if init == "large"
-                 else tr("init = {init} (w ~ N(0, 1/n_in))", init=init))
+    ax.set_title(tr("{init} initial weights, w ~ N(0, 1): saturated sigmoids", init=init_name(init)) if init == "large"
+                 else tr("{init} initial weights, w ~ N(0, {var})", init=init_name(init),
+                         var=_math(r"1/n_\mathrm{in}", "1/nᵢₙ")))
 
 
 def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure:
@@ -580,8 +634,9 @@ def comparison_figure(summary, config, measure: str = "eval_accuracy") -> Figure
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
     what = tr("Test accuracy") if measure.endswith("accuracy") else tr("Test cost relative to epoch 0")
-    fig.suptitle(tr("{what} per epoch on {data}, {sizes}, batch {batch}: mean and spread over {n} random seeds",
-                    what=what, data=config["data"], sizes=" x ".join(map(str, config["sizes"])),
+    fig.suptitle(tr("{what} per epoch on {data}, {sizes} network, batch {batch}\nmean (line) and one standard "
+                    "deviation either side (band) over {n} random seeds",
+                    what=what, data=data_name(config["data"]), sizes=" × ".join(map(str, config["sizes"])),
                     batch=config["batch_size"], n=len(config["seeds"])))
     return fig
 
@@ -638,69 +693,146 @@ def save_figure(fig: Figure, path, parameters: dict | None = None) -> Path:
 # Inside the network: each layer's speed of learning
 # --------------------------------------------------------------------------- #
 
+# --------------------------------------------------------------------------- #
+# Costs against the weighted input
+# --------------------------------------------------------------------------- #
+
+def cost_curves_figure(specs, z=None) -> Figure:
+    """Each cost's C and output error dC/dz against the weighted input z of one sigmoid output, for a
+    positive sample (y = 1, left) and a negative one (y = 0, right).
+
+    Colour is the cost (a cost and its weighted forms share it, as everywhere); line style tells the
+    forms of one cost apart."""
+    from costlab.palette import START_DASHES
+
+    z = np.linspace(-6, 6, 241)[:, None] if z is None else np.asarray(z, float).reshape(-1, 1)
+    a = sigmoid(z)
+    fig = Figure(figsize=(10, 6.6), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    seen: dict[str, int] = {}
+    for spec in specs:
+        cost = get_cost(spec)
+        base = spec.split("(", 1)[0].strip()
+        dash = START_DASHES[seen.setdefault(base, 0) % len(START_DASHES)]
+        seen[base] += 1
+        style = {"color": cost_color(spec), "linestyle": dash_mpl(dash), "linewidth": 2}
+        for col, target in enumerate((1.0, 0.0)):
+            y = np.full_like(z, target)
+            axes[0, col].plot(z[:, 0], cost.fn(z, a, y), label=spec_label(spec), **style)
+            axes[1, col].plot(z[:, 0], cost.delta(z, a, y, None)[:, 0], label=spec_label(spec), **style)
+    for col, target in enumerate((1.0, 0.0)):
+        kind = tr("a positive sample") if target else tr("a negative sample")
+        axes[0, col].set_title(f"{kind}, y = {target:g}")
+        axes[1, col].set_xlabel(tr("weighted input z = w x + b"))
+        for ax in axes[:, col]:
+            ax.grid(True, alpha=0.3)
+            ax.axhline(0, color=MUTED, linewidth=0.8)
+    axes[0, 0].set_ylabel(tr("cost C"))
+    axes[1, 0].set_ylabel(tr("output error") + " " + _math(r"\partial C/\partial z", "∂C/∂z"))
+    axes[0, 0].legend(frameon=False)
+    fig.suptitle(tr("Weighted and focal costs against the cross-entropy: the cost and its output error for one "
+                    "sigmoid output"))
+    return fig
+
+
 def _layer_names(L: int) -> list[str]:
-    return [f"hidden layer {l + 1}" for l in range(L - 1)] + ["output layer"]
+    return [tr("hidden {l}", l=l + 1) for l in range(L - 1)] + [tr("output")]
 
 
 def plot_layer_speeds(ax, run):
     """||nabla_b^l|| of every layer against the epoch, on a log scale; ``run`` as LayerRun.to_dict() writes it."""
     speed = np.array([[np.nan if v is None or v <= 0 else v for v in row] for row in run["speed"]])
     L = speed.shape[1]
-    colors = [_layer_color(l, L) for l in range(L)]
     for l, name in enumerate(_layer_names(L)):
-        ax.plot(np.arange(len(speed)), speed[:, l], color=colors[l], label=name)
+        ax.plot(np.arange(len(speed)), speed[:, l], color=_layer_color(l, L), linewidth=2, label=name)
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("speed of learning ||nabla_b||")
+    _log_ticks(ax.yaxis)
+    ax.set_xlabel(tr("epoch"))
+    ax.set_ylabel(_math(r"\|\nabla b\|", "‖∇b‖"))
     ax.set_xlim(left=0)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.set_title(f"{run['cost']}, {run['activation']}")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_title(tr("{cost} cost, {activation} hidden layers", cost=cost_name(run["cost"]),
+                    activation=activation_name(run["activation"])), fontsize=11)
+
+
+def _log_ticks(axis):
+    """Every tick of a log axis a power of ten written as one (10⁻⁴, 10⁰, 10²), never 0.001 beside 1e-4."""
+    from matplotlib.ticker import LogFormatterMathtext, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, numticks=8))
+    axis.set_major_formatter(LogFormatterMathtext())
+    axis.set_minor_formatter(NullFormatter())
 
 
 def plot_layer_fractions(ax, run):
-    """The saturated (sigmoid, tanh) or dead (ReLU) fraction of every layer's neurons against the epoch."""
+    """The saturated (sigmoid, tanh: solid) or dead (ReLU: dotted) fraction of every layer's neurons against
+    the epoch. A panel with nothing to show (no neuron saturated or dead in any epoch) says so instead of a
+    flat line."""
     L = len(run["speed"][0])
-    for l, name in enumerate(_layer_names(L)):
-        for key, style in (("saturated", "-"), ("dead", ":")):
+    drawn, kinds = False, []
+    for key, style in (("saturated", "-"), ("dead", ":")):
+        for l, name in enumerate(_layer_names(L)):
             values = [row[l] if row is not None else None for row in run[key]]
             if all(v is None for v in values):
                 continue
-            ax.plot(np.arange(len(values)), [np.nan if v is None else 100 * v for v in values],
-                    color=_layer_color(l, L), linestyle=style, label=f"{name} {key}")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("neurons saturated (solid) / dead (dotted), %")
-    ax.set_ylim(-3, 103)
+            if key not in kinds:
+                kinds.append(key)
+            y = [np.nan if v is None else 100 * v for v in values]
+            drawn = drawn or np.nanmax(y) > 0
+            ax.plot(np.arange(len(values)), y, color=_layer_color(l, L), linewidth=1.8, linestyle=style, label=name)
+    if kinds == ["saturated", "dead"]:
+        ax.set_ylabel(tr("saturated (solid)\ndead (dotted), %"), fontsize=9)
+    else:
+        ax.set_ylabel(tr("{kind} (%)", kind=tr("dead") if kinds == ["dead"] else tr("saturated")))
+    ax.set_xlabel(tr("epoch"))
     ax.set_xlim(left=0)
     ax.grid(True, alpha=0.3)
+    if not drawn:
+        for line in list(ax.lines):
+            line.remove()
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, tr("no neuron saturated or dead in any epoch"), transform=ax.transAxes,
+                ha="center", va="center", color=MUTED, fontsize=10)
+    else:
+        ax.set_ylim(-3, 103)
+        ax.set_yticks([0, 50, 100])
 
 
 def _layer_color(l: int, L: int):
-    from matplotlib import colormaps
+    from costlab.palette import layer_color
 
-    return colormaps["viridis"](0.85 * l / max(L - 1, 1))
+    return layer_color(l, L)
 
 
 def layers_figure(result) -> Figure:
-    """Per (cost, activation): each layer's speed of learning (top, log scale) and saturated/dead neurons (below).
+    """Per (cost, activation): each layer's speed of learning (log scale) above the fraction of its neurons
+    saturated (sigmoid, tanh) or dead (ReLU); a row per cost, a column per activation.
 
     ``result`` as :meth:`costlab.layers.LayersResult.to_dict` writes it.
     """
     runs, config = result["runs"], result["config"]
-    fig = Figure(figsize=(4.2 * len(runs), 7.4), layout="constrained")
-    axes = fig.subplots(2, len(runs), squeeze=False, sharex=True, sharey="row")
-    for j, run in enumerate(runs):
-        plot_layer_speeds(axes[0, j], run)
-        plot_layer_fractions(axes[1, j], run)
-        axes[0, j].set_xlabel("")
-        if j:
-            axes[0, j].set_ylabel("")
-            axes[1, j].set_ylabel("")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
+    costs = list(dict.fromkeys(r["cost"] for r in runs))
+    acts = list(dict.fromkeys(r["activation"] for r in runs))
+    fig = Figure(figsize=(4.7 * len(acts) + 0.4, 4.3 * len(costs) + 1.0), layout="constrained")
+    grid = fig.add_gridspec(2 * len(costs), len(acts), height_ratios=[3, 1.25] * len(costs))
+    speed_axes = []
+    for run in runs:
+        i, j = costs.index(run["cost"]), acts.index(run["activation"])
+        ax = fig.add_subplot(grid[2 * i, j], sharey=speed_axes[0] if speed_axes else None)
+        speed_axes.append(ax)
+        plot_layer_speeds(ax, run)
+        ax.set_xlabel("")
+        ax.tick_params(labelbottom=False)
+        plot_layer_fractions(fig.add_subplot(grid[2 * i + 1, j], sharex=ax), run)
+    handles, labels = speed_axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=10)
     seeds = config["seeds"]
-    fig.suptitle(
-        f"Speed of learning of each layer: {' x '.join(map(str, config['sizes']))}, eta = {config['eta']:g}, "
-        f"batch {config['batch_size']}, init {config['init']}"
-        + (f", mean over {seeds} seeds" if seeds > 1 else "")
-    )
+    title = tr("How fast each layer learns: {sizes} network, {settings}, batch {batch}, {init} initial weights",
+               sizes=" × ".join(map(str, config["sizes"])),
+               settings=_math(r"\eta", "η") + f" = {config['eta']:g}", batch=config["batch_size"],
+               init=init_name(config["init"]))
+    if seeds > 1:
+        title += tr(", mean over {n} random seeds", n=seeds)
+    fig.suptitle(title, fontsize=12)
     return fig

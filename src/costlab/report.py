@@ -145,6 +145,41 @@ def figure_svg(fig, prefix: str, label: str) -> str:
     return svg_inline(figure_bytes(fig, "svg"), prefix, css_class="figure", label=label)
 
 
+_TALL = ("\\frac", "\\dfrac", "\\sum", "\\int", "\\prod", "\\sqrt")
+
+
+def plain_fences(latex: str) -> str:
+    """``\\left( ... \\right)`` kept only around tall content (a fraction, a sum, an integral, a root).
+
+    mathtext sizes a ``\\left(`` to its content, and around one line of text
+    that makes it smaller than the text itself (σ₍z₎ instead of σ(z)); plain
+    parentheses have the text's own height.
+    """
+    out, stack, i = [], [], 0
+    while i < len(latex):
+        for opener, closer in ((r"\left(", r"\right)"), (r"\left[", r"\right]"), (r"\left|", r"\right|")):
+            if latex.startswith(opener, i):
+                stack.append((len(out), opener))
+                out.append(opener)
+                i += len(opener)
+                break
+            if latex.startswith(closer, i) and stack and stack[-1][1] == opener:
+                start, _ = stack.pop()
+                inner = "".join(out[start + 1:])
+                if not any(tall in inner for tall in _TALL):
+                    out[start] = opener[-1]
+                    out.append(closer[-1])
+                else:
+                    out.append(closer)
+                i += len(closer)
+                break
+        else:
+            out.append(latex[i])
+            i += 1
+    # a function's argument in braces, {(a)}, is spaced by mathtext as a group of its own: ln (a)
+    return re.sub(r"\{(\([^{}()]*\))\}", r"\1", "".join(out))
+
+
 def math_svg(latex: str, prefix: str, label: str = "", *, size: float = 15.0, fontset: str = "cm") -> str:
     """``latex`` (math mode, without $) typeset by matplotlib's mathtext, as inline SVG.
 
@@ -158,6 +193,9 @@ def math_svg(latex: str, prefix: str, label: str = "", *, size: float = 15.0, fo
     from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import MathTextParser
 
+    latex = plain_fences(latex)
+    # d/dz set apart from what it differentiates: d/dz 1/(1 + e^-z), not one run of fractions
+    latex = re.sub(r"(\\frac\{d\}\{d\s*\w+\})\s*(?=\\frac|\(|\\left)", r"\1\\,", latex)
     text = "$" + latex.replace(r"\frac", r"\dfrac") + "$"
     with rc_context({"mathtext.fontset": fontset, "svg.hashsalt": "costlab"}):
         prop = FontProperties(size=size)
@@ -196,7 +234,8 @@ class _Math:
 
         template, pieces = skeleton(text)
         rendered = [self(to_latex(p), p, size) if kind == "math" else f"<code>{_e(p)}</code>" for kind, p in pieces]
-        return _e(tr(template)).format(*rendered)
+        # punctuation after a formula stays on its line
+        return re.sub(r"(</svg>)(?=[,.;:!?，。；：、）)])", "\\1\u2060", _e(tr(template)).format(*rendered))
 
 
 def _first_below(a, threshold=0.5):
@@ -336,6 +375,11 @@ def _section_mechanism(d: ReportData, figs, M) -> str:
 </section>"""
 
 
+def _svg_width(html_text: str) -> float:
+    """The width in points of the widest inline SVG formula in ``html_text`` (0 without one)."""
+    return max([float(w) for w in re.findall(r'<svg[^>]*\swidth="([\d.]+)pt"', html_text)] or [0.0])
+
+
 def _section_derivations(d: ReportData, M) -> str:
     from costlab.derive import _latex, _text
 
@@ -350,10 +394,13 @@ def _section_derivations(d: ReportData, M) -> str:
         for step in der.steps:
             k += 1
             same = previous is not None and step.lhs == previous
-            latex = ("" if same else _latex(step.lhs)) + " = " + _latex(step.rhs)
-            label = f"{_text(step.lhs)} = {_text(step.rhs)}"
-            eq = math_svg(latex.strip(), f"m{k}", label)
-            parts.append(f'<li><span class="label">{M.label(step.label)}</span><span class="eq{" cont" if same else ""}">{eq}</span></li>')
+            # the left side in a column of its own, right-aligned, so that every equals sign lines up
+            lhs = "" if same else math_svg(_latex(step.lhs), f"m{k}l", _text(step.lhs))
+            rhs = math_svg("= " + _latex(step.rhs), f"m{k}", f"{_text(step.lhs)} = {_text(step.rhs)}")
+            label = M.label(step.label)
+            wide = " wide" if _svg_width(label) > 150 else ""  # a long formula in the label: a row of its own
+            parts.append(f'<li><span class="label{wide}">{label}</span><span class="lhs">{lhs}</span>'
+                         f'<span class="eq">{rhs}</span></li>')
             previous = step.lhs
         parts.append("</ol>")
         for note in der.notes:
@@ -395,7 +442,7 @@ def _section_map(d: ReportData, figs, M) -> str:
 
 
 def _section_data(d: ReportData, figs, M) -> str:
-    from costlab.plots import comparison_figure, cost_name
+    from costlab.plots import comparison_figure, cost_name, data_name, init_name
 
     c = d.comparison
     if c is None:
@@ -407,26 +454,26 @@ def _section_data(d: ReportData, figs, M) -> str:
     rows = []
     for r in summary:
         mean, std = r["eval_accuracy_mean"], r["eval_accuracy_std"]
-        rows.append([r["init"], cost_name(r["cost"]), *(f"{100 * mean[e]:.1f}% \u00b1 {100 * std[e]:.1f}" for e in marks),
+        rows.append([init_name(r["init"]), cost_name(r["cost"]), *(f"{100 * mean[e]:.1f}% \u00b1 {100 * std[e]:.1f}" for e in marks),
                      f"{100 * r['best_accuracy']:.1f}%"])
     sizes = " x ".join(map(str, cfg["sizes"]))
     text = tr(
         "A sigmoid network [{sizes}] learns {data} ({n_train:,} training and {n_test:,} test images), batch {batch}, "
         "&eta; = {eta:g}, {epochs} epochs, with each cost from the same initial weights and the same batch order per "
         "random seed ({seeds} random seeds: mean &plusmn; standard deviation of the test accuracy).",
-        sizes=sizes, data=_e(cfg["data"]), n_train=cfg["n_train"], n_test=cfg["n_test"], batch=cfg["batch_size"],
+        sizes=sizes, data=_e(data_name(cfg["data"])), n_train=cfg["n_train"], n_test=cfg["n_test"], batch=cfg["batch_size"],
         eta=cfg["etas"][0], epochs=cfg["epochs"], seeds=len(cfg["seeds"]))
     return f"""
 <section id="data">
-<h2><span class="n">5</span> {tr("On real data: {data}", data=_e(cfg['data']))}</h2>
-<p>{text} {_data_claims(summary, cfg['epochs'])}</p>
+<h2><span class="n">5</span> {tr("On real data: {data}", data=_e(data_name(cfg['data'])))}</h2>
+<p>{_sentences(text, _data_claims(summary, cfg['epochs']))}</p>
 {_table(header, rows, numeric_from=2, caption=tr("Test accuracy per epoch, mean &plusmn; standard deviation over random seeds."), css_class="data")}
 {_figure(figs['compare'], tr("Test accuracy against epoch, mean (line) and one standard deviation (band) over the random seeds, per initializer; colour is the cost."), "fig-compare")}
 </section>"""
 
 
 def _section_layers(d: ReportData, figs, M) -> str:
-    from costlab.plots import layers_figure
+    from costlab.plots import activation_name, cost_name, data_name, layers_figure
 
     r = d.layers
     if r is None:
@@ -437,27 +484,34 @@ def _section_layers(d: ReportData, figs, M) -> str:
     names = [tr("hidden {l}", l=l + 1) for l in range(L - 1)] + [tr("output")]
     header = [tr("cost"), tr("activation"), *names, tr("first / last hidden"),
               tr("test accuracy, epoch {epochs}", epochs=cfg["epochs"])]
-    rows = [[run.cost, run.activation, *(f"{v:.2e}" for v in run.speed[0]),
+    rows = [[cost_name(run.cost), activation_name(run.activation), *(f"{v:.2e}" for v in run.speed[0]),
              "-" if run.ratio(0) is None else f"{run.ratio(0):.3f}",
              "-" if run.eval_accuracy[-1] is None else f"{100 * run.eval_accuracy[-1]:.1f}%"] for run in r.runs]
     sig = [run.ratio(0) for run in r.runs if run.activation == "sigmoid" and run.ratio(0)]
     claim = (tr("In the sigmoid networks the first hidden layer learns {lo} to {hi} times slower than the last "
-                "at the start.", lo=f"{1 / max(sig):.0f}", hi=f"{1 / min(sig):.0f}") + " " if sig else "")
+                "at the start.", lo=f"{1 / max(sig):.0f}", hi=f"{1 / min(sig):.0f}") if sig else "")
     sizes = " x ".join(map(str, cfg["sizes"]))
     intro = tr("The factor &sigma;'(z) at the output is, in a deep network, multiplied in once more at every layer "
                "on the way back. Nielsen's chapter 5 measures each layer's speed of learning as the length of its "
                "bias gradient ||&nabla;b<sup>l</sup>||. Here networks [{sizes}] on {data}, &eta; = {eta}, batch "
                "{batch}, every (cost, activation) from the same initial weights and batch order.",
-               sizes=sizes, data=_e(cfg["data"]), eta=f"{cfg['eta']:g}", batch=cfg["batch_size"])
+               sizes=sizes, data=_e(data_name(cfg["data"])), eta=f"{cfg['eta']:g}", batch=cfg["batch_size"])
     outro = tr("The cross-entropy removes &sigma;'(z) at the output only, so it scales every layer up but leaves "
                "their ratio; ReLU, whose slope is 1 where it is active, narrows the gap.")
     return f"""
 <section id="layers">
 <h2><span class="n">6</span> {tr("Inside the network: each layer's speed of learning")}</h2>
-<p>{intro} {claim}{outro}</p>
+<p>{_sentences(intro, claim, outro)}</p>
 {_table(header, rows, numeric_from=2, caption=tr("||&nabla;b|| per layer before training (the exact gradient over the training data)."), css_class="data")}
 {_figure(figs['layers'], tr("Speed of learning of each layer against epoch (log scale, top) and the saturated (sigmoid) or dead (ReLU) fraction of its neurons (below)."), "fig-layers")}
 </section>"""
+
+
+def _sentences(*parts: str) -> str:
+    """Sentences one after another: a space between them in English, none after Chinese full stops."""
+    from costlab.i18n import current
+
+    return ("" if current() == "zh" else " ").join(p for p in parts if p)
 
 
 def _data_claims(summary, epochs: int) -> str:
@@ -473,7 +527,7 @@ def _data_claims(summary, epochs: int) -> str:
                           "{c1:.1f}%; after {epochs} epochs they stand at {qe:.1f}% and {ce:.1f}%.",
                           what=what[init], q1=100 * q[1], c1=100 * c[1], epochs=epochs, qe=100 * q[epochs],
                           ce=100 * c[epochs]))
-    return " ".join(out)
+    return _sentences(*out)
 
 
 _CSS = """
@@ -509,20 +563,31 @@ svg.math { display: inline-block; overflow: visible; }
 .display { text-align: center; margin: 12px 0; overflow-x: auto; }
 .derivation { break-inside: auto; }
 ol.steps { list-style: none; padding: 0; margin: 8px 0; counter-reset: step; }
-ol.steps li { display: grid; grid-template-columns: minmax(0, 15rem) minmax(0, 1fr); gap: 4px 18px; align-items: center;
+/* a derivation: the step's words | the left side (right-aligned) | = the right side; the rows share their
+   columns (subgrid), so every equals sign of a derivation stands in one vertical line */
+ol.steps { display: grid; grid-template-columns: minmax(0, 14rem) max-content minmax(0, 1fr); column-gap: 6px; }
+ol.steps li { grid-column: 1 / -1; display: grid; grid-template-columns: subgrid; row-gap: 4px; align-items: baseline;
   padding: 7px 0; border-bottom: 1px dotted var(--line); break-inside: avoid; page-break-inside: avoid; }
-ol.steps .label { color: var(--muted); font-size: .8rem; line-height: 1.3; }
-ol.steps .label svg.math, .note svg.math, h3 svg.math { max-width: 100%; height: auto; }
-ol.steps .eq { overflow-x: auto; }
-ol.steps .eq.cont { padding-left: 2.2em; }
-.note { font-size: .9rem; color: var(--muted); font-style: italic; }
+ol.steps .label { color: var(--muted); font-size: .85rem; line-height: 1.35; padding-right: 12px; align-self: center; }
+ol.steps .label.wide { grid-column: 1 / -1; min-width: 0; overflow-x: auto; }
+ol.steps .lhs { justify-self: end; white-space: nowrap; }
+ol.steps .label.wide + .lhs { grid-column: 2; }
+ol.steps .eq { overflow-x: auto; white-space: nowrap; }
+h3 svg.math { max-width: 100%; height: auto; }
+.note { font-size: .95rem; color: var(--muted); font-style: italic; }
+html:lang(zh-CN) .note, html:lang(zh-CN) em, html:lang(zh-CN) cite { font-style: normal; }
+html:lang(zh-CN) em { font-weight: 600; }
+html:lang(zh-CN) p, html:lang(zh-CN) li, html:lang(zh-CN) figcaption, html:lang(zh-CN) caption, html:lang(zh-CN) h2,
+html:lang(zh-CN) h3 { word-break: keep-all; line-break: strict; overflow-wrap: anywhere; }
 code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .88em; background: #f3f5f8; padding: 1px 4px; border-radius: 3px; }
 pre { background: #f3f5f8; padding: 10px 14px; border-radius: 6px; overflow-x: auto; font-size: .85rem; }
 footer { margin-top: 40px; color: var(--muted); font-size: .82rem; border-top: 1px solid var(--line); padding-top: 12px; }
 @media (max-width: 700px) {
   body { padding: 18px 14px 30px; font-size: 15px; }
   nav.toc ol { columns: 1; }
-  ol.steps li { grid-template-columns: minmax(0, 1fr); }
+  ol.steps { grid-template-columns: max-content minmax(0, 1fr); }
+  ol.steps .label { grid-column: 1 / -1; }
+  ol.steps .label.wide + .lhs { grid-column: 1; }
   table { display: block; overflow-x: auto; }
 }
 @media print {
@@ -563,7 +628,9 @@ def _report_html(d: ReportData, lang: str) -> str:
            ("mechanism", tr("The mechanism: the slope of the sigmoid")),
            ("derivations", tr("The derivations")), ("map", tr("The map of the slowdown: every start"))]
     if d.comparison is not None:
-        toc.append(("data", tr("On real data: {data}", data=_e(d.comparison.config["data"]))))
+        from costlab.plots import data_name
+
+        toc.append(("data", tr("On real data: {data}", data=_e(data_name(d.comparison.config["data"])))))
     if d.layers is not None:
         toc.append(("layers", tr("Inside the network: each layer's speed of learning")))
     data_cmd = f" --data {d.comparison.config['data']}" if d.comparison is not None else " --data none"
@@ -595,7 +662,8 @@ def _report_html(d: ReportData, lang: str) -> str:
 <footer>
 <p>{tr("Made with {command}. The same results on the command line: {commands}; interactively: {serve}.",
        command=f"<code>costlab report{data_cmd}{lang_cmd}</code>",
-       commands="<code>costlab reproduce</code>, <code>costlab derive</code>, <code>costlab map</code>, <code>costlab compare</code>",
+       commands=("、" if lang == "zh" else ", ").join(
+           f"<code>costlab {c}</code>" for c in ("reproduce", "derive", "map", "compare")),
        serve="<code>costlab serve</code>")}</p>
 </footer>
 </body>

@@ -56,9 +56,21 @@ for _name, _target in COMMANDS.items():
     cli.add_command(getattr(import_module(_module), _attr), _name)
 
 
-def _error_line(command_path: str, message: str) -> str:
-    """``<command path>: error: <message>`` folded onto one line."""
-    return f"{command_path}: error: {' '.join(str(message).split())}"
+def _error_line(command_path: str, message: str, args=None) -> str:
+    """``<command path>: error: <message>`` folded onto one line; in Chinese (``错误``, the message
+    translated by :func:`costlab.i18n.tr_refusal`) when the command was asked for Chinese (``--lang zh``)."""
+    message = " ".join(str(message).split())
+    if _asks_for_chinese(sys.argv[1:] if args is None else args):
+        from costlab.i18n import language, tr_refusal
+
+        with language("zh"):
+            return f"{command_path}：错误：{tr_refusal(message)}"
+    return f"{command_path}: error: {message}"
+
+
+def _asks_for_chinese(args) -> bool:
+    args = [str(a) for a in args]
+    return "--lang=zh" in args or any(a == "--lang" and b == "zh" for a, b in zip(args, args[1:]))
 
 
 def main(args=None) -> None:
@@ -98,12 +110,12 @@ def _run(args) -> int:
         return 0
     except click.exceptions.UsageError as e:
         path = e.ctx.command_path if e.ctx is not None else "costlab"
-        click.echo(_error_line(path, e.format_message()), err=True)
+        click.echo(_error_line(path, e.format_message(), args), err=True)
         return EXIT_USAGE
     except click.exceptions.ClickException as e:
         ctx = getattr(e, "ctx", None)
         path = ctx.command_path if ctx is not None else "costlab"
-        click.echo(_error_line(path, e.format_message()), err=True)
+        click.echo(_error_line(path, e.format_message(), args), err=True)
         return e.exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         done = f" after writing {', '.join(map(str, WRITTEN))}" if WRITTEN else ""

@@ -180,7 +180,11 @@ class _LatexPrinter(_OrderMixin, LatexPrinter):
         return rf"\left({text}\right)"
 
     def __init__(self):
-        super().__init__({"ln_notation": True, "symbol_names": {constant: r"\mathrm{constant}"}})
+        from costlab.i18n import current
+
+        # "+ constant" as the blog post writes it; in Chinese the constant of integration is K (常数 K)
+        name = r"\mathrm{constant}" if current() == "en" else "K"
+        super().__init__({"ln_notation": True, "symbol_names": {constant: name}})
 
     def _print_Derivative(self, expr):
         f, variables = expr.expr, expr.variables

@@ -62,7 +62,7 @@ from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from costlab.i18n import tr
+from costlab.i18n import language, tr, tr_refusal
 from costlab.web.api import ApiError, Trainer, check_neuron_params, check_train_params, neuron_curves, presets_payload
 from costlab.web.api import LayersJob, TrainingJob, check_layers_params
 
@@ -94,7 +94,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def _error(message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    """A refusal, in the language of the request (set by :class:`_Limits` from its Accept-Language)."""
+    return JSONResponse({"error": tr_refusal(message)}, status_code=status)
 
 
 #: A Host header as RFC 9110 has it: a DNS name, an IPv4 address or an IPv6 address in brackets, then
@@ -157,6 +158,12 @@ class _Limits:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        # every answer in the language the page asks in (its Accept-Language), refusals included
+        accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+        with language("zh" if accept.strip().lower().startswith("zh") else "en"):
+            return await self._call(scope, receive, send)
+
+    async def _call(self, scope, receive, send):
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
         if not host:
@@ -241,6 +248,11 @@ def _depth(body: bytes) -> int:
     return deepest
 
 
+def _language(request: Request) -> str:
+    """The language the page asks in (its Accept-Language: zh... or anything else, English)."""
+    return "zh" if request.headers.get("accept-language", "").strip().lower().startswith("zh") else "en"
+
+
 def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_hosts=()) -> Starlette:
     """The web application (Starlette), with its own trainer of digits networks.
 
@@ -320,6 +332,10 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
         return JSONResponse(presets_payload())
 
     async def neuron(request: Request):
+        with language(_language(request)):
+            return await _neuron(request)
+
+    async def _neuron(request: Request):
         try:
             raw = dict(request.query_params) if request.method == "GET" else await _read_json(request)
             params = await check_params(check_neuron_params, raw)
@@ -332,16 +348,18 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
                 pending[0] -= 1
             return JSONResponse(result)
         except ApiError as e:
-            return _error(e.message, e.status)
+            return _error(tr_refusal(e.message), e.status)
 
     async def train(request: Request, check=None, job_class=None):
+        lang = _language(request)
         try:
             params = await check_params(check or check_train_params, dict(request.query_params))
             if stopping.is_set():
                 raise ApiError(tr("The server is shutting down; the computation was not finished."), 503)
             job = trainer.start(params, job_class or TrainingJob)
         except ApiError as e:
-            return _error(e.message, e.status)
+            with language(lang):
+                return _error(tr_refusal(e.message), e.status)
 
         async def events():
             try:
@@ -356,6 +374,10 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
                             break
                         await asyncio.sleep(0.02)
                         continue
+                    if kind in ("stopped", "error"):  # the reason, in the page's language
+                        with language(lang):
+                            data = {k: tr_refusal(v) if k in ("reason", "error") and isinstance(v, str) else v
+                                    for k, v in data.items()}
                     yield _sse(kind, data)
                     if kind in ("done", "stopped", "error"):
                         break
@@ -376,7 +398,8 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
         job = trainer.get(request.path_params["job_id"])
         if job is None or not hmac.compare_digest(job.token.encode(), token_of(request).encode("utf-8", "replace")):
             # the same answer whether the job does not exist or the token is not its own
-            return _error(f"no training {request.path_params['job_id'][:40]!r} of yours is running", 404)
+            with language(_language(request)):
+                return _error(tr_refusal(f"no training {request.path_params['job_id'][:40]!r} of yours is running"), 404)
         job.stop()
         return JSONResponse({"stopped": job.id})
 

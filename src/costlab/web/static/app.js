@@ -35,10 +35,20 @@ function color(cost) {
 /* A message in the page's language, its {fields} filled in. */
 function t(message, fields) {
   const text = LANG === "zh" && ZH[message] !== undefined ? ZH[message] : message;
-  return text.replace(/\{(\w+)\}/g, (m, k) => (fields && k in fields ? fields[k] : m));
+  const out = text.replace(/\{(\w+)\}/g, (m, k) => (fields && k in fields ? fields[k] : m));
+  // in Chinese a Latin letter and a Han character that meet are set apart by a space (as costlab.i18n.spaced)
+  return LANG === "zh" ? out.replace(/([A-Za-z])(?=[\u4e00-\u9fff])|([\u4e00-\u9fff])(?=[A-Za-z])/g, "$1$2 ") : out;
 }
 
 function costName(c) { return { quadratic: t("quadratic"), "cross-entropy": t("cross-entropy"), "log-likelihood": t("log-likelihood") }[c] || c; }
+function actName(a) { return { sigmoid: t("sigmoid"), tanh: t("tanh"), relu: t("ReLU") }[a] || a; }
+
+/* fetch, telling the server the page's language (its refusals come back in it). */
+function ask(url, options) {
+  const o = { ...(options || {}) };
+  o.headers = { ...(o.headers || {}), "Accept-Language": LANG === "zh" ? "zh-CN" : "en" };
+  return fetch(url, o);
+}
 
 function setLang(lang) {
   LANG = lang === "zh" ? "zh" : "en";
@@ -47,7 +57,15 @@ function setLang(lang) {
     if (el.dataset.en === undefined) el.dataset.en = el.innerHTML.replace(/\s+/g, " ").trim();
     el.innerHTML = LANG === "zh" && ZH[el.dataset.en] !== undefined ? ZH[el.dataset.en] : el.dataset.en;
   }
+  for (const el of document.querySelectorAll("[aria-label]:not(#lang)")) {
+    if (el.dataset.enLabel === undefined) el.dataset.enLabel = el.getAttribute("aria-label");
+    el.setAttribute("aria-label", t(el.dataset.enLabel));
+  }
+  document.title = t("costlab: the learning slowdown, live");
   for (const b of document.querySelectorAll(".preset")) if (b.presetLabel) b.innerHTML = b.presetLabel();
+  for (const b of document.querySelectorAll(".export button[data-fmt]")) b.title = t("Download this chart as {fmt}", { fmt: b.dataset.fmt.toUpperCase() });
+  $("#play").setAttribute("aria-label", neuron.playing ? t("pause") : t("play the training"));
+  for (const [job, set] of [[net, setTraining], [lay, setLayers]]) if (job.status) set(job.running, job.status, job.statusKind, job.statusMsg);
   $("#lang").textContent = LANG === "zh" ? "English" : "中文";
   $("#lang").setAttribute("lang", LANG === "zh" ? "en" : "zh-CN");
   drawNeuron();
@@ -229,11 +247,11 @@ async function updateNeuron() {
   status.textContent = t("computing…");
   status.className = "status busy";
   try {
-    const r = await fetch("/api/neuron?" + neuronQuery(), { signal: abort.signal });
+    const r = await ask("/api/neuron?" + neuronQuery(), { signal: abort.signal });
     const j = await r.json();
     if (seq !== neuron.seq) return;
     if (!r.ok) {
-      status.textContent = j.error ? t(j.error) : `error ${r.status}`;
+      status.textContent = j.error ? t(j.error) : t("error {status}", { status: r.status });
       status.className = "status error";
       return;
     }
@@ -253,7 +271,7 @@ async function updateNeuron() {
     saveState();
   } catch (e) {
     if (e.name === "AbortError") return;
-    status.textContent = t("The server did not answer:") + " " + e.message;
+    status.textContent = t("The server did not answer: {why}", { why: e.message });
     status.className = "status error";
   }
 }
@@ -263,7 +281,7 @@ function legend(id, items) {
   box.innerHTML = "";
   for (const it of items) {
     const s = document.createElement("span");
-    s.className = "key" + (it.dash ? " dashed" : "");
+    s.className = "key" + (it.dash ? " dashed" : "") + (it.dot ? " dotted" : "");
     s.style.setProperty("--c", it.color);
     s.textContent = it.label;
     box.appendChild(s);
@@ -296,7 +314,7 @@ function drawResults(d) {
     card.innerHTML =
       `<div class="result-head">${t("{cost} cost", { cost: costName(cost) })}</div>` +
       `<div class="big"><span class="label">a(${E}) =</span> <span class="final-a">${fixed(a, 4)}</span></div>` +
-      `<div class="small">${t("from")} a(0) = ${fixed(run.a[0], 4)}; C(${E}) = <span class="final-C">${sig(C)}</span></div>` +
+      `<div class="small">${t("from")} a(0) = ${fixed(run.a[0], 4)}${t("; ")}C(${E}) = <span class="final-C">${sig(C)}</span></div>` +
       `<div class="small">${t("first a &lt; 0.5:")} <strong class="first">${first === null ? t("never") : t("epoch {e}", { e: first })}</strong></div>`;
     box.appendChild(card);
   }
@@ -330,11 +348,13 @@ function drawNeuron() {
       z: r0.z[e], act: "sigmoid", a: r0.a[e], y, C: r0.C[e], cost: costName(c0) });
   }
 
+  // the legend names both grey lines as they are drawn: the target dashed, a = 0.5 (the table's threshold) dotted
   legend("chart-output", [...runs.map(([c]) => ({ label: costName(c), color: color(c) })),
-    { label: t("target y = {y}", { y }), color: "#adb5bd", dash: true }]);
+    { label: t("target y = {y}", { y }), color: "#868e96", dash: true },
+    { label: t("a = 0.5"), color: "#adb5bd", dot: true }]);
   Chart.draw($("#chart-output"), {
-    x: epochs, y: [0, 1], xlabel: t("epoch"), ylabel: t("output a"),
-    hlines: [{ y, label: "" }, { y: 0.5, label: "" }],
+    x: epochs, y: [0, 1], xint: true, xlabel: t("epoch"), ylabel: t("output a"),
+    hlines: [{ y, label: "" }, { y: 0.5, label: "", cls: "dotted" }],
     series: runs.map(([c, r]) => ({ name: c, color: color(c), x: r.epoch, y: r.a })),
     points: runs.map(([c, r]) => ({ name: c, x: e, y: r.a[e], color: color(c), r: 4.5 })),
     vline: e,
@@ -344,7 +364,7 @@ function drawNeuron() {
   const rel = runs.map(([c, r]) => [c, r, r.C.map((v) => (r.C[0] > 0 && v !== null ? v / r.C[0] : null))]);
   const relMax = Math.max(1, ...rel.map(([, , v]) => Math.max(...v)));
   Chart.draw($("#chart-cost"), {
-    x: epochs, y: [0, relMax * 1.02], xlabel: t("epoch"), ylabel: "C / C(0)",
+    x: epochs, y: [0, relMax * 1.02], xint: true, xlabel: t("epoch"), ylabel: "C / C(0)",
     series: rel.map(([c, r, v]) => ({ name: c, color: color(c), x: r.epoch, y: v })),
     points: rel.map(([c, , v]) => ({ name: c, x: e, y: v[e], color: color(c), r: 4.5 })),
     vline: e,
@@ -374,7 +394,7 @@ function drawNeuron() {
   const hi = Math.pow(10, Math.ceil(Math.log10(gmax) + 0.01));
   const lo = Math.max(Math.pow(10, Math.floor(Math.log10(gmin))), hi * 1e-8);
   Chart.draw($("#chart-grad"), {
-    x: epochs, y: [lo, hi], ylog: true, xlabel: t("epoch"), ylabel: "|∂C/∂b|",
+    x: epochs, y: [lo, hi], ylog: true, xint: true, xlabel: t("epoch"), ylabel: "|∂C/∂b|",
     series: g.map(([c, r, v]) => ({ name: c, color: color(c), x: r.epoch, y: v })),
     points: g.map(([c, , v]) => ({ name: c, x: e, y: Math.max(v[e], lo), color: color(c), r: 4.5 })),
     vline: e,
@@ -432,7 +452,7 @@ function stopPlaying() {
   if (neuron.playing) cancelAnimationFrame(neuron.playing);
   neuron.playing = null;
   $("#play").innerHTML = "&#9654;";
-  $("#play").setAttribute("aria-label", "play the training");
+  $("#play").setAttribute("aria-label", t("play the training"));
 }
 
 function play() {
@@ -441,7 +461,7 @@ function play() {
   const E = neuron.data.params.epochs;
   if (neuron.epoch >= E) setEpoch(0);
   $("#play").innerHTML = "&#10073;&#10073;";
-  $("#play").setAttribute("aria-label", "pause");
+  $("#play").setAttribute("aria-label", t("pause"));
   const perFrame = Math.max(1, E / 240);  // about four seconds for the whole run
   let e = neuron.epoch;
   const step = () => {
@@ -490,7 +510,7 @@ function wireNeuron() {
 async function loadPresets() {
   const box = $("#presets");
   try {
-    const r = await fetch("/api/presets");
+    const r = await ask("/api/presets");
     const j = await r.json();
     PALETTE = j.palette;
     ZH = j.messages.zh;
@@ -513,7 +533,7 @@ async function loadPresets() {
       box.appendChild(b);
     }
   } catch (e) {
-    box.textContent = t("presets unavailable:") + " " + e.message;
+    box.textContent = t("presets unavailable: {why}", { why: e.message });
   }
 }
 
@@ -528,12 +548,17 @@ function trainQuery() {
   });
 }
 
+/* A status line: message is [English text, fields], kept so a change of language redraws it. */
+function statusText(msg) { return typeof msg === "string" ? msg : t(msg[0], msg[1]); }
+
 function setTraining(running, message, kind) {
   net.running = running;
+  net.status = message;
+  net.statusKind = kind;
   $("#train-start").disabled = running;
   $("#train-stop").disabled = !running;
   const st = $("#train-status");
-  st.textContent = message;
+  st.textContent = statusText(message);
   st.className = "status " + (kind || "");
   document.body.dataset.training = running ? "running" : "idle";
 }
@@ -554,7 +579,7 @@ function handleTrainEvent({ event, data }) {
     net.costs = data.params.costs;
     net.epochs = data.params.epochs;
     net.series = Object.fromEntries(net.costs.map((c) => [c, { epoch: [], test: [], train: [], cost: [] }]));
-    setTraining(true, "training…", "busy");
+    setTraining(true, ["training…"], "busy");
   } else if (event === "epoch") {
     for (const [c, r] of Object.entries(data.runs)) {
       const s = net.series[c];
@@ -563,13 +588,14 @@ function handleTrainEvent({ event, data }) {
       s.train.push(r.train_accuracy * 100);
       s.cost.push(r.eval_cost);
     }
-    $("#train-status").textContent = `epoch ${data.epoch} of ${net.epochs} (${data.elapsed_s.toFixed(1)} s)`;
+    setTraining(true, ["epoch {e} of {n} ({s} s)", { e: data.epoch, n: net.epochs, s: data.elapsed_s.toFixed(1) }], "busy");
     document.body.dataset.trainEpoch = String(data.epoch);
     drawNetwork();
   } else if (event === "done") {
-    setTraining(false, `done: ${data.epochs} epochs in ${data.elapsed_s.toFixed(1)} s`, "ok");
+    setTraining(false, ["done: {n} epochs in {s} s", { n: data.epochs, s: data.elapsed_s.toFixed(1) }], "ok");
   } else if (event === "stopped") {
-    setTraining(false, `stopped (${t(data.reason)})`, "");
+    document.body.dataset.stoppedBy = "server";  // the server's own event: the stop and its token were accepted
+    setTraining(false, data.reason && t(data.reason) !== t("stopped") ? ["stopped ({reason})", { reason: t(data.reason) }] : ["stopped"], "");
   } else if (event === "error") {
     setTraining(false, data.error, "error");
   }
@@ -579,7 +605,7 @@ async function startTraining() {
   if (net.running) return;
   $("#hidden-echo").textContent = $("#hidden").value;
   const abort = net.abort = new AbortController();
-  setTraining(true, "starting…", "busy");
+  setTraining(true, ["starting…"], "busy");
   await streamJob("/api/train?" + trainQuery(), net, abort, setTraining, handleTrainEvent);
 }
 
@@ -587,10 +613,10 @@ async function startTraining() {
  * ``init``: more of fetch's options (a POST with its body). */
 async function streamJob(url, job, abort, setState, onEvent, init) {
   try {
-    const r = await fetch(url, { ...(init || {}), signal: abort.signal });
+    const r = await ask(url, { ...(init || {}), signal: abort.signal });
     if (!r.ok) {
       const j = await r.json();
-      setState(false, j.error ? t(j.error) : `error ${r.status}`, "error");
+      setState(false, j.error ? t(j.error) : ["error {status}", { status: r.status }], "error");
       return;
     }
     const reader = r.body.getReader();
@@ -606,10 +632,10 @@ async function streamJob(url, job, abort, setState, onEvent, init) {
         buffer = buffer.slice(i + 2);
       }
     }
-    if (job.running) setState(false, "the stream ended", "");
+    if (job.running) setState(false, ["the stream ended"], "");
   } catch (e) {
-    if (e.name === "AbortError") setState(false, "stopped", "");
-    else setState(false, "The server did not answer: " + e.message, "error");
+    if (e.name === "AbortError") { document.body.dataset.stoppedBy = "page"; setState(false, ["stopped"], ""); }
+    else setState(false, ["The server did not answer: {why}", { why: e.message }], "error");
   }
 }
 
@@ -617,7 +643,7 @@ async function streamJob(url, job, abort, setState, onEvent, init) {
 async function stopJob(job) {
   if (job.id) {
     try {
-      await fetch(`/api/train/${job.id}/stop`, { method: "POST", headers: { "X-Costlab-Token": job.token } });
+      await ask(`/api/train/${job.id}/stop`, { method: "POST", headers: { "X-Costlab-Token": job.token } });
     } catch (e) { /* closing is enough */ }
   }
   setTimeout(() => { if (job.running && job.abort) job.abort.abort(); }, 1500);
@@ -638,7 +664,7 @@ function drawNetwork() {
     series.push({ name: `${c} training`, color: color(c), x: s.epoch, y: s.train, dash: "6 4", width: 1.6 });
   }
   Chart.draw($("#chart-acc"), {
-    x: [0, E], y: [0, 100], xlabel: t("epoch"), ylabel: t("accuracy (%)"), series,
+    x: [0, E], y: [0, 100], xint: true, xlabel: t("epoch"), ylabel: t("accuracy (%)"), series,
     yformat: (v) => v + "%",
   });
   legend("chart-netcost", costs.map((c) => ({ label: costName(c), color: color(c) })));
@@ -646,7 +672,7 @@ function drawNetwork() {
   const cvals = cseries.flatMap((s) => s.y.filter((v) => v !== null && isFinite(v) && v > 0));
   const chi = Math.pow(10, Math.ceil(Math.log10(Math.max(1, ...cvals)) + 0.01));
   const clo = Math.pow(10, Math.floor(Math.log10(Math.min(chi / 10, ...cvals))));
-  Chart.draw($("#chart-netcost"), { x: [0, E], y: [clo, chi], ylog: true, xlabel: t("epoch"), ylabel: t("test cost C"), series: cseries });
+  Chart.draw($("#chart-netcost"), { x: [0, E], y: [clo, chi], ylog: true, xint: true, xlabel: t("epoch"), ylabel: t("test cost C"), series: cseries });
 
   const box = $("#net-results");
   box.innerHTML = "";
@@ -661,22 +687,28 @@ function drawNetwork() {
     const best = n ? Math.max(...s.test) : null;
     card.innerHTML = `<div class="result-head">${costName(c)}</div>` +
       `<div class="big"><span class="label">${t("test accuracy")}</span> <span class="acc">${last === null ? "–" : last.toFixed(1) + "%"}</span></div>` +
-      `<div class="small">${t("epoch {e}", { e: n ? s.epoch[n - 1] : "–" })}; ${t("best")} ${best === null ? "–" : best.toFixed(1) + "%"}</div>`;
+      `<div class="small">${t("epoch {e}", { e: n ? s.epoch[n - 1] : "–" })}${t("; ")}${t("best")} ${best === null ? "–" : best.toFixed(1) + "%"}</div>`;
     box.appendChild(card);
   }
 }
 
 /* ------------------------------------------------------------------ inside the network */
-const LAYER_COLORS = ["#440154", "#31688e", "#35b779", "#90d743", "#fde725"];
+/* The colour of layer l of L (costlab.palette.layer_color): the same in the report's figure. */
+function layerColor(l, L) {
+  const c = PALETTE.layers || ["#440154"];
+  return c[Math.round(l * (c.length - 1) / Math.max(L - 1, 1))];
+}
 const lay = { running: false, id: null, abort: null, params: null, series: {} };
 
 function checked(name) { return [...document.querySelectorAll(`input[name=${name}]:checked`)].map((e) => e.value); }
 
 function setLayers(running, message, kind) {
   lay.running = running;
+  lay.status = message;
+  lay.statusKind = kind;
   $("#lay-start").disabled = running;
   $("#lay-stop").disabled = !running;
-  $("#lay-status").textContent = message;
+  $("#lay-status").textContent = statusText(message);
   $("#lay-status").className = "status " + (kind || "");
   document.body.dataset.layers = running ? "running" : "idle";
 }
@@ -687,21 +719,23 @@ function handleLayersEvent({ event, data }) {
     lay.token = data.token; // only this page holds it
     lay.params = data.params;
     lay.series = {};
-    setLayers(true, "training…", "busy");
+    setLayers(true, ["training…"], "busy");
   } else if (event === "epoch") {
     for (const [cost, r] of Object.entries(data.runs)) {
       const key = `${cost}, ${data.activation}`;
-      const s = lay.series[key] || (lay.series[key] = { epoch: [], speed: [] });
+      const s = lay.series[key] || (lay.series[key] = { cost, activation: data.activation, epoch: [], speed: [] });
       s.epoch.push(data.epoch);
       s.speed.push(r.speed);
     }
-    $("#lay-status").textContent = `${data.activation}: epoch ${data.epoch} of ${lay.params.epochs} (${data.elapsed_s.toFixed(1)} s)`;
+    setLayers(true, ["{activation}: epoch {e} of {n} ({s} s)",
+      { activation: actName(data.activation), e: data.epoch, n: lay.params.epochs, s: data.elapsed_s.toFixed(1) }], "busy");
     document.body.dataset.layersEpoch = `${data.activation} ${data.epoch}`;
     drawLayers();
   } else if (event === "done") {
-    setLayers(false, `done in ${data.elapsed_s.toFixed(1)} s`, "ok");
+    setLayers(false, ["done in {s} s", { s: data.elapsed_s.toFixed(1) }], "ok");
   } else if (event === "stopped") {
-    setLayers(false, `stopped (${t(data.reason)})`, "");
+    document.body.dataset.stoppedBy = "server";  // the server's own event: the stop and its token were accepted
+    setLayers(false, data.reason && t(data.reason) !== t("stopped") ? ["stopped ({reason})", { reason: t(data.reason) }] : ["stopped"], "");
   } else if (event === "error") {
     setLayers(false, data.error, "error");
   }
@@ -714,7 +748,7 @@ async function startLayers() {
     depth: $("#lay-depth").value, hidden: $("#lay-hidden").value, eta: $("#lay-eta").value, epochs: $("#lay-epochs").value,
   });
   const abort = lay.abort = new AbortController();
-  setLayers(true, "starting…", "busy");
+  setLayers(true, ["starting…"], "busy");
   await streamJob("/api/layers?" + q, lay, abort, setLayers, handleLayersEvent);
 }
 
@@ -736,19 +770,22 @@ function drawLayers() {
       fig = document.createElement("figure");
       fig.className = "card chart-card";
       fig.id = id;
-      fig.innerHTML = `<figcaption><span class="title">${key}: ||&nabla;b|| per layer (log scale)</span> <span class="legend" data-for="${id}-svg"></span></figcaption>` +
-        `<svg id="${id}-svg" class="chart" role="img" aria-label="speed of learning of each layer, ${key}"></svg>`;
+      fig.innerHTML = `<figcaption><span class="title"></span> <span class="legend" data-for="${id}-svg"></span></figcaption>` +
+        `<svg id="${id}-svg" class="chart" role="img"></svg>`;
       box.appendChild(fig);
     }
     const s = lay.series[key];
+    const what = { cost: costName(s.cost), activation: actName(s.activation) };
+    fig.querySelector(".title").textContent = t("Speed of learning ‖∇b‖ of each layer: {cost} cost, {activation} (log scale)", what);
+    fig.querySelector("svg").setAttribute("aria-label", t("speed of learning of each layer, {cost} cost, {activation}", what));
     const L = s.speed[0].length;
-    const names = [...Array(L).keys()].map((l) => (l === L - 1 ? "output" : `hidden ${l + 1}`));
-    legend(`${id}-svg`, names.map((n, l) => ({ label: n, color: LAYER_COLORS[Math.round(l * 4 / Math.max(L - 1, 1))] })));
+    const names = [...Array(L).keys()].map((l) => (l === L - 1 ? t("output") : t("hidden {l}", { l: l + 1 })));
+    legend(`${id}-svg`, names.map((n, l) => ({ label: n, color: layerColor(l, L) })));
     const series = names.map((n, l) => ({
-      name: n, color: LAYER_COLORS[Math.round(l * 4 / Math.max(L - 1, 1))], x: s.epoch,
+      name: l === L - 1 ? "output" : `hidden ${l + 1}`, color: layerColor(l, L), x: s.epoch,
       y: s.speed.map((row) => (row[l] > 0 ? row[l] : null)),
     }));
-    Chart.draw($(`#${id}-svg`), { x: [0, E], y: [lo, hi], ylog: true, xlabel: "epoch", ylabel: "||∇b||", series });
+    Chart.draw($(`#${id}-svg`), { x: [0, E], y: [lo, hi], ylog: true, xint: true, xlabel: t("epoch"), ylabel: "‖∇b‖", series });
   }
 }
 

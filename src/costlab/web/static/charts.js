@@ -1,11 +1,12 @@
 /* costlab's small SVG line charts: no library, no network.
  *
  * Chart.draw(svg, spec) redraws an <svg> to fill its box. spec:
- *   x: [lo, hi], y: [lo, hi], ylog: bool, xlabel, ylabel, yformat(v) -> text,
+ *   x: [lo, hi], y: [lo, hi], ylog: bool, xint: bool (whole-number ticks), xlabel, ylabel, yformat(v) -> text,
  *   series:   [{name, color, dash, width, x: [...], y: [...]}]
  *   segments: [{x1, y1, x2, y2, color, dash, width}]
  *   points:   [{x, y, color, r, hollow, name}]
- *   vline:    x (a marker across the plot), hlines: [{y, label}] (each label placed where no curve runs)
+ *   vline:    x (a marker across the plot), hlines: [{y, label, cls}] (each label placed where no curve runs;
+ *             cls "dotted" for a second, lighter line)
  * The svg keeps its scales as data attributes (data-x0, data-x1, data-y0, data-y1,
  * data-left, data-right, data-top, data-bottom, data-ylog), and each series path its
  * name (data-series) and number of points (data-n), so a reader can map pixels back.
@@ -45,6 +46,18 @@ const Chart = (() => {
     return out;
   }
 
+  const SUP = { "-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3", 4: "\u2074", 5: "\u2075",
+    6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079" };
+
+  /* A tick of a log axis: 1, 10 as they are, every other power of ten as 10 with a superscript (10⁻⁴, 10³),
+   * so that one axis never mixes 0.001 with 1e-4. */
+  function fmtPow(v) {
+    const e = Math.round(Math.log10(v));
+    if (e === 0) return "1";
+    if (e === 1) return "10";
+    return "10" + String(e).split("").map((c) => SUP[c]).join("");
+  }
+
   function fmt(v) {
     if (v === 0) return "0";
     const a = Math.abs(v);
@@ -63,6 +76,10 @@ const Chart = (() => {
     let [y0, y1] = spec.y;
     const ylog = !!spec.ylog;
     if (ylog) { y0 = Math.max(y0, 1e-300); }
+    const yt = ylog ? logTicks(y0, y1) : ticks(y0, y1, 5);
+    const ytext = yt.map((v) => (spec.yformat ? spec.yformat(v) : ylog ? fmtPow(v) : fmt(v)));
+    // room for the widest tick label (about 6.3 px a character at 11 px) and the axis title beside it
+    m.left = Math.max(m.left, Math.ceil(26 + 6.3 * Math.max(0, ...ytext.map((s) => s.length))));
     const px = (x) => m.left + (x - x0) / ((x1 - x0) || 1) * (W - m.left - m.right);
     const ty = ylog ? (y) => Math.log10(Math.max(y, y0)) : (y) => y;
     const py = (y) => H - m.bottom - (ty(y) - ty(y0)) / ((ty(y1) - ty(y0)) || 1) * (H - m.top - m.bottom);
@@ -73,23 +90,25 @@ const Chart = (() => {
 
     // grid and axes
     const grid = el("g", { class: "grid" }, svg);
-    const xt = ticks(x0, x1, compact ? 4 : 7);
-    const yt = ylog ? logTicks(y0, y1) : ticks(y0, y1, 5);
+    let xt = ticks(x0, x1, compact ? 4 : 7);
+    if (spec.xint) {  // epochs: whole numbers only
+      xt = xt.filter((v) => Math.abs(v - Math.round(v)) < 1e-9);
+      if (xt.length < 2) xt = [x0, x1].map(Math.round);
+    }
     for (const v of xt) {
       el("line", { x1: px(v), x2: px(v), y1: m.top, y2: H - m.bottom }, grid);
       el("text", { x: px(v), y: H - m.bottom + 15, class: "tick", "text-anchor": "middle" }, grid).textContent = fmt(v);
     }
-    for (const v of yt) {
+    yt.forEach((v, i) => {
       el("line", { x1: m.left, x2: W - m.right, y1: py(v), y2: py(v) }, grid);
-      el("text", { x: m.left - 6, y: py(v) + 4, class: "tick", "text-anchor": "end" }, grid).textContent =
-        spec.yformat ? spec.yformat(v) : fmt(v);
-    }
+      el("text", { x: m.left - 6, y: py(v) + 4, class: "tick", "text-anchor": "end" }, grid).textContent = ytext[i];
+    });
     el("rect", { x: m.left, y: m.top, width: W - m.left - m.right, height: H - m.top - m.bottom, class: "frame" }, svg);
     if (spec.xlabel) {
       el("text", { x: (m.left + W - m.right) / 2, y: H - 4, class: "axis-label", "text-anchor": "middle" }, svg).textContent = spec.xlabel;
     }
     if (spec.ylabel) {
-      el("text", { x: 12, y: (m.top + H - m.bottom) / 2, class: "axis-label", "text-anchor": "middle",
+      el("text", { x: compact ? 10 : 12, y: (m.top + H - m.bottom) / 2, class: "axis-label", "text-anchor": "middle",
         transform: `rotate(-90 12 ${(m.top + H - m.bottom) / 2})` }, svg).textContent = spec.ylabel;
     }
 
@@ -101,7 +120,7 @@ const Chart = (() => {
     const plot = el("g", { "clip-path": `url(#${clipId})` }, svg);
 
     for (const h of spec.hlines || []) {
-      el("line", { x1: m.left, x2: W - m.right, y1: py(h.y), y2: py(h.y), class: "hline" }, plot);
+      el("line", { x1: m.left, x2: W - m.right, y1: py(h.y), y2: py(h.y), class: "hline" + (h.cls ? " " + h.cls : "") }, plot);
     }
     const drawn = [];  // every drawn series' points, in pixels, to keep labels off the curves
     for (const s of spec.series || []) {
@@ -235,5 +254,5 @@ const Chart = (() => {
     return +d.x0 + Math.min(1, Math.max(0, f)) * (+d.x1 - +d.x0);
   }
 
-  return { draw, xAt, ticks, fmt, toSVG, toPNG };
+  return { draw, xAt, ticks, fmt, fmtPow, toSVG, toPNG };
 })();

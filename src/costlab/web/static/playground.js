@@ -130,9 +130,9 @@
       const row = document.createElement("div");
       row.className = "pg-layer-row";
       row.innerHTML = `<span class="pg-layer-name">${t("layer {l}", { l: i + 1 })}</span>` +
-        `<button type="button" class="pg-small" data-do="less" aria-label="fewer neurons">&minus;</button>` +
-        `<output>${layer.n}</output><button type="button" class="pg-small" data-do="more" aria-label="more neurons">+</button>` +
-        `<span class="pg-layer-unit">${t("neurons")}</span><select aria-label="activation">` +
+        `<button type="button" class="pg-small" data-do="less" aria-label="${t("fewer neurons")}">&minus;</button>` +
+        `<output>${layer.n}</output><button type="button" class="pg-small" data-do="more" aria-label="${t("more neurons")}">+</button>` +
+        `<span class="pg-layer-unit">${t("neurons")}</span><select aria-label="${t("activation")}">` +
         ACTS.map((a) => `<option value="${a}"${a === layer.act ? " selected" : ""}>${actLabel(a)}</option>`).join("") +
         "</select>";
       row.querySelector('[data-do="less"]').addEventListener("click", () => { if (layer.n > 1) { layer.n--; structure(); } });
