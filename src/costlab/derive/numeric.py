@@ -24,7 +24,10 @@ entropy and the KL divergence typed as formulas,
 
 from __future__ import annotations
 
+import operator
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 import scipy.special
@@ -37,7 +40,7 @@ from costlab.derive.parse import compiled_cost
 from costlab.derive.render import _text
 from costlab.derive.symbols import DeriveError, a, y
 
-__all__ = ["cost_formula", "delta_expr", "log_factor", "to_numpy"]
+__all__ = ["NUMPY", "Ops", "cost_formula", "delta_expr", "log_factor", "to_numpy", "walk"]
 
 
 #: SymPy functions of one argument and the NumPy (or SciPy) ufunc that computes each.
@@ -48,10 +51,6 @@ _UNARY = {
     sp.csc: lambda u: 1 / np.sin(u), sp.cot: lambda u: 1 / np.tan(u),
     sp.sech: lambda u: 1 / np.cosh(u), sp.csch: lambda u: 1 / np.sinh(u), sp.coth: lambda u: 1 / np.tanh(u),
 }
-
-
-def _heaviside(u, at_zero=0.5):
-    return np.heaviside(u, at_zero)
 
 
 def log_factor(node):
@@ -68,16 +67,41 @@ def log_factor(node):
     return sp.Mul(*rest), logs[0].args[0]
 
 
-def _xlogy(u, v):
+@dataclass(frozen=True)
+class Ops:
+    """The functions of one array library that a formula's tree is computed with (NumPy here; torch in costlab.torch).
+
+    ``lift(v, like)`` turns a plain number into an array shaped as ``like``
+    where the library's function needs an array; ``xlogy(u, ln_v)`` is u ln v,
+    0 wherever u is 0.
+    """
+
+    unary: dict
+    sqrt: Callable
+    power: Callable
+    maximum: Callable
+    minimum: Callable
+    heaviside: Callable
+    xlogy: Callable
+    lift: Callable = staticmethod(lambda v, like: v)
+
+
+def _xlogy(u, ln_v):
     """u ln v, and 0 wherever u is 0 (even where ln v is infinite or NaN)."""
     u = np.asarray(u, dtype=float) if np.ndim(u) == 0 else u
-    out = u * np.log(v)
-    return np.where(u == 0, 0.0, out)
+    return np.where(u == 0, 0.0, u * ln_v)
 
 
-def to_numpy(expr: sp.Expr, variables: tuple):
-    """A function ``f(*arrays)`` computing ``expr`` of ``variables`` elementwise, built from its tree.
+NUMPY = Ops(unary=_UNARY, sqrt=np.sqrt, power=np.power, maximum=np.maximum, minimum=np.minimum,
+            heaviside=lambda u: np.heaviside(u, 0.5), xlogy=_xlogy)
 
+
+def walk(expr: sp.Expr, variables: tuple, ops: Ops, special: Callable | None = None):
+    """A function ``f(args)`` computing ``expr`` of ``variables`` (``args[i]`` for ``variables[i]``) with ``ops``.
+
+    Each node of the tree is mapped, through the fixed table of ``ops``, to a
+    function of its children's values; ``special(node)``, when given, may
+    return a function of ``args`` for a node it computes its own way (or None).
     Raises DeriveError for a node outside the table (the formulas the parser
     accepts, and their derivatives, stay inside it).
     """
@@ -93,51 +117,58 @@ def to_numpy(expr: sp.Expr, variables: tuple):
                 raise DeriveError(f"the constant {_text(node)} is not a finite real number")
             c = value.real
             return lambda args: c
+        own = special(node) if special is not None else None
+        if own is not None:
+            return own
         product = log_factor(node)
         if product is not None:  # u ln v, with 0 ln 0 = 0
-            u, v = build(product[0]), build(product[1])
-            return lambda args: _xlogy(u(args), v(args))
+            u, ln_v = build(product[0]), build(sp.log(product[1], evaluate=False))
+            return lambda args: ops.xlogy(ops.lift(u(args), args[0]), ln_v(args))
         kids = [build(arg) for arg in node.args]
-        if isinstance(node, sp.Add):
-            def add(args):
-                total = kids[0](args)
-                for k in kids[1:]:
-                    total = total + k(args)
-                return total
-            return add
-        if isinstance(node, sp.Mul):
-            def mul(args):
-                total = kids[0](args)
-                for k in kids[1:]:
-                    total = total * k(args)
-                return total
-            return mul
+        if isinstance(node, (sp.Add, sp.Mul)):
+            return _fold(kids, operator.add if isinstance(node, sp.Add) else operator.mul)
         if isinstance(node, sp.Pow):
-            base, e = kids
-            if node.exp == sp.Rational(1, 2):
-                return lambda args: np.sqrt(base(args))
-            if node.exp == -1:
-                return lambda args: 1.0 / base(args)
-            if node.exp == 2:
-                return lambda args: base(args) * base(args)
-            return lambda args: np.power(base(args), e(args))
+            return _power(node.exp, *kids, ops)
         if isinstance(node, (sp.Max, sp.Min)):
-            pick = np.maximum if isinstance(node, sp.Max) else np.minimum
-
-            def extreme(args):
-                out = kids[0](args)
-                for k in kids[1:]:
-                    out = pick(out, k(args))
-                return out
-            return extreme
+            pick = ops.maximum if isinstance(node, sp.Max) else ops.minimum
+            return _fold([lambda args, k=k: ops.lift(k(args), args[0]) for k in kids], pick)
         if isinstance(node, sp.Heaviside):
-            return lambda args: _heaviside(kids[0](args))
-        if node.func in _UNARY and len(kids) == 1:
-            f, (k,) = _UNARY[node.func], kids
-            return lambda args: f(k(args))
+            return lambda args: ops.heaviside(ops.lift(kids[0](args), args[0]))
+        if node.func in ops.unary and len(kids) == 1:
+            f, (k,) = ops.unary[node.func], kids
+            return lambda args: f(ops.lift(k(args), args[0]))
         raise DeriveError(f"cannot compute {_text(node)} numerically ({type(node).__name__})")
 
-    f = build(sp.sympify(expr))
+    return build(sp.sympify(expr))
+
+
+def _fold(kids, op):
+    """op(...op(op(k0, k1), k2)..., kn) of the children's values."""
+    def fold(args):
+        total = kids[0](args)
+        for k in kids[1:]:
+            total = op(total, k(args))
+        return total
+    return fold
+
+
+def _power(exponent, base, e, ops):
+    """base ** e, with the square root, the reciprocal and the square written out."""
+    if exponent == sp.Rational(1, 2):
+        return lambda args: ops.sqrt(base(args))
+    if exponent == -1:
+        return lambda args: 1.0 / base(args)
+    if exponent == 2:
+        return lambda args: base(args) * base(args)
+    return lambda args: ops.power(ops.lift(base(args), args[0]), e(args))
+
+
+def to_numpy(expr: sp.Expr, variables: tuple):
+    """A function ``f(*arrays)`` computing ``expr`` of ``variables`` elementwise, built from its tree (:func:`walk`).
+
+    Raises DeriveError for a node outside the table.
+    """
+    f = walk(expr, variables, NUMPY)
 
     def compute(*arrays):
         with np.errstate(all="ignore"):  # a non-finite value is caught by the training loop

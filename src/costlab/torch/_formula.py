@@ -15,18 +15,16 @@ cross-entropy typed by hand stays finite where ``a`` rounds to 0 or 1.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import sympy as sp
 import torch
 
-from costlab.derive.numeric import PRIME_IN_A, delta_expr, log_factor
+from costlab.derive.numeric import PRIME_IN_A, Ops, delta_expr, walk
 from costlab.derive.parse import parse_cost
-from costlab.derive.render import _text
-from costlab.derive.symbols import DeriveError, a, y
+from costlab.derive.symbols import a, y
 
-__all__ = ["TORCH_UNARY", "formula_functions", "softplus", "to_torch"]
+__all__ = ["TORCH", "TORCH_UNARY", "formula_functions", "softplus", "to_torch"]
 
 
 def softplus(z):
@@ -49,85 +47,37 @@ def _tensor(v, like):
     return v if isinstance(v, torch.Tensor) else torch.full_like(like, v)
 
 
+def _xlogy(u, ln_v):
+    """u ln v, and 0 wherever u is 0 (even where ln v is infinite or NaN)."""
+    out = u * ln_v
+    return torch.where(u == 0, torch.zeros_like(out), out)
+
+
+#: The torch functions a formula's tree is computed with.
+TORCH = Ops(unary=TORCH_UNARY, sqrt=torch.sqrt, power=torch.pow, maximum=torch.maximum, minimum=torch.minimum,
+            heaviside=lambda u: torch.heaviside(u, torch.full_like(u, 0.5)), xlogy=_xlogy, lift=_tensor)
+
+
 def to_torch(expr: sp.Expr, variables: tuple, *, logits=None):
     """A function ``f(*tensors)`` computing ``expr`` of ``variables`` elementwise, built from its tree.
 
-    With ``logits`` (the SymPy symbol of the output a of a sigmoid), ``f``
-    takes the logits z as one more tensor after ``variables``, and computes
-    ``ln a = -softplus(-z)`` and ``ln(1 - a) = -softplus(z)`` from it.
-    DeriveError for a node outside the table.
+    The walk is NumPy's (:func:`costlab.derive.numeric.walk`) with torch's
+    functions. With ``logits`` (the SymPy symbol of the output a of a
+    sigmoid), ``f`` takes the logits z as one more tensor after ``variables``,
+    and computes ``ln a = -softplus(-z)`` and ``ln(1 - a) = -softplus(z)``
+    from it. DeriveError for a node outside the table.
     """
-    index = {v: i for i, v in enumerate(variables)}
     n = len(variables)
 
-    def build(node):
-        if node in index:
-            i = index[node]
-            return lambda args: args[i]
-        if node.is_number:
-            value = complex(sp.N(node, 17))
-            if value.imag or not math.isfinite(value.real):
-                raise DeriveError(f"the constant {_text(node)} is not a finite real number")
-            c = value.real
-            return lambda args: c
+    def from_logits(node):
         if logits is not None and node.func == sp.log:
             if node.args[0] == logits:
                 return lambda args: -softplus(-args[n])
             if node.args[0] == 1 - logits:
                 return lambda args: -softplus(args[n])
-        product = log_factor(node)
-        if product is not None:  # u ln v, with 0 ln 0 = 0 as in the NumPy code
-            u, log_v = build(product[0]), build(sp.log(product[1], evaluate=False))
+        return None
 
-            def xlogy(args):
-                uu = _tensor(u(args), args[0])
-                out = uu * log_v(args)
-                return torch.where(uu == 0, torch.zeros_like(out), out)
-            return xlogy
-        kids = [build(arg) for arg in node.args]
-        if isinstance(node, sp.Add):
-            def add(args):
-                total = kids[0](args)
-                for k in kids[1:]:
-                    total = total + k(args)
-                return total
-            return add
-        if isinstance(node, sp.Mul):
-            def mul(args):
-                total = kids[0](args)
-                for k in kids[1:]:
-                    total = total * k(args)
-                return total
-            return mul
-        if isinstance(node, sp.Pow):
-            base, e = kids
-            if node.exp == sp.Rational(1, 2):
-                return lambda args: torch.sqrt(base(args))
-            if node.exp == -1:
-                return lambda args: 1.0 / base(args)
-            if node.exp == 2:
-                return lambda args: base(args) * base(args)
-            return lambda args: torch.pow(_tensor(base(args), args[0]), e(args))
-        if isinstance(node, (sp.Max, sp.Min)):
-            pick = torch.maximum if isinstance(node, sp.Max) else torch.minimum
-
-            def extreme(args):
-                out = _tensor(kids[0](args), args[0])
-                for k in kids[1:]:
-                    out = pick(out, _tensor(k(args), args[0]))
-                return out
-            return extreme
-        if isinstance(node, sp.Heaviside):
-            def heaviside(args):
-                u = _tensor(kids[0](args), args[0])
-                return torch.heaviside(u, torch.full_like(u, 0.5))
-            return heaviside
-        if node.func in TORCH_UNARY and len(kids) == 1:
-            f, (k,) = TORCH_UNARY[node.func], kids
-            return lambda args: f(_tensor(k(args), args[0]))
-        raise DeriveError(f"cannot compute {_text(node)} with PyTorch ({type(node).__name__})")
-
-    f = build(sp.sympify(expr))
+    f = walk(expr, variables, TORCH, from_logits)
 
     def compute(*tensors):
         out = f(tensors)
