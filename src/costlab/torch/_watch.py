@@ -187,6 +187,7 @@ class Watch:
         self._observing = False
         self._owner: dict = {}              # id(output tensor) -> (layer, tensor) in this forward pass
         self._ran: list[int] = []           # layers run by the recorded step
+        self._last_output = None            # the output of the step's last layer
         self._last = None
         self._m = None
         self._window_start = 1
@@ -224,8 +225,9 @@ class Watch:
         leaves a call into Python per parameter and step); the gradients are
         read once the backward pass is over (:meth:`_on_backward`).
         """
-        handles = [layer.module.register_forward_hook(partial(self._on_layer, l))
-                   for l, layer in enumerate(self._layers)]
+        handles = [self.model.register_forward_hook(self._on_model_output)]
+        handles += [layer.module.register_forward_hook(partial(self._on_layer, l))
+                    for l, layer in enumerate(self._layers)]
         handles += [module.register_forward_hook(partial(self._on_activation, kind))
                     for module, kind in self._activations]
         if self._loss is not None:
@@ -247,6 +249,7 @@ class Watch:
         self._observed += 1
         self._last_step = self._step
         self._ran = []
+        self._last_output = None
 
     def _end_step(self):
         """The recorded step is over (its backward pass with it): remove its hooks, count or close the window."""
@@ -271,8 +274,7 @@ class Watch:
             self._order.append(l)
         if l not in self._ran:
             self._ran.append(l)
-        if output.requires_grad:  # the backward pass reaches this output before the layer's parameters
-            output.register_hook(self._on_backward)
+        self._last_output = output
         self._owner[id(output)] = (l, output)
         self._last = l
 
@@ -322,13 +324,20 @@ class Watch:
                     self._output_from_logits(l, module if isinstance(module, Loss) else self._proxy, z, target)
         self._pending_bytes = 0
 
-    def _on_backward(self, grad):
-        """The backward pass of a recorded step has reached a layer's output: read the gradients when it ends.
+    def _on_model_output(self, module, inputs, output):
+        """The recorded step's forward pass is over: the backward pass will reach its last layer's output first."""
+        z = self._last_output
+        self._last_output = None
+        if z is not None and z.requires_grad:
+            z.register_hook(self._on_backward)
 
-        The first such call comes before any watched parameter's gradient is
-        accumulated: it notes the gradients already there (None after
-        ``zero_grad()``), so that a gradient accumulated over several backward
-        passes is read as what this one adds.
+    def _on_backward(self, grad):
+        """The backward pass of a recorded step has reached its last layer's output: read the gradients when it ends.
+
+        No watched parameter's gradient is accumulated yet: the gradients
+        already there (None after ``zero_grad()``) are noted, so that a
+        gradient accumulated over several backward passes is read as what
+        this one adds.
         """
         if not self._grads_queued and self._m is not None:
             self._grads_queued = True
@@ -342,16 +351,15 @@ class Watch:
     def _read_grads(self, params, before, m):
         """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||."""
         self._grads_queued = False
-        with torch.no_grad():
-            for layer, w, b in params:
-                gb = _grad(b, before)
-                if gb is not None and layer.sum_b is None:
-                    layer.sum_b = gb * m
-                elif gb is not None:
-                    layer.sum_b.add_(gb, alpha=m)
-                gw = _grad(w, before)
-                if gw is not None:
-                    layer.add("sum_w", torch.linalg.vector_norm(gw))
+        for layer, w, b in params:
+            gb = _grad(b, before)
+            if gb is not None and layer.sum_b is None:
+                layer.sum_b = gb * m
+            elif gb is not None:
+                layer.sum_b.add_(gb, alpha=m)
+            gw = _grad(w, before)
+            if gw is not None:
+                layer.add("sum_w", torch.linalg.vector_norm(gw))
 
     def _on_loss(self, module, args, kwargs, output):
         if not self._observing or self._cost is None:
