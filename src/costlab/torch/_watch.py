@@ -49,8 +49,8 @@ LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
 #: Activation modules, by the name costlab's registry gives them.
 ACTIVATION_MODULES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax"}
 #: The outputs kept for counting are counted when they take this many bytes (and at each window's end):
-#: chunks of a few mini-batches, whose temporaries stay in the processor's cache.
-FLUSH_BYTES = 1 << 18
+#: chunks of a few dozen mini-batches, whose temporaries stay in the processor's cache, and few torch calls.
+FLUSH_BYTES = 1 << 20
 #: PyTorch's own losses read as costlab's costs, for the output's figures.
 TORCH_LOSSES = {nn.MSELoss: "quadratic", nn.BCEWithLogitsLoss: "cross-entropy",
                 nn.CrossEntropyLoss: "log-likelihood"}
@@ -117,6 +117,8 @@ class _Layer:
     def __init__(self, name, module):
         self.name, self.module = name, module
         self.activation = None
+        # the parameters whose gradients are read (None: absent, or frozen)
+        self.weight, self.bias = _param(module, "weight"), _param(module, "bias")
         self.reset()
 
     def reset(self):
@@ -341,23 +343,22 @@ class Watch:
         """
         if not self._grads_queued and self._m is not None:
             self._grads_queued = True
-            params = [(self._layers[l], _param(self._layers[l].module, "weight"), _param(self._layers[l].module, "bias"))
-                      for l in self._ran]
-            before = {id(p): p.grad.clone() for _, w, b in params for p in (w, b)
+            layers = [self._layers[l] for l in self._ran]
+            before = {id(p): p.grad.clone() for layer in layers for p in (layer.weight, layer.bias)
                       if p is not None and p.grad is not None}
             torch.autograd.Variable._execution_engine.queue_callback(
-                partial(self._read_grads, params, before, self._m))
+                partial(self._read_grads, layers, before, self._m))
 
-    def _read_grads(self, params, before, m):
+    def _read_grads(self, layers, before, m):
         """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||."""
         self._grads_queued = False
-        for layer, w, b in params:
-            gb = _grad(b, before)
+        for layer in layers:
+            gb = _grad(layer.bias, before)
             if gb is not None and layer.sum_b is None:
                 layer.sum_b = gb * m
             elif gb is not None:
                 layer.sum_b.add_(gb, alpha=m)
-            gw = _grad(w, before)
+            gw = _grad(layer.weight, before)
             if gw is not None:
                 layer.add("sum_w", torch.linalg.vector_norm(gw))
 
