@@ -360,7 +360,8 @@ class Watch:
                 layer.sum_b.add_(gb, alpha=m)
             gw = _grad(layer.weight, before)
             if gw is not None:
-                layer.add("sum_w", torch.linalg.vector_norm(gw))
+                gw = gw.reshape(-1)
+                layer.add("sum_w", torch.dot(gw, gw).sqrt_())  # ||nabla_w||: the BLAS dot, one pass
 
     def _on_loss(self, module, args, kwargs, output):
         if not self._observing or self._cost is None:
