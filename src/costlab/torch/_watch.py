@@ -252,6 +252,7 @@ class Watch:
         self._last_step = self._step
         self._ran = []
         self._last_output = None
+        self._grads_queued = False  # (a backward pass that failed leaves it set)
 
     def _end_step(self):
         """The recorded step is over (its backward pass with it): remove its hooks, count or close the window."""
@@ -568,7 +569,8 @@ def watch(model, *, loss=None, every: int = 1, window: int | None = 50) -> Watch
     ``speed`` is ``||(1/n) sum_x delta_x||`` over the window's n samples,
     each step's bias gradient weighted by its batch size: costlab's
     ``Network.fit(layers=True)`` figure when the loss is a mean over the
-    batch. The gradient is read before the optimizer's step, as the engine
-    reads its deltas.
+    batch. The gradients are read when the backward pass ends, before the
+    optimizer's step, as the engine reads its deltas (a gradient accumulated
+    over several backward passes: what each one adds).
     """
     return Watch(model, loss=loss, every=every, window=window)
