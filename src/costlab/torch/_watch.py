@@ -21,7 +21,10 @@ costlab's own networks, window after window of training steps:
 A layer that stops learning is named by the same :class:`costlab.LayerWarning`
 as ``Network.fit(layers=True)`` gives. The outputs of recorded steps are
 kept (on the model's device) and counted a chunk of steps at a time, as
-costlab's engine counts its own; the counts are read once per window.
+costlab's engine counts its own; the counts are read once per window. A step
+that is not recorded costs one call of the model's forward pre-hook: the
+other hooks are added for a recorded step and removed after it, and none goes
+on the parameters (their gradients are read when the backward pass ends).
 """
 
 from __future__ import annotations
