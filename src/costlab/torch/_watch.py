@@ -221,7 +221,7 @@ class Watch:
 
     # -- hooks --------------------------------------------------------------------------------------------
     def _attach(self):
-        """The hooks of a recorded step: on each layer, each activation module and the loss.
+        """The hooks of a recorded step: on the model's output, each layer, each activation module, the loss.
 
         With ``every > 1`` they are added when a recorded step begins and
         removed when it ends, so that the steps in between pay only the
