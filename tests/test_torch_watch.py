@@ -169,6 +169,32 @@ def test_conv_and_dead_relu_units_on_any_module(device):
     assert row["speed"][0] > 0 and row["weight_speed"][0] > 0
 
 
+def test_gradients_accumulated_over_backward_passes_are_read_per_pass():
+    """Two backward passes per optimizer step, no zero_grad between: each pass's own gradient counts."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 4), nn.Sigmoid(), nn.Linear(4, 3)).double()
+    loss_fn = Loss("cross-entropy")
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    batches = [(torch.randn(8, 5, dtype=torch.float64), torch.randint(0, 3, (8,))) for _ in range(4)]
+    sum_b, norm_w = [0, 0], [0, 0]
+    with watch(model, loss=loss_fn, window=None) as w:
+        for s, (x, y) in enumerate(batches):
+            if s % 2 == 0:
+                opt.zero_grad()
+            before = [None if p.grad is None else p.grad.clone() for p in model.parameters()]
+            loss_fn(model(x), y).backward()
+            added = [p.grad if b is None else p.grad - b for p, b in zip(model.parameters(), before)]
+            for l, (gw, gb) in enumerate(zip(added[::2], added[1::2])):
+                sum_b[l] = sum_b[l] + 8 * gb
+                norm_w[l] += float(torch.linalg.vector_norm(gw))
+            if s % 2:
+                opt.step()
+    [row] = w.record.windows
+    np.testing.assert_allclose(row["speed"], [float(torch.linalg.vector_norm(b / 32)) for b in sum_b], rtol=1e-12)
+    np.testing.assert_allclose(row["weight_speed"], [n / 4 / float(torch.linalg.vector_norm(model[i].weight.detach()))
+                                                     for n, i in zip(norm_w, (0, 2))], rtol=1e-12)
+
+
 def test_hooks_are_removed_also_after_an_exception():
     model = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 2))
 

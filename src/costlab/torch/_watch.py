@@ -21,7 +21,10 @@ costlab's own networks, window after window of training steps:
 A layer that stops learning is named by the same :class:`costlab.LayerWarning`
 as ``Network.fit(layers=True)`` gives. The outputs of recorded steps are
 kept (on the model's device) and counted a chunk of steps at a time, as
-costlab's engine counts its own; the counts are read once per window.
+costlab's engine counts its own; the counts are read once per window. A step
+that is not recorded costs one call of the model's forward pre-hook: the
+other hooks are added for a recorded step and removed after it, and none goes
+on the parameters (their gradients are read when the backward pass ends).
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
 #: Activation modules, by the name costlab's registry gives them.
 ACTIVATION_MODULES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax"}
 #: The outputs kept for counting are counted when they take this many bytes (and at each window's end):
-#: chunks of a few mini-batches, whose temporaries stay in the processor's cache.
-FLUSH_BYTES = 1 << 18
+#: chunks of a few dozen mini-batches, whose temporaries stay in the processor's cache, and few torch calls.
+FLUSH_BYTES = 1 << 20
 #: PyTorch's own losses read as costlab's costs, for the output's figures.
 TORCH_LOSSES = {nn.MSELoss: "quadratic", nn.BCEWithLogitsLoss: "cross-entropy",
                 nn.CrossEntropyLoss: "log-likelihood"}
@@ -117,6 +120,8 @@ class _Layer:
     def __init__(self, name, module):
         self.name, self.module = name, module
         self.activation = None
+        # the parameters whose gradients are read (None: absent, or frozen)
+        self.weight, self.bias = _param(module, "weight"), _param(module, "bias")
         self.reset()
 
     def reset(self):
@@ -137,6 +142,20 @@ class _Layer:
 def _rows(t):
     """One row per sample, one column per unit (a Conv layer's units: its channels at every position)."""
     return t.reshape(t.shape[0], -1) if t.ndim != 2 else t
+
+
+def _param(module, name):
+    """The module's parameter ``name`` if it takes a gradient, else None."""
+    p = getattr(module, name, None)
+    return p if isinstance(p, torch.Tensor) and p.requires_grad else None
+
+
+def _grad(p, before):
+    """What the last backward pass added to ``p.grad`` (``before``: the gradients already there, by id)."""
+    if p is None or p.grad is None:
+        return None
+    old = before.get(id(p))
+    return p.grad.detach() if old is None else p.grad.detach() - old
 
 
 def _check_int(name, value, lo, allow_none=False):
@@ -172,15 +191,16 @@ class Watch:
         self._step = 0                      # training forward passes seen
         self._observing = False
         self._owner: dict = {}              # id(output tensor) -> (layer, tensor) in this forward pass
+        self._ran: list[int] = []           # layers run by the recorded step
+        self._last_output = None            # the output of the step's last layer
         self._last = None
         self._m = None
         self._window_start = 1
         self._reset_window()
         self._said: set = set()
-        self._step_handles: list = []
+        self._grads_queued = False          # the reading of this backward pass's gradients is queued
+        self._step_handles: list = []       # the hooks of a recorded step (every > 1)
         self._handles = [model.register_forward_pre_hook(self._on_forward)]
-        if self._loss is not None:
-            self._handles.append(self._loss.register_forward_hook(self._on_loss, with_kwargs=True))
         if self.every == 1:
             self._handles += self._attach()
         self.closed = False
@@ -201,39 +221,54 @@ class Watch:
 
     # -- hooks --------------------------------------------------------------------------------------------
     def _attach(self):
-        handles = []
-        for l, layer in enumerate(self._layers):
-            handles.append(layer.module.register_forward_hook(partial(self._on_layer, l)))
-            weight, bias = getattr(layer.module, "weight", None), getattr(layer.module, "bias", None)
-            if isinstance(weight, torch.Tensor) and weight.requires_grad:
-                handles.append(weight.register_hook(partial(self._on_weight_grad, layer)))
-            if isinstance(bias, torch.Tensor) and bias.requires_grad:
-                handles.append(bias.register_hook(partial(self._on_bias_grad, layer)))
-        for module, kind in self._activations:
-            handles.append(module.register_forward_hook(partial(self._on_activation, kind)))
+        """The hooks of a recorded step: on the model's output, each layer, each activation module, the loss.
+
+        With ``every > 1`` they are added when a recorded step begins and
+        removed when it ends, so that the steps in between pay only the
+        model's pre-hook. No hook goes on the parameters: a hook on a leaf
+        tensor stays in PyTorch's backward pass once registered (removing it
+        leaves a call into Python per parameter and step); the gradients are
+        read once the backward pass is over (:meth:`_on_backward`).
+        """
+        handles = [self.model.register_forward_hook(self._on_model_output)]
+        handles += [layer.module.register_forward_hook(partial(self._on_layer, l))
+                    for l, layer in enumerate(self._layers)]
+        handles += [module.register_forward_hook(partial(self._on_activation, kind))
+                    for module, kind in self._activations]
+        if self._loss is not None:
+            handles.append(self._loss.register_forward_hook(self._on_loss, with_kwargs=True))
         return handles
 
     def _on_forward(self, module, inputs):
+        """A forward pass of the model begins: a training step if gradients are enabled."""
+        if self._observing:
+            self._end_step()
+        if not torch.is_grad_enabled():
+            return
+        self._step += 1
+        if (self._step - 1) % self.every:
+            return  # a step in between: this call is all it costs
+        if self.every > 1:
+            self._step_handles = self._attach()
+        self._observing = True
+        self._observed += 1
+        self._last_step = self._step
+        self._ran = []
+        self._last_output = None
+        self._grads_queued = False  # (a backward pass that failed leaves it set)
+
+    def _end_step(self):
+        """The recorded step is over (its backward pass with it): remove its hooks, count or close the window."""
+        self._observing = False
+        for h in self._step_handles:
+            h.remove()
+        self._step_handles = []
+        self._owner.clear()
+        self._last = self._m = None
         if self.window is not None and self._observed >= self.window:
             self.end_window()
         elif self._pending_bytes > FLUSH_BYTES:
             self._flush()
-        if self.every > 1:
-            for h in self._step_handles:
-                h.remove()
-            self._step_handles = []
-        self._owner.clear()
-        self._last = self._m = None
-        self._observing = False
-        if not torch.is_grad_enabled():
-            return
-        self._step += 1
-        self._observing = (self._step - 1) % self.every == 0
-        if self._observing:
-            if self.every > 1:
-                self._step_handles = self._attach()
-            self._observed += 1
-            self._last_step = self._step
 
     def _on_layer(self, l, module, inputs, output):
         if not self._observing or not isinstance(output, torch.Tensor):
@@ -243,6 +278,9 @@ class Watch:
             self._n += self._m
         if l not in self._order:
             self._order.append(l)
+        if l not in self._ran:
+            self._ran.append(l)
+        self._last_output = output
         self._owner[id(output)] = (l, output)
         self._last = l
 
@@ -292,19 +330,42 @@ class Watch:
                     self._output_from_logits(l, module if isinstance(module, Loss) else self._proxy, z, target)
         self._pending_bytes = 0
 
-    def _on_bias_grad(self, layer, g):
-        """sum_x delta_x of the step: the batch's mean bias gradient times its size."""
-        if self._observing and self._m is not None:
-            if layer.sum_b is None:
-                layer.sum_b = g.detach() * self._m
-            else:
-                layer.sum_b.add_(g.detach(), alpha=self._m)
+    def _on_model_output(self, module, inputs, output):
+        """The recorded step's forward pass is over: the backward pass will reach its last layer's output first."""
+        z = self._last_output
+        self._last_output = None
+        if z is not None and z.requires_grad:
+            z.register_hook(self._on_backward)
 
-    def _on_weight_grad(self, layer, g):
-        """||nabla_w|| of the step: one pass over the gradient, no copy."""
-        if self._observing and self._m is not None:
-            norm = torch.linalg.vector_norm(g.detach())
-            layer.sum_w = norm if layer.sum_w is None else layer.sum_w.add_(norm)
+    def _on_backward(self, grad):
+        """The backward pass of a recorded step has reached its last layer's output: read the gradients when it ends.
+
+        No watched parameter's gradient is accumulated yet: the gradients
+        already there (None after ``zero_grad()``) are noted, so that a
+        gradient accumulated over several backward passes is read as what
+        this one adds.
+        """
+        if not self._grads_queued and self._m is not None:
+            self._grads_queued = True
+            layers = [self._layers[l] for l in self._ran]
+            before = {id(p): p.grad.clone() for layer in layers for p in (layer.weight, layer.bias)
+                      if p is not None and p.grad is not None}
+            torch.autograd.Variable._execution_engine.queue_callback(
+                partial(self._read_grads, layers, before, self._m))
+
+    def _read_grads(self, layers, before, m):
+        """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||."""
+        self._grads_queued = False
+        for layer in layers:
+            gb = _grad(layer.bias, before)
+            if gb is not None and layer.sum_b is None:
+                layer.sum_b = gb * m
+            elif gb is not None:
+                layer.sum_b.add_(gb, alpha=m)
+            gw = _grad(layer.weight, before)
+            if gw is not None:
+                gw = gw.reshape(-1)
+                layer.add("sum_w", torch.dot(gw, gw).sqrt_())  # ||nabla_w||: the BLAS dot, one pass
 
     def _on_loss(self, module, args, kwargs, output):
         if not self._observing or self._cost is None:
@@ -511,7 +572,8 @@ def watch(model, *, loss=None, every: int = 1, window: int | None = 50) -> Watch
     ``speed`` is ``||(1/n) sum_x delta_x||`` over the window's n samples,
     each step's bias gradient weighted by its batch size: costlab's
     ``Network.fit(layers=True)`` figure when the loss is a mean over the
-    batch. The gradient is read before the optimizer's step, as the engine
-    reads its deltas.
+    batch. The gradients are read when the backward pass ends, before the
+    optimizer's step, as the engine reads its deltas (a gradient accumulated
+    over several backward passes: what each one adds).
     """
     return Watch(model, loss=loss, every=every, window=window)
