@@ -71,7 +71,7 @@ def laptop(browser):
 
 
 def api(server, **params):
-    r = httpx.get(f"{server}/api/neuron", params=params)
+    r = httpx.get(f"{server}/api/neuron", params=params, timeout=60)  # a formula's first compile, on a busy machine
     assert r.status_code == 200, r.text
     return r.json()
 

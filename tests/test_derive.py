@@ -670,4 +670,4 @@ def test_help_and_derive_times():
     help_time, derive_time = best("--help"), best("derive", n=1)
     print(f"\ncostlab --help: {help_time:.3f} s, costlab derive: {derive_time:.2f} s")
     assert help_time < 1.5
-    assert derive_time < 10
+    assert derive_time < 30  # about 2 s on a quiet machine; a bound against a hang, not a benchmark

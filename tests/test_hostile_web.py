@@ -249,10 +249,12 @@ def test_a_flood_of_computations_gets_503_and_the_page_stays_fast(monkeypatch):
     monkeypatch.setattr(web_app, "NEURON_QUEUE", 2)
     with background_server() as url:
         answers, finished = [], []
+        go = threading.Barrier(16)
 
         def ask():
+            go.wait(30)  # all at once: on a busy machine, threads started one by one could each find a free slot
             try:
-                r = httpx.get(f"{url}/api/neuron", params={"epochs": 1500, "eta": 0.01}, timeout=60)
+                r = httpx.get(f"{url}/api/neuron", params={"epochs": 5000, "eta": 0.01}, timeout=60)
                 answers.append(r.status_code)
                 if r.status_code == 200:
                     finished.append(time.monotonic())
