@@ -247,8 +247,9 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
     ``max_playgrounds``: playground runs at once (each one held while its page is open, even paused).
     ``allowed_hosts``: Host names answered besides :data:`ALLOWED_HOSTS`.
     """
-    from costlab.web import playground
+    from costlab.web import jobs, playground
 
+    jobs.warm_up()  # the fork server imports the training code now, not when the first job starts
     trainer = Trainer(max_trainings)
     playgrounds = Trainer(max_playgrounds)
     pool = ThreadPoolExecutor(NEURON_SLOTS, thread_name_prefix="costlab-neuron")
@@ -349,11 +350,7 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
                 while True:
                     try:
                         kind, data = job.events.get_nowait()
-                    except queue.Empty:
-                        why = job.given_up()
-                        if why is not None:  # the job did not end in time: the stream ends anyway
-                            yield _sse("stopped", {"reason": why})
-                            break
+                    except queue.Empty:  # a final event always comes, at the latest when the process is gone
                         await asyncio.sleep(0.02)
                         continue
                     yield _sse(kind, data)

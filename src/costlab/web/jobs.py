@@ -1,0 +1,243 @@
+"""The page's trainings in child processes, so that a job that ignores its stop still ends.
+
+A training (``/api/train``), a layers job (``/api/layers``) and a playground run
+each run in a process of their own, forked from multiprocessing's
+*forkserver* (started once, with costlab, NumPy and the training loop already
+imported, so a job starts in tens of milliseconds and inherits none of the
+server's threads, locks or sockets). :class:`ProcessJob` is the server's handle
+on one: it has the ``id``, ``token``, ``params`` and ``events`` queue that the
+routes use, and relays between the two processes through two one-way pipes:
+
+- events, child to server: the job puts ``(event, data)`` on its own queue in
+  the child, a thread there sends each one down the pipe, and a thread here
+  (:meth:`ProcessJob._watch`) puts them on :attr:`ProcessJob.events` for the
+  stream to read. The queues are small, so a page that reads slowly slows the
+  job rather than filling the server's memory;
+- commands, server to child: ``stop`` (with its reason) and the playground's
+  ``play``, ``pause``, ``step`` and ``probe``, applied in the child by a thread
+  that listens on the pipe (the job itself checks its stop between gradient
+  steps, as before).
+
+A stop (or the job's time limit, :attr:`TrainingJob.max_seconds`) is first
+asked for; a job that has not ended :data:`STOP_GRACE_S` seconds later is
+terminated (SIGTERM), and one second after that killed (SIGKILL). The job
+holds its slot in the :class:`~costlab.web.api.Trainer` until its process is
+gone; its stream always ends with a final event: the job's own ``done``,
+``stopped`` or ``error``, or, when it was killed, ``stopped`` with the
+reason (``error`` if the process died by itself). A process left running
+when the server exits is terminated then (the processes are daemons), and a
+job whose server goes away (its command pipe closes) stops itself.
+
+``COSTLAB_TEST_DEAF_JOBS=1`` in the server's environment is a hook for the
+test suite only: job processes then ignore the ``stop`` command (their time
+limit too), like a job stuck in work that never checks for it, so the tests
+can see such a job killed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import secrets
+import signal
+import threading
+import time
+import uuid
+
+from costlab.i18n import tr
+
+__all__ = ["FINAL_EVENTS", "ProcessJob", "STOP_GRACE_S"]
+
+#: Seconds a job has to end once stopped (or past its time limit) before its process is terminated.
+STOP_GRACE_S = 1.0
+#: Seconds a terminated process has to exit before it is killed.
+KILL_AFTER_S = 1.0
+#: Events that end a stream.
+FINAL_EVENTS = ("done", "stopped", "error")
+#: Events waiting in the server for the stream to read them.
+QUEUE_EVENTS = 4
+#: Imported once by the fork server, so that no job imports them again.
+PRELOAD = ["numpy", "sklearn.datasets", "costlab.data", "costlab.network", "costlab.group", "costlab.engine",
+           "costlab.web.playground"]
+
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(PRELOAD)
+
+
+def warm_up() -> None:
+    """Start the fork server now (it imports :data:`PRELOAD`), so that the first job starts promptly."""
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+
+
+class ProcessJob:
+    """One job of class ``job_class`` (a :class:`costlab.web.api.TrainingJob`) running in its own process.
+
+    ``on_end(job)`` is called once the process is gone.
+    """
+
+    def __init__(self, job_class, params: dict, on_end=None):
+        self.id = uuid.uuid4().hex[:12]
+        #: Held only by the client that started the job: needed to stop or steer it.
+        self.token = secrets.token_urlsafe(24)
+        self.params = params
+        self.events: queue.Queue = queue.Queue(maxsize=QUEUE_EVENTS)
+        self.started = time.monotonic()
+        self._max_seconds = job_class.max_seconds
+        self._on_end = on_end
+        self._reason = tr("stopped")
+        self._stopped_at: float | None = None
+        self._playing = bool(params.get("autoplay"))
+        self._lock = threading.Lock()
+        self._events_in, events_out = _context.Pipe(duplex=False)
+        commands_in, self._commands = _context.Pipe(duplex=False)
+        self.process = _context.Process(target=_child, args=(job_class, params, events_out, commands_in),
+                                        name=f"costlab-{job_class.__name__}-{self.id}", daemon=True)
+        self._ends = (events_out, commands_in)  # the child's ends, closed here once it has them
+        self._watcher = threading.Thread(target=self._watch, name=f"costlab-job-{self.id}", daemon=True)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def start(self) -> "ProcessJob":
+        try:
+            self.process.start()
+        finally:
+            for end in self._ends:
+                end.close()  # so that the events pipe reads end-of-file once the child is gone
+        self._watcher.start()
+        return self
+
+    def _send(self, message) -> None:
+        with self._lock:
+            try:
+                self._commands.send(message)
+            except (OSError, ValueError):  # the process has ended
+                pass
+
+    def stop(self, reason: str | None = None) -> None:
+        """Ask the job to stop; its process is terminated if it has not ended :data:`STOP_GRACE_S` later."""
+        with self._lock:
+            if self._stopped_at is not None:
+                return
+            if reason is not None:
+                self._reason = reason
+            self._stopped_at = time.monotonic()
+        self._send(("stop", reason))
+
+    def control(self, action: str, probe: int | None = None) -> dict:
+        """A playground's ``play``, ``pause``, ``step`` or ``probe``; returns the state."""
+        if action == "play":
+            self._playing = True
+        elif action in ("pause", "step"):
+            self._playing = False
+        self._send(("control", action, probe))
+        return {"playing": self._playing}
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopped_at is not None
+
+    def _put(self, item) -> None:
+        """Queue an event for the stream; once the job is stopped, drop the oldest rather than wait."""
+        while True:
+            try:
+                self.events.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                if self._stopped_at is not None:
+                    try:
+                        self.events.get_nowait()
+                    except queue.Empty:
+                        pass
+
+    def _watch(self) -> None:
+        """Relay the child's events, end its process when it outlives its stop or its time limit, and
+        free the slot once it is gone."""
+        final = None
+        killed = False
+        terminated_at = None
+        try:
+            while True:
+                if self._events_in.poll(0.05):
+                    try:
+                        kind, data = self._events_in.recv()
+                    except (EOFError, OSError):
+                        break
+                    except Exception as e:  # an event that cannot be read ends the job
+                        kind, data = "error", {"error": f"{type(e).__name__}: {e}"}
+                        self.stop()
+                    if final is None:
+                        self._put((kind, data))
+                        if kind in FINAL_EVENTS:
+                            final = kind
+                    continue
+                now = time.monotonic()
+                if self._stopped_at is None and now > self.started + self._max_seconds:
+                    self._reason = tr("the time limit of two minutes was reached") if self._max_seconds == 120 \
+                        else f"time limit of {self._max_seconds:g} s reached"
+                    self.stop()
+                if final is None and self._stopped_at is not None and now > self._stopped_at + STOP_GRACE_S:
+                    if terminated_at is None:
+                        killed = True
+                        terminated_at = now
+                        self.process.terminate()
+                    elif now > terminated_at + KILL_AFTER_S:
+                        self.process.kill()
+                if not self.process.is_alive() and not self._events_in.poll(0.05):
+                    break
+        finally:
+            self.process.join()
+            self._events_in.close()
+            self._commands.close()
+            if final is None:
+                if killed or self._stopped_at is not None:
+                    self._put(("stopped", {"reason": self._reason}))
+                else:
+                    self._put(("error", {"error": f"the job's process ended unexpectedly "
+                                                  f"(exit code {self.process.exitcode})"}))
+            self.process.close()
+            if self._on_end is not None:
+                self._on_end(self)
+
+
+def _child(job_class, params: dict, events, commands) -> None:
+    """The job's process: run the job, apply the commands from the server, send its events."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops the job
+    deaf = os.environ.get("COSTLAB_TEST_DEAF_JOBS") == "1"  # test hook: see the module's docstring
+    job = job_class(params)
+    if deaf:
+        job.max_seconds = float("inf")
+        job._check = lambda *_: None
+
+    def listen():
+        while True:
+            try:
+                message = commands.recv()
+            except (EOFError, OSError):  # the server has gone away
+                job.stop(tr("the server is shutting down"))
+                return
+            if message[0] == "stop" and not deaf:
+                job.stop(message[1])
+            elif message[0] == "control":
+                job.control(message[1], message[2])
+
+    def relay():
+        while True:
+            kind, data = job.events.get()
+            try:
+                events.send((kind, data))
+            except (OSError, ValueError):
+                return
+            if kind in FINAL_EVENTS:
+                return
+
+    threading.Thread(target=listen, daemon=True).start()
+    sender = threading.Thread(target=relay, daemon=True)
+    sender.start()
+    job.run()
+    sender.join()
+    events.close()
