@@ -59,7 +59,7 @@ FINAL_EVENTS = ("done", "stopped", "error")
 QUEUE_EVENTS = 4
 #: Imported once by the fork server, so that no job imports them again.
 PRELOAD = ["numpy", "sklearn.datasets", "costlab.data", "costlab.network", "costlab.group", "costlab.engine",
-           "costlab.web.playground"]
+           "costlab.web.playground", "costlab.cli"]
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(PRELOAD)
@@ -98,18 +98,21 @@ class ProcessJob:
         self._ends = (events_out, commands_in)  # the child's ends, closed here once it has them
         self._watcher = threading.Thread(target=self._watch, name=f"costlab-job-{self.id}", daemon=True)
 
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid
-
     def start(self) -> "ProcessJob":
         try:
             self.process.start()
+            #: The job's process.
+            self.pid = self.process.pid
         finally:
             for end in self._ends:
                 end.close()  # so that the events pipe reads end-of-file once the child is gone
         self._watcher.start()
         return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the job's process is gone and its slot freed; whether it is."""
+        self._watcher.join(timeout)
+        return not self._watcher.is_alive()
 
     def _send(self, message) -> None:
         with self._lock:
@@ -155,11 +158,11 @@ class ProcessJob:
                         pass
 
     def _watch(self) -> None:
-        """Relay the child's events, end its process when it outlives its stop or its time limit, and
-        free the slot once it is gone."""
+        """Relay the child's events, end its process when it outlives its stop, its time limit or its
+        final event, and once it is gone free the slot, then pass on the final event."""
         final = None
-        killed = False
-        terminated_at = None
+        ended_at = None  # when the final event came
+        killed_at = None
         try:
             while True:
                 if self._events_in.poll(0.05):
@@ -169,23 +172,22 @@ class ProcessJob:
                         break
                     except Exception as e:  # an event that cannot be read ends the job
                         kind, data = "error", {"error": f"{type(e).__name__}: {e}"}
-                        self.stop()
                     if final is None:
-                        self._put((kind, data))
                         if kind in FINAL_EVENTS:
-                            final = kind
+                            final, ended_at = (kind, data), time.monotonic()
+                        else:
+                            self._put((kind, data))
                     continue
                 now = time.monotonic()
                 if self._stopped_at is None and now > self.started + self._max_seconds:
-                    self._reason = tr("the time limit of two minutes was reached") if self._max_seconds == 120 \
-                        else f"time limit of {self._max_seconds:g} s reached"
-                    self.stop()
-                if final is None and self._stopped_at is not None and now > self._stopped_at + STOP_GRACE_S:
-                    if terminated_at is None:
-                        killed = True
-                        terminated_at = now
+                    self.stop(tr("the time limit of two minutes was reached") if self._max_seconds == 120
+                              else f"time limit of {self._max_seconds:g} s reached")
+                due = ended_at if ended_at is not None else self._stopped_at
+                if due is not None and now > due + STOP_GRACE_S:
+                    if killed_at is None:
+                        killed_at = now
                         self.process.terminate()
-                    elif now > terminated_at + KILL_AFTER_S:
+                    elif now > killed_at + KILL_AFTER_S:
                         self.process.kill()
                 if not self.process.is_alive() and not self._events_in.poll(0.05):
                     break
@@ -193,15 +195,13 @@ class ProcessJob:
             self.process.join()
             self._events_in.close()
             self._commands.close()
-            if final is None:
-                if killed or self._stopped_at is not None:
-                    self._put(("stopped", {"reason": self._reason}))
-                else:
-                    self._put(("error", {"error": f"the job's process ended unexpectedly "
-                                                  f"(exit code {self.process.exitcode})"}))
             self.process.close()
             if self._on_end is not None:
-                self._on_end(self)
+                self._on_end(self)  # the slot is free once the process is gone, before the stream ends
+            if final is None:
+                final = ("stopped", {"reason": self._reason}) if self._stopped_at is not None else \
+                    ("error", {"error": "the job's process ended unexpectedly"})
+            self._put(final)
 
 
 def _child(job_class, params: dict, events, commands) -> None:
