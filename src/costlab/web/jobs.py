@@ -87,7 +87,7 @@ class ProcessJob:
         self.started = time.monotonic()
         self._max_seconds = job_class.max_seconds
         self._on_end = on_end
-        self._reason = tr("stopped")
+        self._reason = "stopped"
         self._stopped_at: float | None = None
         self._playing = bool(params.get("autoplay"))
         self._lock = threading.Lock()
