@@ -57,6 +57,8 @@ KILL_AFTER_S = 1.0
 FINAL_EVENTS = ("done", "stopped", "error")
 #: Events waiting in the server for the stream to read them.
 QUEUE_EVENTS = 4
+#: Job processes started ahead, each waiting for its job, so that a job does not wait for a fork.
+SPARES = 1
 #: Imported once by the fork server, so that no job imports them again.
 PRELOAD = ["numpy", "sklearn.datasets", "costlab.data", "costlab.network", "costlab.group", "costlab.engine",
            "costlab.web.playground", "costlab.cli"]
@@ -66,10 +68,58 @@ _context.set_forkserver_preload(PRELOAD)
 
 
 def warm_up() -> None:
-    """Start the fork server now (it imports :data:`PRELOAD`), so that the first job starts promptly."""
-    from multiprocessing import forkserver
+    """Start the fork server (it imports :data:`PRELOAD`) and the spare processes now, in the background,
+    so that the first job starts promptly."""
+    threading.Thread(target=_refill, name="costlab-job-spares", daemon=True).start()
 
-    forkserver.ensure_running()
+
+def _new_process():
+    """A job process, waiting for its job: ``(process, events pipe, commands pipe)``."""
+    events_in, events_out = _context.Pipe(duplex=False)
+    commands_in, commands_out = _context.Pipe(duplex=False)
+    process = _context.Process(target=_child, args=(events_out, commands_in), name="costlab-job", daemon=True)
+    try:
+        process.start()
+    finally:
+        events_out.close()  # so that the events pipe reads end-of-file once the child is gone
+        commands_in.close()
+    return process, events_in, commands_out
+
+
+_spares: list = []
+_spares_lock = threading.Lock()
+_refill_lock = threading.Lock()
+
+
+def _take():
+    """A spare job process (a new one if none is ready), and another spare started in the background."""
+    spare = None
+    with _spares_lock:
+        while _spares and spare is None:
+            spare = _spares.pop()
+            if not spare[0].is_alive():
+                spare[1].close()
+                spare[2].close()
+                spare = None
+    if spare is None:
+        spare = _new_process()
+    threading.Thread(target=_refill, name="costlab-job-spares", daemon=True).start()
+    return spare
+
+
+def _refill() -> None:
+    """Start spare job processes until :data:`SPARES` wait."""
+    with _refill_lock:
+        while True:
+            with _spares_lock:
+                if len(_spares) >= SPARES:
+                    return
+            try:
+                spare = _new_process()
+            except Exception:  # the server is exiting, or out of processes: a job starts its own
+                return
+            with _spares_lock:
+                _spares.append(spare)
 
 
 class ProcessJob:
@@ -91,21 +141,18 @@ class ProcessJob:
         self._stopped_at: float | None = None
         self._playing = bool(params.get("autoplay"))
         self._lock = threading.Lock()
-        self._events_in, events_out = _context.Pipe(duplex=False)
-        commands_in, self._commands = _context.Pipe(duplex=False)
-        self.process = _context.Process(target=_child, args=(job_class, params, events_out, commands_in),
-                                        name=f"costlab-{job_class.__name__}-{self.id}", daemon=True)
-        self._ends = (events_out, commands_in)  # the child's ends, closed here once it has them
+        self._job = (job_class, params)
+        self._commands = None
         self._watcher = threading.Thread(target=self._watch, name=f"costlab-job-{self.id}", daemon=True)
 
     def start(self) -> "ProcessJob":
-        try:
-            self.process.start()
-            #: The job's process.
-            self.pid = self.process.pid
-        finally:
-            for end in self._ends:
-                end.close()  # so that the events pipe reads end-of-file once the child is gone
+        self.process, self._events_in, self._commands = _take()
+        #: The job's process.
+        self.pid = self.process.pid
+        self.started = time.monotonic()
+        self._send(("job", *self._job))
+        if self._stopped_at is not None:  # stopped while starting (the server is stopping)
+            self._send(("stop", self._reason))
         self._watcher.start()
         return self
 
@@ -116,6 +163,8 @@ class ProcessJob:
 
     def _send(self, message) -> None:
         with self._lock:
+            if self._commands is None:  # not started yet: start() sends the stop
+                return
             try:
                 self._commands.send(message)
             except (OSError, ValueError):  # the process has ended
@@ -204,9 +253,13 @@ class ProcessJob:
             self._put(final)
 
 
-def _child(job_class, params: dict, events, commands) -> None:
-    """The job's process: run the job, apply the commands from the server, send its events."""
+def _child(events, commands) -> None:
+    """A job's process: wait for the job, run it, apply the commands from the server, send its events."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the whole group: the server stops the job
+    try:
+        _, job_class, params = commands.recv()
+    except (EOFError, OSError):  # the server has gone away
+        return
     deaf = os.environ.get("COSTLAB_TEST_DEAF_JOBS") == "1"  # test hook: see the module's docstring
     job = job_class(params)
     if deaf:
