@@ -8,7 +8,8 @@ Nothing in this module knows about HTTP; :mod:`costlab.web.app` turns
 
 Every parameter is checked and bounded (:data:`NEURON_LIMITS`,
 :data:`TRAIN_LIMITS`), so that no request can ask for more than about a
-second of computing (a neuron) or two minutes in a worker thread (a network).
+second of computing (a neuron) or two minutes in a job process (a network; see
+:mod:`costlab.web.jobs`).
 """
 
 from __future__ import annotations
@@ -357,7 +358,7 @@ class TrainingJob:
     :meth:`stop` (from another thread) ends the training within one gradient step.
     """
 
-    #: Longest the job may run, in seconds; its process is ended STOP_GRACE_S later.
+    #: Longest the job may run, in seconds; its process is ended a grace second later (costlab.web.jobs).
     max_seconds = MAX_TRAINING_SECONDS
 
     def __init__(self, params: dict):

@@ -32,12 +32,18 @@ computations run in their own pool of :data:`NEURON_SLOTS` threads with at
 most :data:`NEURON_QUEUE` waiting (503 at once beyond that), so the page and
 its static files stay fast; at most two trainings run at once (429).
 
+Trainings, layers jobs and playground runs each run in a process of their own
+(:mod:`costlab.web.jobs`): their stop and their time limit are asked for
+first, and a job that has not ended a second later is terminated, then
+killed; it holds its slot until its process is gone, and its stream always
+ends with a final event.
+
 The event loop runs no user work: every request's parameters are checked in
 a pool of :data:`CHECK_SLOTS` threads, where a cost formula is compiled
 under the budget of :mod:`costlab.derive.budget` (at most
 :data:`FORMULA_SECONDS` seconds, in a worker process killed at the bound;
 503 when every formula worker is busy). When the server is asked to stop
-(Ctrl+C, SIGTERM), every training ends with its ``stopped`` event, and every
+(Ctrl+C, SIGTERM), every training ends with its ``stopped`` event (its process ended), and every
 request still waiting for a computation gets a 503 saying why.
 """
 
