@@ -430,7 +430,9 @@ def background_server(app=None, host: str = "127.0.0.1", port: int = 0, timeout:
     """Serve ``app`` (default: a new :func:`create_app`) with uvicorn in a thread.
 
     Yields the base URL (``http://127.0.0.1:PORT``); the server stops when the
-    block ends. For tests and notebooks; ``costlab serve`` is the command.
+    block ends. For tests and notebooks; ``costlab serve`` is the command. The page's
+    jobs run in child processes (:mod:`costlab.web.jobs`), so a script that calls this
+    does so under ``if __name__ == "__main__":``.
     """
     from costlab.web.server import listening_socket, make_server
 

@@ -11,12 +11,14 @@ routes use, and relays between the two processes through two one-way pipes:
 - events, child to server: the job puts ``(event, data)`` on its own queue in
   the child, a thread there sends each one down the pipe, and a thread here
   (:meth:`ProcessJob._watch`) puts them on :attr:`ProcessJob.events` for the
-  stream to read. The queues are small, so a page that reads slowly slows the
-  job rather than filling the server's memory;
+  stream to read. The queues are small, and the child sends an event only once
+  the server has taken the one before (``ack``), so a job runs at most a few
+  events ahead of its page, and a page that reads slowly slows its job rather
+  than filling memory;
 - commands, server to child: ``stop`` (with its reason) and the playground's
   ``play``, ``pause``, ``step`` and ``probe``, applied in the child by a thread
   that listens on the pipe (the job itself checks its stop between gradient
-  steps, as before).
+  steps).
 
 A stop (or the job's time limit, :attr:`TrainingJob.max_seconds`) is first
 asked for; a job that has not ended :data:`STOP_GRACE_S` seconds later is
@@ -55,8 +57,10 @@ STOP_GRACE_S = 1.0
 KILL_AFTER_S = 1.0
 #: Events that end a stream.
 FINAL_EVENTS = ("done", "stopped", "error")
-#: Events waiting in the server for the stream to read them.
-QUEUE_EVENTS = 4
+#: Events waiting in the server for the stream to read them, and events sent by the job and not yet
+#: taken by the server: a job runs at most this far ahead of its page.
+QUEUE_EVENTS = 2
+IN_FLIGHT = 1
 #: Job processes started ahead, each waiting for its job, so that a job does not wait for a fork.
 SPARES = 1
 #: Imported once by the fork server, so that no job imports them again.
@@ -226,6 +230,7 @@ class ProcessJob:
                             final, ended_at = (kind, data), time.monotonic()
                         else:
                             self._put((kind, data))
+                            self._send(("ack",))  # the job may send its next event
                     continue
                 now = time.monotonic()
                 if self._stopped_at is None and now > self.started + self._max_seconds:
@@ -266,6 +271,8 @@ def _child(events, commands) -> None:
         job.max_seconds = float("inf")
         job._check = lambda *_: None
 
+    credit = threading.Semaphore(IN_FLIGHT)
+
     def listen():
         while True:
             try:
@@ -277,10 +284,13 @@ def _child(events, commands) -> None:
                 job.stop(message[1])
             elif message[0] == "control":
                 job.control(message[1], message[2])
+            elif message[0] == "ack":
+                credit.release()
 
     def relay():
         while True:
             kind, data = job.events.get()
+            credit.acquire()  # the server has taken the earlier events
             try:
                 events.send((kind, data))
             except (OSError, ValueError):
