@@ -378,7 +378,6 @@ def test_trainer_runs_at_most_its_limit():
         job.stop()
         assert job.wait(5)  # its process is gone
     assert trainer.running() == []
-    assert trainer.running() == []
     assert [k for k, _ in drain(job)][-1] == "stopped"
 
 
