@@ -146,7 +146,7 @@ class ProcessJob:
         self._playing = bool(params.get("autoplay"))
         self._lock = threading.Lock()
         self._job = (job_class, params)
-        self._commands = None
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()  # commands for the watcher to send
         self._watcher = threading.Thread(target=self._watch, name=f"costlab-job-{self.id}", daemon=True)
 
     def start(self) -> "ProcessJob":
@@ -155,8 +155,6 @@ class ProcessJob:
         self.pid = self.process.pid
         self.started = time.monotonic()
         self._send(("job", *self._job))
-        if self._stopped_at is not None:  # stopped while starting (the server is stopping)
-            self._send(("stop", self._reason))
         self._watcher.start()
         return self
 
@@ -166,13 +164,12 @@ class ProcessJob:
         return not self._watcher.is_alive()
 
     def _send(self, message) -> None:
-        with self._lock:
-            if self._commands is None:  # not started yet: start() sends the stop
-                return
-            try:
-                self._commands.send(message)
-            except (OSError, ValueError):  # the process has ended
-                pass
+        """Send a command to the child (from the watcher, so that a child that does not read never
+        blocks the server's event loop)."""
+        try:
+            self._commands.send(message)
+        except (OSError, ValueError):  # the process has ended
+            pass
 
     def stop(self, reason: str | None = None) -> None:
         """Ask the job to stop; its process is terminated if it has not ended :data:`STOP_GRACE_S` later."""
@@ -182,7 +179,7 @@ class ProcessJob:
             if reason is not None:
                 self._reason = reason
             self._stopped_at = time.monotonic()
-        self._send(("stop", reason))
+        self._outbox.put(("stop", reason))
 
     def control(self, action: str, probe: int | None = None) -> dict:
         """A playground's ``play``, ``pause``, ``step`` or ``probe``; returns the state."""
@@ -190,7 +187,7 @@ class ProcessJob:
             self._playing = True
         elif action in ("pause", "step"):
             self._playing = False
-        self._send(("control", action, probe))
+        self._outbox.put(("control", action, probe))
         return {"playing": self._playing}
 
     @property
@@ -218,7 +215,9 @@ class ProcessJob:
         killed_at = None
         try:
             while True:
-                if self._events_in.poll(0.05):
+                while not self._outbox.empty():
+                    self._send(self._outbox.get())
+                if self._events_in.poll(0.02):
                     try:
                         kind, data = self._events_in.recv()
                     except (EOFError, OSError):
