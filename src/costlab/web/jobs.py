@@ -3,8 +3,10 @@
 A training (``/api/train``), a layers job (``/api/layers``) and a playground run
 each run in a process of their own, forked from multiprocessing's
 *forkserver* (started once, with costlab, NumPy and the training loop already
-imported, so a job starts in tens of milliseconds and inherits none of the
-server's threads, locks or sockets). :class:`ProcessJob` is the server's handle
+imported, so a job inherits none of the server's threads, locks or sockets).
+:data:`SPARES` such processes are started ahead and wait for their job, so a
+job starts without waiting for a fork; each serves one job and exits, and a
+new spare is started in its place. :class:`ProcessJob` is the server's handle
 on one: it has the ``id``, ``token``, ``params`` and ``events`` queue that the
 routes use, and relays between the two processes through two one-way pipes:
 
@@ -245,7 +247,13 @@ class ProcessJob:
                 if not self.process.is_alive() and not self._events_in.poll(0.05):
                     break
         finally:
-            self.process.join()
+            self.process.join(STOP_GRACE_S)  # it has sent its last event, or closed its pipe: it is ending
+            if self.process.exitcode is None:
+                self.process.terminate()
+                self.process.join(KILL_AFTER_S)
+            if self.process.exitcode is None:
+                self.process.kill()
+                self.process.join()
             self._events_in.close()
             self._commands.close()
             self.process.close()
