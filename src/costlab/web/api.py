@@ -332,7 +332,7 @@ def logit_curves(y: float) -> dict:
 
 
 # --------------------------------------------------------------------------- #
-# Networks on the digits, trained in a worker thread
+# Networks on the digits, trained in a job process (costlab.web.jobs)
 # --------------------------------------------------------------------------- #
 
 @lru_cache(maxsize=1)
