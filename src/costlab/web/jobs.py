@@ -65,7 +65,8 @@ QUEUE_EVENTS = 2
 IN_FLIGHT = 1
 #: Job processes started ahead, each waiting for its job, so that a job does not wait for a fork.
 SPARES = 1
-#: Imported once by the fork server, so that no job imports them again.
+#: Imported once by the fork server, so that no job imports them again (the command line too: a
+#: job's process imports the server's main module, ``costlab.__main__`` under ``costlab serve``).
 PRELOAD = ["numpy", "sklearn.datasets", "costlab.data", "costlab.network", "costlab.group", "costlab.engine",
            "costlab.web.playground", "costlab.cli"]
 
