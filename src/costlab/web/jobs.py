@@ -193,10 +193,6 @@ class ProcessJob:
         self._outbox.put(("control", action, probe))
         return {"playing": self._playing}
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopped_at is not None
-
     def _put(self, item) -> None:
         """Queue an event for the stream; once the job is stopped, drop the oldest rather than wait."""
         while True:
