@@ -197,7 +197,10 @@ class ProcessJob:
         """Queue an event for the stream; once the job is stopped, drop the oldest rather than wait."""
         while True:
             try:
-                self.events.put(item, timeout=0.1)
+                if self._stopped_at is None:
+                    self.events.put(item, timeout=0.02)
+                else:
+                    self.events.put_nowait(item)
                 return
             except queue.Full:
                 if self._stopped_at is not None:
