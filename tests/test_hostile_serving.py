@@ -3,7 +3,8 @@
 The event loop runs no user work, so the page and an ordinary computation answer in under 2 s while
 formulas that take SymPy seconds are submitted; a formula never holds a training slot; SIGTERM stops
 the server within 5 s, every open stream ends with its final event, every waiting request gets a 503
-with a reason, and nothing is printed on stderr. The server's address space is limited, and every
+with a reason, and nothing is printed on stderr; a job that ignores its stop is killed with its
+process, and the server goes idle. The server's address space is limited, and every
 request loop is bounded in count and time.
 """
 
@@ -129,3 +130,101 @@ def test_sigterm_ends_streams_and_waiting_requests_within_five_seconds(server):
     assert any(status == 503 and "shutting down" in body["error"] for status, body in answers), answers
     stderr = proc.stderr.read()
     assert "Traceback" not in stderr and "Error" not in stderr, stderr
+
+
+def _descendants(root: int) -> dict[int, int]:
+    """The processes below ``root`` (from /proc), each with its parent."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return {pid: parents[pid] for pid in found}
+
+
+def _cpu_ticks(pids) -> int:
+    """User and system clock ticks spent so far by the live processes among ``pids``."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:  # a zombie is reaped a moment later by its parent
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_job_that_ignores_its_stop_is_killed_with_its_process():
+    """COSTLAB_TEST_DEAF_JOBS=1 (a test hook) makes job processes ignore their stop, like work that never checks."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "costlab", "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=_limit_memory, env={**os.environ, "PYTHONUNBUFFERED": "1", "COSTLAB_TEST_DEAF_JOBS": "1"},
+    )
+    try:
+        url = proc.stdout.readline().split()[2].rstrip("/")
+        params = {"epochs": 60, "pace": 0, "batch_size": 1, "hidden": 60}
+        with httpx.stream("GET", f"{url}/api/train", params=params, timeout=30) as r:
+            chunks = r.iter_text()
+            text = ""
+            for _ in range(100):  # bounded: the start event and the first epoch
+                if text.count("\n\n") >= 2:
+                    break
+                text += next(chunks)
+            start = json.loads(text.split("\n\n")[0].split("data: ", 1)[1])
+            # the job's process: below the fork server (the server's child), and busy (a spare waits idle)
+            below = [pid for pid, parent in _descendants(proc.pid).items() if parent != proc.pid]
+            ticks = {pid: _cpu_ticks([pid]) for pid in below}
+            time.sleep(0.5)
+            busy = {pid: _cpu_ticks([pid]) - ticks[pid] for pid in below}
+            job = max(busy, key=busy.get)
+            assert busy[job] > 0, "the job runs in a process of its own"
+            t = time.monotonic()
+            stop = httpx.post(f"{url}/api/train/{start['id']}/stop", headers={"X-Costlab-Token": start["token"]},
+                              timeout=10)
+            assert stop.status_code == 200
+            for chunk in chunks:
+                text += chunk
+            ended = time.monotonic() - t
+        events = [block for block in text.split("\n\n") if block.strip()]
+        assert events[-1].startswith("event: stopped"), events[-2:]
+        assert 0.9 < ended < 5, ended  # it ignored the stop for the grace second, then its process was ended
+        deadline = time.monotonic() + 5
+        while not _gone(job) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(job)
+        assert httpx.get(f"{url}/api/train/status", timeout=10).json()["running"] == 0
+        # the server and what remains below it are idle again
+        everything = {proc.pid, *_descendants(proc.pid)}
+        ticks = _cpu_ticks(everything)
+        time.sleep(1.0)
+        assert _cpu_ticks(everything) - ticks < 0.2 * os.sysconf("SC_CLK_TCK")
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(5)
+        stderr = proc.stderr.read()
+        assert "Traceback" not in stderr, stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        proc.stdout.close()
+        proc.stderr.close()

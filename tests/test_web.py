@@ -376,8 +376,7 @@ def test_trainer_runs_at_most_its_limit():
         assert e.value.status == 429 and "stop one or wait" in e.value.message
     finally:
         job.stop()
-        job.thread.join(5)
-    assert not job.thread.is_alive()
+        assert job.wait(5)  # its process is gone
     assert trainer.running() == []
     assert [k for k, _ in drain(job)][-1] == "stopped"
 

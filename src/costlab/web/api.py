@@ -8,17 +8,16 @@ Nothing in this module knows about HTTP; :mod:`costlab.web.app` turns
 
 Every parameter is checked and bounded (:data:`NEURON_LIMITS`,
 :data:`TRAIN_LIMITS`), so that no request can ask for more than about a
-second of computing (a neuron) or two minutes in a worker thread (a network).
+second of computing (a neuron) or two minutes in a job process (a network; see
+:mod:`costlab.web.jobs`).
 """
 
 from __future__ import annotations
 
 import math
 import queue
-import secrets
 import threading
 import time
-import uuid
 from functools import lru_cache
 from typing import Mapping
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from costlab.checks import Bound, check_number
 from costlab.i18n import tr
+from costlab.web.jobs import ProcessJob
 
 __all__ = [
     "ApiError",
@@ -86,9 +86,6 @@ LAYERS_LIMITS: dict[str, Bound] = {
 }
 #: Longest a training may run, in seconds, whatever its parameters.
 MAX_TRAINING_SECONDS = 120.0
-#: Seconds a job has to end once stopped (or past its time limit) before it is given up: its stream
-#: ends with ``stopped`` and it no longer counts against the trainings running at once.
-STOP_GRACE_S = 1.0
 
 
 # --------------------------------------------------------------------------- #
@@ -335,7 +332,7 @@ def logit_curves(y: float) -> dict:
 
 
 # --------------------------------------------------------------------------- #
-# Networks on the digits, trained in a worker thread
+# Networks on the digits, trained in a job process (costlab.web.jobs)
 # --------------------------------------------------------------------------- #
 
 @lru_cache(maxsize=1)
@@ -353,63 +350,34 @@ class _Stop(Exception):
 
 
 class TrainingJob:
-    """One training of two networks on the digits, side by side, in a thread.
+    """One training of two networks on the digits, side by side: the work of a job process.
 
-    The thread puts ``(event, data)`` pairs on ``events``: ``epoch`` for every
-    epoch (0 is the state before training), then one of ``done``, ``stopped``
-    or ``error``. :meth:`stop` ends the training within one gradient step.
+    :meth:`run` (in the process of :class:`costlab.web.jobs.ProcessJob`) puts
+    ``(event, data)`` pairs on ``events``: ``epoch`` for every epoch (0 is the
+    state before training), then one of ``done``, ``stopped`` or ``error``.
+    :meth:`stop` (from another thread) ends the training within one gradient step.
     """
 
-    def __init__(self, params: dict, on_end=None):
-        self.id = uuid.uuid4().hex[:12]
-        #: Held only by the client that started the job: needed to stop it.
-        self.token = secrets.token_urlsafe(24)
+    #: Longest the job may run, in seconds; its process is ended a grace second later (costlab.web.jobs).
+    max_seconds = MAX_TRAINING_SECONDS
+
+    def __init__(self, params: dict):
         self.params = params
         self.events: queue.Queue = queue.Queue()
         self._stop = threading.Event()
-        self._on_end = on_end
-        self._stopped_at: float | None = None
-        self.started = time.monotonic()
-        self.thread = threading.Thread(target=self._run, name=f"costlab-train-{self.id}", daemon=True)
-
-    def start(self) -> "TrainingJob":
-        self.thread.start()
-        return self
 
     def stop(self, reason: str | None = None) -> None:
         if reason is not None and not self._stop.is_set():
             self._reason = reason
-        if self._stopped_at is None:
-            self._stopped_at = time.monotonic()
         self._stop.set()
 
-    def given_up(self) -> str | None:
-        """Why the job is given up (it did not end within STOP_GRACE_S of its stop or time limit), or None.
-
-        Its thread (a daemon) may still run until its next check, or until the
-        process exits; it is no longer waited for nor counted.
-        """
-        now = time.monotonic()
-        if self._stopped_at is not None and now > self._stopped_at + STOP_GRACE_S:
-            return self._reason
-        if now > self.started + MAX_TRAINING_SECONDS + STOP_GRACE_S:
-            return tr("the time limit of two minutes was reached")
-        return None
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
-    def _run(self) -> None:
+    def run(self) -> None:
         try:
             self._train()
         except _Stop:
             self.events.put(("stopped", {"reason": self._reason}))
-        except Exception as e:  # reported to the page, and the worker stays usable
+        except Exception as e:  # reported to the page
             self.events.put(("error", {"error": f"{type(e).__name__}: {e}"}))
-        finally:
-            if self._on_end is not None:
-                self._on_end(self)
 
     _reason = "stopped"
 
@@ -504,30 +472,34 @@ class LayersJob(TrainingJob):
 
 
 class Trainer:
-    """Starts training jobs, at most ``max_jobs`` at once, and finds them by id."""
+    """Starts training jobs, each in its own process, at most ``max_jobs`` at once, and finds them by id.
+
+    A job holds its slot until its process is gone (see :mod:`costlab.web.jobs`).
+    """
 
     def __init__(self, max_jobs: int = 2):
         self.max_jobs = max_jobs
-        self._jobs: dict[str, TrainingJob] = {}
+        self._jobs: dict[str, ProcessJob] = {}
         self._lock = threading.Lock()
 
-    def start(self, params: dict, job_class=TrainingJob) -> TrainingJob:
+    def start(self, params: dict, job_class=TrainingJob) -> ProcessJob:
         with self._lock:
-            for job in [job for job in self._jobs.values() if job.given_up() is not None]:
-                job.stop()
-                del self._jobs[job.id]
             if len(self._jobs) >= self.max_jobs:
                 raise ApiError(f"{len(self._jobs)} trainings are running, the most this server runs at once; "
                                "stop one or wait for it to end", status=429)
-            job = job_class(params, on_end=self._ended)
+            job = ProcessJob(job_class, params, on_end=self._ended)
             self._jobs[job.id] = job
-        return job.start()
+        try:
+            return job.start()
+        except Exception as e:
+            self._ended(job)
+            raise ApiError(f"the training could not start: {type(e).__name__}: {e}", 503) from None
 
-    def _ended(self, job: TrainingJob) -> None:
+    def _ended(self, job: ProcessJob) -> None:
         with self._lock:
             self._jobs.pop(job.id, None)
 
-    def get(self, job_id: str) -> TrainingJob | None:
+    def get(self, job_id: str) -> ProcessJob | None:
         with self._lock:
             return self._jobs.get(job_id)
 
@@ -535,7 +507,7 @@ class Trainer:
         with self._lock:
             return list(self._jobs)
 
-    def jobs(self) -> list[TrainingJob]:
+    def jobs(self) -> list[ProcessJob]:
         with self._lock:
             return list(self._jobs.values())
 

@@ -32,12 +32,18 @@ computations run in their own pool of :data:`NEURON_SLOTS` threads with at
 most :data:`NEURON_QUEUE` waiting (503 at once beyond that), so the page and
 its static files stay fast; at most two trainings run at once (429).
 
+Trainings, layers jobs and playground runs each run in a process of their own
+(:mod:`costlab.web.jobs`): their stop and their time limit are asked for
+first, and a job that has not ended a second later is terminated, then
+killed; it holds its slot until its process is gone, and its stream always
+ends with a final event.
+
 The event loop runs no user work: every request's parameters are checked in
 a pool of :data:`CHECK_SLOTS` threads, where a cost formula is compiled
 under the budget of :mod:`costlab.derive.budget` (at most
 :data:`FORMULA_SECONDS` seconds, in a worker process killed at the bound;
 503 when every formula worker is busy). When the server is asked to stop
-(Ctrl+C, SIGTERM), every training ends with its ``stopped`` event, and every
+(Ctrl+C, SIGTERM), every training ends with its ``stopped`` event (its process ended), and every
 request still waiting for a computation gets a 503 saying why.
 """
 
@@ -259,8 +265,9 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
     ``max_playgrounds``: playground runs at once (each one held while its page is open, even paused).
     ``allowed_hosts``: Host names answered besides :data:`ALLOWED_HOSTS`.
     """
-    from costlab.web import playground
+    from costlab.web import jobs, playground
 
+    jobs.warm_up()  # the fork server imports the training code now, not when the first job starts
     trainer = Trainer(max_trainings)
     playgrounds = Trainer(max_playgrounds)
     pool = ThreadPoolExecutor(NEURON_SLOTS, thread_name_prefix="costlab-neuron")
@@ -367,11 +374,7 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
                 while True:
                     try:
                         kind, data = job.events.get_nowait()
-                    except queue.Empty:
-                        why = job.given_up()
-                        if why is not None:  # the job did not end in time: the stream ends anyway
-                            yield _sse("stopped", {"reason": why})
-                            break
+                    except queue.Empty:  # a final event always comes, at the latest when the process is gone
                         await asyncio.sleep(0.02)
                         continue
                     if kind in ("stopped", "error"):  # the reason, in the page's language
@@ -450,7 +453,9 @@ def background_server(app=None, host: str = "127.0.0.1", port: int = 0, timeout:
     """Serve ``app`` (default: a new :func:`create_app`) with uvicorn in a thread.
 
     Yields the base URL (``http://127.0.0.1:PORT``); the server stops when the
-    block ends. For tests and notebooks; ``costlab serve`` is the command.
+    block ends. For tests and notebooks; ``costlab serve`` is the command. The page's
+    jobs run in child processes (:mod:`costlab.web.jobs`), so a script that calls this
+    does so under ``if __name__ == "__main__":``.
     """
     from costlab.web.server import listening_socket, make_server
 

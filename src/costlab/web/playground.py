@@ -2,8 +2,8 @@
 
 The page sends its settings (:func:`check_playground_params`); a
 :class:`PlaygroundJob` builds the data set and a :class:`costlab.network.Network`,
-and trains it with ``Network.fit`` (costlab's one training loop) in a worker
-thread. After every epoch the ``on_epoch`` callback streams an update: the
+and trains it with ``Network.fit`` (costlab's one training loop) in a job
+process (:mod:`costlab.web.jobs`). After every epoch the ``on_epoch`` callback streams an update: the
 training and test cost and accuracy, the engine's per-layer record (speed of
 learning, saturated and dead fractions) with the text of any
 :class:`costlab.LayerWarning`; and, in at most :data:`PICTURES_PER_S` updates a
@@ -15,8 +15,8 @@ picture of the neuron). The grids come from
 :func:`costlab.engine.feedforward`, the book's forward pass.
 
 Play, pause and one epoch at a time are commands to the running job
-(``POST /api/playground/{id}/control``, with the job's token); a paused job
-waits inside its epoch callback. Everything is bounded: at most
+(``POST /api/playground/{id}/control``, with the job's token), sent through a
+pipe to the job's process; a paused job waits inside its epoch callback. Everything is bounded: at most
 :data:`MAX_POINTS` points, 6 hidden layers of 8 neurons, :data:`MAX_EPOCHS`
 epochs, :data:`MAX_SECONDS` seconds of life and :data:`MAX_IDLE_SECONDS`
 seconds paused; at most two playgrounds run at once.
@@ -309,7 +309,7 @@ def warning_fields(text: str) -> dict:
 # --------------------------------------------------------------------------- #
 
 class PlaygroundJob(TrainingJob):
-    """One playground run: its data, its network, trained epoch by epoch in a thread, paused and resumed.
+    """One playground run: its data, its network, trained epoch by epoch in a job process, paused and resumed.
 
     Events on ``events``: ``data`` once (the points, for the page to draw),
     ``update`` after every epoch (epoch 0 first, before training), then one
@@ -317,15 +317,16 @@ class PlaygroundJob(TrainingJob):
     one epoch, or picks the training point shown in the picture of the neuron.
     """
 
-    def __init__(self, params: dict, on_end=None):
-        super().__init__(params, on_end)
+    max_seconds = MAX_SECONDS
+
+    def __init__(self, params: dict):
+        super().__init__(params)
         self.events = queue.Queue(maxsize=QUEUE_UPDATES)
         self._cv = threading.Condition()
         self._playing = bool(params["autoplay"])
         self._steps = 0
         self._probe = params["probe"]
         self._moved = False
-        self.thread.name = f"costlab-playground-{self.id}"
 
     def control(self, action: str, probe: int | None = None) -> dict:
         """``play``, ``pause``, ``step`` (one epoch, then pause) or ``probe``; returns the state."""
