@@ -368,28 +368,7 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
             with language(lang):
                 return _error(tr_refusal(e.message), e.status)
 
-        async def events():
-            try:
-                yield _sse("start", {"id": job.id, "token": job.token, "params": params})
-                while True:
-                    try:
-                        kind, data = job.events.get_nowait()
-                    except queue.Empty:  # a final event always comes, at the latest when the process is gone
-                        await asyncio.sleep(0.02)
-                        continue
-                    if kind in ("stopped", "error"):  # the reason, in the page's language
-                        with language(lang):
-                            data = {k: tr_refusal(v) if k in ("reason", "error") and isinstance(v, str) else v
-                                    for k, v in data.items()}
-                    yield _sse(kind, data)
-                    if kind in ("done", "stopped", "error"):
-                        break
-            finally:
-                # the client went away (or the training ended): stop the worker
-                job.stop()
-
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return _stream(job, params, lang, poll=0.02)
 
     def token_of(request: Request) -> str:
         return request.headers.get(TOKEN_HEADER, "")
@@ -430,7 +409,8 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
             Route("/api/train", train),
             Route("/api/layers", layers),
             Route("/api/train/{job_id}/stop", stop, methods=["POST"]),
-            *playground.routes(playgrounds, read_json=_read_json, sse=_sse, error=_error, token_header=TOKEN_HEADER,
+            *playground.routes(playgrounds, read_json=_read_json, error=_error, token_header=TOKEN_HEADER,
+                               stream=lambda request, job, params: _stream(job, params, _language(request), poll=0.005),
                                 check_params=check_params),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
@@ -446,6 +426,37 @@ def create_app(*, max_trainings: int = 2, max_playgrounds: int = 2, allowed_host
 def _sse(event: str, data) -> str:
     """One server-sent event: its name and one line of JSON."""
     return f"event: {event}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
+
+
+def _stream(job, params: dict, lang: str, *, poll: float) -> StreamingResponse:
+    """The job's server-sent events: ``start`` (its id, token and ``params``), then each event it sends.
+
+    The stream ends with the job's final ``done``, ``stopped`` or ``error``
+    (whose reason is given in the page's language ``lang``); a final event
+    always comes, at the latest when the job's process is gone. The job is
+    stopped when the client goes away.
+    """
+    async def events():
+        try:
+            yield _sse("start", {"id": job.id, "token": job.token, "params": params})
+            while True:
+                try:
+                    kind, data = job.events.get_nowait()
+                except queue.Empty:
+                    await asyncio.sleep(poll)
+                    continue
+                if kind in ("stopped", "error"):  # the reason, in the page's language
+                    with language(lang):
+                        data = {k: tr_refusal(v) if k in ("reason", "error") and isinstance(v, str) else v
+                                for k, v in data.items()}
+                yield _sse(kind, data)
+                if kind in ("done", "stopped", "error"):
+                    break
+        finally:
+            job.stop()
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @contextmanager

@@ -24,7 +24,6 @@ seconds paused; at most two playgrounds run at once.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hmac
 import math
@@ -516,11 +515,12 @@ class PlaygroundJob(TrainingJob):
 # The routes
 # --------------------------------------------------------------------------- #
 
-def routes(trainer: Trainer, *, read_json, sse, error, token_header: str, check_params):
+def routes(trainer: Trainer, *, read_json, error, token_header: str, check_params, stream):
     """The playground's routes for :func:`costlab.web.app.create_app`, on their own ``trainer``.
 
     ``check_params(check, raw)`` is the page's checker: it runs ``check(raw)`` off the event loop,
-    with a cost formula compiled under the page's formula budget.
+    with a cost formula compiled under the page's formula budget; ``stream(request, job, params)`` answers
+    the job's server-sent events.
 
     ``POST /api/playground`` (a JSON object of settings) answers server-sent
     events; ``POST /api/playground/check`` (``{"csv": text}``) checks a CSV file
@@ -529,7 +529,7 @@ def routes(trainer: Trainer, *, read_json, sse, error, token_header: str, check_
     "stop" | "probe", "probe": i}``, header X-Costlab-Token) steers the run.
     """
     from starlette.requests import Request
-    from starlette.responses import JSONResponse, StreamingResponse
+    from starlette.responses import JSONResponse
     from starlette.routing import Route
 
     async def start(request: Request):
@@ -544,24 +544,7 @@ def routes(trainer: Trainer, *, read_json, sse, error, token_header: str, check_
         except ApiError as e:
             return error(e.message, e.status)
 
-        async def events():
-            shown = {k: v for k, v in params.items() if k != "csv"}
-            try:
-                yield sse("start", {"id": job.id, "token": job.token, "params": shown})
-                while True:
-                    try:
-                        kind, data = job.events.get_nowait()
-                    except queue.Empty:
-                        await asyncio.sleep(0.005)
-                        continue
-                    yield sse(kind, data)
-                    if kind in ("done", "stopped", "error"):
-                        break
-            finally:
-                job.stop()
-
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return stream(request, job, {k: v for k, v in params.items() if k != "csv"})
 
     async def control(request: Request):
         job = trainer.get(request.path_params["job_id"])
