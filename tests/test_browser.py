@@ -444,6 +444,13 @@ def wait_for_epoch(page, epoch, timeout=30000):
                     f"epoch {page.inner_text('[data-testid=pg-epoch]')!r}")
 
 
+def wait_for_done(page, word="done", timeout=30000):
+    """Wait until the run's final event has come: the status line says ``word`` (the last epoch's
+    figures can arrive before it)."""
+    page.wait_for_function(f"() => document.querySelector('#pg-status').textContent.includes({word!r})",
+                           timeout=timeout)
+
+
 def test_playground_learns_xor_from_a_shared_link(laptop, server):
     page = laptop.page
     page.goto(f"{server}/?tab=playground&data=xor&hidden=4&act=tanh&cost=cross-entropy&eta=0.1&seed=0"
@@ -526,6 +533,7 @@ def test_a_bad_csv_gets_its_message_and_nothing_else_changes(laptop, server):
     page = laptop.page
     page.goto(f"{server}/?tab=playground&data=gauss&epochs=3&pace=0&autoplay=1")
     wait_for_epoch(page, 3)
+    wait_for_done(page)
     before = page.evaluate("JSON.stringify(costlabPlayground.data)")
     page.select_option("#pg-data", "csv")
     page.set_input_files("#pg-csv", files=[{"name": "mine.csv", "mimeType": "text/csv",
@@ -550,6 +558,7 @@ def test_the_chinese_playground_has_no_english_words(browser, server):
     page.goto(f"{server}/?tab=playground&lang=zh&data=xor&n=120&noise=10&hidden=3&act=sigmoid&init=large"
               "&cost=quadratic&features=x1sq,x2sq,x1x2&seed=3&eta=0.3&epochs=5&pace=0&autoplay=1")
     wait_for_epoch(page, 5)
+    wait_for_done(page, "完成")
     page.wait_for_function("() => document.querySelector('#pg-warnings li')", timeout=5000)  # said in Chinese
     text = page.inner_text("#view-playground") + " " + page.inner_text("nav.tabs")
     words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - LATIN_ALLOWED
@@ -569,6 +578,7 @@ def test_screenshots_of_the_playground(browser, server):
             page = browser.new_page(viewport=viewport, **extra)
             page.goto(f"{link}&lang={lang}")
             wait_for_epoch(page, 150)
+            wait_for_done(page, "done" if lang == "en" else "完成")
             page.wait_for_timeout(200)
             assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
             if name == "phone":  # the result first: the boundary on the first screen, the controls after it
