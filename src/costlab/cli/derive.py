@@ -6,10 +6,6 @@ SymPy is imported only when a derivation runs (inside the commands below), so
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
-
 import click
 
 from costlab.cli._common import Command, CommandFailed, Group, InputError, Number
@@ -43,27 +39,6 @@ def _time_limit_option(f):
                         metavar="SECONDS", help="Give up a derivation that takes longer than this.")(f)
 
 
-class _TimeUp(BaseException):
-    """Raised by the alarm; a BaseException, so that no ``except Exception`` in SymPy swallows it."""
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float):
-    """Raise _TimeUp after ``seconds`` of wall time (main thread on POSIX; else no limit)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise _TimeUp
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _settings(ctx, fmt, as_json):
@@ -92,12 +67,12 @@ def _emit(command, *, fmt, as_json, header, time_limit, cost=None, activation=No
     gave_up = CommandFailed(f"gave up after {time_limit:g} s: SymPy found no answer in time "
                             "(try a simpler formula, or a larger --time-limit)")
     try:
-        if user_formula:
-            with budget.limits(seconds=time_limit):
+        with budget.limits(seconds=time_limit):
+            if user_formula:
                 text = budget.run("derive", request)
-        else:
-            with _deadline(time_limit):
-                text = render(request)
+            else:  # the built-ins, in this process under the same time limit
+                with budget.timer():
+                    text = render(request)
     except budget.FormulaTooCostly as e:
         raise (gave_up if e.limit == "time" else CommandFailed(str(e))) from None
     except budget.SymPyFailed as e:
@@ -106,8 +81,6 @@ def _emit(command, *, fmt, as_json, header, time_limit, cost=None, activation=No
         raise InputError(str(e)) from None
     except NoClosedForm as e:
         raise CommandFailed(str(e)) from None
-    except _TimeUp:
-        raise gave_up from None
     click.echo(text, nl=False)
 
 
