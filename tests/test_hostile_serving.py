@@ -10,6 +10,7 @@ request loop is bounded in count and time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -31,12 +32,13 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 
 
-@pytest.fixture()
-def server():
+@contextlib.contextmanager
+def serving(**env):
+    """``costlab serve`` on 127.0.0.1 in a child of at most 3 GiB with ``env`` added: (process, base URL);
+    killed by its PID at the end."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "costlab", "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, preexec_fn=_limit_memory,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "COSTLAB_FORMULA_SECONDS": "1"},
+        text=True, preexec_fn=_limit_memory, env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
     )
     try:
         url = proc.stdout.readline().split()[2].rstrip("/")
@@ -48,6 +50,12 @@ def server():
         proc.wait(10)
         proc.stdout.close()
         proc.stderr.close()
+
+
+@pytest.fixture()
+def server():
+    with serving(COSTLAB_FORMULA_SECONDS="1") as running:
+        yield running
 
 
 def _timed(method, url, **kw):
@@ -176,12 +184,7 @@ def _gone(pid: int) -> bool:
 
 def test_a_job_that_ignores_its_stop_is_killed_with_its_process():
     """COSTLAB_TEST_DEAF_JOBS=1 (a test hook) makes job processes ignore their stop, like work that never checks."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "costlab", "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, preexec_fn=_limit_memory, env={**os.environ, "PYTHONUNBUFFERED": "1", "COSTLAB_TEST_DEAF_JOBS": "1"},
-    )
-    try:
-        url = proc.stdout.readline().split()[2].rstrip("/")
+    with serving(COSTLAB_TEST_DEAF_JOBS="1") as (proc, url):
         params = {"epochs": 60, "pace": 0, "batch_size": 1, "hidden": 60}
         with httpx.stream("GET", f"{url}/api/train", params=params, timeout=30) as r:
             chunks = r.iter_text()
@@ -222,9 +225,3 @@ def test_a_job_that_ignores_its_stop_is_killed_with_its_process():
         proc.wait(5)
         stderr = proc.stderr.read()
         assert "Traceback" not in stderr, stderr
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        proc.stdout.close()
-        proc.stderr.close()
