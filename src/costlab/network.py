@@ -377,19 +377,16 @@ class Network:
             Training inputs, one sample per row (uint8 rows are images, scaled
             from [0, 255] to [0, 1] a batch at a time).
         y : ndarray, shape (n,) or (n, sizes[-1])
-            Integer class labels, or target outputs. A 0/1 indicator matrix
-            with a row whose sum is not 1 (more than one output) is multi-label:
-            the recorded accuracy (training and evaluation data) is then the
-            subset accuracy, a_j > 0.5 against y_j for every output j
-            (scikit-learn's ``accuracy_score``), instead of the argmax's.
+            Integer class labels, or target outputs; for a multi-label 0/1
+            indicator matrix the recorded accuracy is the subset accuracy
+            (:func:`costlab.fast.is_multilabel`).
 {training_parameters}
 
         Returns
         -------
         History
-            Entry 0 is the state before training; one more entry per epoch.
-            ``config["monitor"]`` says how the training figures were taken,
-            ``config["path"]`` which path trained (:func:`costlab.fast.path_for`).
+            Entry 0 is the state before training, then one per epoch; ``config["monitor"]`` says how
+            the figures were taken, ``config["path"]`` which path trained (:func:`costlab.fast.path_for`).
 
         Raises
         ------

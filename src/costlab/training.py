@@ -562,12 +562,10 @@ def train(
     (checked by :func:`as_sample_weight`) makes every step the weighted mean
     over its mini-batch (scikit-learn's MLP normalisation, see
     :mod:`costlab.engine`) and the recorded training cost and accuracy
-    weighted means (the L2 term keeps n). The recorded accuracy (training
-    and evaluation data) is the subset accuracy, every output right
-    (a_j > 0.5 against y_j), when Y is a multi-label indicator matrix
-    (:func:`costlab.fast.is_multilabel`: more than one output, only 0 and 1,
-    some row sum not 1); else the argmax's. ``history.config["path"]`` names
-    the path that trained (:func:`costlab.fast.path_for`).
+    weighted means (the L2 term keeps n). The recorded accuracy is the
+    subset accuracy for a multi-label Y (:func:`costlab.fast.is_multilabel`),
+    else the argmax's. ``history.config["path"]`` names the path that trained
+    (:func:`costlab.fast.path_for`).
     """
     args = _check_arguments(members, X, epochs=epochs, batch_size=batch_size, eta=eta, lmbda=lmbda, mu=mu,
                             shuffle=shuffle, monitor=monitor, on_diverge=on_diverge, layers=layers, finite_X=finite_X)
