@@ -812,36 +812,24 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
     type) are converted a batch at a time.
     """
     dt = wb[0].dtype
-    sizes = [wb[0].shape[1] - 1] + [w.shape[0] for w in wb]
-    acts = tuple(np.empty((m, size), dtype=dt) for size in sizes)
-    deltas = tuple(np.empty((m, size), dtype=dt) for size in sizes[1:])
     X = np.ascontiguousarray(X)
-    stats = np.zeros(3 if keep else 0)
-    L = len(wb)
+    stats = np.zeros(3) if keep else None
     slowed = np.zeros(1, dtype=np.int64)
-    if layers is None:
-        kinds, limits = np.zeros(0, dtype=np.int64), np.zeros(0)
-        sum_b = tuple(np.zeros(0) for _ in range(L))
-        saturated = tuple(np.zeros(0, dtype=np.int64) for _ in range(L))
-        alive = tuple(np.zeros(0, dtype=bool) for _ in range(L))
-    else:  # what the record counts in each layer, as it counts it on the NumPy path
-        kinds = np.array([ACTIVATION_CODES[parts[0][0].name] if parts else
-                          ACTIVATION_CODES["relu"] if relu else -1
-                          for parts, relu in zip(layers.parts, layers.relu)], dtype=np.int64)
-        limits = np.array([SATURATED_BELOW * _PRIME_MAX[parts[0][0].name] if parts else 0.0 for parts in layers.parts])
-        sum_b = tuple(b[member] for b in layers.sum_b)
-        saturated = tuple(np.zeros(0, dtype=np.int64) if c is None else c[member] for c in layers.saturated_count)
-        alive = tuple(np.zeros(0, dtype=bool) if a is None else a[member] for a in layers.alive)
+    counts = {}
+    if layers is not None:  # what the record counts in each layer, as it counts it on the NumPy path
+        counts = dict(
+            kinds=np.array([ACTIVATION_CODES[parts[0][0].name] if parts else ACTIVATION_CODES["relu"] if relu else -1
+                            for parts, relu in zip(layers.parts, layers.relu)], dtype=np.int64),
+            limits=np.array([SATURATED_BELOW * _PRIME_MAX[parts[0][0].name] if parts else 0.0 for parts in layers.parts]),
+            sum_b=[b[member] for b in layers.sum_b],
+            saturated=[None if c is None else c[member] for c in layers.saturated_count],
+            alive=[None if a is None else a[member] for a in layers.alive], slowed=slowed)
     kernels.train_epoch(
-        tuple(wb), tuple(wb if velocities is None else velocities), acts, deltas, np.empty((m, sizes[-1]), dtype=dt),
-        X, X if X.dtype == dt else acts[0], X.dtype == dt, np.ascontiguousarray(Y, dtype=dt),
+        list(wb), None if velocities is None else list(velocities), X, np.ascontiguousarray(Y, dtype=dt),
         np.ascontiguousarray(order, dtype=np.int64),
-        _NO_WEIGHTS[dt] if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dt), m,
-        dt.type(eta), dt.type(decay), dt.type(mu),
-        dt.type(1.0 / 255.0) if X.dtype == np.uint8 else dt.type(1.0),
-        ACTIVATION_CODES[hidden.name], ACTIVATION_CODES[out.name], COST_CODES[cost.name],
-        stats, seen, kinds, limits, sum_b, saturated, alive, slowed,
-    )
+        None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dt), m,
+        float(eta), float(decay), float(mu), 1.0 / 255.0 if X.dtype == np.uint8 else 1.0,
+        ACTIVATION_CODES[hidden.name], ACTIVATION_CODES[out.name], COST_CODES[cost.name], stats, seen, **counts)
     if layers is not None:
         layers.slowed_count[member] += slowed[0]
     return stats
@@ -852,10 +840,6 @@ def _count_rows(layers, order, sample_weight):
     layers.n += order.shape[-1]
     if sample_weight is not None:
         layers.weight = (layers.weight or 0.0) + float(np.sum(sample_weight))
-
-
-#: The kernel's sample weights when there are none: an empty array of each type.
-_NO_WEIGHTS = {np.dtype(np.float64): np.zeros(0), np.dtype(np.float32): np.zeros(0, dtype=np.float32)}
 
 
 def _steps(step, batches):

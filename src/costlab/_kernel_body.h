@@ -1,0 +1,455 @@
+/* One epoch of mini-batch gradient descent for one network, in the number type T.
+ *
+ * Included by _kernel.c once per number type (T = double, float) and processor
+ * level; NAME(x) gives each copy its own names. See _kernel.c for the layout.
+ */
+
+#define VL ((int64_t)(VBYTES / sizeof(T)))
+#define PANEL (4 * VL)  /* columns of w.T stored together: (n_in + 1) x PANEL, row by row */
+typedef T NAME(vec) __attribute__((vector_size(VBYTES)));
+#define V NAME(vec)
+#define LOADV(p) (*(const V *)(p))
+#define STOREV(p, x) (*(V *)(p) = (x))
+
+/* a = sigma(z) over n values (the elementwise activations). */
+static void NAME(activate)(T *a, const T *z, int64_t n, int code) {
+    for (int64_t k = 0; k < n; k++) {
+        T v = z[k];
+        if (code == SIGMOID) {  /* as scipy's expit: e = exp(-|z|) never overflows */
+            T e = EXP(-ABS(v));
+            a[k] = (v >= 0 ? (T)1 : e) / ((T)1 + e);
+        } else if (code == TANH) {
+            a[k] = TANHF(v);
+        } else if (code == RELU) {
+            a[k] = v > 0 ? v : (T)0;
+        } else {
+            a[k] = v;
+        }
+    }
+}
+
+/* sigma'(z) written from a = sigma(z). */
+static inline T NAME(prime)(T a, int code) {
+    if (code == SIGMOID) return a * ((T)1 - a);
+    if (code == TANH) return (T)1 - a * a;
+    if (code == RELU) return a > 0 ? (T)1 : (T)0;
+    return (T)1;
+}
+
+/* z_i = b + sum_c x_i[c] wT[c] for the rows x_i of a tile of MR rows, JV vectors of z from j. */
+#define FORWARD_TILE(MR, JV)                                                                       \
+    static inline __attribute__((always_inline)) void NAME(forward_##MR##_##JV)(                   \
+        const T *const *x, const T *wp, int64_t W, int64_t n_in, T *z, int64_t ldz, int64_t j) {   \
+        V acc[MR][JV];                                                                             \
+        _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) {                                     \
+            V b = LOADV(wp + n_in * W + v * VL);                                                   \
+            _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) acc[r][v] = b;                    \
+        }                                                                                          \
+        for (int64_t c = 0; c < n_in; c++) {                                                       \
+            const T *w = wp + c * W;                                                               \
+            V wv[JV];                                                                              \
+            _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) wv[v] = LOADV(w + v * VL);        \
+            _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {                                 \
+                T s = x[r][c];                                                                     \
+                _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) acc[r][v] += s * wv[v];       \
+            }                                                                                      \
+        }                                                                                          \
+        _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++)                                       \
+            _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) STOREV(z + r * ldz + j + v * VL, acc[r][v]); \
+    }
+FORWARD_TILE(5, 4)
+FORWARD_TILE(5, 3)
+FORWARD_TILE(5, 2)
+FORWARD_TILE(5, 1)
+FORWARD_TILE(1, 4)
+FORWARD_TILE(1, 3)
+FORWARD_TILE(1, 2)
+FORWARD_TILE(1, 1)
+
+/* z = [x | 1] [w | b].T for mb rows x (pointers), wT the layer's (n_in + 1) x P transpose. */
+static void NAME(forward)(const T *const *x, int64_t mb, const T *wT, int64_t P, int64_t n_in, T *z) {
+    /* a panel of w.T at a time, through every row of the batch, while it is in the cache */
+    for (int64_t j = 0; j < P; j += PANEL) {
+        const T *wp = wT + (n_in + 1) * j;
+        int64_t W = P - j < PANEL ? P - j : PANEL, JV = W / VL, i = 0;
+        for (; i + 5 <= mb; i += 5) {
+            if (JV == 4) NAME(forward_5_4)(x + i, wp, W, n_in, z + i * P, P, j);
+            else if (JV == 3) NAME(forward_5_3)(x + i, wp, W, n_in, z + i * P, P, j);
+            else if (JV == 2) NAME(forward_5_2)(x + i, wp, W, n_in, z + i * P, P, j);
+            else NAME(forward_5_1)(x + i, wp, W, n_in, z + i * P, P, j);
+        }
+        for (; i < mb; i++) {
+            if (JV == 4) NAME(forward_1_4)(x + i, wp, W, n_in, z + i * P, P, j);
+            else if (JV == 3) NAME(forward_1_3)(x + i, wp, W, n_in, z + i * P, P, j);
+            else if (JV == 2) NAME(forward_1_2)(x + i, wp, W, n_in, z + i * P, P, j);
+            else NAME(forward_1_1)(x + i, wp, W, n_in, z + i * P, P, j);
+        }
+    }
+}
+
+/* Rows c..c+CR of wT (JV vectors from j), all weights (c + CR <= n_in): u -> s u - sum_i x_i[c] d_i, where
+ * u is w (s = decay) or, with momentum, v (s = mu), then w -> decay w + v. */
+#define UPDATE_TILE(CR, JV)                                                                          \
+    static inline __attribute__((always_inline)) void NAME(update_##CR##_##JV)(                      \
+        T *wp, T *vp, const T *const *x, const T *d, int64_t mb, int64_t P, int64_t W, int64_t c,    \
+        int64_t j, T decay, T mu) {                                                                  \
+        V acc[CR][JV];                                                                               \
+        T *u = (mu > 0 ? vp : wp) + c * W;                                                           \
+        T s = mu > 0 ? mu : decay;                                                                   \
+        _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++)                                         \
+            _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++)                                     \
+                acc[r][v] = s * LOADV(u + r * W + v * VL);                                           \
+        for (int64_t i = 0; i < mb; i++) {                                                           \
+            V dv[JV];                                                                                \
+            const T *xi = x[i] + c;                                                                  \
+            _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) dv[v] = LOADV(d + i * P + j + v * VL); \
+            _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++) {                                   \
+                T t = xi[r];                                                                         \
+                _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) acc[r][v] -= t * dv[v];         \
+            }                                                                                        \
+        }                                                                                            \
+        _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++)                                         \
+            _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) STOREV(u + r * W + v * VL, acc[r][v]); \
+        if (mu > 0)                                                                                  \
+            _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++) {                                   \
+                T *w = wp + (c + r) * W;                                                             \
+                _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++)                                 \
+                    STOREV(w + v * VL, decay * LOADV(w + v * VL) + acc[r][v]);                       \
+            }                                                                                        \
+    }
+UPDATE_TILE(4, 4)
+UPDATE_TILE(4, 3)
+UPDATE_TILE(4, 2)
+UPDATE_TILE(4, 1)
+UPDATE_TILE(1, 4)
+UPDATE_TILE(1, 3)
+UPDATE_TILE(1, 2)
+UPDATE_TILE(1, 1)
+
+/* [w | b] -> [decay w | b] - d.T [x | 1] (with momentum mu: through v), in the transposed layout. */
+static void NAME(update)(T *wT, T *vT, const T *const *x, const T *d, int64_t mb, int64_t P, int64_t n_in,
+                         T decay, T mu, const Ahead *ahead) {
+    size_t fetched = 0;
+    /* a panel of w.T at a time, every row of it, while those columns of d are in the cache */
+    for (int64_t j = 0; j < P; j += PANEL) {
+        T *wp = wT + (n_in + 1) * j, *vp = vT ? vT + (n_in + 1) * j : NULL;
+        int64_t W = P - j < PANEL ? P - j : PANEL, JV = W / VL, c = 0;
+        for (; c + 4 <= n_in; c += 4) {
+            if (ahead && j == 0)  /* the next batch's rows, a cache line at a time, as this one's are used */
+                for (size_t upto = (size_t)(c + 4) * ahead->row_bytes / n_in; fetched < upto; fetched += 64)
+                    for (int64_t i = 0; i < ahead->count; i++) PREFETCH(ahead->rows[i] + fetched);
+            if (JV == 4) NAME(update_4_4)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+            else if (JV == 3) NAME(update_4_3)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+            else if (JV == 2) NAME(update_4_2)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+            else NAME(update_4_1)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+        }
+        for (; c < n_in; c++) {
+            if (JV == 4) NAME(update_1_4)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+            else if (JV == 3) NAME(update_1_3)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+            else if (JV == 2) NAME(update_1_2)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+            else NAME(update_1_1)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+        }
+        /* the bias: b -> b - sum_i d_i, or v -> mu v - sum_i d_i, b -> b + v */
+        T *b = (mu > 0 ? vp : wp) + n_in * W;
+        for (int64_t v = 0; v < W; v += VL) {
+            V acc = (mu > 0 ? mu : (T)1) * LOADV(b + v);
+            for (int64_t i = 0; i < mb; i++) acc -= LOADV(d + i * P + j + v);
+            STOREV(b + v, acc);
+            if (mu > 0) STOREV(wp + n_in * W + v, LOADV(wp + n_in * W + v) + acc);
+        }
+    }
+}
+
+/* below_i[c] = (sum_j d_i[j] w[j, c]) sigma'(z_i[c]), from a = sigma(z) of the layer below. */
+static void NAME(backward)(T *below, int64_t Pb, const T *d, const T *wT, int64_t P, int64_t n_in,
+                           const T *a, int64_t mb, int code) {
+    for (int64_t i = 0; i < mb; i++) {
+        const T *di = d + i * P;
+        for (int64_t c = 0; c < n_in; c++) {
+            V acc = {0};
+            for (int64_t j = 0; j < P; j += PANEL) {
+                int64_t W = P - j < PANEL ? P - j : PANEL;
+                const T *w = wT + (n_in + 1) * j + c * W;
+                for (int64_t v = 0; v < W; v += VL) acc += LOADV(di + j + v) * LOADV(w + v);
+            }
+            T s = 0;
+            for (int64_t q = 0; q < VL; q++) s += acc[q];
+            below[i * Pb + c] = s * NAME(prime)(a[i * Pb + c], code);
+        }
+    }
+}
+
+/* Row i: d_i = scale dC/dz^L; returns C_x (from z where a stable form exists) when keep, else 0. */
+static double NAME(output_error)(const T *z, const T *a, const T *y, T *d, int64_t k, T scale, int output,
+                                 int cost, int keep) {
+    double C = 0;
+    if (cost == CROSS_ENTROPY) {  /* sigmoid output: delta = a - y */
+        for (int64_t j = 0; j < k; j++) d[j] = scale * (a[j] - y[j]);
+        if (keep)
+            for (int64_t j = 0; j < k; j++) {
+                double v = z[j], t = y[j];
+                C += t * fmax(-v, 0.0) + (1.0 - t) * fmax(v, 0.0) + log1p(exp(-fabs(v)));
+            }
+        return C;
+    }
+    if (cost == LOG_LIKELIHOOD) {  /* softmax output: delta = a sum(y) - y */
+        double top = z[0], rest = 0, ysum = 0, ys = 0;
+        int64_t arg = 0;
+        for (int64_t j = 1; j < k; j++)
+            if (z[j] > top) top = z[j], arg = j;
+        for (int64_t j = 0; j < k; j++) {
+            if (keep && j != arg) rest += exp((double)z[j] - top);
+            ysum += y[j];
+            ys += y[j] * ((double)z[j] - top);
+        }
+        for (int64_t j = 0; j < k; j++) d[j] = scale * (a[j] * (T)ysum - y[j]);
+        return ysum * log1p(rest) - ys;
+    }
+    if (output == SOFTMAX) {  /* quadratic cost of a softmax output */
+        T ag = 0;
+        for (int64_t j = 0; j < k; j++) ag += a[j] * (a[j] - y[j]);
+        for (int64_t j = 0; j < k; j++) {
+            T g = a[j] - y[j];
+            C += 0.5 * (double)g * g;
+            d[j] = scale * a[j] * (g - ag);
+        }
+        return C;
+    }
+    for (int64_t j = 0; j < k; j++) {  /* quadratic: delta = (a - y) sigma'(z) */
+        T g = a[j] - y[j];
+        C += 0.5 * (double)g * g;
+        d[j] = scale * g * NAME(prime)(a[j], output);
+    }
+    return C;
+}
+
+/* a = softmax(z) per row, or the elementwise activation. */
+static void NAME(activate_rows)(T *a, const T *z, int64_t mb, int64_t n, int64_t P, int code) {
+    for (int64_t i = 0; i < mb; i++) {
+        const T *zi = z + i * P;
+        T *ai = a + i * P;
+        if (code != SOFTMAX) {
+            NAME(activate)(ai, zi, n, code);
+            continue;
+        }
+        T top = zi[0], total = 0;
+        for (int64_t j = 1; j < n; j++) top = zi[j] > top ? zi[j] : top;
+        for (int64_t j = 0; j < n; j++) total += (ai[j] = EXP(zi[j] - top));
+        for (int64_t j = 0; j < n; j++) ai[j] /= total;
+    }
+}
+
+/* Whether row i's output a is right: a > 1/2 as y > 1/2 for one output, else argmax a = argmax y. */
+static int NAME(right)(const T *a, const T *y, int64_t k) {
+    if (k == 1) return (a[0] > (T)0.5) == (y[0] > (T)0.5);
+    int64_t arg_a = 0, arg_y = 0;
+    for (int64_t j = 1; j < k; j++) {
+        if (a[j] > a[arg_a]) arg_a = j;
+        if (y[j] > y[arg_y]) arg_y = j;
+    }
+    return arg_a == arg_y;
+}
+
+/* The per-layer counts of a batch's forward pass (see costlab_train_epoch in _kernel.c). */
+static void NAME(count_layers)(const Epoch *e, T *const *acts, const int64_t *P, const T *Y, const int64_t *rows,
+                               int64_t mb) {
+    int64_t L = e->L, k = e->sizes[L];
+    for (int64_t l = 0; l < L; l++) {
+        const T *a = acts[l + 1];
+        int64_t n = e->sizes[l + 1], kind = e->kinds[l];
+        if (kind == RELU) {
+            for (int64_t i = 0; i < mb; i++)
+                for (int64_t j = 0; j < n; j++)
+                    if (a[i * P[l + 1] + j] > 0) e->alive[l][j] = 1;
+        } else if (kind >= 0) {
+            for (int64_t i = 0; i < mb; i++) {
+                const T *y = Y + rows[i] * k;
+                for (int64_t j = 0; j < n; j++) {
+                    T v = a[i * P[l + 1] + j];
+                    if (NAME(prime)(v, (int)kind) < e->limits[l]) {
+                        e->saturated[l][j] += 1;
+                        if (l == L - 1 && ABS(v - y[j]) > (T)0.5) e->slowed[0] += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* [w | b] (n_out x (n_in + 1)) to its transpose wT ((n_in + 1) x P), or back. */
+static void NAME(transpose)(T *wb, T *wT, int64_t n_out, int64_t n_in, int64_t P, int back) {
+    for (int64_t j = 0; j < n_out; j++) {
+        int64_t j0 = j / PANEL * PANEL, W = P - j0 < PANEL ? P - j0 : PANEL;
+        for (int64_t c = 0; c <= n_in; c++) {
+            T *t = wT + (n_in + 1) * j0 + c * W + (j - j0);
+            if (back) wb[j * (n_in + 1) + c] = *t;
+            else *t = wb[j * (n_in + 1) + c];
+        }
+    }
+}
+
+/* The first layer's input rows of a batch: X's own rows where it has type T, else converted into a0. */
+static void NAME(input_rows)(const Epoch *e, const int64_t *rows, int64_t mb, T *a0, const T **x) {
+    int64_t n0 = e->sizes[0];
+    for (int64_t i = 0; i < mb; i++) {
+        int64_t r = rows[i];
+        T *out = a0 + i * n0;
+        if (e->x_kind == X_SAME) {
+            x[i] = (const T *)e->X + r * n0;
+            continue;
+        }
+        if (e->x_kind == X_BYTES) {
+            const uint8_t *src = (const uint8_t *)e->X + r * n0;
+            for (int64_t c = 0; c < n0; c++) out[c] = (T)src[c] * (T)e->to_float;
+        } else if (e->x_kind == X_FLOAT32) {
+            const float *src = (const float *)e->X + r * n0;
+            for (int64_t c = 0; c < n0; c++) out[c] = (T)src[c];
+        } else {
+            const double *src = (const double *)e->X + r * n0;
+            for (int64_t c = 0; c < n0; c++) out[c] = (T)src[c];
+        }
+        x[i] = out;
+    }
+}
+
+/* The output error of a batch into d, and its running record (sum C_x, right answers, the first batch's mean). */
+static void NAME(output_batch)(const Epoch *e, const T *zL, const T *aL, T *dL, int64_t PL, const int64_t *rows,
+                               int64_t mb, int first) {
+    int64_t k = e->sizes[e->L];
+    const T *Y = (const T *)e->Y, *sw = (const T *)e->sw;
+    int keep = e->record != NULL;
+    double total_w = 0, sum = 0;
+    if (sw)
+        for (int64_t i = 0; i < mb; i++) total_w += sw[rows[i]];
+    for (int64_t i = 0; i < mb; i++) {
+        const T *y = Y + rows[i] * k;
+        double w_x = sw ? (double)sw[rows[i]] : 1.0;
+        T scale = sw ? (T)(total_w != 0 ? e->eta * w_x / total_w : 0.0) : (T)(e->eta / (double)mb);
+        double C = NAME(output_error)(zL + i * PL, aL + i * PL, y, dL + i * PL, k, scale, e->output, e->cost, keep);
+        if (!keep) continue;
+        C *= w_x;
+        e->record[0] += C;
+        sum += C;
+        if (NAME(right)(aL + i * PL, y, k)) e->record[1] += w_x;
+    }
+    if (keep && first) e->record[2] = sw ? (total_w != 0 ? sum / total_w : NAN) : sum / (double)mb;
+}
+
+/* sum_x dC/dz^l into sum_b[l] for every layer, from d^l = (eta / m) dC/dz^l (or eta w_x / sum_x w_x). */
+static void NAME(sum_deltas)(const Epoch *e, T *const *deltas, const int64_t *P, const int64_t *rows, int64_t mb) {
+    double total = (double)mb;
+    if (e->sw) {
+        total = 0;
+        for (int64_t i = 0; i < mb; i++) total += ((const T *)e->sw)[rows[i]];
+    }
+    double unscale = total / e->eta;
+    for (int64_t l = 0; l < e->L; l++) {
+        double *sum_b = e->sum_b[l];
+        for (int64_t i = 0; i < mb; i++)
+            for (int64_t j = 0; j < e->sizes[l + 1]; j++) sum_b[j] += (double)deltas[l][i * P[l + 1] + j] * unscale;
+    }
+}
+
+/* Whether the first layer's z of a batch is finite (a NaN or infinity in X gives one that is not). */
+static int NAME(finite)(const T *z, int64_t mb, int64_t n, int64_t P) {
+    double total = 0;
+    for (int64_t i = 0; i < mb; i++)
+        for (int64_t j = 0; j < n; j++) total += z[i * P + j];
+    return isfinite(total);
+}
+
+/* One mini-batch step: forward pass, counts, output error and record, back-propagation with updates. */
+static void NAME(step)(const Epoch *e, T **wT, T **vT, T **acts, T **deltas, const int64_t *P, const T **x,
+                       const T **xs, const int64_t *rows, int64_t mb, int first, const Ahead *ahead) {
+    int64_t L = e->L;
+    for (int64_t i = 0; i < ahead->count; i++) {  /* the next batch's targets and weights */
+        PREFETCH((const T *)e->Y + ahead->order[i] * e->sizes[L]);
+        if (e->sw) PREFETCH((const T *)e->sw + ahead->order[i]);
+    }
+    for (int64_t l = 0; l < L; l++) {
+        const T *const *in = x;
+        if (l > 0) {
+            for (int64_t i = 0; i < mb; i++) xs[i] = acts[l] + i * P[l];
+            in = xs;
+        }
+        T *z = l == L - 1 ? deltas[L] : acts[l + 1];  /* deltas[L]: the output layer's z */
+        NAME(forward)(in, mb, wT[l], P[l + 1], e->sizes[l], z);
+        if (l == 0 && e->seen[0] && !NAME(finite)(z, mb, e->sizes[1], P[1])) e->seen[0] = 0;
+        NAME(activate_rows)(acts[l + 1], z, mb, e->sizes[l + 1], P[l + 1], l < L - 1 ? e->hidden : e->output);
+    }
+    if (e->kinds) NAME(count_layers)(e, acts, P, (const T *)e->Y, rows, mb);
+    NAME(output_batch)(e, deltas[L], acts[L], deltas[L - 1], P[L], rows, mb, first);
+    for (int64_t l = L - 1; l >= 0; l--) {
+        if (l > 0) {
+            NAME(backward)(deltas[l - 1], P[l], deltas[l], wT[l], P[l + 1], e->sizes[l], acts[l], mb, e->hidden);
+            for (int64_t i = 0; i < mb; i++) xs[i] = acts[l] + i * P[l];
+        }
+        NAME(update)(wT[l], vT[l], l > 0 ? xs : x, deltas[l], mb, P[l + 1], e->sizes[l], (T)e->decay, (T)e->mu,
+                     l == 0 ? ahead : NULL);
+    }
+    if (e->kinds) NAME(sum_deltas)(e, deltas, P, rows, mb);
+}
+
+/* The epoch: scratch in the transposed layout, every batch's step, the weights back in place. */
+static int NAME(epoch)(const Epoch *e) {
+    int64_t L = e->L, m = e->m, P[MAX_LAYERS + 1];
+    T *wT[MAX_LAYERS], *vT[MAX_LAYERS], *acts[MAX_LAYERS + 1], *deltas[MAX_LAYERS + 1];
+    size_t total = 0;
+    P[0] = e->sizes[0];
+    for (int64_t l = 1; l <= L; l++) P[l] = (e->sizes[l] + VL - 1) / VL * VL;
+    for (int64_t l = 0; l < L; l++) total += (size_t)(e->sizes[l] + 1) * P[l + 1] * (e->mu > 0 ? 2 : 1);
+    for (int64_t l = 1; l <= L; l++) total += 2 * (size_t)m * P[l];
+    total += (size_t)m * P[L] + (size_t)m * P[0];
+    T *pool = aligned_alloc(64, ((total * sizeof(T) + 63) / 64) * 64 + 64 * (4 * MAX_LAYERS + 4));
+    if (!pool) return -1;
+    T *next = pool;
+#define TAKE(count) (next = (T *)(((uintptr_t)next + 63) & ~(uintptr_t)63), next += (count), next - (count))
+    for (int64_t l = 0; l < L; l++) {
+        size_t n = (size_t)(e->sizes[l] + 1) * P[l + 1];
+        wT[l] = TAKE(n);
+        vT[l] = e->mu > 0 ? TAKE(n) : NULL;
+        memset(wT[l], 0, n * sizeof(T));
+        NAME(transpose)((T *)e->wbs[l], wT[l], e->sizes[l + 1], e->sizes[l], P[l + 1], 0);
+        if (vT[l]) {
+            memset(vT[l], 0, n * sizeof(T));
+            NAME(transpose)((T *)e->vs[l], vT[l], e->sizes[l + 1], e->sizes[l], P[l + 1], 0);
+        }
+    }
+    for (int64_t l = 1; l <= L; l++) acts[l] = TAKE((size_t)m * P[l]);
+    for (int64_t l = 0; l <= L; l++) deltas[l] = TAKE((size_t)m * P[l < L ? l + 1 : L]);
+    T *a0 = TAKE((size_t)m * P[0]);
+#undef TAKE
+    for (int64_t l = 1; l <= L; l++) memset(acts[l], 0, (size_t)m * P[l] * sizeof(T));
+    for (int64_t l = 0; l <= L; l++) memset(deltas[l], 0, (size_t)m * P[l < L ? l + 1 : L] * sizeof(T));
+    const T **x = malloc(2 * (size_t)m * sizeof(T *));
+    const char **upcoming = malloc((size_t)m * sizeof(char *));
+    if (!x || !upcoming) {
+        free(x);
+        free(upcoming);
+        free(pool);
+        return -1;
+    }
+    size_t row_bytes = (size_t)e->sizes[0] * X_BYTES_PER[e->x_kind == X_SAME ? (sizeof(T) == 4 ? X_FLOAT32 : X_FLOAT64)
+                                                                              : e->x_kind];
+    for (int64_t s = 0; s < e->n; s += m) {
+        int64_t mb = e->n - s < m ? e->n - s : m;
+        Ahead ahead = {upcoming, e->order + s + mb, s + mb < e->n ? (e->n - s - mb < m ? e->n - s - mb : m) : 0, row_bytes};
+        for (int64_t i = 0; i < ahead.count; i++) upcoming[i] = (const char *)e->X + ahead.order[i] * row_bytes;
+        NAME(input_rows)(e, e->order + s, mb, a0, x);
+        NAME(step)(e, wT, vT, acts, deltas, P, x, x + m, e->order + s, mb, s == 0, &ahead);
+    }
+    free(x);
+    free(upcoming);
+    for (int64_t l = 0; l < L; l++) {
+        NAME(transpose)((T *)e->wbs[l], wT[l], e->sizes[l + 1], e->sizes[l], P[l + 1], 1);
+        if (vT[l]) NAME(transpose)((T *)e->vs[l], vT[l], e->sizes[l + 1], e->sizes[l], P[l + 1], 1);
+    }
+    free(pool);
+    return 0;
+}
+
+#undef V
+#undef VL
+#undef PANEL
+#undef LOADV
+#undef STOREV
