@@ -8,8 +8,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Debian packages the tests need, installed with apt-get (as root, or through sudo) when
 # some are missing:  dataset-fashion-mnist  the Fashion-MNIST images (/usr/share/datasets);
 # chromium  the headless browser of tests/test_browser.py (driven by Playwright);
-# fonts-wqy-microhei  a Chinese font for the figures of `costlab report --lang zh`.
-DEBIAN_PACKAGES=(dataset-fashion-mnist chromium fonts-wqy-microhei)
+# fonts-wqy-microhei  a Chinese font for the figures of `costlab report --lang zh`;
+# gcc, libc6-dev  the C compiler that builds the compiled kernel when costlab is installed.
+DEBIAN_PACKAGES=(dataset-fashion-mnist chromium fonts-wqy-microhei gcc libc6-dev)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

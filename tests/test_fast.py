@@ -127,6 +127,13 @@ CASES = [
 ]
 
 
+@pytest.fixture
+def numpy_path(monkeypatch):
+    """The NumPy path of the fast module (the kernel, the default at these sizes, has tests of its own)."""
+    monkeypatch.setattr(fast, "KERNEL", "never")
+
+
+@pytest.mark.usefixtures("numpy_path")
 @pytest.mark.parametrize("cost_name, output_name", COST_OUTPUTS)
 @pytest.mark.parametrize("hidden_name", ["sigmoid", "tanh", "relu", "identity"])
 @pytest.mark.parametrize("sizes, K, n, m", CASES, ids=lambda v: "-".join(map(str, v)) if isinstance(v, list) else str(v))
@@ -138,6 +145,7 @@ def test_fast_epoch_equals_plain_steps(sizes, K, n, m, cost_name, output_name, h
     np.testing.assert_array_equal(record.correct, right)
 
 
+@pytest.mark.usefixtures("numpy_path")
 @pytest.mark.parametrize("K", [1, 3])
 @pytest.mark.parametrize("hidden", [("tanh", "relu"), ("sigmoid", "identity")])
 def test_one_activation_per_hidden_layer_fast_equals_plain(K, hidden):
@@ -147,6 +155,7 @@ def test_one_activation_per_hidden_layer_fast_equals_plain(K, hidden):
     np.testing.assert_allclose(record.cost, C, rtol=1e-12)
 
 
+@pytest.mark.usefixtures("numpy_path")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("mu, lmbda", [(0.0, 0.0), (0.5, 0.0), (0.0, 2.0), (0.5, 2.0)],
                          ids=["plain", "momentum", "l2", "both"])
@@ -163,6 +172,7 @@ def test_fast_path_agrees_after_every_step(monkeypatch, sizes, K, n, m, dtype, m
                                        err_msg=f"step {step + 1}, layer {l}")
 
 
+@pytest.mark.usefixtures("numpy_path")
 @settings(max_examples=25, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 9), min_size=2, max_size=4),
@@ -182,14 +192,25 @@ def test_fast_equals_plain_for_any_shape(sizes, K, n, m, seed):
 
 
 KERNEL_CASES = [([4, 5, 3], 1, 23, 5), ([6, 7, 4, 3], 1, 20, 4), ([13, 9, 5], 1, 31, 7),
-                ([13, 9, 5], 3, 31, 7)]  # a group: each member's epoch in the kernel in turn
+                ([13, 9, 5], 3, 31, 7),  # a group: each member's epoch in the kernel in turn
+                ([37, 70, 13], 1, 40, 11),  # tiles with rows and panels left over, at every vector width
+                ([70, 45, 20, 3], 1, 30, 6)]
+
+try:
+    from costlab import _kernels
+    LEVELS = list(range(_kernels.LEVEL + 1))  # every processor level this machine runs, the baseline included
+except ImportError:
+    LEVELS = [-1]
 
 
 @pytest.mark.parametrize("cost_name, output_name", COST_OUTPUTS)
 @pytest.mark.parametrize("hidden_name", ["sigmoid", "tanh", "relu", "identity"])
 @pytest.mark.parametrize("sizes, K, n, m", KERNEL_CASES, ids=lambda v: "-".join(map(str, v)) if isinstance(v, list) else str(v))
-def test_the_compiled_kernel_equals_plain_steps(monkeypatch, sizes, K, n, m, cost_name, output_name, hidden_name):
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_compiled_kernel_equals_plain_steps(monkeypatch, sizes, K, n, m, cost_name, output_name, hidden_name,
+                                                level):
     monkeypatch.setattr(fast, "KERNEL", "always")
+    monkeypatch.setattr(fast, "KERNEL_LEVEL", level)
     plain, (C, right), fast_snaps, record = run_both(sizes, K, n, m, np.float64, cost_name, output_name, hidden_name)
     assert len(fast_snaps) == K  # one call for each network's whole epoch
     for p, f in zip(plain[-1], fast_snaps[-1]):
@@ -201,23 +222,25 @@ def test_the_compiled_kernel_equals_plain_steps(monkeypatch, sizes, K, n, m, cos
 @pytest.mark.parametrize("K", [1, 3])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("mu, lmbda", [(0.0, 0.0), (0.5, 2.0)], ids=["plain", "momentum-l2"])
-def test_the_compiled_kernel_with_momentum_regularization_and_float32(monkeypatch, dtype, mu, lmbda, K):
+@pytest.mark.parametrize("sizes", [[4, 5, 3], [37, 70, 13]], ids=str)
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_compiled_kernel_with_momentum_regularization_and_float32(monkeypatch, dtype, mu, lmbda, K, sizes, level):
     monkeypatch.setattr(fast, "KERNEL", "always")
-    plain, _, fast_snaps, _ = run_both([4, 5, 3], K, 23, 5, dtype, "cross-entropy", "sigmoid", "sigmoid", mu=mu,
+    monkeypatch.setattr(fast, "KERNEL_LEVEL", level)
+    plain, _, fast_snaps, _ = run_both(sizes, K, 23, 5, dtype, "cross-entropy", "sigmoid", "sigmoid", mu=mu,
                                        lmbda=lmbda)
     for p, f in zip(plain[-1], fast_snaps[-1]):
         np.testing.assert_allclose(f, p, rtol=TOL[dtype], atol=TOL[dtype])
 
 
-def test_the_kernel_is_used_for_long_fits_and_trains_like_the_numpy_path(monkeypatch, digits):
-    # bytes and floats, through Network.fit: the kernel ("auto" at this many steps) and NumPy agree
+def test_the_kernel_is_the_default_and_trains_like_the_numpy_path(monkeypatch, digits):
+    # bytes and floats, through Network.fit: the kernel ("auto" chooses it at this size) and NumPy agree
     from costlab import Network
 
     X8 = np.round(digits.X_train * 255 / 16).astype(np.uint8)
     results = {}
     for mode in ("auto", "never"):
         monkeypatch.setattr(fast, "KERNEL", mode)
-        monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 100)
         calls = []
         monkeypatch.setattr(fast, "_kernel_epoch", lambda *a, _f=fast._kernel_epoch: calls.append(1) or _f(*a))
         net = Network([64, 30, 10], seed=3)
@@ -247,26 +270,25 @@ def test_multi_label_targets_never_take_the_kernel(monkeypatch, Y, multilabel):
 
 
 def test_the_path_depends_on_the_fit_alone_and_a_failed_kernel_falls_back_with_one_warning(monkeypatch, digits):
-    # a short fit takes the NumPy path without loading the compiled module; a long one the kernel, which
-    # here fails to compile: one KernelWarning, the NumPy path for this and every later fit, the same numbers
+    # the kernel for a fit of any length up to KERNEL_MAX_WORK, NumPy's BLAS beyond; a kernel that fails to
+    # load or run: one KernelWarning, the NumPy path for this and every later fit, the same numbers
     from costlab import Network
 
-    def no_load():
-        raise AssertionError("a short fit loaded the compiled module")
-
-    monkeypatch.setattr(fast, "_kernels", no_load)
     short = Network([64, 30, 10], seed=3)
-    assert short.fit(digits.X_train, digits.y_train, epochs=1).config["path"] == "numpy"
+    assert short.fit(digits.X_train[:20], digits.y_train[:20], epochs=1, batch_size=10).config["path"] == "kernel"
+    monkeypatch.setattr(fast, "KERNEL_MAX_WORK", 10 * 64 * 30 - 1)
+    wide = Network([64, 30, 10], seed=3)
+    assert wide.fit(digits.X_train[:20], digits.y_train[:20], epochs=1, batch_size=10).config["path"] == fast.PATHS[1]
+    monkeypatch.undo()
 
-    class Uncompilable:
-        def train_epoch(*args):
-            raise RuntimeError("Failed in nopython mode pipeline (step: native lowering)")
+    class Unloadable:
+        def train_epoch(*args, **kwargs):
+            raise OSError("_kernel.so: cannot open shared object file")
 
-    monkeypatch.setattr(fast, "_kernels", lambda: Uncompilable)
+    monkeypatch.setattr(fast, "_kernels", lambda: Unloadable)
     monkeypatch.setattr(fast, "_FAILED", [])
-    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 100)
     net, plain = Network([64, 30, 10], seed=3), Network([64, 30, 10], seed=3)
-    with pytest.warns(costlab.KernelWarning, match="could not be loaded or compiled") as caught:
+    with pytest.warns(costlab.KernelWarning, match="could not be loaded or run") as caught:
         h = net.fit(digits.X_train, digits.y_train, epochs=2, layers=True)
         again = Network([64, 30, 10], seed=3).fit(digits.X_train, digits.y_train, epochs=2)
     assert len(caught) == 1 and h.config["path"] == again.config["path"] == "numpy"

@@ -31,7 +31,7 @@ CORE = {
 #: drawing to the view layer, imported inside that method only; costlab.display imports no core
 #: module back, so no cycle forms.
 CORE_PLOT_VIEW = "costlab.display"
-CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl", "numba"}  # numba: the compiled kernel
+CORE_MAY_IMPORT = {"numpy", "scipy", "threadpoolctl", "ctypes"}  # ctypes: the compiled kernel (C, built with the package)
 
 
 def module_name(path: Path) -> str:

@@ -661,7 +661,6 @@ def test_nan_or_infinity_in_X_is_refused_and_the_network_left_as_it_was(monkeypa
     # one puts the weights, biases and the shuffling generator back before raising
     from costlab import fast
 
-    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 1)
     monkeypatch.setattr(fast, "KERNEL", {"kernel": "always", "compiled gather": "auto", "numpy": "never"}[path])
     if path == "compiled gather":
         monkeypatch.setattr(fast, "KERNEL_MAX_WORK", 0)  # the NumPy path, its rows gathered in one pass
@@ -888,7 +887,6 @@ def test_multi_label_records_are_the_subset_accuracy(digits, monkeypatch, weight
     # batch by batch, the running record equals scikit-learn's accuracy_score before each step, replayed
     from costlab import fast
 
-    monkeypatch.setattr(fast, "KERNEL_MIN_STEPS", 1)  # a one-hot fit of this shape would take the kernel
     X, Y = digits.X_train[:60], multilabels(digits.y_train[:60])
     Xe, Ye = digits.X_test[:100], multilabels(digits.y_test[:100])
     w = np.random.default_rng(5).integers(0, 4, 60).astype(float) if weighted else None

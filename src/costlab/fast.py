@@ -7,11 +7,11 @@ point for training is :func:`train_epoch`; :func:`evaluate` and
 :func:`output` are the forward pass over a whole data set.
 
 Two paths train: NumPy's steps over BLAS, and a compiled kernel
-(:mod:`costlab._kernels`, Numba) for fits long enough to pay for compiling
-it. :func:`path_for` chooses between them from the fit's shape and length
-alone, so that the same fit gives the same numbers on every install; compiled
-code that fails to load or compile falls back to NumPy with one
-:class:`KernelWarning`.
+(:mod:`costlab._kernels`, C built with the package) that runs a whole epoch
+in one call. :func:`path_for` chooses between them from the fit's shape
+alone, so that the same fit gives the same numbers on every install; a
+kernel that was not built (no C compiler at install time) falls back to
+NumPy with one :class:`KernelWarning`.
 
 The devices, each a measured gain at the sizes costlab trains (a batch of 10
 is many tiny array operations, where the calls cost more than the arithmetic):
@@ -67,19 +67,17 @@ GEMM_MIN_SIZE = 2048
 #: Which path trains: "auto" chooses by the problem's shape (:func:`path_for`); "always" and "never"
 #: force the compiled kernel (costlab._kernels) or the NumPy path, for tests and benchmarks.
 KERNEL = "auto"
-#: A fit runs compiled code only when it has at least this many mini-batch steps (over all its epochs
-#: and members): enough that the time the kernel saves pays for compiling it, were its cache empty.
-#: Measured on one core of a 2-core Intel Xeon with benchmarks/bench_first_run.py: compiling takes
-#: 5 s (13 to 21 s on a busy machine), and the kernel saves at most about 20 us a step (hidden 30,
-#: batch 10) over the NumPy path: 250,000 steps save those 5 s.
-KERNEL_MIN_STEPS = 250_000
-#: ... and the kernel only where it is faster than NumPy's BLAS: when the mini-batch size times the weights of
-#: the largest layer is at most this. The kernel's cost per sample does not depend on the batch size; the
-#: NumPy path's falls as batches grow and BLAS's products get larger (measured on one core of a 2-core
-#: Intel Xeon, one epoch of each path interleaved: the kernel 1.44x as fast at [784, 30, 10] with a
-#: batch of 10, 1.0x to 1.16x with a batch of 100; BLAS as fast or faster at hidden 100 and 300 from a
-#: batch of 10, 0.77x to 0.98x. On the 2-core AMD EPYC measured before, the kernel won up to 2.5 million.)
-KERNEL_MAX_WORK = 500_000
+#: The kernel trains where it is faster than NumPy's BLAS: when the mini-batch size times the weights of
+#: the largest layer is at most this. The kernel's cost per sample hardly depends on the batch size; the
+#: NumPy path's falls as batches grow and BLAS's products get larger. Measured on one core of a 2-core
+#: Intel Xeon (AVX-512, OpenBLAS SkylakeX), one epoch of each path interleaved: the kernel 1.2x as fast
+#: at [784, 300, 10] with a batch of 100 (23.5 million), even at [784, 1000, 10] with a batch of 100
+#: (78 million) and [784, 300, 300, 10] with a batch of 50 (11.8 million), BLAS faster at [784, 300, 10]
+#: with a batch of 1000 (0.81x to 0.86x).
+KERNEL_MAX_WORK = 30_000_000
+#: The processor level the kernel runs at (a key of costlab._kernels.LEVELS); -1 is the best this
+#: processor has. Lower levels are for the tests, which hold every level to the engine.
+KERNEL_LEVEL = -1
 #: The paths :func:`path_for` chooses from.
 PATHS = ("kernel", "numpy, compiled gather", "numpy")
 
@@ -758,7 +756,7 @@ def _kernels():
 def _fall_back(error):
     """Warn, once, that the compiled code failed, and keep to the NumPy path from now on."""
     if not _FAILED:
-        warnings.warn(f"costlab's compiled kernel could not be loaded or compiled ({type(error).__name__}: {error}); "
+        warnings.warn(f"costlab's compiled kernel could not be loaded or run ({type(error).__name__}: {error}); "
                       "training on the NumPy path", KernelWarning, stacklevel=2)
     _FAILED.append(error)
 
@@ -772,20 +770,18 @@ def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
 
     Chosen from the problem's shape alone, never from what happens to be
     installed, so that a fit gives the same numbers everywhere: ``"kernel"``,
-    the compiled kernel, when the fit has at least KERNEL_MIN_STEPS steps, m
-    times the weights of the largest layer is at most KERNEL_MAX_WORK, and the
-    kernel knows the network (built-in activations and costs, float64 or
-    float32 parameters, float or byte rows); ``"numpy, compiled gather"``,
-    NumPy's steps with the rows gathered in one compiled pass, for other fits of
-    KERNEL_MIN_STEPS steps; else ``"numpy"``. KERNEL "always" or "never" forces
+    the compiled kernel, when m times the weights of the largest layer is at
+    most KERNEL_MAX_WORK and the kernel knows the network (built-in
+    activations and costs, float64 or float32 parameters, float or byte
+    rows); ``"numpy, compiled gather"``, NumPy's steps with the rows gathered
+    in one compiled pass, for every other fit. ``steps`` is kept for callers:
+    the kernel has nothing to compile, so a fit's length does not matter. KERNEL "always" or "never" forces
     the kernel (where it knows the network) or NumPy. Once compiled code has
     failed (:class:`KernelWarning`), always ``"numpy"``. Multi-label targets
     (:func:`is_multilabel`) never take the kernel: their running record is
     the subset accuracy, which the NumPy path counts and the kernel does not.
     """
     if KERNEL == "never" or _FAILED:
-        return "numpy"
-    if KERNEL == "auto" and steps < KERNEL_MIN_STEPS:
         return "numpy"
     small = m * max(w.shape[-2] * (w.shape[-1] - 1) for w in wb) <= KERNEL_MAX_WORK
     return "kernel" if (KERNEL == "always" or small) and _kernel_knows(wb, X, Y, hidden, out, cost) else PATHS[1]
@@ -829,7 +825,8 @@ def _kernel_epoch(kernels, wb, velocities, X, Y, order, m, eta, decay, mu, hidde
         np.ascontiguousarray(order, dtype=np.int64),
         None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=dt), m,
         float(eta), float(decay), float(mu), 1.0 / 255.0 if X.dtype == np.uint8 else 1.0,
-        ACTIVATION_CODES[hidden.name], ACTIVATION_CODES[out.name], COST_CODES[cost.name], stats, seen, **counts)
+        ACTIVATION_CODES[hidden.name], ACTIVATION_CODES[out.name], COST_CODES[cost.name], stats, seen,
+        level=KERNEL_LEVEL, **counts)
     if layers is not None:
         layers.slowed_count[member] += slowed[0]
     return stats
