@@ -36,27 +36,32 @@ static inline T NAME(prime)(T a, int code) {
     return (T)1;
 }
 
-/* z_i = b + sum_c x_i[c] wT[c] for the rows x_i of a tile of MR rows, JV vectors of z from j. */
+/* z_i += sum_{c0 <= c < c1} x_i[c] wT[c] for a tile of MR rows x_i and JV vectors of z from j; the sums start
+ * from the bias (row n_in of the panel wp) when c0 = 0, else from z. */
 #define FORWARD_TILE(MR, JV)                                                                       \
     static inline __attribute__((always_inline)) void NAME(forward_##MR##_##JV)(                   \
-        const T *const *x, const T *wp, int64_t W, int64_t n_in, T *z, int64_t ldz, int64_t j) {   \
+        const T *const *x, const T *wp, int64_t W, int64_t c0, int64_t c1, int64_t n_in, T *z,     \
+        int64_t ldz, int64_t j) {                                                                  \
         V acc[MR][JV];                                                                             \
-        _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) {                                     \
-            V b = LOADV(wp + n_in * W + v * VL);                                                   \
-            _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) acc[r][v] = b;                    \
-        }                                                                                          \
-        for (int64_t c = 0; c < n_in; c++) {                                                       \
+        const T *xr[MR];                                                                           \
+        _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) xr[r] = x[r];                        \
+        _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++)                                      \
+            _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++)                                   \
+                acc[r][v] = c0 == 0 ? LOADV(wp + n_in * W + v * VL) : LOADV(z + r * ldz + j + v * VL); \
+        for (int64_t c = c0; c < c1; c++) {                                                        \
             const T *w = wp + c * W;                                                               \
             V wv[JV];                                                                              \
             _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) wv[v] = LOADV(w + v * VL);        \
-            _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {                                 \
-                T s = x[r][c];                                                                     \
+            _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {                                \
+                T s = xr[r][c];                                                                    \
                 _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) acc[r][v] += s * wv[v];       \
             }                                                                                      \
         }                                                                                          \
-        _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++)                                       \
+        _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++)                                      \
             _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) STOREV(z + r * ldz + j + v * VL, acc[r][v]); \
     }
+FORWARD_TILE(10, 2)
+FORWARD_TILE(10, 1)
 FORWARD_TILE(5, 4)
 FORWARD_TILE(5, 3)
 FORWARD_TILE(5, 2)
@@ -66,23 +71,31 @@ FORWARD_TILE(1, 3)
 FORWARD_TILE(1, 2)
 FORWARD_TILE(1, 1)
 
+/* One tile of MR (10, 5 or 1) rows of z by JV vectors, rows c0..c1 of the panel. */
+static inline __attribute__((always_inline)) void NAME(forward_tile)(int MR, int64_t JV, const T *const *x, const T *wp, int64_t W, int64_t c0,
+                                      int64_t c1, int64_t n_in, T *z, int64_t ldz, int64_t j) {
+#define FORWARD_CASE(R, J) \
+    if (MR == R && JV == J) return NAME(forward_##R##_##J)(x, wp, W, c0, c1, n_in, z, ldz, j);
+    FORWARD_CASE(10, 2) FORWARD_CASE(10, 1)
+    FORWARD_CASE(5, 4) FORWARD_CASE(5, 3) FORWARD_CASE(5, 2) FORWARD_CASE(5, 1)
+    FORWARD_CASE(1, 4) FORWARD_CASE(1, 3) FORWARD_CASE(1, 2) FORWARD_CASE(1, 1)
+#undef FORWARD_CASE
+}
+
 /* z = [x | 1] [w | b].T for mb rows x (pointers), wT the layer's (n_in + 1) x P transpose. */
 static void NAME(forward)(const T *const *x, int64_t mb, const T *wT, int64_t P, int64_t n_in, T *z) {
-    /* a panel of w.T at a time, through every row of the batch, while it is in the cache */
+    /* a panel of w.T at a time, a block of its rows at a time (about 16 KB, kept in the first-level
+     * cache), through every row of the batch */
     for (int64_t j = 0; j < P; j += PANEL) {
         const T *wp = wT + (n_in + 1) * j;
-        int64_t W = P - j < PANEL ? P - j : PANEL, JV = W / VL, i = 0;
-        for (; i + 5 <= mb; i += 5) {
-            if (JV == 4) NAME(forward_5_4)(x + i, wp, W, n_in, z + i * P, P, j);
-            else if (JV == 3) NAME(forward_5_3)(x + i, wp, W, n_in, z + i * P, P, j);
-            else if (JV == 2) NAME(forward_5_2)(x + i, wp, W, n_in, z + i * P, P, j);
-            else NAME(forward_5_1)(x + i, wp, W, n_in, z + i * P, P, j);
-        }
-        for (; i < mb; i++) {
-            if (JV == 4) NAME(forward_1_4)(x + i, wp, W, n_in, z + i * P, P, j);
-            else if (JV == 3) NAME(forward_1_3)(x + i, wp, W, n_in, z + i * P, P, j);
-            else if (JV == 2) NAME(forward_1_2)(x + i, wp, W, n_in, z + i * P, P, j);
-            else NAME(forward_1_1)(x + i, wp, W, n_in, z + i * P, P, j);
+        int64_t W = P - j < PANEL ? P - j : PANEL, JV = W / VL;
+        int64_t KC = 16384 / (W * (int64_t)sizeof(T));
+        int big = JV <= 2 ? 10 : 5;
+        for (int64_t c0 = 0; c0 < n_in || c0 == 0; c0 += KC) {
+            int64_t c1 = n_in - c0 < KC ? n_in : c0 + KC, i = 0;
+            for (; i + big <= mb; i += big) NAME(forward_tile)(big, JV, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);
+            for (; i + 5 <= mb; i += 5) NAME(forward_tile)(5, JV, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);
+            for (; i < mb; i++) NAME(forward_tile)(1, JV, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);
         }
     }
 }
@@ -96,27 +109,29 @@ static void NAME(forward)(const T *const *x, int64_t mb, const T *wT, int64_t P,
         V acc[CR][JV];                                                                               \
         T *u = (mu > 0 ? vp : wp) + c * W;                                                           \
         T s = mu > 0 ? mu : decay;                                                                   \
-        _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++)                                         \
+        _Pragma("GCC unroll 16") for (int r = 0; r < CR; r++)                                         \
             _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++)                                     \
                 acc[r][v] = s * LOADV(u + r * W + v * VL);                                           \
         for (int64_t i = 0; i < mb; i++) {                                                           \
             V dv[JV];                                                                                \
             const T *xi = x[i] + c;                                                                  \
             _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) dv[v] = LOADV(d + i * P + j + v * VL); \
-            _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++) {                                   \
+            _Pragma("GCC unroll 16") for (int r = 0; r < CR; r++) {                                   \
                 T t = xi[r];                                                                         \
                 _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) acc[r][v] -= t * dv[v];         \
             }                                                                                        \
         }                                                                                            \
-        _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++)                                         \
+        _Pragma("GCC unroll 16") for (int r = 0; r < CR; r++)                                         \
             _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) STOREV(u + r * W + v * VL, acc[r][v]); \
         if (mu > 0)                                                                                  \
-            _Pragma("GCC unroll 4") for (int r = 0; r < CR; r++) {                                   \
+            _Pragma("GCC unroll 16") for (int r = 0; r < CR; r++) {                                   \
                 T *w = wp + (c + r) * W;                                                             \
                 _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++)                                 \
                     STOREV(w + v * VL, decay * LOADV(w + v * VL) + acc[r][v]);                       \
             }                                                                                        \
     }
+UPDATE_TILE(8, 2)
+UPDATE_TILE(8, 1)
 UPDATE_TILE(4, 4)
 UPDATE_TILE(4, 3)
 UPDATE_TILE(4, 2)
@@ -126,29 +141,54 @@ UPDATE_TILE(1, 3)
 UPDATE_TILE(1, 2)
 UPDATE_TILE(1, 1)
 
+/* Prefetch the next batch's rows while the update of layer 0 has reached column c_end (of n_in), ``done`` lines
+ * fetched so far; returns the lines fetched. A few rows: the lines of every row up to the same column, as the
+ * update reaches it; many rows: row by row, ``budget`` lines at a time. Either way the lines are spread over the
+ * update, so that the memory's latency hides behind the arithmetic without filling the line buffers at once
+ * (measured at hidden 30: the first 0.109 s an epoch against 0.117 s at a batch of 10 in float64, the second
+ * 0.130 s against 0.177 s at a batch of 100). */
+static inline __attribute__((always_inline)) size_t NAME(fetch_ahead)(const Ahead *ahead, size_t done, int64_t c_end, int64_t n_in, size_t budget) {
+    size_t per_row = (ahead->row_bytes + 63) / 64, lines = per_row * (size_t)ahead->count;
+    if (ahead->count <= DIRECT_ROWS) {
+        size_t upto = c_end >= n_in ? per_row : ((size_t)c_end * ahead->row_bytes / (size_t)n_in + 63) / 64;
+        for (; done < upto * (size_t)ahead->count; done++)
+            PREFETCH(ahead->rows[done % ahead->count] + 64 * (done / ahead->count));
+        return done;
+    }
+    size_t end = done + budget < lines ? done + budget : lines;
+    for (; done < end; done++) PREFETCH(ahead->rows[done / per_row] + 64 * (done % per_row));
+    return done;
+}
+
+/* One tile of CR (8, 4 or 1) rows of w.T by JV vectors. */
+static inline __attribute__((always_inline)) void NAME(update_tile)(int CR, int64_t JV, T *wp, T *vp, const T *const *x, const T *d, int64_t mb,
+                                     int64_t P, int64_t W, int64_t c, int64_t j, T decay, T mu) {
+#define UPDATE_CASE(R, J) \
+    if (CR == R && JV == J) return NAME(update_##R##_##J)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+    UPDATE_CASE(8, 2) UPDATE_CASE(8, 1)
+    UPDATE_CASE(4, 4) UPDATE_CASE(4, 3) UPDATE_CASE(4, 2) UPDATE_CASE(4, 1)
+    UPDATE_CASE(1, 4) UPDATE_CASE(1, 3) UPDATE_CASE(1, 2) UPDATE_CASE(1, 1)
+#undef UPDATE_CASE
+}
+
 /* [w | b] -> [decay w | b] - d.T [x | 1] (with momentum mu: through v), in the transposed layout. */
 static void NAME(update)(T *wT, T *vT, const T *const *x, const T *d, int64_t mb, int64_t P, int64_t n_in,
                          T decay, T mu, const Ahead *ahead) {
-    size_t fetched = 0;
+    /* the next batch's rows (ahead, for layer 0), fetched a few cache lines per tile */
+    size_t lines = ahead ? (size_t)ahead->count * ((ahead->row_bytes + 63) / 64) : 0, fetched = 0;
+    size_t per_tile = lines / ((size_t)(n_in / 4 + 1) * (size_t)((P + PANEL - 1) / PANEL)) + 1;
     /* a panel of w.T at a time, every row of it, while those columns of d are in the cache */
     for (int64_t j = 0; j < P; j += PANEL) {
         T *wp = wT + (n_in + 1) * j, *vp = vT ? vT + (n_in + 1) * j : NULL;
         int64_t W = P - j < PANEL ? P - j : PANEL, JV = W / VL, c = 0;
-        for (; c + 4 <= n_in; c += 4) {
-            if (ahead && j == 0)  /* the next batch's rows, a cache line at a time, as this one's are used */
-                for (size_t upto = (size_t)(c + 4) * ahead->row_bytes / n_in; fetched < upto; fetched += 64)
-                    for (int64_t i = 0; i < ahead->count; i++) PREFETCH(ahead->rows[i] + fetched);
-            if (JV == 4) NAME(update_4_4)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-            else if (JV == 3) NAME(update_4_3)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-            else if (JV == 2) NAME(update_4_2)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-            else NAME(update_4_1)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
+        int big = JV <= 2 ? 8 : 4;
+        for (; c + big <= n_in; c += big) {
+            if (fetched < lines) fetched = NAME(fetch_ahead)(ahead, fetched, c + big, n_in, per_tile * big / 4);
+            NAME(update_tile)(big, JV, wp, vp, x, d, mb, P, W, c, j, decay, mu);
         }
-        for (; c < n_in; c++) {
-            if (JV == 4) NAME(update_1_4)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-            else if (JV == 3) NAME(update_1_3)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-            else if (JV == 2) NAME(update_1_2)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-            else NAME(update_1_1)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-        }
+        for (; c + 4 <= n_in; c += 4) NAME(update_tile)(4, JV, wp, vp, x, d, mb, P, W, c, j, decay, mu);
+        for (; c < n_in; c++) NAME(update_tile)(1, JV, wp, vp, x, d, mb, P, W, c, j, decay, mu);
+        if (fetched < lines) fetched = NAME(fetch_ahead)(ahead, fetched, n_in, n_in, lines);
         /* the bias: b -> b - sum_i d_i, or v -> mu v - sum_i d_i, b -> b + v */
         T *b = (mu > 0 ? vp : wp) + n_in * W;
         for (int64_t v = 0; v < W; v += VL) {
