@@ -27,6 +27,7 @@ enum { SIGMOID, TANH, RELU, IDENTITY, SOFTMAX };        /* costlab._kernel_codes
 enum { QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD };      /* costlab._kernel_codes.COST_CODES */
 enum { X_SAME, X_BYTES, X_FLOAT32, X_FLOAT64 };         /* the rows X: the network's type, or converted */
 #define MAX_LAYERS 64
+#define MAX_VECTOR_OUTPUTS 1024  /* outputs up to which the cross-entropy's row is worked in vectors */
 #ifndef DIRECT_ROWS
 #define DIRECT_ROWS 16  /* the next batch's rows are fetched line by line (a few) or row by row (more) */
 #endif

@@ -11,14 +11,48 @@ typedef T NAME(vec) __attribute__((vector_size(VBYTES)));
 #define LOADV(p) (*(const V *)(p))
 #define STOREV(p, x) (*(V *)(p) = (x))
 
-/* a = sigma(z) over n values (the elementwise activations). */
+typedef __typeof__((V){0} < (V){0}) NAME(ivec);  /* the integers of a vector's lanes' width */
+#define IV NAME(ivec)
+/* 1/q, for the series below */
+static const T NAME(inv)[36] = {0, (T)(1.0 / 1), (T)(1.0 / 2), (T)(1.0 / 3), (T)(1.0 / 4), (T)(1.0 / 5), (T)(1.0 / 6), (T)(1.0 / 7), (T)(1.0 / 8), (T)(1.0 / 9), (T)(1.0 / 10), (T)(1.0 / 11), (T)(1.0 / 12), (T)(1.0 / 13), (T)(1.0 / 14), (T)(1.0 / 15), (T)(1.0 / 16), (T)(1.0 / 17), (T)(1.0 / 18), (T)(1.0 / 19), (T)(1.0 / 20), (T)(1.0 / 21), (T)(1.0 / 22), (T)(1.0 / 23), (T)(1.0 / 24), (T)(1.0 / 25), (T)(1.0 / 26), (T)(1.0 / 27), (T)(1.0 / 28), (T)(1.0 / 29), (T)(1.0 / 30), (T)(1.0 / 31), (T)(1.0 / 32), (T)(1.0 / 33), (T)(1.0 / 34), (T)(1.0 / 35)};
+
+/* exp(x) for x <= 0 (or NaN), lane by lane, to about an ulp: exp(x) = 2^k exp(r), k = round(x / ln 2),
+ * |r| <= ln(2) / 2, exp(r) by its Taylor series to r^13 / 13! (r^8 / 8! in float32). Below
+ * x = -708 (-87 in float32), where exp(x) leaves the normal numbers, exp(-708) (exp(-87)). */
+static inline __attribute__((always_inline)) V NAME(vexp_neg)(V x) {
+    const int dbl = sizeof(T) == 8;
+    const T lo = dbl ? (T)-708.0 : (T)-87.0, magic = dbl ? (T)6755399441055744.0 : (T)12582912.0;
+    IV low = x < lo;
+    x = (V)(((IV)x & ~low) | ((IV)((V){0} + lo) & low));
+    V t = x * (T)1.4426950408889634 + magic, k = t - magic;
+    V r = x - k * (T)0.693145751953125 - k * (T)1.4286068203094173e-06;
+    V p = (V){0} + (T)1;
+    for (int q = dbl ? 13 : 8; q >= 1; q--) p = (T)1 + p * r * NAME(inv)[q];
+    IV bits = ((IV)t - (IV)((V){0} + magic) + (dbl ? 1023 : 127)) << (dbl ? 52 : 23);
+    return p * (V)bits;
+}
+
+/* log(1 + e) for 0 <= e <= 1 (or NaN), lane by lane: 2 atanh(s) = 2 sum_n s^(2n+1) / (2n + 1), s = e / (2 + e) <= 1/3. */
+static inline __attribute__((always_inline)) V NAME(vlog1p_unit)(V e) {
+    V s = e / ((T)2 + e), u = s * s, q = (V){0} + NAME(inv)[sizeof(T) == 8 ? 35 : 17];
+    for (int n = sizeof(T) == 8 ? 16 : 7; n >= 0; n--) q = q * u + NAME(inv)[2 * n + 1];
+    return (T)2 * s * q;
+}
+
+/* a = sigma(z) over n values, n a whole number of vectors (the elementwise activations). */
 static void NAME(activate)(T *a, const T *z, int64_t n, int code) {
+    if (code == SIGMOID) {  /* as scipy's expit: e = exp(-|z|) never overflows */
+        IV sign = (IV)(-(V){0});  /* the sign bit: -0 */
+        for (int64_t k = 0; k < n; k += VL) {
+            V v = LOADV(z + k), e = NAME(vexp_neg)((V)((IV)v | sign));
+            IV up = v >= (T)0;
+            STOREV(a + k, (V)(((IV)((V){0} + (T)1) & up) | ((IV)e & ~up)) / ((T)1 + e));
+        }
+        return;
+    }
     for (int64_t k = 0; k < n; k++) {
         T v = z[k];
-        if (code == SIGMOID) {  /* as scipy's expit: e = exp(-|z|) never overflows */
-            T e = EXP(-ABS(v));
-            a[k] = (v >= 0 ? (T)1 : e) / ((T)1 + e);
-        } else if (code == TANH) {
+        if (code == TANH) {
             a[k] = TANHF(v);
         } else if (code == RELU) {
             a[k] = v > 0 ? v : (T)0;
@@ -219,6 +253,30 @@ static void NAME(backward)(T *below, int64_t Pb, const T *d, const T *wT, int64_
     }
 }
 
+/* The cross-entropy's row in vectors: d = scale (a - y) (zero in the lanes past k), and when keep
+ * C_x = sum_j y max(-z, 0) + (1 - y) max(z, 0) + log(1 + exp(-|z|)), from z, never from a rounded a. */
+static double NAME(cross_entropy_error)(const T *z, const T *a, const T *y, T *d, int64_t k, int64_t PL, T scale,
+                                        int keep) {
+    _Alignas(64) T yb[MAX_VECTOR_OUTPUTS], in[MAX_VECTOR_OUTPUTS];
+    for (int64_t j = 0; j < PL; j++) {
+        yb[j] = j < k ? y[j] : (T)0;
+        in[j] = j < k ? (T)1 : (T)0;
+    }
+    V total = {0};
+    IV sign = (IV)(-(V){0});  /* the sign bit: -0 */
+    for (int64_t j = 0; j < PL; j += VL) {
+        V m = LOADV(in + j), t = LOADV(yb + j), v = LOADV(z + j);
+        STOREV(d + j, m * scale * (LOADV(a + j) - t));
+        if (!keep) continue;
+        V up = (V)((IV)v & (v > (T)0)), down = (V)((IV)-v & (v < (T)0));
+        V softplus = NAME(vlog1p_unit)(NAME(vexp_neg)((V)((IV)v | sign)));
+        total += m * (t * down + ((T)1 - t) * up + softplus);
+    }
+    double C = 0;
+    for (int64_t q = 0; q < VL; q++) C += total[q];
+    return C;
+}
+
 /* Row i: d_i = scale dC/dz^L; returns C_x (from z where a stable form exists) when keep, else 0. */
 static double NAME(output_error)(const T *z, const T *a, const T *y, T *d, int64_t k, T scale, int output,
                                  int cost, int keep) {
@@ -269,7 +327,7 @@ static void NAME(activate_rows)(T *a, const T *z, int64_t mb, int64_t n, int64_t
         const T *zi = z + i * P;
         T *ai = a + i * P;
         if (code != SOFTMAX) {
-            NAME(activate)(ai, zi, n, code);
+            NAME(activate)(ai, zi, code == SIGMOID ? P : n, code);
             continue;
         }
         T top = zi[0], total = 0;
@@ -365,7 +423,9 @@ static void NAME(output_batch)(const Epoch *e, const T *zL, const T *aL, T *dL, 
         const T *y = Y + rows[i] * k;
         double w_x = sw ? (double)sw[rows[i]] : 1.0;
         T scale = sw ? (T)(total_w != 0 ? e->eta * w_x / total_w : 0.0) : (T)(e->eta / (double)mb);
-        double C = NAME(output_error)(zL + i * PL, aL + i * PL, y, dL + i * PL, k, scale, e->output, e->cost, keep);
+        double C = e->cost == CROSS_ENTROPY && PL <= MAX_VECTOR_OUTPUTS
+                       ? NAME(cross_entropy_error)(zL + i * PL, aL + i * PL, y, dL + i * PL, k, PL, scale, keep)
+                       : NAME(output_error)(zL + i * PL, aL + i * PL, y, dL + i * PL, k, scale, e->output, e->cost, keep);
         if (!keep) continue;
         C *= w_x;
         e->record[0] += C;
@@ -489,6 +549,7 @@ static int NAME(epoch)(const Epoch *e) {
 }
 
 #undef V
+#undef IV
 #undef VL
 #undef PANEL
 #undef LOADV
