@@ -234,23 +234,42 @@ static void NAME(update)(T *wT, T *vT, const T *const *x, const T *d, int64_t mb
     }
 }
 
-/* below_i[c] = (sum_j d_i[j] w[j, c]) sigma'(z_i[c]), from a = sigma(z) of the layer below. */
-static void NAME(backward)(T *below, int64_t Pb, const T *d, const T *wT, int64_t P, int64_t n_in,
-                           const T *a, int64_t mb, int code) {
-    for (int64_t i = 0; i < mb; i++) {
-        const T *di = d + i * P;
-        for (int64_t c = 0; c < n_in; c++) {
-            V acc = {0};
-            for (int64_t j = 0; j < P; j += PANEL) {
-                int64_t W = P - j < PANEL ? P - j : PANEL;
-                const T *w = wT + (n_in + 1) * j + c * W;
-                for (int64_t v = 0; v < W; v += VL) acc += LOADV(di + j + v) * LOADV(w + v);
-            }
-            T s = 0;
-            for (int64_t q = 0; q < VL; q++) s += acc[q];
-            below[i * Pb + c] = s * NAME(prime)(a[i * Pb + c], code);
-        }
+/* belowT[c] = sum_j w.T[c, j] dT[j] for a tile of NV vectors of the batch's rows, every c < n_in. */
+#define BACKWARD_TILE(NV)                                                                          \
+    static inline __attribute__((always_inline)) void NAME(backward_##NV)(                         \
+        T *bT, const T *dT, int64_t MP, const T *wT, int64_t P, int64_t n_in, int64_t n_out, int64_t i) { \
+        for (int64_t c = 0; c < n_in; c++) {                                                       \
+            V acc[NV];                                                                             \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[v] = (V){0};                  \
+            for (int64_t j0 = 0; j0 < n_out; j0 += PANEL) {                                        \
+                int64_t W = P - j0 < PANEL ? P - j0 : PANEL, end = n_out - j0 < W ? n_out - j0 : W; \
+                const T *w = wT + (n_in + 1) * j0 + c * W, *dj = dT + j0 * MP + i;                 \
+                for (int64_t j = 0; j < end; j++) {                                                \
+                    T s = w[j];                                                                    \
+                    _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                           \
+                        acc[v] += s * LOADV(dj + j * MP + v * VL);                                 \
+                }                                                                                  \
+            }                                                                                      \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) STOREV(bT + c * MP + i + v * VL, acc[v]); \
+        }                                                                                          \
     }
+BACKWARD_TILE(4)
+BACKWARD_TILE(2)
+BACKWARD_TILE(1)
+
+/* below_i[c] = (sum_j d_i[j] w[j, c]) sigma'(z_i[c]), from a = sigma(z) of the layer below: worked with the
+ * batch's rows as the vectors' lanes (d and the result transposed in the scratch dT, bT of n x MP), so that no
+ * sum runs across a vector. */
+static void NAME(backward)(T *below, int64_t Pb, const T *d, const T *wT, int64_t P, int64_t n_in, int64_t n_out,
+                           const T *a, int64_t mb, int code, T *dT, T *bT, int64_t MP) {
+    for (int64_t i = 0; i < mb; i++)
+        for (int64_t j = 0; j < n_out; j++) dT[j * MP + i] = d[i * P + j];
+    int64_t rows = (mb + VL - 1) / VL * VL, i = 0;
+    for (; i + 4 * VL <= rows; i += 4 * VL) NAME(backward_4)(bT, dT, MP, wT, P, n_in, n_out, i);
+    for (; i + 2 * VL <= rows; i += 2 * VL) NAME(backward_2)(bT, dT, MP, wT, P, n_in, n_out, i);
+    for (; i < rows; i += VL) NAME(backward_1)(bT, dT, MP, wT, P, n_in, n_out, i);
+    for (int64_t i = 0; i < mb; i++)
+        for (int64_t c = 0; c < n_in; c++) below[i * Pb + c] = bT[c * MP + i] * NAME(prime)(a[i * Pb + c], code);
 }
 
 /* The cross-entropy's row in vectors: d = scale (a - y) (zero in the lanes past k), and when keep
@@ -460,7 +479,8 @@ static int NAME(finite)(const T *z, int64_t mb, int64_t n, int64_t P) {
 
 /* One mini-batch step: forward pass, counts, output error and record, back-propagation with updates. */
 static void NAME(step)(const Epoch *e, T **wT, T **vT, T **acts, T **deltas, const int64_t *P, const T **x,
-                       const T **xs, const int64_t *rows, int64_t mb, int first, const Ahead *ahead) {
+                       const T **xs, const int64_t *rows, int64_t mb, int first, const Ahead *ahead, T *scratch,
+                       int64_t MP, int64_t max_n) {
     int64_t L = e->L;
     for (int64_t i = 0; i < ahead->count; i++) {  /* the next batch's targets and weights */
         PREFETCH((const T *)e->Y + ahead->order[i] * e->sizes[L]);
@@ -481,7 +501,8 @@ static void NAME(step)(const Epoch *e, T **wT, T **vT, T **acts, T **deltas, con
     NAME(output_batch)(e, deltas[L], acts[L], deltas[L - 1], P[L], rows, mb, first);
     for (int64_t l = L - 1; l >= 0; l--) {
         if (l > 0) {
-            NAME(backward)(deltas[l - 1], P[l], deltas[l], wT[l], P[l + 1], e->sizes[l], acts[l], mb, e->hidden);
+            NAME(backward)(deltas[l - 1], P[l], deltas[l], wT[l], P[l + 1], e->sizes[l], e->sizes[l + 1], acts[l], mb,
+                           e->hidden, scratch, scratch + (size_t)MP * max_n, MP);
             for (int64_t i = 0; i < mb; i++) xs[i] = acts[l] + i * P[l];
         }
         NAME(update)(wT[l], vT[l], l > 0 ? xs : x, deltas[l], mb, P[l + 1], e->sizes[l], (T)e->decay, (T)e->mu,
@@ -500,6 +521,9 @@ static int NAME(epoch)(const Epoch *e) {
     for (int64_t l = 0; l < L; l++) total += (size_t)(e->sizes[l] + 1) * P[l + 1] * (e->mu > 0 ? 2 : 1);
     for (int64_t l = 1; l <= L; l++) total += 2 * (size_t)m * P[l];
     total += (size_t)m * P[L] + (size_t)m * P[0];
+    int64_t MP = (m + VL - 1) / VL * VL, max_n = 1;  /* back-propagation's scratch: two of max_n x MP */
+    for (int64_t l = 1; l <= L; l++) max_n = e->sizes[l] > max_n ? e->sizes[l] : max_n;
+    total += 2 * (size_t)max_n * MP;
     T *pool = aligned_alloc(64, ((total * sizeof(T) + 63) / 64) * 64 + 64 * (4 * MAX_LAYERS + 4));
     if (!pool) return -1;
     T *next = pool;
@@ -518,7 +542,9 @@ static int NAME(epoch)(const Epoch *e) {
     for (int64_t l = 1; l <= L; l++) acts[l] = TAKE((size_t)m * P[l]);
     for (int64_t l = 0; l <= L; l++) deltas[l] = TAKE((size_t)m * P[l < L ? l + 1 : L]);
     T *a0 = TAKE((size_t)m * P[0]);
+    T *scratch = TAKE(2 * (size_t)max_n * MP);
 #undef TAKE
+    memset(scratch, 0, 2 * (size_t)max_n * MP * sizeof(T));
     for (int64_t l = 1; l <= L; l++) memset(acts[l], 0, (size_t)m * P[l] * sizeof(T));
     for (int64_t l = 0; l <= L; l++) memset(deltas[l], 0, (size_t)m * P[l < L ? l + 1 : L] * sizeof(T));
     const T **x = malloc(2 * (size_t)m * sizeof(T *));
@@ -536,7 +562,7 @@ static int NAME(epoch)(const Epoch *e) {
         Ahead ahead = {upcoming, e->order + s + mb, s + mb < e->n ? (e->n - s - mb < m ? e->n - s - mb : m) : 0, row_bytes};
         for (int64_t i = 0; i < ahead.count; i++) upcoming[i] = (const char *)e->X + ahead.order[i] * row_bytes;
         NAME(input_rows)(e, e->order + s, mb, a0, x);
-        NAME(step)(e, wT, vT, acts, deltas, P, x, x + m, e->order + s, mb, s == 0, &ahead);
+        NAME(step)(e, wT, vT, acts, deltas, P, x, x + m, e->order + s, mb, s == 0, &ahead, scratch, MP, max_n);
     }
     free(x);
     free(upcoming);
