@@ -88,6 +88,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #endif
 #define ISA avx512
 #define VBYTES 64
+#define VREGS 32
 #define T double
 #define NAME(x) CAT(x, ISA, f64)
 #define EXP exp
@@ -112,6 +113,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #undef TANHF
 #undef ISA
 #undef VBYTES
+#undef VREGS
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -127,6 +129,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #endif
 #define ISA avx2
 #define VBYTES 32
+#define VREGS 16
 #define T double
 #define NAME(x) CAT(x, ISA, f64)
 #define EXP exp
@@ -151,6 +154,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #undef TANHF
 #undef ISA
 #undef VBYTES
+#undef VREGS
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -161,6 +165,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 /* ---- the baseline: whatever the compiler targets by default ---- */
 #define ISA base
 #define VBYTES 16
+#define VREGS 16
 #define T double
 #define NAME(x) CAT(x, ISA, f64)
 #define EXP exp
@@ -185,6 +190,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #undef TANHF
 #undef ISA
 #undef VBYTES
+#undef VREGS
 
 /* The processor level the kernel runs at: 2 AVX-512, 1 AVX2 with FMA, 0 the baseline. */
 int64_t costlab_kernel_level(void) {

@@ -6,6 +6,10 @@
 
 #define VL ((int64_t)(VBYTES / sizeof(T)))
 #define PANEL (4 * VL)  /* columns of w.T stored together: (n_in + 1) x PANEL, row by row */
+/* The register tiles' rows for panels of J vectors: as many as VREGS vector registers hold (with the operands) */
+#define FORWARD_MR(J) (VREGS >= 32 ? ((J) >= 3 ? 6 : 10) : (J) == 4 ? 2 : (J) == 3 ? 3 : 5)
+#define FORWARD_MR2(J) (VREGS >= 32 ? ((J) >= 3 ? 4 : 5) : 1)
+#define UPDATE_CR(J) (VREGS >= 32 ? ((J) >= 3 ? 6 : 8) : (J) == 4 ? 2 : (J) == 3 ? 3 : 5)
 typedef T NAME(vec) __attribute__((vector_size(VBYTES)));
 #define V NAME(vec)
 #define LOADV(p) (*(const V *)(p))
@@ -96,10 +100,14 @@ static inline T NAME(prime)(T a, int code) {
     }
 FORWARD_TILE(10, 2)
 FORWARD_TILE(10, 1)
-FORWARD_TILE(5, 4)
-FORWARD_TILE(5, 3)
+FORWARD_TILE(6, 4)
+FORWARD_TILE(6, 3)
 FORWARD_TILE(5, 2)
 FORWARD_TILE(5, 1)
+FORWARD_TILE(4, 4)
+FORWARD_TILE(4, 3)
+FORWARD_TILE(2, 4)
+FORWARD_TILE(3, 3)
 FORWARD_TILE(1, 4)
 FORWARD_TILE(1, 3)
 FORWARD_TILE(1, 2)
@@ -110,8 +118,8 @@ static inline __attribute__((always_inline)) void NAME(forward_tile)(int MR, int
                                       int64_t c1, int64_t n_in, T *z, int64_t ldz, int64_t j) {
 #define FORWARD_CASE(R, J) \
     if (MR == R && JV == J) return NAME(forward_##R##_##J)(x, wp, W, c0, c1, n_in, z, ldz, j);
-    FORWARD_CASE(10, 2) FORWARD_CASE(10, 1)
-    FORWARD_CASE(5, 4) FORWARD_CASE(5, 3) FORWARD_CASE(5, 2) FORWARD_CASE(5, 1)
+    FORWARD_CASE(10, 2) FORWARD_CASE(10, 1) FORWARD_CASE(6, 4) FORWARD_CASE(6, 3) FORWARD_CASE(5, 2)
+    FORWARD_CASE(5, 1) FORWARD_CASE(4, 4) FORWARD_CASE(4, 3) FORWARD_CASE(2, 4) FORWARD_CASE(3, 3)
     FORWARD_CASE(1, 4) FORWARD_CASE(1, 3) FORWARD_CASE(1, 2) FORWARD_CASE(1, 1)
 #undef FORWARD_CASE
 }
@@ -124,12 +132,23 @@ static void NAME(forward)(const T *const *x, int64_t mb, const T *wT, int64_t P,
         const T *wp = wT + (n_in + 1) * j;
         int64_t W = P - j < PANEL ? P - j : PANEL, JV = W / VL;
         int64_t KC = 16384 / (W * (int64_t)sizeof(T));
-        int big = JV <= 2 ? 10 : 5;
         for (int64_t c0 = 0; c0 < n_in || c0 == 0; c0 += KC) {
-            int64_t c1 = n_in - c0 < KC ? n_in : c0 + KC, i = 0;
-            for (; i + big <= mb; i += big) NAME(forward_tile)(big, JV, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);
-            for (; i + 5 <= mb; i += 5) NAME(forward_tile)(5, JV, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);
-            for (; i < mb; i++) NAME(forward_tile)(1, JV, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);
+            int64_t c1 = n_in - c0 < KC ? n_in : c0 + KC;
+            /* tiles as tall as the vector registers allow (a constant for each JV, so each call below is one tile) */
+#define FORWARD_ROWS(J)                                                                                  \
+    do {                                                                                                 \
+        int64_t i = 0;                                                                                   \
+        for (; i + FORWARD_MR(J) <= mb; i += FORWARD_MR(J))                                              \
+            NAME(forward_tile)(FORWARD_MR(J), J, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);          \
+        for (; i + FORWARD_MR2(J) <= mb; i += FORWARD_MR2(J))                                           \
+            NAME(forward_tile)(FORWARD_MR2(J), J, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);         \
+        for (; i < mb; i++) NAME(forward_tile)(1, J, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);      \
+    } while (0)
+            if (JV == 4) FORWARD_ROWS(4);
+            else if (JV == 3) FORWARD_ROWS(3);
+            else if (JV == 2) FORWARD_ROWS(2);
+            else FORWARD_ROWS(1);
+#undef FORWARD_ROWS
         }
     }
 }
@@ -166,6 +185,12 @@ static void NAME(forward)(const T *const *x, int64_t mb, const T *wT, int64_t P,
     }
 UPDATE_TILE(8, 2)
 UPDATE_TILE(8, 1)
+UPDATE_TILE(6, 4)
+UPDATE_TILE(6, 3)
+UPDATE_TILE(5, 2)
+UPDATE_TILE(5, 1)
+UPDATE_TILE(2, 4)
+UPDATE_TILE(3, 3)
 UPDATE_TILE(4, 4)
 UPDATE_TILE(4, 3)
 UPDATE_TILE(4, 2)
@@ -199,8 +224,8 @@ static inline __attribute__((always_inline)) void NAME(update_tile)(int CR, int6
                                      int64_t P, int64_t W, int64_t c, int64_t j, T decay, T mu) {
 #define UPDATE_CASE(R, J) \
     if (CR == R && JV == J) return NAME(update_##R##_##J)(wp, vp, x, d, mb, P, W, c, j, decay, mu);
-    UPDATE_CASE(8, 2) UPDATE_CASE(8, 1)
-    UPDATE_CASE(4, 4) UPDATE_CASE(4, 3) UPDATE_CASE(4, 2) UPDATE_CASE(4, 1)
+    UPDATE_CASE(8, 2) UPDATE_CASE(8, 1) UPDATE_CASE(6, 4) UPDATE_CASE(6, 3) UPDATE_CASE(5, 2) UPDATE_CASE(5, 1)
+    UPDATE_CASE(2, 4) UPDATE_CASE(3, 3) UPDATE_CASE(4, 4) UPDATE_CASE(4, 3) UPDATE_CASE(4, 2) UPDATE_CASE(4, 1)
     UPDATE_CASE(1, 4) UPDATE_CASE(1, 3) UPDATE_CASE(1, 2) UPDATE_CASE(1, 1)
 #undef UPDATE_CASE
 }
@@ -215,13 +240,20 @@ static void NAME(update)(T *wT, T *vT, const T *const *x, const T *d, int64_t mb
     for (int64_t j = 0; j < P; j += PANEL) {
         T *wp = wT + (n_in + 1) * j, *vp = vT ? vT + (n_in + 1) * j : NULL;
         int64_t W = P - j < PANEL ? P - j : PANEL, JV = W / VL, c = 0;
-        int big = JV <= 2 ? 8 : 4;
-        for (; c + big <= n_in; c += big) {
-            if (fetched < lines) fetched = NAME(fetch_ahead)(ahead, fetched, c + big, n_in, per_tile * big / 4);
-            NAME(update_tile)(big, JV, wp, vp, x, d, mb, P, W, c, j, decay, mu);
-        }
-        for (; c + 4 <= n_in; c += 4) NAME(update_tile)(4, JV, wp, vp, x, d, mb, P, W, c, j, decay, mu);
-        for (; c < n_in; c++) NAME(update_tile)(1, JV, wp, vp, x, d, mb, P, W, c, j, decay, mu);
+#define UPDATE_ROWS(J)                                                                                   \
+    do {                                                                                                 \
+        for (; c + UPDATE_CR(J) <= n_in; c += UPDATE_CR(J)) {                                            \
+            if (fetched < lines)                                                                         \
+                fetched = NAME(fetch_ahead)(ahead, fetched, c + UPDATE_CR(J), n_in, per_tile * UPDATE_CR(J) / 4); \
+            NAME(update_tile)(UPDATE_CR(J), J, wp, vp, x, d, mb, P, W, c, j, decay, mu);                 \
+        }                                                                                                \
+        for (; c < n_in; c++) NAME(update_tile)(1, J, wp, vp, x, d, mb, P, W, c, j, decay, mu);         \
+    } while (0)
+        if (JV == 4) UPDATE_ROWS(4);
+        else if (JV == 3) UPDATE_ROWS(3);
+        else if (JV == 2) UPDATE_ROWS(2);
+        else UPDATE_ROWS(1);
+#undef UPDATE_ROWS
         if (fetched < lines) fetched = NAME(fetch_ahead)(ahead, fetched, n_in, n_in, lines);
         /* the bias: b -> b - sum_i d_i, or v -> mu v - sum_i d_i, b -> b + v */
         T *b = (mu > 0 ? vp : wp) + n_in * W;
@@ -578,5 +610,8 @@ static int NAME(epoch)(const Epoch *e) {
 #undef IV
 #undef VL
 #undef PANEL
+#undef FORWARD_MR
+#undef FORWARD_MR2
+#undef UPDATE_CR
 #undef LOADV
 #undef STOREV

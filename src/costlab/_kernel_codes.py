@@ -1,7 +1,7 @@
 """The numbers by which the compiled kernel (costlab._kernels) knows the activations and costs.
 
 Apart from the kernel, so that :mod:`costlab.fast` can tell which networks the
-kernel trains without loading Numba.
+kernel trains without loading it.
 """
 
 __all__ = ["ACTIVATION_CODES", "COST_CODES"]

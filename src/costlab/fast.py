@@ -747,7 +747,7 @@ def _kernels():
     """The compiled kernel module, or None (with one KernelWarning) where it cannot be loaded."""
     try:
         from costlab import _kernels
-    except Exception as error:  # Numba missing, or failing to start
+    except Exception as error:  # not built (no C compiler at install time), or failing to load
         _fall_back(error)
         return None
     return _kernels
