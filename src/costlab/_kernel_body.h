@@ -502,11 +502,12 @@ static void NAME(sum_deltas)(const Epoch *e, T *const *deltas, const int64_t *P,
 }
 
 /* Whether the first layer's z of a batch is finite (a NaN or infinity in X gives one that is not). */
-static int NAME(finite)(const T *z, int64_t mb, int64_t n, int64_t P) {
-    double total = 0;
-    for (int64_t i = 0; i < mb; i++)
-        for (int64_t j = 0; j < n; j++) total += z[i * P + j];
-    return isfinite(total);
+static int NAME(finite)(const T *z, int64_t mb, int64_t P) {
+    V total = {0};
+    for (int64_t k = 0; k < mb * P; k += VL) total += LOADV(z + k);  /* the lanes past n are 0 */
+    double sum = 0;
+    for (int64_t q = 0; q < VL; q++) sum += total[q];
+    return isfinite(sum);
 }
 
 /* One mini-batch step: forward pass, counts, output error and record, back-propagation with updates. */
@@ -526,7 +527,7 @@ static void NAME(step)(const Epoch *e, T **wT, T **vT, T **acts, T **deltas, con
         }
         T *z = l == L - 1 ? deltas[L] : acts[l + 1];  /* deltas[L]: the output layer's z */
         NAME(forward)(in, mb, wT[l], P[l + 1], e->sizes[l], z);
-        if (l == 0 && e->seen[0] && !NAME(finite)(z, mb, e->sizes[1], P[1])) e->seen[0] = 0;
+        if (l == 0 && e->seen[0] && !NAME(finite)(z, mb, P[1])) e->seen[0] = 0;
         NAME(activate_rows)(acts[l + 1], z, mb, e->sizes[l + 1], P[l + 1], l < L - 1 ? e->hidden : e->output);
     }
     if (e->kinds) NAME(count_layers)(e, acts, P, (const T *)e->Y, rows, mb);
