@@ -40,7 +40,7 @@ from torch import nn
 
 from costlab.activations import ACTIVATIONS
 from costlab.costs import COSTS, get_cost
-from costlab.fast import LayerRecord, saturated, wrong_output
+from costlab.fast import _PRIME_MAX, SATURATED_BELOW, LayerRecord
 from costlab.history import fmt, html_table, pct
 from costlab.torch.loss import Loss
 from costlab.training import _Diagnosis
@@ -125,23 +125,48 @@ class _Layer:
         self.reset()
 
     def reset(self):
-        self.sum_b = self.sum_w = self.saturated = self.alive = None
+        # sum_x delta_x; per unit the samples where it is saturated, and its largest sign(a) (> 0: it fired)
+        self.sum_b = self.saturated = self.fired = None
+        self.norms = []    # ||nabla_w|| of each recorded step (0-d tensors), added up when the window closes
         self.pending = []  # activation outputs a of recorded steps, counted a chunk at a time
 
-    def add(self, attr, value, op="add", alpha=1):
-        """Add ``alpha value`` to the count ``attr`` (or, with op="or", or it in); ``value`` is a fresh tensor."""
+    def add(self, attr, value):
+        """Add ``value`` (a fresh tensor) to the count ``attr``."""
         old = getattr(self, attr)
         if old is None:
-            setattr(self, attr, value * alpha if alpha != 1 else value)
-        elif op == "add":
-            old.add_(value, alpha=alpha)
+            setattr(self, attr, value)
         else:
-            old.logical_or_(value)
+            old.add_(value)
+
+    @property
+    def units(self):
+        counts = self.saturated if self.saturated is not None else self.fired
+        return None if counts is None else int(counts.numel())
 
 
 def _rows(t):
     """One row per sample, one column per unit (a Conv layer's units: its channels at every position)."""
     return t.reshape(t.shape[0], -1) if t.ndim != 2 else t
+
+
+def _saturated(act, a):
+    """1 where a sigmoid or tanh output is saturated, else 0, in a's dtype: :func:`costlab.fast.saturated`.
+
+    The engine's rule sigma'(z) < limit, compared in place (comparisons into
+    a floating-point tensor run several times faster than into a boolean one).
+    """
+    return act.prime_from_output(a).lt_(SATURATED_BELOW * _PRIME_MAX[act.name])
+
+
+def _wrong(a, y):
+    """1 where an output is at the wrong value, else 0: :func:`costlab.fast.wrong_output`, |a - y| > 1/2."""
+    return (a - y).abs_().gt_(0.5)
+
+
+def _per_unit(flags):
+    """The number of rows where each unit's flag is 1 (integers; sums in at least single precision, exact)."""
+    flags = _rows(flags)
+    return flags.sum(dim=0, dtype=torch.float32 if flags.element_size() < 4 else None).to(torch.int64)
 
 
 def _param(module, name):
@@ -155,7 +180,38 @@ def _grad(p, before):
     if p is None or p.grad is None:
         return None
     old = before.get(id(p))
-    return p.grad.detach() if old is None else p.grad.detach() - old
+    return p.grad if old is None else p.grad.detach() - old
+
+
+def _accumulate(pairs, attr, values, alpha):
+    """Add ``alpha`` times ``values`` to each layer's sum ``attr`` (one torch call for all the layers of a step)."""
+    sums = [getattr(layer, attr) for layer, _ in pairs]
+    if all(t is not None for t in sums):
+        torch._foreach_add_(sums, values, alpha=alpha)
+        return
+    for (layer, _), v in zip(pairs, values):   # a window's first step: fresh sums
+        old = getattr(layer, attr)
+        if old is None:
+            setattr(layer, attr, v * alpha)
+        else:
+            old.add_(v, alpha=alpha)
+
+
+def _host(tensors):
+    """Tensors (or None) as float64 NumPy arrays: one copy to the host per device, when a window closes."""
+    out = [None] * len(tensors)
+    by_device = {}
+    for i, t in enumerate(tensors):
+        if t is not None:
+            by_device.setdefault(t.device, []).append(i)
+    for device, idx in by_device.items():
+        flat = torch.cat([tensors[i].detach().reshape(-1).to(torch.float64) for i in idx]).cpu().numpy()
+        start = 0
+        for i in idx:
+            n = tensors[i].numel()
+            out[i] = flat[start:start + n].reshape(tensors[i].shape)
+            start += n
+    return out
 
 
 def _check_int(name, value, lo, allow_none=False):
@@ -307,12 +363,13 @@ class Watch:
         """Count the saturated or firing units of the outputs a that ``layer`` has kept."""
         if not layer.pending:
             return
-        a = _rows(torch.cat(layer.pending) if len(layer.pending) > 1 else layer.pending[0])
+        a = _rows(torch.cat(layer.pending))  # a copy: compared in place
         layer.pending = []
         if layer.activation in ("sigmoid", "tanh"):
-            layer.add("saturated", saturated(ACTIVATIONS[layer.activation], a).sum(dim=0))
+            layer.add("saturated", _per_unit(_saturated(ACTIVATIONS[layer.activation], a)))
         else:
-            layer.add("alive", (a > 0).any(dim=0), op="or")
+            fired = a.gt_(0).amax(dim=0)  # 1 where the unit was positive on a sample
+            layer.fired = fired if layer.fired is None else torch.maximum(layer.fired, fired, out=layer.fired)
 
     def _flush(self):
         """Count what the recorded steps have kept: a few large torch calls instead of many small ones."""
@@ -334,8 +391,9 @@ class Watch:
         """The recorded step's forward pass is over: the backward pass will reach its last layer's output first."""
         z = self._last_output
         self._last_output = None
-        if z is not None and z.requires_grad:
-            z.register_hook(self._on_backward)
+        if z is not None and z.grad_fn is not None:
+            # a pre-hook of the node that made z: it goes with the step's graph (no handle, nothing to remove)
+            z.grad_fn.register_prehook(self._on_backward)
 
     def _on_backward(self, grad):
         """The backward pass of a recorded step has reached its last layer's output: read the gradients when it ends.
@@ -354,18 +412,28 @@ class Watch:
                 partial(self._read_grads, layers, before, self._m))
 
     def _read_grads(self, layers, before, m):
-        """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||."""
+        """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||.
+
+        A few torch calls for all the layers at once (``torch._foreach_*``);
+        the sums stay tensors on the layers' devices until the window closes.
+        """
         self._grads_queued = False
-        for layer in layers:
-            gb = _grad(layer.bias, before)
-            if gb is not None and layer.sum_b is None:
-                layer.sum_b = gb * m
-            elif gb is not None:
-                layer.sum_b.add_(gb, alpha=m)
-            gw = _grad(layer.weight, before)
-            if gw is not None:
-                gw = gw.reshape(-1)
-                layer.add("sum_w", torch.dot(gw, gw).sqrt_())  # ||nabla_w||: the BLAS dot, one pass
+        biases = [(layer, _grad(layer.bias, before)) for layer in layers]
+        biases = [(layer, g) for layer, g in biases if g is not None]
+        weights = [(layer, _grad(layer.weight, before)) for layer in layers]
+        weights = [(layer, g) for layer, g in weights if g is not None]
+        if any(g.requires_grad for _, g in biases + weights):   # backward(create_graph=True)
+            with torch.no_grad():
+                return self._add_grads(biases, weights, m)
+        self._add_grads(biases, weights, m)
+
+    @staticmethod
+    def _add_grads(biases, weights, m):
+        if biases:
+            _accumulate(biases, "sum_b", [g for _, g in biases], m)
+        if weights:
+            for (layer, _), norm in zip(weights, torch._foreach_norm([g for _, g in weights])):
+                layer.norms.append(norm)
 
     def _on_loss(self, module, args, kwargs, output):
         if not self._observing or self._cost is None:
@@ -390,17 +458,16 @@ class Watch:
         if self._layers[l].activation is None:
             self._layers[l].activation = kind
         if kind in ("sigmoid", "tanh"):
-            flat = saturated(ACTIVATIONS[kind], a)
-            self._layers[l].add("saturated", _rows(flat).sum(dim=0))
-            self._slowed = self._slowed + (flat & wrong_output(a, Y2)).sum()
+            flat = _saturated(ACTIVATIONS[kind], a)
+            self._layers[l].add("saturated", _per_unit(flat))
+            self._slowed = self._slowed + flat.mul_(_wrong(a, Y2)).sum()
         self._slowdown(loss.cost.delta(z2, Y2, a), a - Y2)
 
     def _output_from_outputs(self, l, a, Y):
         kind = self._layers[l].activation or "identity"
         a2, Y2 = _rows(a), _rows(Y)
         if kind in ("sigmoid", "tanh"):
-            flat = saturated(ACTIVATIONS[kind], a2)
-            self._slowed = self._slowed + (flat & wrong_output(a2, Y2)).sum()
+            self._slowed = self._slowed + _saturated(ACTIVATIONS[kind], a2).mul_(_wrong(a2, Y2)).sum()
         prime = ACTIVATIONS[kind].prime_from_output
         err = a2 - Y2
         self._slowdown(err * prime(a2) if prime is not None else err, err)
@@ -438,8 +505,7 @@ class Watch:
         if not self.record.layers or len(self.record.layers) != len(layers):
             self.record.layers = [{"name": layer.name, "type": type(layer.module).__name__,
                                    "activation": layer.activation,
-                                   "units": None if layer.saturated is None and layer.alive is None
-                                   else int((layer.saturated if layer.saturated is not None else layer.alive).numel())}
+                                   "units": layer.units}
                                   for layer in layers]
         row = self._row(layers)
         row["steps"] = [self._window_start, self._last_step]
@@ -452,43 +518,45 @@ class Watch:
 
     def _row(self, layers):
         """The window's figures, counted by costlab's LayerRecord from the per-unit counts."""
-        def host(t):
-            return None if t is None else t.detach().cpu().double().numpy() if t.is_floating_point() \
-                else t.detach().cpu().numpy()
-
-        units = [(layer.saturated if layer.saturated is not None else layer.alive) for layer in layers]
-        record = LayerRecord([np.empty((0 if u is None else u.numel(), 0)) for u in units],
+        L = len(layers)
+        with torch.no_grad():
+            weights = [getattr(layer.module, "weight", None) for layer in layers]
+            tensors = ([layer.saturated for layer in layers] + [layer.fired for layer in layers]
+                       + [layer.sum_b for layer in layers]
+                       + [torch.stack(layer.norms).sum() if layer.norms else None for layer in layers]
+                       + [torch.linalg.vector_norm(w) if isinstance(w, torch.Tensor) else None for w in weights]
+                       + [v if isinstance(v, torch.Tensor) else torch.tensor(float(v))
+                          for v in (self._slowed, self._delta_sum, self._error_sum)])
+            host = _host(tensors)  # the counts were made on the model's device
+        saturated_count, fired, sum_b, sum_w, w_norm = (host[i * L:(i + 1) * L] for i in range(5))
+        slowed_count, delta_sum, error_sum = (float(v) for v in host[5 * L:])
+        # the record turns the counts into fractions as the engine does
+        record = LayerRecord([np.empty((0 if layer.units is None else layer.units, 0)) for layer in layers],
                              ACTIVATIONS["identity"], ACTIVATIONS["identity"])
-        # the counts were made on the model's device; the record turns them into fractions as the engine does
         record.n = self._n
         record.parts = [[(ACTIVATIONS[layer.activation], ...)] if layer.saturated is not None else []
                         for layer in layers]
-        record.relu = [layer.alive is not None for layer in layers]
-        record.saturated_count = [host(layer.saturated) for layer in layers]
-        record.alive = [host(layer.alive) for layer in layers]
-        record.sum_b = [np.zeros(1) if layer.sum_b is None else host(layer.sum_b) for layer in layers]
+        record.relu = [f is not None for f in fired]
+        record.saturated_count = saturated_count
+        record.alive = [None if f is None else f > 0 for f in fired]
+        record.sum_b = [np.zeros(1) if b is None else b for b in sum_b]
         record.output_saturates = np.array(bool(record.parts[-1]))
-        record.slowed_count = np.array(int(self._slowed))
+        record.slowed_count = np.array(int(slowed_count))
         speed, sat, dead, slowed = record.row()
-        weight_speed = []
-        for layer in layers:
-            w = getattr(layer.module, "weight", None)
-            norm = float(torch.linalg.vector_norm(w.detach())) if isinstance(w, torch.Tensor) else 0.0
-            weight_speed.append(None if layer.sum_w is None or not norm
-                                else float(layer.sum_w) / self._observed / norm)
+        weight_speed = [None if s_w is None or n_w is None or not n_w else float(s_w) / self._observed / float(n_w)
+                        for s_w, n_w in zip(sum_w, w_norm)]
 
         def num(v):
             return None if v is None or not math.isfinite(float(v)) else float(v)
 
-        error = float(self._error_sum)
         has_cost = self._cost is not None
         return {
-            "speed": [None if layer.sum_b is None else float(s) for layer, s in zip(layers, speed)],
+            "speed": [None if b is None else float(v) for b, v in zip(sum_b, speed)],
             "weight_speed": weight_speed,
             "saturated": [num(v) for v in sat],
             "dead": [num(v) for v in dead],
             "slowed": num(slowed) if has_cost and self._loss is not None else None,
-            "slowdown": float(self._delta_sum) / error if has_cost and error > 0 else None,
+            "slowdown": delta_sum / error_sum if has_cost and error_sum > 0 else None,
         }
 
     def _diagnose(self, layers, row):
