@@ -144,6 +144,52 @@ class _Layer:
         return None if counts is None else int(counts.numel())
 
 
+class _Plan:
+    """The gradients of the layers one recorded step runs, read in two torch calls per step; one per window.
+
+    ``sum_b``: per bias, sum over the steps of m nabla_b (m: the step's batch
+    size); ``norms``: per step, ||nabla_w|| of each weight (0-d tensors).
+    """
+
+    def __init__(self, layers):
+        self.biases = [layer for layer in layers if layer.bias is not None]
+        self.weights = [layer for layer in layers if layer.weight is not None]
+        self.bias_params = [layer.bias for layer in self.biases]
+        self.weight_params = [layer.weight for layer in self.weights]
+        self.params = self.bias_params + self.weight_params
+        self.sum_b = None
+        self.norms = []
+
+    def read(self, m):
+        """Add a backward pass's gradients (called when it ends); False if one is missing (read layer by layer)."""
+        gb = [p.grad for p in self.bias_params]
+        gw = [p.grad for p in self.weight_params]
+        try:
+            if gw and gw[0].requires_grad or gb and gb[0].requires_grad:   # backward(create_graph=True)
+                return False
+            norms = torch._foreach_norm(gw) if gw else None
+            if gb:
+                if self.sum_b is None:
+                    self.sum_b = torch._foreach_mul(gb, m)
+                else:
+                    torch._foreach_add_(self.sum_b, gb, alpha=m)
+        except (TypeError, AttributeError):   # a parameter without gradient (None) in this pass: nothing added
+            if any(g is None for g in gb + gw):
+                return False
+            raise
+        if norms is not None:
+            self.norms.append(norms)
+        return True
+
+    def add_to(self, layers):
+        """Add the window's sums to ``layers``' own (those read layer by layer)."""
+        if self.sum_b is not None:
+            for layer, s in zip(self.biases, self.sum_b):
+                layer.sum_b = s if layer.sum_b is None else layer.sum_b + s
+        for k, layer in enumerate(self.weights):
+            layer.norms += [step[k] for step in self.norms]
+
+
 def _rows(t):
     """One row per sample, one column per unit (a Conv layer's units: its channels at every position)."""
     return t.reshape(t.shape[0], -1) if t.ndim != 2 else t
@@ -248,6 +294,7 @@ class Watch:
         self._observing = False
         self._owner: dict = {}              # id(output tensor) -> (layer, tensor) in this forward pass
         self._ran: list[int] = []           # layers run by the recorded step
+        self._order_seen: list[int] = []
         self._last_output = None            # the output of the step's last layer
         self._last = None
         self._m = None
@@ -320,25 +367,30 @@ class Watch:
             h.remove()
         self._step_handles = []
         self._owner.clear()
+        self._note_order()
         self._last = self._m = None
         if self.window is not None and self._observed >= self.window:
             self.end_window()
         elif self._pending_bytes > FLUSH_BYTES:
             self._flush()
 
+    def _note_order(self):
+        """Layers in the order the forward passes run them (read once per new order, not per step)."""
+        if self._ran != self._order_seen:
+            self._order_seen = self._ran
+            for l in self._ran:
+                if l not in self._order:
+                    self._order.append(l)
+
     def _on_layer(self, l, module, inputs, output):
-        if not self._observing or not isinstance(output, torch.Tensor):
-            return
-        if self._m is None:           # the step's batch size: the first layer's rows
-            self._m = output.shape[0] if output.ndim else 1
-            self._n += self._m
-        if l not in self._order:
-            self._order.append(l)
-        if l not in self._ran:
+        if self._observing:
+            if self._m is None:           # the step's batch size: the first layer's rows
+                self._m = output.shape[0] if output.ndim else 1
+                self._n += self._m
             self._ran.append(l)
-        self._last_output = output
-        self._owner[id(output)] = (l, output)
-        self._last = l
+            self._last_output = output
+            self._owner[id(output)] = (l, output)
+            self._last = l
 
     def _layer_of(self, x):
         owner = self._owner.get(id(x))
@@ -405,19 +457,24 @@ class Watch:
         """
         if not self._grads_queued and self._m is not None:
             self._grads_queued = True
-            layers = [self._layers[l] for l in self._ran]
-            before = {id(p): p.grad.clone() for layer in layers for p in (layer.weight, layer.bias)
-                      if p is not None and p.grad is not None}
+            ran = tuple(self._ran)
+            plan = self._plans.get(ran)
+            if plan is None:
+                plan = self._plans[ran] = _Plan([self._layers[l] for l in dict.fromkeys(ran)])
+            before = {id(p): p.grad.clone() for p in plan.params if p.grad is not None}
             torch.autograd.Variable._execution_engine.queue_callback(
-                partial(self._read_grads, layers, before, self._m))
+                partial(self._read_grads, plan, before, self._m))
 
-    def _read_grads(self, layers, before, m):
+    def _read_grads(self, plan, before, m):
         """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||.
 
         A few torch calls for all the layers at once (``torch._foreach_*``);
         the sums stay tensors on the layers' devices until the window closes.
         """
         self._grads_queued = False
+        if not before and plan.read(m):
+            return
+        layers = plan.biases + [layer for layer in plan.weights if layer not in plan.biases]
         biases = [(layer, _grad(layer.bias, before)) for layer in layers]
         biases = [(layer, g) for layer, g in biases if g is not None]
         weights = [(layer, _grad(layer.weight, before)) for layer in layers]
@@ -486,6 +543,7 @@ class Watch:
         self._delta_sum = self._error_sum = 0.0
         self._pending_out = []
         self._pending_bytes = 0
+        self._plans = {}
         for layer in self._layers:
             layer.reset()
 
@@ -496,6 +554,10 @@ class Watch:
         when the watch is closed. A window with no recorded step adds nothing.
         """
         self._flush()
+        self._note_order()
+        for plan in self._plans.values():
+            plan.add_to(self._layers)
+        self._plans = {}
         if self._observed == 0 or not self._order:
             self._window_start = self._step + 1
             self._reset_window()
