@@ -468,8 +468,10 @@ class Watch:
     def _read_grads(self, plan, before, m):
         """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||.
 
-        A few torch calls for all the layers at once (``torch._foreach_*``);
-        the sums stay tensors on the layers' devices until the window closes.
+        Two torch calls for all the layers at once (:meth:`_Plan.read`); layer
+        by layer where a gradient was already there (accumulated over several
+        passes), is missing, or carries a graph (``create_graph=True``). The
+        sums stay tensors on the layers' devices until the window closes.
         """
         self._grads_queued = False
         if not before and plan.read(m):
