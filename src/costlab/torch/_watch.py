@@ -51,9 +51,11 @@ __all__ = ["Watch", "WatchRecord", "watch"]
 LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
 #: Activation modules, by the name costlab's registry gives them.
 ACTIVATION_MODULES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax"}
-#: The outputs kept for counting are counted when they take this many bytes (and at each window's end):
-#: chunks of a few dozen mini-batches, whose temporaries stay in the processor's cache, and few torch calls.
-FLUSH_BYTES = 1 << 20
+#: The layers' outputs kept for counting are counted when they take this many bytes (and at each window's
+#: end): chunks of about ten mini-batches, whose temporaries stay in the processor's cache, and few torch
+#: calls. The output's figures (a few dozen small torch calls, whatever the chunk) are counted once the
+#: logits kept take as many bytes, or at the window's end.
+FLUSH_BYTES = 1 << 19
 #: PyTorch's own losses read as costlab's costs, for the output's figures.
 TORCH_LOSSES = {nn.MSELoss: "quadratic", nn.BCEWithLogitsLoss: "cross-entropy",
                 nn.CrossEntropyLoss: "log-likelihood"}
@@ -246,12 +248,12 @@ def _accumulate(pairs, attr, values, alpha):
 def _host(tensors):
     """Tensors (or None) as float64 NumPy arrays: one copy to the host per device, when a window closes."""
     out = [None] * len(tensors)
-    by_device = {}
+    groups = {}
     for i, t in enumerate(tensors):
         if t is not None:
-            by_device.setdefault(t.device, []).append(i)
-    for device, idx in by_device.items():
-        flat = torch.cat([tensors[i].detach().reshape(-1).to(torch.float64) for i in idx]).cpu().numpy()
+            groups.setdefault((t.device, t.dtype), []).append(i)
+    for idx in groups.values():
+        flat = torch.cat([tensors[i].reshape(-1) for i in idx]).cpu().numpy().astype(np.float64)
         start = 0
         for i in idx:
             n = tensors[i].numel()
@@ -371,8 +373,8 @@ class Watch:
         self._last = self._m = None
         if self.window is not None and self._observed >= self.window:
             self.end_window()
-        elif self._pending_bytes > FLUSH_BYTES:
-            self._flush()
+        elif self._pending_bytes > FLUSH_BYTES or self._output_bytes > FLUSH_BYTES:
+            self._flush(outputs=self._output_bytes > FLUSH_BYTES)
 
     def _note_order(self):
         """Layers in the order the forward passes run them (read once per new order, not per step)."""
@@ -423,12 +425,14 @@ class Watch:
             fired = a.gt_(0).amax(dim=0)  # 1 where the unit was positive on a sample
             layer.fired = fired if layer.fired is None else torch.maximum(layer.fired, fired, out=layer.fired)
 
-    def _flush(self):
-        """Count what the recorded steps have kept: a few large torch calls instead of many small ones."""
+    def _flush(self, outputs=True):
+        """Count what the recorded steps have kept (and the output's figures): a few large torch calls, not many small."""
         with torch.no_grad():
             for layer in self._layers:
                 self._count(layer)
-            if self._pending_out:
+            self._pending_bytes = 0
+            if outputs and self._pending_out:
+                self._output_bytes = 0
                 l, module = self._pending_out[0][:2]
                 z = torch.cat([p[2] for p in self._pending_out])
                 target = torch.cat([p[3] for p in self._pending_out])
@@ -437,7 +441,6 @@ class Watch:
                     self._output_from_outputs(l, z, target.to(z.dtype))
                 else:
                     self._output_from_logits(l, module if isinstance(module, Loss) else self._proxy, z, target)
-        self._pending_bytes = 0
 
     def _on_model_output(self, module, inputs, output):
         """The recorded step's forward pass is over: the backward pass will reach its last layer's output first."""
@@ -507,7 +510,7 @@ class Watch:
         if not isinstance(module, nn.MSELoss) and z.ndim > 2:
             return  # logits of several positions per sample (segmentation): no output figures
         self._pending_out.append((l, module, z.detach(), target.detach()))
-        self._pending_bytes += z.numel() * z.element_size()
+        self._output_bytes += z.numel() * z.element_size()
 
     def _output_from_logits(self, l, loss, z, target):
         Y = loss.targets(z, target, check=False)   # the loss itself has read them
@@ -544,7 +547,7 @@ class Watch:
         self._slowed = 0
         self._delta_sum = self._error_sum = 0.0
         self._pending_out = []
-        self._pending_bytes = 0
+        self._pending_bytes = self._output_bytes = 0
         self._plans = {}
         for layer in self._layers:
             layer.reset()
@@ -585,10 +588,12 @@ class Watch:
         L = len(layers)
         with torch.no_grad():
             weights = [getattr(layer.module, "weight", None) for layer in layers]
+            weights = [w.detach() if isinstance(w, torch.Tensor) else None for w in weights]
+            norms = iter(torch._foreach_norm([w for w in weights if w is not None]))
             tensors = ([layer.saturated for layer in layers] + [layer.fired for layer in layers]
                        + [layer.sum_b for layer in layers]
                        + [torch.stack(layer.norms).sum() if layer.norms else None for layer in layers]
-                       + [torch.linalg.vector_norm(w) if isinstance(w, torch.Tensor) else None for w in weights]
+                       + [None if w is None else next(norms) for w in weights]
                        + [v if isinstance(v, torch.Tensor) else torch.tensor(float(v))
                           for v in (self._slowed, self._delta_sum, self._error_sum)])
             host = _host(tensors)  # the counts were made on the model's device
