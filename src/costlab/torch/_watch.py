@@ -253,7 +253,7 @@ def _host(tensors):
         if t is not None:
             groups.setdefault((t.device, t.dtype), []).append(i)
     for idx in groups.values():
-        flat = torch.cat([tensors[i].reshape(-1) for i in idx]).cpu().numpy().astype(np.float64)
+        flat = torch.cat([tensors[i].reshape(-1) for i in idx]).cpu().double().numpy()
         start = 0
         for i in idx:
             n = tensors[i].numel()
