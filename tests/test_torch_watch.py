@@ -195,6 +195,40 @@ def test_gradients_accumulated_over_backward_passes_are_read_per_pass():
                                                      for n, i in zip(norm_w, (0, 2))], rtol=1e-12)
 
 
+def test_a_layer_left_out_of_some_backward_passes():
+    """A branch whose output some steps detach: each layer's sums hold the passes that reached it."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.act, self.b, self.side = nn.Linear(5, 4), nn.Sigmoid(), nn.Linear(4, 3), nn.Linear(5, 3)
+            self.use_side = True
+
+        def forward(self, x):
+            side = self.side(x)
+            return self.b(self.act(self.a(x))) + (side if self.use_side else side.detach())
+
+    torch.manual_seed(0)
+    model = Net().double()
+    loss_fn = Loss("cross-entropy")
+    x, y = torch.randn(8, 5, dtype=torch.float64), torch.randint(0, 3, (8,))
+    sums, norms, layers = {}, {}, {"side": model.side, "a": model.a, "b": model.b}
+    with watch(model, loss=loss_fn, window=None) as w:
+        for s in range(4):
+            model.use_side = s % 2 == 0
+            model.zero_grad()
+            loss_fn(model(x), y).backward()
+            for name, layer in layers.items():
+                if layer.bias.grad is not None:
+                    sums[name] = sums.get(name, 0) + 8 * layer.bias.grad
+                    norms[name] = norms.get(name, 0) + float(torch.linalg.vector_norm(layer.weight.grad))
+    [row] = w.record.windows
+    assert [layer["name"] for layer in w.record.layers] == ["side", "a", "b"]  # as the forward pass runs them
+    np.testing.assert_allclose(row["speed"], [float(torch.linalg.vector_norm(sums[n] / 32)) for n in layers],
+                               rtol=1e-12)
+    np.testing.assert_allclose(row["weight_speed"], [norms[n] / 4 / float(torch.linalg.vector_norm(l.weight.detach()))
+                                                     for n, l in layers.items()], rtol=1e-12)
+
+
 def test_hooks_are_removed_also_after_an_exception():
     model = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 2))
 

@@ -40,7 +40,7 @@ from torch import nn
 
 from costlab.activations import ACTIVATIONS
 from costlab.costs import COSTS, get_cost
-from costlab.fast import LayerRecord, saturated, wrong_output
+from costlab.fast import _PRIME_MAX, SATURATED_BELOW, LayerRecord
 from costlab.history import fmt, html_table, pct
 from costlab.torch.loss import Loss
 from costlab.training import _Diagnosis
@@ -51,9 +51,11 @@ __all__ = ["Watch", "WatchRecord", "watch"]
 LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
 #: Activation modules, by the name costlab's registry gives them.
 ACTIVATION_MODULES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softmax: "softmax"}
-#: The outputs kept for counting are counted when they take this many bytes (and at each window's end):
-#: chunks of a few dozen mini-batches, whose temporaries stay in the processor's cache, and few torch calls.
-FLUSH_BYTES = 1 << 20
+#: The layers' outputs kept for counting are counted when they take this many bytes (and at each window's
+#: end): chunks of about ten mini-batches, whose temporaries stay in the processor's cache, and few torch
+#: calls. The output's figures (a few dozen small torch calls, whatever the chunk) are counted once the
+#: logits kept take as many bytes, or at the window's end.
+FLUSH_BYTES = 1 << 19
 #: PyTorch's own losses read as costlab's costs, for the output's figures.
 TORCH_LOSSES = {nn.MSELoss: "quadratic", nn.BCEWithLogitsLoss: "cross-entropy",
                 nn.CrossEntropyLoss: "log-likelihood"}
@@ -125,23 +127,94 @@ class _Layer:
         self.reset()
 
     def reset(self):
-        self.sum_b = self.sum_w = self.saturated = self.alive = None
+        # sum_x delta_x; per unit the samples where it is saturated, and its largest sign(a) (> 0: it fired)
+        self.sum_b = self.saturated = self.fired = None
+        self.norms = []    # ||nabla_w|| of each recorded step (0-d tensors), added up when the window closes
         self.pending = []  # activation outputs a of recorded steps, counted a chunk at a time
 
-    def add(self, attr, value, op="add", alpha=1):
-        """Add ``alpha value`` to the count ``attr`` (or, with op="or", or it in); ``value`` is a fresh tensor."""
+    def add(self, attr, value):
+        """Add ``value`` (a fresh tensor) to the count ``attr``."""
         old = getattr(self, attr)
         if old is None:
-            setattr(self, attr, value * alpha if alpha != 1 else value)
-        elif op == "add":
-            old.add_(value, alpha=alpha)
+            setattr(self, attr, value)
         else:
-            old.logical_or_(value)
+            old.add_(value)
+
+    @property
+    def units(self):
+        counts = self.saturated if self.saturated is not None else self.fired
+        return None if counts is None else int(counts.numel())
+
+
+class _Plan:
+    """The gradients of the layers one recorded step runs, read in two torch calls per step; one per window.
+
+    ``sum_b``: per bias, sum over the steps of m nabla_b (m: the step's batch
+    size); ``norms``: per step, ||nabla_w|| of each weight (0-d tensors).
+    """
+
+    def __init__(self, layers):
+        self.biases = [layer for layer in layers if layer.bias is not None]
+        self.weights = [layer for layer in layers if layer.weight is not None]
+        self.bias_params = [layer.bias for layer in self.biases]
+        self.weight_params = [layer.weight for layer in self.weights]
+        self.params = self.bias_params + self.weight_params
+        self.sum_b = None
+        self.norms = []
+
+    def read(self, m):
+        """Add a backward pass's gradients (called when it ends); False if one is missing (read layer by layer)."""
+        gb = [p.grad for p in self.bias_params]
+        gw = [p.grad for p in self.weight_params]
+        try:
+            if gw and gw[0].requires_grad or gb and gb[0].requires_grad:   # backward(create_graph=True)
+                return False
+            norms = torch._foreach_norm(gw) if gw else None
+            if gb:
+                if self.sum_b is None:
+                    self.sum_b = torch._foreach_mul(gb, m)
+                else:
+                    torch._foreach_add_(self.sum_b, gb, alpha=m)
+        except (TypeError, AttributeError):   # a parameter without gradient (None) in this pass: nothing added
+            if any(g is None for g in gb + gw):
+                return False
+            raise
+        if norms is not None:
+            self.norms.append(norms)
+        return True
+
+    def add_to(self, layers):
+        """Add the window's sums to ``layers``' own (those read layer by layer)."""
+        if self.sum_b is not None:
+            for layer, s in zip(self.biases, self.sum_b):
+                layer.sum_b = s if layer.sum_b is None else layer.sum_b + s
+        for k, layer in enumerate(self.weights):
+            layer.norms += [step[k] for step in self.norms]
 
 
 def _rows(t):
     """One row per sample, one column per unit (a Conv layer's units: its channels at every position)."""
     return t.reshape(t.shape[0], -1) if t.ndim != 2 else t
+
+
+def _saturated(act, a):
+    """1 where a sigmoid or tanh output is saturated, else 0, in a's dtype: :func:`costlab.fast.saturated`.
+
+    The engine's rule sigma'(z) < limit, compared in place (comparisons into
+    a floating-point tensor run several times faster than into a boolean one).
+    """
+    return act.prime_from_output(a).lt_(SATURATED_BELOW * _PRIME_MAX[act.name])
+
+
+def _wrong(a, y):
+    """1 where an output is at the wrong value, else 0: :func:`costlab.fast.wrong_output`, |a - y| > 1/2."""
+    return (a - y).abs_().gt_(0.5)
+
+
+def _per_unit(flags):
+    """The number of rows where each unit's flag is 1 (integers; sums in at least single precision, exact)."""
+    flags = _rows(flags)
+    return flags.sum(dim=0, dtype=torch.float32 if flags.element_size() < 4 else None).to(torch.int64)
 
 
 def _param(module, name):
@@ -155,7 +228,38 @@ def _grad(p, before):
     if p is None or p.grad is None:
         return None
     old = before.get(id(p))
-    return p.grad.detach() if old is None else p.grad.detach() - old
+    return p.grad if old is None else p.grad.detach() - old
+
+
+def _accumulate(pairs, attr, values, alpha):
+    """Add ``alpha`` times ``values`` to each layer's sum ``attr`` (one torch call for all the layers of a step)."""
+    sums = [getattr(layer, attr) for layer, _ in pairs]
+    if all(t is not None for t in sums):
+        torch._foreach_add_(sums, values, alpha=alpha)
+        return
+    for (layer, _), v in zip(pairs, values):   # a window's first step: fresh sums
+        old = getattr(layer, attr)
+        if old is None:
+            setattr(layer, attr, v * alpha)
+        else:
+            old.add_(v, alpha=alpha)
+
+
+def _host(tensors):
+    """Tensors (or None) as float64 NumPy arrays: one copy to the host per device, when a window closes."""
+    out = [None] * len(tensors)
+    groups = {}
+    for i, t in enumerate(tensors):
+        if t is not None:
+            groups.setdefault((t.device, t.dtype), []).append(i)
+    for idx in groups.values():
+        flat = torch.cat([tensors[i].reshape(-1) for i in idx]).cpu().double().numpy()
+        start = 0
+        for i in idx:
+            n = tensors[i].numel()
+            out[i] = flat[start:start + n].reshape(tensors[i].shape)
+            start += n
+    return out
 
 
 def _check_int(name, value, lo, allow_none=False):
@@ -192,6 +296,7 @@ class Watch:
         self._observing = False
         self._owner: dict = {}              # id(output tensor) -> (layer, tensor) in this forward pass
         self._ran: list[int] = []           # layers run by the recorded step
+        self._order_seen: list[int] = []
         self._last_output = None            # the output of the step's last layer
         self._last = None
         self._m = None
@@ -264,25 +369,30 @@ class Watch:
             h.remove()
         self._step_handles = []
         self._owner.clear()
+        self._note_order()
         self._last = self._m = None
         if self.window is not None and self._observed >= self.window:
             self.end_window()
-        elif self._pending_bytes > FLUSH_BYTES:
-            self._flush()
+        elif self._pending_bytes > FLUSH_BYTES or self._output_bytes > FLUSH_BYTES:
+            self._flush(outputs=self._output_bytes > FLUSH_BYTES)
+
+    def _note_order(self):
+        """Layers in the order the forward passes run them (read once per new order, not per step)."""
+        if self._ran != self._order_seen:
+            self._order_seen = self._ran
+            for l in self._ran:
+                if l not in self._order:
+                    self._order.append(l)
 
     def _on_layer(self, l, module, inputs, output):
-        if not self._observing or not isinstance(output, torch.Tensor):
-            return
-        if self._m is None:           # the step's batch size: the first layer's rows
-            self._m = output.shape[0] if output.ndim else 1
-            self._n += self._m
-        if l not in self._order:
-            self._order.append(l)
-        if l not in self._ran:
+        if self._observing:
+            if self._m is None:           # the step's batch size: the first layer's rows
+                self._m = output.shape[0] if output.ndim else 1
+                self._n += self._m
             self._ran.append(l)
-        self._last_output = output
-        self._owner[id(output)] = (l, output)
-        self._last = l
+            self._last_output = output
+            self._owner[id(output)] = (l, output)
+            self._last = l
 
     def _layer_of(self, x):
         owner = self._owner.get(id(x))
@@ -307,19 +417,22 @@ class Watch:
         """Count the saturated or firing units of the outputs a that ``layer`` has kept."""
         if not layer.pending:
             return
-        a = _rows(torch.cat(layer.pending) if len(layer.pending) > 1 else layer.pending[0])
+        a = _rows(torch.cat(layer.pending))  # a copy: compared in place
         layer.pending = []
         if layer.activation in ("sigmoid", "tanh"):
-            layer.add("saturated", saturated(ACTIVATIONS[layer.activation], a).sum(dim=0))
+            layer.add("saturated", _per_unit(_saturated(ACTIVATIONS[layer.activation], a)))
         else:
-            layer.add("alive", (a > 0).any(dim=0), op="or")
+            fired = a.gt_(0).amax(dim=0)  # 1 where the unit was positive on a sample
+            layer.fired = fired if layer.fired is None else torch.maximum(layer.fired, fired, out=layer.fired)
 
-    def _flush(self):
-        """Count what the recorded steps have kept: a few large torch calls instead of many small ones."""
+    def _flush(self, outputs=True):
+        """Count what the recorded steps have kept (and the output's figures): a few large torch calls, not many small."""
         with torch.no_grad():
             for layer in self._layers:
                 self._count(layer)
-            if self._pending_out:
+            self._pending_bytes = 0
+            if outputs and self._pending_out:
+                self._output_bytes = 0
                 l, module = self._pending_out[0][:2]
                 z = torch.cat([p[2] for p in self._pending_out])
                 target = torch.cat([p[3] for p in self._pending_out])
@@ -328,14 +441,14 @@ class Watch:
                     self._output_from_outputs(l, z, target.to(z.dtype))
                 else:
                     self._output_from_logits(l, module if isinstance(module, Loss) else self._proxy, z, target)
-        self._pending_bytes = 0
 
     def _on_model_output(self, module, inputs, output):
         """The recorded step's forward pass is over: the backward pass will reach its last layer's output first."""
         z = self._last_output
         self._last_output = None
-        if z is not None and z.requires_grad:
-            z.register_hook(self._on_backward)
+        if z is not None and z.grad_fn is not None:
+            # a pre-hook of the node that made z: it goes with the step's graph (no handle, nothing to remove)
+            z.grad_fn.register_prehook(self._on_backward)
 
     def _on_backward(self, grad):
         """The backward pass of a recorded step has reached its last layer's output: read the gradients when it ends.
@@ -347,25 +460,42 @@ class Watch:
         """
         if not self._grads_queued and self._m is not None:
             self._grads_queued = True
-            layers = [self._layers[l] for l in self._ran]
-            before = {id(p): p.grad.clone() for layer in layers for p in (layer.weight, layer.bias)
-                      if p is not None and p.grad is not None}
+            ran = tuple(self._ran)
+            plan = self._plans.get(ran)
+            if plan is None:
+                plan = self._plans[ran] = _Plan([self._layers[l] for l in dict.fromkeys(ran)])
+            before = {id(p): p.grad.clone() for p in plan.params if p.grad is not None}
             torch.autograd.Variable._execution_engine.queue_callback(
-                partial(self._read_grads, layers, before, self._m))
+                partial(self._read_grads, plan, before, self._m))
 
-    def _read_grads(self, layers, before, m):
-        """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||."""
+    def _read_grads(self, plan, before, m):
+        """The step's gradients, read after its backward pass: sum_x delta_x (m nabla_b) and ||nabla_w||.
+
+        Two torch calls for all the layers at once (:meth:`_Plan.read`); layer
+        by layer where a gradient was already there (accumulated over several
+        passes), is missing, or carries a graph (``create_graph=True``). The
+        sums stay tensors on the layers' devices until the window closes.
+        """
         self._grads_queued = False
-        for layer in layers:
-            gb = _grad(layer.bias, before)
-            if gb is not None and layer.sum_b is None:
-                layer.sum_b = gb * m
-            elif gb is not None:
-                layer.sum_b.add_(gb, alpha=m)
-            gw = _grad(layer.weight, before)
-            if gw is not None:
-                gw = gw.reshape(-1)
-                layer.add("sum_w", torch.dot(gw, gw).sqrt_())  # ||nabla_w||: the BLAS dot, one pass
+        if not before and plan.read(m):
+            return
+        layers = plan.biases + [layer for layer in plan.weights if layer not in plan.biases]
+        biases = [(layer, _grad(layer.bias, before)) for layer in layers]
+        biases = [(layer, g) for layer, g in biases if g is not None]
+        weights = [(layer, _grad(layer.weight, before)) for layer in layers]
+        weights = [(layer, g) for layer, g in weights if g is not None]
+        if any(g.requires_grad for _, g in biases + weights):   # backward(create_graph=True)
+            with torch.no_grad():
+                return self._add_grads(biases, weights, m)
+        self._add_grads(biases, weights, m)
+
+    @staticmethod
+    def _add_grads(biases, weights, m):
+        if biases:
+            _accumulate(biases, "sum_b", [g for _, g in biases], m)
+        if weights:
+            for (layer, _), norm in zip(weights, torch._foreach_norm([g for _, g in weights])):
+                layer.norms.append(norm)
 
     def _on_loss(self, module, args, kwargs, output):
         if not self._observing or self._cost is None:
@@ -380,7 +510,7 @@ class Watch:
         if not isinstance(module, nn.MSELoss) and z.ndim > 2:
             return  # logits of several positions per sample (segmentation): no output figures
         self._pending_out.append((l, module, z.detach(), target.detach()))
-        self._pending_bytes += z.numel() * z.element_size()
+        self._output_bytes += z.numel() * z.element_size()
 
     def _output_from_logits(self, l, loss, z, target):
         Y = loss.targets(z, target, check=False)   # the loss itself has read them
@@ -390,17 +520,16 @@ class Watch:
         if self._layers[l].activation is None:
             self._layers[l].activation = kind
         if kind in ("sigmoid", "tanh"):
-            flat = saturated(ACTIVATIONS[kind], a)
-            self._layers[l].add("saturated", _rows(flat).sum(dim=0))
-            self._slowed = self._slowed + (flat & wrong_output(a, Y2)).sum()
+            flat = _saturated(ACTIVATIONS[kind], a)
+            self._layers[l].add("saturated", _per_unit(flat))
+            self._slowed = self._slowed + flat.mul_(_wrong(a, Y2)).sum()
         self._slowdown(loss.cost.delta(z2, Y2, a), a - Y2)
 
     def _output_from_outputs(self, l, a, Y):
         kind = self._layers[l].activation or "identity"
         a2, Y2 = _rows(a), _rows(Y)
         if kind in ("sigmoid", "tanh"):
-            flat = saturated(ACTIVATIONS[kind], a2)
-            self._slowed = self._slowed + (flat & wrong_output(a2, Y2)).sum()
+            self._slowed = self._slowed + _saturated(ACTIVATIONS[kind], a2).mul_(_wrong(a2, Y2)).sum()
         prime = ACTIVATIONS[kind].prime_from_output
         err = a2 - Y2
         self._slowdown(err * prime(a2) if prime is not None else err, err)
@@ -418,7 +547,8 @@ class Watch:
         self._slowed = 0
         self._delta_sum = self._error_sum = 0.0
         self._pending_out = []
-        self._pending_bytes = 0
+        self._pending_bytes = self._output_bytes = 0
+        self._plans = {}
         for layer in self._layers:
             layer.reset()
 
@@ -429,6 +559,10 @@ class Watch:
         when the watch is closed. A window with no recorded step adds nothing.
         """
         self._flush()
+        self._note_order()
+        for plan in self._plans.values():
+            plan.add_to(self._layers)
+        self._plans = {}
         if self._observed == 0 or not self._order:
             self._window_start = self._step + 1
             self._reset_window()
@@ -438,8 +572,7 @@ class Watch:
         if not self.record.layers or len(self.record.layers) != len(layers):
             self.record.layers = [{"name": layer.name, "type": type(layer.module).__name__,
                                    "activation": layer.activation,
-                                   "units": None if layer.saturated is None and layer.alive is None
-                                   else int((layer.saturated if layer.saturated is not None else layer.alive).numel())}
+                                   "units": layer.units}
                                   for layer in layers]
         row = self._row(layers)
         row["steps"] = [self._window_start, self._last_step]
@@ -452,43 +585,47 @@ class Watch:
 
     def _row(self, layers):
         """The window's figures, counted by costlab's LayerRecord from the per-unit counts."""
-        def host(t):
-            return None if t is None else t.detach().cpu().double().numpy() if t.is_floating_point() \
-                else t.detach().cpu().numpy()
-
-        units = [(layer.saturated if layer.saturated is not None else layer.alive) for layer in layers]
-        record = LayerRecord([np.empty((0 if u is None else u.numel(), 0)) for u in units],
+        L = len(layers)
+        with torch.no_grad():
+            weights = [getattr(layer.module, "weight", None) for layer in layers]
+            weights = [w.detach() if isinstance(w, torch.Tensor) else None for w in weights]
+            norms = iter(torch._foreach_norm([w for w in weights if w is not None]))
+            tensors = ([layer.saturated for layer in layers] + [layer.fired for layer in layers]
+                       + [layer.sum_b for layer in layers]
+                       + [torch.stack(layer.norms).sum() if layer.norms else None for layer in layers]
+                       + [None if w is None else next(norms) for w in weights]
+                       + [v if isinstance(v, torch.Tensor) else torch.tensor(float(v))
+                          for v in (self._slowed, self._delta_sum, self._error_sum)])
+            host = _host(tensors)  # the counts were made on the model's device
+        saturated_count, fired, sum_b, sum_w, w_norm = (host[i * L:(i + 1) * L] for i in range(5))
+        slowed_count, delta_sum, error_sum = (float(v) for v in host[5 * L:])
+        # the record turns the counts into fractions as the engine does
+        record = LayerRecord([np.empty((0 if layer.units is None else layer.units, 0)) for layer in layers],
                              ACTIVATIONS["identity"], ACTIVATIONS["identity"])
-        # the counts were made on the model's device; the record turns them into fractions as the engine does
         record.n = self._n
         record.parts = [[(ACTIVATIONS[layer.activation], ...)] if layer.saturated is not None else []
                         for layer in layers]
-        record.relu = [layer.alive is not None for layer in layers]
-        record.saturated_count = [host(layer.saturated) for layer in layers]
-        record.alive = [host(layer.alive) for layer in layers]
-        record.sum_b = [np.zeros(1) if layer.sum_b is None else host(layer.sum_b) for layer in layers]
+        record.relu = [f is not None for f in fired]
+        record.saturated_count = saturated_count
+        record.alive = [None if f is None else f > 0 for f in fired]
+        record.sum_b = [np.zeros(1) if b is None else b for b in sum_b]
         record.output_saturates = np.array(bool(record.parts[-1]))
-        record.slowed_count = np.array(int(self._slowed))
+        record.slowed_count = np.array(int(slowed_count))
         speed, sat, dead, slowed = record.row()
-        weight_speed = []
-        for layer in layers:
-            w = getattr(layer.module, "weight", None)
-            norm = float(torch.linalg.vector_norm(w.detach())) if isinstance(w, torch.Tensor) else 0.0
-            weight_speed.append(None if layer.sum_w is None or not norm
-                                else float(layer.sum_w) / self._observed / norm)
+        weight_speed = [None if s_w is None or n_w is None or not n_w else float(s_w) / self._observed / float(n_w)
+                        for s_w, n_w in zip(sum_w, w_norm)]
 
         def num(v):
             return None if v is None or not math.isfinite(float(v)) else float(v)
 
-        error = float(self._error_sum)
         has_cost = self._cost is not None
         return {
-            "speed": [None if layer.sum_b is None else float(s) for layer, s in zip(layers, speed)],
+            "speed": [None if b is None else float(v) for b, v in zip(sum_b, speed)],
             "weight_speed": weight_speed,
             "saturated": [num(v) for v in sat],
             "dead": [num(v) for v in dead],
             "slowed": num(slowed) if has_cost and self._loss is not None else None,
-            "slowdown": float(self._delta_sum) / error if has_cost and error > 0 else None,
+            "slowdown": delta_sum / error_sum if has_cost and error_sum > 0 else None,
         }
 
     def _diagnose(self, layers, row):
