@@ -63,6 +63,11 @@ typedef struct {
     size_t row_bytes;
 } Ahead;
 
+/* Where the fetching of the next batch's rows stands: a row, a cache line of it, and the lines in a row. */
+typedef struct {
+    int64_t row, line, per_row;
+} Cursor;
+
 static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 
 #if defined(__GNUC__) || defined(__clang__)
