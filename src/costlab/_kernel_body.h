@@ -162,9 +162,13 @@ static void NAME(forward)(const T *const *x, int64_t mb, const T *wT, int64_t P,
         V acc[CR][JV];                                                                               \
         T *u = (mu > 0 ? vp : wp) + c * W;                                                           \
         T s = mu > 0 ? mu : decay;                                                                   \
-        _Pragma("GCC unroll 16") for (int r = 0; r < CR; r++)                                         \
-            _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++)                                     \
-                acc[r][v] = s * LOADV(u + r * W + v * VL);                                           \
+        if (s == (T)1) /* no decay, no momentum: w as it is */                                       \
+            _Pragma("GCC unroll 16") for (int r = 0; r < CR; r++)                                     \
+                _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++) acc[r][v] = LOADV(u + r * W + v * VL); \
+        else                                                                                         \
+            _Pragma("GCC unroll 16") for (int r = 0; r < CR; r++)                                     \
+                _Pragma("GCC unroll 4") for (int v = 0; v < JV; v++)                                 \
+                    acc[r][v] = s * LOADV(u + r * W + v * VL);                                       \
         for (int64_t i = 0; i < mb; i++) {                                                           \
             V dv[JV];                                                                                \
             const T *xi = x[i] + c;                                                                  \
@@ -438,14 +442,22 @@ static void NAME(transpose)(T *wb, T *wT, int64_t n_out, int64_t n_in, int64_t P
     }
 }
 
-/* The first layer's input rows of a batch: X's own rows where it has type T, else converted into a0. */
-static void NAME(input_rows)(const Epoch *e, const int64_t *rows, int64_t mb, T *a0, const T **x) {
+/* The first layer's input rows of a batch: X's own rows where it has type T, else converted into a0. A big batch
+ * whose rows the first layer reads once for each of several panels of w.T is copied into a0 even so: rows side by
+ * side are quicker to read again than rows scattered over X (measured with hidden 300, a batch of 100, float64:
+ * 0.741 s an epoch against 0.772 s; with hidden 30, one panel, the copy costs more than it saves). */
+static void NAME(input_rows)(const Epoch *e, const int64_t *rows, int64_t mb, T *a0, const T **x, int side_by_side) {
     int64_t n0 = e->sizes[0];
     for (int64_t i = 0; i < mb; i++) {
         int64_t r = rows[i];
         T *out = a0 + i * n0;
-        if (e->x_kind == X_SAME) {
+        if (e->x_kind == X_SAME && !side_by_side) {
             x[i] = (const T *)e->X + r * n0;
+            continue;
+        }
+        if (e->x_kind == X_SAME) {
+            memcpy(out, (const T *)e->X + r * n0, (size_t)n0 * sizeof(T));
+            x[i] = out;
             continue;
         }
         if (e->x_kind == X_BYTES) {
@@ -595,7 +607,7 @@ static int NAME(epoch)(const Epoch *e) {
         int64_t mb = e->n - s < m ? e->n - s : m;
         Ahead ahead = {upcoming, e->order + s + mb, s + mb < e->n ? (e->n - s - mb < m ? e->n - s - mb : m) : 0, row_bytes};
         for (int64_t i = 0; i < ahead.count; i++) upcoming[i] = (const char *)e->X + ahead.order[i] * row_bytes;
-        NAME(input_rows)(e, e->order + s, mb, a0, x);
+        NAME(input_rows)(e, e->order + s, mb, a0, x, mb > DIRECT_ROWS && P[1] > PANEL);
         NAME(step)(e, wT, vT, acts, deltas, P, x, x + m, e->order + s, mb, s == 0, &ahead, scratch, MP, max_n);
     }
     free(x);
