@@ -44,8 +44,8 @@ def part_a(data, K, repeat):
     print(f"(a) K = {K} networks of [784, 30, 10], batch 10, one epoch of {len(data.X_train)} images")
     from costlab import fast
 
-    fast.KERNEL = "always"  # the kernel's columns force it: one epoch is too short for "auto" to choose it
-    for dtype in ("float64", "float32"):  # load (or compile) the kernel before timing
+    fast.KERNEL = "always"  # the kernel's columns force it (as "auto" would at this size)
+    for dtype in ("float64", "float32"):  # load the kernel before timing
         Network([784, 30, 10], dtype=dtype).fit(data.X_train[:5000], data.y_train[:5000], epochs=1, monitor=False)
     fast.KERNEL = "auto"
     for dtype in ("float64", "float32"):

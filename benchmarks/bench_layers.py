@@ -5,7 +5,7 @@ Run:  python benchmarks/bench_layers.py [--n 50000] [--repeats 5] [--sizes 784,3
 The reference workload of bench_train.py ([784, 30, 10], batch 10, eta 0.5, float64 X,
 one epoch), one BLAS thread, contenders interleaved and repeated from the same start:
   default       Network(...).fit(X, y, epochs=1): the running record, in the compiled kernel
-                (costlab.fast.KERNEL = "always": one epoch alone is too short for "auto" to choose it).
+                (costlab.fast.KERNEL = "always", which "auto" chooses at this size anyway).
   numpy         the same with the kernel off (costlab.fast.KERNEL = "never"): the NumPy path.
   layers        fit(..., layers=True): per-layer speed ||nabla_b^l||, saturated and dead
                 fractions, entry 0 by one full forward/backward pass; the epoch in the
@@ -60,8 +60,10 @@ def main():
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
     print(f"Fashion-MNIST, {args.n} images, {sizes}, batch 10, one epoch; {args.repeats} repeats, interleaved")
-    print(f"machine: {cpu}; NumPy {np.__version__}; kernel available: {fast._kernels() is not None}")
-    run(X[:2000], y[:2000], sizes, 0, kernel="always")  # compile (or load) the kernel before timing
+    kernels = fast._kernels()
+    level = "not built" if kernels is None else kernels.LEVELS[kernels.LEVEL]
+    print(f"machine: {cpu}; NumPy {np.__version__}; compiled kernel: {level}")
+    run(X[:2000], y[:2000], sizes, 0, kernel="always")  # load the kernel before timing
     contenders = {"default": {}, "numpy": {"kernel": "never"}, "layers": {"layers": True},
                   "layers-numpy": {"layers": True, "kernel": "never"}}
     times = {name: [] for name in contenders}
