@@ -472,3 +472,20 @@ def test_weighted_per_layer_records_agree_between_paths_and_with_the_exact_pass(
         np.testing.assert_allclose(p, e, rtol=1e-6)
         np.testing.assert_allclose(k, e, rtol=1e-6)
         assert not np.allclose(u, e, rtol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_kernel_takes_subnormal_numbers_as_zero_and_leaves_numpy_as_it_was(monkeypatch, dtype):
+    # a saturating float32 network's numbers sink below the normal range, where the processor is many times
+    # slower: the kernel flushes them to 0 for its epoch, and the calling thread's arithmetic is restored after
+    from costlab import Network
+
+    monkeypatch.setattr(fast, "KERNEL", "always")
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 6)).astype(dtype)
+    tiny = np.finfo(dtype).smallest_subnormal
+    net = Network([6, 5, 2], seed=0, dtype=dtype)
+    h = net.fit(X, np.arange(40) % 2, epochs=2, eta=0.5)
+    assert h.config["path"] == "kernel"
+    assert tiny * dtype(1.0) == tiny  # subnormal numbers live again in this thread
+    assert np.float64(2.2250738585072014e-308) / 4 > 0

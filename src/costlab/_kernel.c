@@ -22,6 +22,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 enum { SIGMOID, TANH, RELU, IDENTITY, SOFTMAX };        /* costlab._kernel_codes.ACTIVATION_CODES */
 enum { QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD };      /* costlab._kernel_codes.COST_CODES */
@@ -215,11 +218,24 @@ int64_t costlab_train_epoch(const Epoch *e, int64_t f32, int64_t level) {
     int64_t top = costlab_kernel_level();
     if (level < 0 || level > top) level = top;
     if (e->L < 1 || e->L > MAX_LAYERS || e->m < 1) return -2;
-#ifdef KERNEL_X86
-    if (level == 2) return f32 ? epoch_avx512_f32(e) : epoch_avx512_f64(e);
-    if (level == 1) return f32 ? epoch_avx2_f32(e) : epoch_avx2_f64(e);
+    int64_t status;
+#if defined(__x86_64__)
+    /* numbers below the normal range (a saturated float32 network's) are taken as 0 for the epoch: the
+     * processor works them many times slower (measured: [784, 30, 10] in float32 at eta 1.6, 0.45 s an
+     * epoch against 0.055 s), and what they change is below 1e-38 */
+    unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040);  /* flush to zero, denormals are zero */
 #endif
-    return f32 ? epoch_base_f32(e) : epoch_base_f64(e);
+#ifdef KERNEL_X86
+    if (level == 2) status = f32 ? epoch_avx512_f32(e) : epoch_avx512_f64(e);
+    else if (level == 1) status = f32 ? epoch_avx2_f32(e) : epoch_avx2_f64(e);
+    else
+#endif
+    status = f32 ? epoch_base_f32(e) : epoch_base_f64(e);
+#if defined(__x86_64__)
+    _mm_setcsr(csr);
+#endif
+    return status;
 }
 
 /* out = [X[idx] to_float | 1], rows of n columns of X (x_kind) into float64 (f32 = 0) or float32 rows of
