@@ -13,6 +13,6 @@ from setuptools import Extension, setup
 FLAGS = [] if sys.platform == "win32" else ["-O3", "-std=gnu11", "-fno-math-errno", "-fno-trapping-math"]
 
 setup(ext_modules=[Extension(
-    "costlab._kernel", sources=["src/costlab/_kernel.c"], depends=["src/costlab/_kernel_body.h"],
+    "costlab._kernel", sources=["src/costlab/_kernel.c"], depends=["src/costlab/_kernel_body.h", "src/costlab/_kernel_types.h"],
     extra_compile_args=FLAGS, libraries=[] if sys.platform == "win32" else ["m"], optional=True,
 )])

@@ -97,31 +97,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #define ISA avx512
 #define VBYTES 64
 #define VREGS 32
-#define T double
-#define NAME(x) CAT(x, ISA, f64)
-#define EXP exp
-#define ABS fabs
-#define TANHF tanh
-#include "_kernel_body.h"
-#undef T
-#undef NAME
-#undef EXP
-#undef ABS
-#undef TANHF
-#define T float
-#define NAME(x) CAT(x, ISA, f32)
-#define EXP expf
-#define ABS fabsf
-#define TANHF tanhf
-#include "_kernel_body.h"
-#undef T
-#undef NAME
-#undef EXP
-#undef ABS
-#undef TANHF
-#undef ISA
-#undef VBYTES
-#undef VREGS
+#include "_kernel_types.h"
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -138,31 +114,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #define ISA avx2
 #define VBYTES 32
 #define VREGS 16
-#define T double
-#define NAME(x) CAT(x, ISA, f64)
-#define EXP exp
-#define ABS fabs
-#define TANHF tanh
-#include "_kernel_body.h"
-#undef T
-#undef NAME
-#undef EXP
-#undef ABS
-#undef TANHF
-#define T float
-#define NAME(x) CAT(x, ISA, f32)
-#define EXP expf
-#define ABS fabsf
-#define TANHF tanhf
-#include "_kernel_body.h"
-#undef T
-#undef NAME
-#undef EXP
-#undef ABS
-#undef TANHF
-#undef ISA
-#undef VBYTES
-#undef VREGS
+#include "_kernel_types.h"
 #if defined(__clang__)
 #pragma clang attribute pop
 #else
@@ -174,31 +126,7 @@ static const size_t X_BYTES_PER[] = {0, 1, 4, 8};
 #define ISA base
 #define VBYTES 16
 #define VREGS 16
-#define T double
-#define NAME(x) CAT(x, ISA, f64)
-#define EXP exp
-#define ABS fabs
-#define TANHF tanh
-#include "_kernel_body.h"
-#undef T
-#undef NAME
-#undef EXP
-#undef ABS
-#undef TANHF
-#define T float
-#define NAME(x) CAT(x, ISA, f32)
-#define EXP expf
-#define ABS fabsf
-#define TANHF tanhf
-#include "_kernel_body.h"
-#undef T
-#undef NAME
-#undef EXP
-#undef ABS
-#undef TANHF
-#undef ISA
-#undef VBYTES
-#undef VREGS
+#include "_kernel_types.h"
 
 /* The processor level the kernel runs at: 2 AVX-512, 1 AVX2 with FMA, 0 the baseline. */
 int64_t costlab_kernel_level(void) {
