@@ -88,7 +88,9 @@ def assert_group_equals_solo(data, sizes, specs, *, mu=0.0, dtype="float64", bat
             assert np.max(np.abs(np.subtract(hs[k].eval_accuracy, h.eval_accuracy))) <= 1.5 / n_eval
         np.testing.assert_allclose(hs[k].eval_cost, h.eval_cost, rtol=1e3 * tol, atol=1e3 * tol)
         np.testing.assert_allclose(floats(hs[k].train_cost), floats(h.train_cost), rtol=1e3 * tol, atol=1e3 * tol)
-        assert hs[k].config == h.config
+        # the same settings; the path may differ (a group of mixed costs trains on the NumPy path, each
+        # member alone in the compiled kernel)
+        assert {**hs[k].config, "path": None} == {**h.config, "path": None}
         assert hs[k].diverged is None
     # the members hold the group's results
     for k, net in enumerate(nets):
@@ -237,6 +239,16 @@ def solo_divergence_epoch(data, mu):
     return exc.value.epoch, net
 
 
+@pytest.fixture
+def numpy_path(monkeypatch):
+    """Solo runs on the NumPy path, as the group of mixed costs trains: a learning rate this close to
+    divergence amplifies the last-bit differences between the paths (1e-15 to 1e-4 in a few epochs)."""
+    from costlab import fast
+
+    monkeypatch.setattr(fast, "KERNEL", "never")
+
+
+@pytest.mark.usefixtures("numpy_path")
 @pytest.mark.parametrize("shared", [False, True], ids=["own-seeds", "shared-seed"])
 @pytest.mark.parametrize("mu", [0.0, 0.5], ids=["plain", "momentum"])
 def test_a_diverging_member_is_frozen_and_the_others_train_on(data, shared, mu):
@@ -279,6 +291,7 @@ def test_a_diverging_member_is_frozen_and_the_others_train_on(data, shared, mu):
         assert nets[k].epochs_trained == DIV_EPOCHS
 
 
+@pytest.mark.usefixtures("numpy_path")
 def test_on_diverge_raise_raises_with_the_epoch(data):
     X, y, Xe, ye = data
     e, net = solo_divergence_epoch(data, 0.0)
