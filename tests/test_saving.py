@@ -122,7 +122,7 @@ def test_file_is_documented_json(tmp_path):
     assert [np.shape(b) for b in d["biases"]] == [(5,), (3,)]
     # the training configuration of fit, and what the caller added
     assert d["training"] == {"batch_size": 7, "eta": 0.1, "lmbda": 0.1, "mu": 0.0, "n": 60, "monitor": "running",
-                             "path": "numpy", "data": "blobs", "epochs": 2}
+                             "path": "kernel", "data": "blobs", "epochs": 2}
     assert costlab.load(path).training == d["training"]
 
 
