@@ -282,6 +282,8 @@ def test_the_path_depends_on_the_fit_alone_and_a_failed_kernel_falls_back_with_o
     monkeypatch.undo()
 
     class Unloadable:
+        LEVEL = 2
+
         def train_epoch(*args, **kwargs):
             raise OSError("_kernel.so: cannot open shared object file")
 
@@ -489,3 +491,17 @@ def test_the_kernel_takes_subnormal_numbers_as_zero_and_leaves_numpy_as_it_was(m
     assert h.config["path"] == "kernel"
     assert tiny * dtype(1.0) == tiny  # subnormal numbers live again in this thread
     assert np.float64(2.2250738585072014e-308) / 4 > 0
+
+
+def test_the_kernel_at_the_baseline_level_leaves_fits_to_numpy(monkeypatch):
+    # without AVX2 the kernel's baseline code is slower than NumPy's BLAS: "auto" takes the NumPy path there
+    from costlab import _kernels
+
+    wb = [np.zeros((30, 65)), np.zeros((10, 31))]
+    args = (wb, np.zeros((20, 64)), np.eye(10)[np.arange(20) % 10], 10, 2, ACTIVATIONS["sigmoid"],
+            ACTIVATIONS["sigmoid"], COSTS["cross-entropy"])
+    assert fast.path_for(*args) == ("kernel" if _kernels.LEVEL > 0 else fast.PATHS[1])
+    monkeypatch.setattr(_kernels, "LEVEL", 0)
+    assert fast.path_for(*args) == fast.PATHS[1]
+    monkeypatch.setattr(fast, "KERNEL", "always")
+    assert fast.path_for(*args) == "kernel"

@@ -773,7 +773,8 @@ def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
     the compiled kernel, when m times the weights of the largest layer is at
     most KERNEL_MAX_WORK and the kernel knows the network (built-in
     activations and costs, float64 or float32 parameters, float or byte
-    rows); ``"numpy, compiled gather"``, NumPy's steps with the rows gathered
+    rows), on a processor with AVX2 at least (on others its baseline code is
+    slower than NumPy's BLAS: ``python benchmarks/bench_kernel.py``); ``"numpy, compiled gather"``, NumPy's steps with the rows gathered
     in one compiled pass, for every other fit. ``steps`` is kept for callers:
     the kernel has nothing to compile, so a fit's length does not matter. KERNEL "always" or "never" forces
     the kernel (where it knows the network) or NumPy. Once compiled code has
@@ -784,7 +785,15 @@ def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
     if KERNEL == "never" or _FAILED:
         return "numpy"
     small = m * max(w.shape[-2] * (w.shape[-1] - 1) for w in wb) <= KERNEL_MAX_WORK
+    if KERNEL == "auto" and small and _kernel_level() == 0:
+        small = False  # the baseline level (no AVX2): slower than NumPy's BLAS at nearly every size measured
     return "kernel" if (KERNEL == "always" or small) and _kernel_knows(wb, X, Y, hidden, out, cost) else PATHS[1]
+
+
+def _kernel_level():
+    """The processor level the compiled kernel runs at here (costlab._kernels.LEVELS), or -1 where it is not built."""
+    kernels = _kernels()
+    return -1 if kernels is None else kernels.LEVEL if KERNEL_LEVEL < 0 else min(KERNEL_LEVEL, kernels.LEVEL)
 
 
 def _kernel_knows(wb, X, Y, hidden, out, cost):
