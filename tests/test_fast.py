@@ -264,7 +264,7 @@ def test_multi_label_targets_never_take_the_kernel(monkeypatch, Y, multilabel):
     Y = np.array(Y, dtype=float)
     wb = [np.zeros((Y.shape[1], 3))]
     assert fast.is_multilabel(Y) == multilabel
-    path = fast.path_for(wb, np.zeros((2, 2)), Y, 1, 10**6, ACTIVATIONS["sigmoid"], ACTIVATIONS["sigmoid"],
+    path = fast.path_for(wb, np.zeros((2, 2)), Y, 1, ACTIVATIONS["sigmoid"], ACTIVATIONS["sigmoid"],
                          COSTS["cross-entropy"])
     assert path == (fast.PATHS[1] if multilabel else "kernel")
 
@@ -498,7 +498,7 @@ def test_the_kernel_at_the_baseline_level_leaves_fits_to_numpy(monkeypatch):
     from costlab import _kernels
 
     wb = [np.zeros((30, 65)), np.zeros((10, 31))]
-    args = (wb, np.zeros((20, 64)), np.eye(10)[np.arange(20) % 10], 10, 2, ACTIVATIONS["sigmoid"],
+    args = (wb, np.zeros((20, 64)), np.eye(10)[np.arange(20) % 10], 10, ACTIVATIONS["sigmoid"],
             ACTIVATIONS["sigmoid"], COSTS["cross-entropy"])
     assert fast.path_for(*args) == ("kernel" if _kernels.LEVEL > 0 else fast.PATHS[1])
     monkeypatch.setattr(_kernels, "LEVEL", 0)

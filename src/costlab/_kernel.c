@@ -12,7 +12,7 @@
  * For the epoch each [w | b] is held transposed, (n_in + 1) x P with P = n_out rounded up to whole
  * vectors: then z_x, a row, is a sum of rows of w.T scaled by the numbers a_x[c], and the update
  * subtracts from each row c of w.T the rows delta_x scaled by a_x[c]. Both are register tiles of
- * vectors (5 rows of z by 4 vectors, 4 rows of w.T by 4 vectors) that read each number of a as one
+ * vectors (6 rows of z by 4 vectors, 6 rows of w.T by 4 vectors, with 32 vector registers) that read each number of a as one
  * broadcast and never sum across a vector; only the product delta w of back-propagation does.
  *
  * The code is compiled once per processor level (AVX-512, AVX2 with FMA, the baseline) and the

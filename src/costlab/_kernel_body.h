@@ -9,6 +9,9 @@
 /* The register tiles' rows for panels of J vectors: as many as VREGS vector registers hold (with the operands) */
 #define FORWARD_MR(J) (VREGS >= 32 ? ((J) >= 3 ? 6 : 10) : (J) == 4 ? 2 : (J) == 3 ? 3 : 5)
 #define FORWARD_MR2(J) (VREGS >= 32 ? ((J) >= 3 ? 4 : 5) : 1)
+/* ROWS(J) for the panel's width JV of 1 to 4 vectors, J a constant in each branch */
+#define BY_WIDTH(ROWS) \
+    do { if (JV == 4) ROWS(4); else if (JV == 3) ROWS(3); else if (JV == 2) ROWS(2); else ROWS(1); } while (0)
 #define UPDATE_CR(J) (VREGS >= 32 ? ((J) >= 3 ? 6 : 8) : (J) == 4 ? 2 : (J) == 3 ? 3 : 5)
 typedef T NAME(vec) __attribute__((vector_size(VBYTES)));
 #define V NAME(vec)
@@ -113,7 +116,7 @@ FORWARD_TILE(1, 3)
 FORWARD_TILE(1, 2)
 FORWARD_TILE(1, 1)
 
-/* One tile of MR (10, 5 or 1) rows of z by JV vectors, rows c0..c1 of the panel. */
+/* One tile of MR rows of z (FORWARD_MR, FORWARD_MR2 or 1) by JV vectors, rows c0..c1 of the panel. */
 static inline __attribute__((always_inline)) void NAME(forward_tile)(int MR, int64_t JV, const T *const *x, const T *wp, int64_t W, int64_t c0,
                                       int64_t c1, int64_t n_in, T *z, int64_t ldz, int64_t j) {
 #define FORWARD_CASE(R, J) \
@@ -144,10 +147,7 @@ static void NAME(forward)(const T *const *x, int64_t mb, const T *wT, int64_t P,
             NAME(forward_tile)(FORWARD_MR2(J), J, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);         \
         for (; i < mb; i++) NAME(forward_tile)(1, J, x + i, wp, W, c0, c1, n_in, z + i * P, P, j);      \
     } while (0)
-            if (JV == 4) FORWARD_ROWS(4);
-            else if (JV == 3) FORWARD_ROWS(3);
-            else if (JV == 2) FORWARD_ROWS(2);
-            else FORWARD_ROWS(1);
+            BY_WIDTH(FORWARD_ROWS);
 #undef FORWARD_ROWS
         }
     }
@@ -224,7 +224,7 @@ static inline __attribute__((always_inline)) void NAME(fetch_ahead)(const Ahead 
     }
 }
 
-/* One tile of CR (8, 4 or 1) rows of w.T by JV vectors. */
+/* One tile of CR rows of w.T (UPDATE_CR or 1) by JV vectors. */
 static inline __attribute__((always_inline)) void NAME(update_tile)(int CR, int64_t JV, T *wp, T *vp, const T *const *x, const T *d, int64_t mb,
                                      int64_t P, int64_t W, int64_t c, int64_t j, T decay, T mu) {
 #define UPDATE_CASE(R, J) \
@@ -254,10 +254,7 @@ static void NAME(update)(T *wT, T *vT, const T *const *x, const T *d, int64_t mb
         }                                                                                                \
         for (; c < n_in; c++) NAME(update_tile)(1, J, wp, vp, x, d, mb, P, W, c, j, decay, mu);         \
     } while (0)
-        if (JV == 4) UPDATE_ROWS(4);
-        else if (JV == 3) UPDATE_ROWS(3);
-        else if (JV == 2) UPDATE_ROWS(2);
-        else UPDATE_ROWS(1);
+        BY_WIDTH(UPDATE_ROWS);
 #undef UPDATE_ROWS
         if (lines) NAME(fetch_ahead)(ahead, &at, n_in, n_in, lines);
         /* the bias: b -> b - sum_i d_i, or v -> mu v - sum_i d_i, b -> b + v */
@@ -627,5 +624,6 @@ static int NAME(epoch)(const Epoch *e) {
 #undef FORWARD_MR
 #undef FORWARD_MR2
 #undef UPDATE_CR
+#undef BY_WIDTH
 #undef LOADV
 #undef STOREV

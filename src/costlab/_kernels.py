@@ -109,7 +109,6 @@ def train_epoch(wbs, vs, X, Y, order, sw, m, eta, decay, mu, to_float, hidden, o
     dt = wbs[0].dtype
     L = len(wbs)
     sizes = np.array([wbs[0].shape[1] - 1] + [w.shape[0] for w in wbs], dtype=np.int64)
-    keep = (wbs, vs, X, Y, order, sw, record, seen, kinds, limits, sum_b, saturated, alive, slowed, sizes)
     wb_ptrs, v_ptrs = _pointers(wbs), _pointers(vs if vs is not None else [None] * L)
     counted = kinds is not None
     sum_ptrs, sat_ptrs, alive_ptrs = (_pointers(list(arrays) if counted else []) for arrays in (sum_b, saturated, alive))
@@ -122,9 +121,10 @@ def train_epoch(wbs, vs, X, Y, order, sw, m, eta, decay, mu, to_float, hidden, o
         saturated=ctypes.addressof(sat_ptrs) if counted else None,
         alive=ctypes.addressof(alive_ptrs) if counted else None, slowed=_ptr(slowed) if counted else None)
     status = _LIB.costlab_train_epoch(ctypes.byref(epoch), int(dt == np.float32), level)
-    del keep
-    if status != 0:
+    if status == -1:
         raise MemoryError("costlab's compiled kernel could not allocate its scratch arrays")
+    if status != 0:
+        raise ValueError(f"costlab's compiled kernel takes 1 to 64 layers and a batch of at least 1 row, not {L} and {m}")
 
 
 def gather(X, idx, out, to_float):

@@ -658,7 +658,7 @@ def train_epoch(wb, velocities, X, Y, order, m, eta, decay, mu, hidden: Activati
     """
     n_batches = -(-order.shape[-1] // m)
     if path is None:
-        path = path_for(wb, X, Y, m, n_batches * (order.shape[0] if order.ndim == 2 else 1), hidden, out, cost)
+        path = path_for(wb, X, Y, m, hidden, out, cost)
     # nothing to watch for (the kernel checks only while seen[0] is True) unless the caller asks
     seen = np.zeros(1, dtype=bool) if inputs is None else inputs
     kernels = _kernels() if path != "numpy" else None
@@ -765,8 +765,8 @@ def _fall_back(error):
 _FAILED = []
 
 
-def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
-    """The path that trains a fit of ``steps`` mini-batch steps of m rows: one of PATHS.
+def path_for(wb, X, Y, m, hidden, out, cost) -> str:
+    """The path that trains a fit of mini-batches of m rows: one of PATHS.
 
     Chosen from the problem's shape alone, never from what happens to be
     installed, so that a fit gives the same numbers everywhere: ``"kernel"``,
@@ -775,8 +775,8 @@ def path_for(wb, X, Y, m, steps, hidden, out, cost) -> str:
     activations and costs, float64 or float32 parameters, float or byte
     rows), on a processor with AVX2 at least (on others its baseline code is
     slower than NumPy's BLAS: ``python benchmarks/bench_kernel.py``); ``"numpy, compiled gather"``, NumPy's steps with the rows gathered
-    in one compiled pass, for every other fit. ``steps`` is kept for callers:
-    the kernel has nothing to compile, so a fit's length does not matter. KERNEL "always" or "never" forces
+    in one compiled pass, for every other fit. The kernel has nothing to
+    compile, so a fit's length does not matter. KERNEL "always" or "never" forces
     the kernel (where it knows the network) or NumPy. Once compiled code has
     failed (:class:`KernelWarning`), always ``"numpy"``. Multi-label targets
     (:func:`is_multilabel`) never take the kernel: their running record is
@@ -796,12 +796,16 @@ def _kernel_level():
     return -1 if kernels is None else kernels.LEVEL if KERNEL_LEVEL < 0 else min(KERNEL_LEVEL, kernels.LEVEL)
 
 
+#: The most layers the compiled kernel trains (MAX_LAYERS of costlab/_kernel.c).
+_MAX_LAYERS = 64
+
+
 def _kernel_knows(wb, X, Y, hidden, out, cost):
     """Whether the compiled kernel trains this network: its activations, cost, types, memory layout and targets."""
     name = getattr(cost, "name", None)
     return (wb[0].dtype in (np.float64, np.float32) and all(w.flags.c_contiguous for w in wb)
             and name in COSTS and COSTS[name] is cost and name in COST_CODES
-            and X.dtype in (np.uint8, np.float64, np.float32) and Y.ndim == 2 and getattr(hidden, "name", None) in ACTIVATION_CODES
+            and len(wb) <= _MAX_LAYERS and X.dtype in (np.uint8, np.float64, np.float32) and Y.ndim == 2 and getattr(hidden, "name", None) in ACTIVATION_CODES
             and getattr(out, "name", None) in ACTIVATION_CODES and not is_multilabel(Y))
 
 

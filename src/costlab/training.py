@@ -360,8 +360,7 @@ class _Training:
         self.diagnosis = _Diagnosis(members) if layers else None
         self.histories = None if not record else histories if histories is not None else [
             History() for _ in range(members.K)]
-        self.path = fast.path_for(members.wb, X, Y, args.m, members.K * args.epochs * -(-self.n // args.m),
-                                  members.hidden, members.output, members.cost)
+        self.path = fast.path_for(members.wb, X, Y, args.m, members.hidden, members.output, members.cost)
 
     # -- records ----------------------------------------------------------------
     def exact_row(self, training: bool):
