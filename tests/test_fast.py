@@ -505,3 +505,12 @@ def test_the_kernel_at_the_baseline_level_leaves_fits_to_numpy(monkeypatch):
     assert fast.path_for(*args) == fast.PATHS[1]
     monkeypatch.setattr(fast, "KERNEL", "always")
     assert fast.path_for(*args) == "kernel"
+
+
+def test_networks_deeper_than_the_kernel_takes_train_on_numpy():
+    # the kernel holds at most 64 layers: a deeper network goes to NumPy's steps, never to an error
+    Y = np.eye(2)[np.arange(4) % 2]
+    for L, path in ((64, "kernel"), (65, fast.PATHS[1])):
+        wb = [np.zeros((3, 4)) for _ in range(L - 1)] + [np.zeros((2, 4))]
+        assert fast.path_for(wb, np.zeros((4, 3)), Y, 2, ACTIVATIONS["sigmoid"], ACTIVATIONS["sigmoid"],
+                             COSTS["cross-entropy"]) == (path if fast._kernel_level() > 0 else fast.PATHS[1])
